@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261122000000CreateChains } from './Migration20261122000000CreateChains';
+
+/** In order of application; a new migration is appended, never inserted. */
+export const chainsMigrations: MigrationObject[] = [
+  { name: 'Migration20261122000000CreateChains', class: Migration20261122000000CreateChains },
+];

@@ -1,0 +1,4 @@
+import { runService } from '@northstar/service-runtime';
+import { ingestionService } from './ingestion.service-definition';
+
+runService(ingestionService);

@@ -1,0 +1,4 @@
+import { runService } from '@northstar/service-runtime';
+import { notificationsService } from './notifications.service-definition';
+
+runService(notificationsService);

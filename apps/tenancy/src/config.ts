@@ -1,0 +1,5 @@
+import { ServiceConfig } from '@northstar/config';
+
+export class TenancyConfig extends ServiceConfig {
+  override OPS_PORT = 3102;
+}

@@ -1,0 +1,4 @@
+import { runService } from '@northstar/service-runtime';
+import { tenancyService } from './tenancy.service-definition';
+
+runService(tenancyService);

@@ -1,0 +1,35 @@
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ReadinessService } from '@northstar/service-runtime';
+import { createClickHouse, type ClickHouseClient, type ClickHouseConnection } from './clickhouse-client';
+
+export const CLICKHOUSE = Symbol('CLICKHOUSE');
+
+class ClickHouseLifecycle implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(CLICKHOUSE) private readonly client: ClickHouseClient,
+    private readonly readiness: ReadinessService,
+  ) {}
+
+  onModuleInit(): void {
+    this.readiness.register('clickhouse', async () => {
+      const result = await this.client.ping();
+      if (!result.success) throw result.error;
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+@Global()
+@Module({})
+export class ClickHouseModule {
+  static forRoot(connection: ClickHouseConnection): DynamicModule {
+    return {
+      module: ClickHouseModule,
+      providers: [{ provide: CLICKHOUSE, useFactory: () => createClickHouse(connection) }, ClickHouseLifecycle],
+      exports: [CLICKHOUSE],
+    };
+  }
+}

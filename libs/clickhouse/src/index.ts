@@ -1,0 +1,4 @@
+export * from './clickhouse-client';
+export * from './clickhouse.module';
+export * from './migrate';
+export * from './sql';

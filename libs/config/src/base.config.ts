@@ -1,0 +1,75 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsString, Max, Min } from 'class-validator';
+
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+/** What every process of the platform needs: its environment and the bus. */
+export class BaseConfig {
+  @IsIn(NODE_ENVS)
+  NODE_ENV: NodeEnv = 'development';
+
+  @IsString()
+  NATS_URL = 'nats://127.0.0.1:4222';
+
+  /** How long a bus request waits for its reply before the caller answers 503. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(120_000)
+  BUS_TIMEOUT_MS = 5000;
+
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+}
+
+/** A bus service: it also serves /health, /ready and /metrics on its own small HTTP port. */
+export class ServiceConfig extends BaseConfig {
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  OPS_PORT = 0;
+
+  @IsString()
+  OPS_HOST = '127.0.0.1';
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Constructor<T = object> = new (...args: any[]) => T;
+
+/** Adds the service's PostgreSQL connection (each service owns one schema in it). */
+export function WithPostgres<B extends Constructor>(Base: B) {
+  class PostgresSettings extends Base {
+    @IsString()
+    DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/northstar';
+  }
+  return PostgresSettings;
+}
+
+/** Adds Redis, for caches, rate limits and queues. */
+export function WithRedis<B extends Constructor>(Base: B) {
+  class RedisSettings extends Base {
+    @IsString()
+    REDIS_URL = 'redis://127.0.0.1:6379/0';
+  }
+  return RedisSettings;
+}
+
+/** Adds ClickHouse, the event store. */
+export function WithClickHouse<B extends Constructor>(Base: B) {
+  class ClickHouseSettings extends Base {
+    @IsString()
+    CLICKHOUSE_URL = 'http://127.0.0.1:8123';
+
+    @IsString()
+    CLICKHOUSE_DATABASE = 'northstar';
+
+    @IsString()
+    CLICKHOUSE_USER = 'default';
+
+    @IsString()
+    CLICKHOUSE_PASSWORD = '';
+  }
+  return ClickHouseSettings;
+}

@@ -1,0 +1,232 @@
+import { ApiProperty, ApiPropertyOptional, PartialType, OmitType } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { Actor } from '../common/actor';
+import { PageQuery, type Page } from '../common/pagination';
+import { SLUG_MESSAGE, SLUG_PATTERN } from '../common/slug';
+import type { DomainEvent, Rpc } from '../rpc';
+
+export const ChainsSubjects = {
+  list: 'chains.chain.list',
+  get: 'chains.chain.get',
+  create: 'chains.chain.create',
+  update: 'chains.chain.update',
+  delete: 'chains.chain.delete',
+} as const;
+
+export const ChainsEvents = {
+  /** Any change to the catalog; `keys` and caches listen. */
+  changed: 'chains.chain.changed',
+} as const;
+
+export const ECOSYSTEMS = ['evm', 'solana', 'bitcoin', 'cosmos', 'starknet'] as const;
+export type Ecosystem = (typeof ECOSYSTEMS)[number];
+
+export const CHAIN_STATUSES = ['active', 'inactive'] as const;
+export type ChainStatus = (typeof CHAIN_STATUSES)[number];
+
+/** The placeholder an RPC template must contain; it is replaced by the caller's API key. */
+export const RPC_KEY_PLACEHOLDER = '{key}';
+const TEMPLATE_MESSAGE = `must be an absolute URL containing ${RPC_KEY_PLACEHOLDER}`;
+
+const toBoolean = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+export class NativeCurrency {
+  @ApiProperty({ example: 'ETH' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(16)
+  symbol!: string;
+
+  @ApiProperty({ example: 18 })
+  @IsInt()
+  @Min(0)
+  @Max(36)
+  decimals!: number;
+}
+
+export class RpcTemplates {
+  @ApiProperty({ example: 'https://eth-mainnet.rpc.northstar.dev/v1/{key}' })
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  @Matches(/\{key\}/, { message: `http ${TEMPLATE_MESSAGE}` })
+  http!: string;
+
+  @ApiProperty({ example: 'wss://eth-mainnet.rpc.northstar.dev/v1/{key}' })
+  @IsUrl({ protocols: ['ws', 'wss'], require_tld: false, require_protocol: true })
+  @Matches(/\{key\}/, { message: `ws ${TEMPLATE_MESSAGE}` })
+  ws!: string;
+}
+
+/** A chain of the catalog as the public API shows it. */
+export class ChainDto {
+  @ApiProperty({ example: 'ethereum' })
+  slug!: string;
+
+  @ApiProperty({ nullable: true, type: Number, example: 1, description: 'EIP-155 chain id; null outside EVM' })
+  chainId!: number | null;
+
+  @ApiProperty({ example: 'Ethereum' })
+  name!: string;
+
+  @ApiProperty({ enum: ECOSYSTEMS })
+  ecosystem!: Ecosystem;
+
+  @ApiProperty()
+  testnet!: boolean;
+
+  @ApiProperty({ type: NativeCurrency })
+  nativeCurrency!: NativeCurrency;
+
+  @ApiProperty({ example: 'https://etherscan.io' })
+  explorerUrl!: string;
+
+  @ApiProperty({ enum: CHAIN_STATUSES })
+  status!: ChainStatus;
+
+  @ApiProperty({ type: RpcTemplates, description: 'Endpoint templates; `{key}` stands for an API key' })
+  rpc!: RpcTemplates;
+}
+
+export class ChainListResponse implements Page<ChainDto> {
+  @ApiProperty({ type: [ChainDto] })
+  items!: ChainDto[];
+
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor!: string | null;
+}
+
+export class ListChainsRequest extends PageQuery {
+  @ApiPropertyOptional({ enum: ECOSYSTEMS })
+  @IsOptional()
+  @IsIn(ECOSYSTEMS)
+  ecosystem?: Ecosystem;
+
+  @ApiPropertyOptional({ type: Boolean })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  testnet?: boolean;
+
+  @ApiPropertyOptional({ enum: CHAIN_STATUSES })
+  @IsOptional()
+  @IsIn(CHAIN_STATUSES)
+  status?: ChainStatus;
+}
+
+export class ChainSlugParams {
+  @ApiProperty({ example: 'ethereum' })
+  @Matches(SLUG_PATTERN, { message: `slug ${SLUG_MESSAGE}` })
+  slug!: string;
+}
+
+export class GetChainRequest extends ChainSlugParams {}
+
+/** The writable fields of a chain, as the admin routes take them. */
+export class ChainInput {
+  @ApiProperty({ example: 'ethereum' })
+  @Matches(SLUG_PATTERN, { message: `slug ${SLUG_MESSAGE}` })
+  slug!: string;
+
+  @ApiPropertyOptional({ nullable: true, type: Number, example: 1 })
+  @ValidateIf((o: ChainInput) => o.ecosystem === 'evm' || (o.chainId !== undefined && o.chainId !== null))
+  @IsInt()
+  @Min(1)
+  chainId?: number | null;
+
+  @ApiProperty({ example: 'Ethereum' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name!: string;
+
+  @ApiProperty({ enum: ECOSYSTEMS })
+  @IsIn(ECOSYSTEMS)
+  ecosystem!: Ecosystem;
+
+  @ApiProperty()
+  @IsBoolean()
+  testnet!: boolean;
+
+  @ApiProperty({ type: NativeCurrency })
+  @ValidateNested()
+  @Type(() => NativeCurrency)
+  nativeCurrency!: NativeCurrency;
+
+  @ApiProperty({ example: 'https://etherscan.io' })
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true })
+  explorerUrl!: string;
+
+  @ApiPropertyOptional({ enum: CHAIN_STATUSES, default: 'active' })
+  @IsOptional()
+  @IsIn(CHAIN_STATUSES)
+  status?: ChainStatus;
+
+  @ApiProperty({ type: RpcTemplates })
+  @ValidateNested()
+  @Type(() => RpcTemplates)
+  rpc!: RpcTemplates;
+}
+
+export class ChainPatch extends PartialType(OmitType(ChainInput, ['slug'] as const)) {}
+
+export class CreateChainRequest {
+  @ValidateNested()
+  @Type(() => Actor)
+  actor!: Actor;
+
+  @ValidateNested()
+  @Type(() => ChainInput)
+  chain!: ChainInput;
+}
+
+export class UpdateChainRequest extends ChainSlugParams {
+  @ValidateNested()
+  @Type(() => Actor)
+  actor!: Actor;
+
+  @ValidateNested()
+  @Type(() => ChainPatch)
+  patch!: ChainPatch;
+}
+
+export class DeleteChainRequest extends ChainSlugParams {
+  @ValidateNested()
+  @Type(() => Actor)
+  actor!: Actor;
+}
+
+export class DeletedResponse {
+  deleted!: true;
+}
+
+export interface ChainChangedEvent {
+  slug: string;
+  change: 'created' | 'updated' | 'deleted';
+}
+
+export interface ChainsContract {
+  [ChainsSubjects.list]: Rpc<ListChainsRequest, ChainListResponse>;
+  [ChainsSubjects.get]: Rpc<GetChainRequest, ChainDto>;
+  [ChainsSubjects.create]: Rpc<CreateChainRequest, ChainDto>;
+  [ChainsSubjects.update]: Rpc<UpdateChainRequest, ChainDto>;
+  [ChainsSubjects.delete]: Rpc<DeleteChainRequest, DeletedResponse>;
+}
+
+export interface ChainsEventsContract {
+  [ChainsEvents.changed]: DomainEvent<ChainChangedEvent>;
+}

@@ -1,0 +1,19 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsString, IsUUID } from 'class-validator';
+
+export const PLATFORM_ROLES = ['user', 'admin'] as const;
+export type PlatformRole = (typeof PLATFORM_ROLES)[number];
+
+/**
+ * Who is acting, as authenticated by the gateway. Commands carry it so that every service can check
+ * permissions itself instead of trusting the caller.
+ */
+export class Actor {
+  @IsUUID()
+  userId!: string;
+
+  @ApiProperty({ enum: PLATFORM_ROLES })
+  @IsIn(PLATFORM_ROLES)
+  @IsString()
+  role!: PlatformRole;
+}

@@ -1,0 +1,3 @@
+/** Slugs of the public API: lower-case letters, digits and dashes, 2 to 48 characters. */
+export const SLUG_PATTERN = /^[a-z0-9-]{2,48}$/;
+export const SLUG_MESSAGE = 'must be 2 to 48 characters of a-z, 0-9 and -';

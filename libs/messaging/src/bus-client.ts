@@ -1,0 +1,88 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, headers, NatsError, type NatsConnection } from 'nats';
+import {
+  BusErrorCode,
+  DomainException,
+  isBusErrorPayload,
+  type BusEventPayload,
+  type BusEventSubject,
+  type BusRequest,
+  type BusResponse,
+  type BusSubject,
+} from '@northstar/contracts';
+import { decodeReply, encodePacket } from './nats-codec';
+import { currentRequestId, REQUEST_ID_HEADER } from './request-context';
+
+export interface SendOptions {
+  /** How long to wait for the reply; the default comes from the client's configuration. */
+  timeoutMs?: number;
+}
+
+/**
+ * The typed client of the bus contract: `send(ChainsSubjects.list, query)` only compiles with the
+ * request type of that subject, and resolves with its response type. Failures always surface as a
+ * DomainException: the callee's own error, or `unavailable` when nobody answers in time.
+ */
+export class BusClient {
+  private readonly logger = new Logger(BusClient.name);
+
+  constructor(
+    private readonly connection: NatsConnection,
+    private readonly defaultTimeoutMs: number,
+  ) {}
+
+  async send<S extends BusSubject>(
+    subject: S,
+    request: BusRequest<S>,
+    options: SendOptions = {},
+  ): Promise<BusResponse<S>> {
+    const timeout = options.timeoutMs ?? this.defaultTimeoutMs;
+    const packet = encodePacket({ pattern: subject, data: request, id: randomUUID() });
+    let replyData: Uint8Array;
+    try {
+      const reply = await this.connection.request(subject, packet, { timeout, headers: this.headers() });
+      replyData = reply.data;
+    } catch (error) {
+      throw this.transportError(subject, error);
+    }
+    const reply = decodeReply(replyData);
+    if (reply.err !== undefined && reply.err !== null) {
+      if (isBusErrorPayload(reply.err)) throw DomainException.fromPayload(reply.err);
+      this.logger.error(`Unexpected error payload from ${subject}: ${JSON.stringify(reply.err)}`);
+      throw new DomainException(BusErrorCode.Internal, 'The service answered with an unexpected error');
+    }
+    return reply.response as BusResponse<S>;
+  }
+
+  /** Publishes a domain event; delivery is best-effort (core NATS), listeners must be idempotent. */
+  emit<E extends BusEventSubject>(subject: E, payload: BusEventPayload<E>): void {
+    this.connection.publish(subject, encodePacket({ pattern: subject, data: payload }), {
+      headers: this.headers(),
+    });
+  }
+
+  private headers() {
+    const h = headers();
+    h.set(REQUEST_ID_HEADER, currentRequestId() ?? randomUUID());
+    return h;
+  }
+
+  private transportError(subject: string, error: unknown): DomainException {
+    const service = subject.split('.')[0];
+    if (error instanceof NatsError && error.code === ErrorCode.NoResponders) {
+      return new DomainException(BusErrorCode.Unavailable, `The ${service} service is unavailable`, {
+        retryAfterSeconds: 5,
+      });
+    }
+    if (error instanceof NatsError && error.code === ErrorCode.Timeout) {
+      return new DomainException(BusErrorCode.Unavailable, `The ${service} service did not answer in time`, {
+        retryAfterSeconds: 5,
+      });
+    }
+    this.logger.error(`Bus request on ${subject} failed: ${String(error)}`);
+    return new DomainException(BusErrorCode.Unavailable, 'The message bus is unavailable', {
+      retryAfterSeconds: 5,
+    });
+  }
+}

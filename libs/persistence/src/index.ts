@@ -1,0 +1,3 @@
+export * from './migrate';
+export * from './postgres-options';
+export * from './postgres.module';

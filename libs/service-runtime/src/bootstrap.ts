@@ -1,0 +1,120 @@
+import 'reflect-metadata';
+import { Logger, Module, type DynamicModule, type INestApplication, type LogLevel, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ConfigError, loadConfig, type ServiceConfig } from '@northstar/config';
+import { SystemSubjects, type ServiceName } from '@northstar/contracts';
+import {
+  assertBusHandlers,
+  BusExceptionFilter,
+  createValidationPipe,
+  MessagingModule,
+} from '@northstar/messaging';
+import { BusContextInterceptor } from './bus-context.interceptor';
+import { RequestAwareLogger } from './request-aware.logger';
+import { ServiceRuntimeModule } from './runtime.module';
+import { platformVersion } from './version';
+
+export interface ServiceDefinition<C extends ServiceConfig> {
+  name: ServiceName;
+  configClass: new () => C;
+  /** The service's own module, built from its validated configuration. */
+  module: (config: C) => DynamicModule | Type<unknown>;
+  /** Request subjects the service declares in the contract; each must have a handler. */
+  subjects: readonly string[];
+  /** Applies the service's migrations and seeds, then resolves. */
+  migrate?: (config: C) => Promise<void>;
+}
+
+export interface RunningService {
+  app: INestApplication;
+  /** Base URL of the /health, /ready, /metrics listener. */
+  opsUrl: string;
+  close(): Promise<void>;
+}
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+export function logLevelsFrom(level: string): LogLevel[] {
+  const index = LEVELS.indexOf(level as LogLevel);
+  return LEVELS.slice(0, index < 0 ? 4 : index + 1);
+}
+
+/** Builds and starts one service: NATS microservice in the service's queue group plus the ops listener. */
+export async function startService<C extends ServiceConfig>(
+  definition: ServiceDefinition<C>,
+  env: Record<string, string | undefined> = process.env,
+): Promise<RunningService> {
+  const config = loadConfig(definition.configClass, env);
+  const version = platformVersion();
+
+  @Module({
+    imports: [
+      MessagingModule.forRoot({
+        natsUrl: config.NATS_URL,
+        clientName: definition.name,
+        requestTimeoutMs: config.BUS_TIMEOUT_MS,
+      }),
+      ServiceRuntimeModule.forService(definition.name, version),
+      definition.module(config),
+    ],
+  })
+  class ServiceRootModule {}
+
+  const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, new FastifyAdapter(), {
+    logger: new RequestAwareLogger(definition.name, { logLevels: logLevelsFrom(config.LOG_LEVEL) }),
+  });
+  const microservice = app.connectMicroservice<MicroserviceOptions>({
+    transport: Transport.NATS,
+    // The queue group makes N replicas of a service share its requests instead of all answering.
+    options: { servers: config.NATS_URL.split(','), queue: definition.name, name: `${definition.name}-server` },
+  });
+  microservice.useGlobalPipes(createValidationPipe());
+  microservice.useGlobalFilters(new BusExceptionFilter());
+  microservice.useGlobalInterceptors(app.get(BusContextInterceptor));
+
+  await app.init();
+  assertBusHandlers(app, definition.name, [...definition.subjects, SystemSubjects[definition.name].ping]);
+  await app.startAllMicroservices();
+  await app.listen(config.OPS_PORT, config.OPS_HOST);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.OPS_PORT;
+  return { app, opsUrl: `http://${config.OPS_HOST}:${port}`, close: () => app.close() };
+}
+
+/** The entry point of every service binary: `main.js` serves, `main.js migrate` migrates and exits. */
+export function runService<C extends ServiceConfig>(definition: ServiceDefinition<C>): void {
+  const logger = new Logger(definition.name);
+  const command = process.argv[2] ?? 'serve';
+  const run = async (): Promise<void> => {
+    if (command === 'migrate') {
+      if (definition.migrate) await definition.migrate(loadConfig(definition.configClass));
+      logger.log('Migrations applied');
+      return;
+    }
+    if (command !== 'serve') throw new Error(`Unknown command "${command}" (expected serve or migrate)`);
+    const service = await startService(definition);
+    logger.log(`Listening on the bus as "${definition.name}", ops on ${service.opsUrl}`);
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.log(`${signal} received, draining`);
+      service.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error(`Shutdown failed: ${String(error)}`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  };
+  run().catch((error: unknown) => {
+    if (error instanceof ConfigError) logger.error(error.message);
+    else logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exit(1);
+  });
+}
