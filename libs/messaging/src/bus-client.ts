@@ -12,7 +12,7 @@ import {
   type BusSubject,
 } from '@northstar/contracts';
 import { decodeReply, encodePacket } from './nats-codec';
-import { currentRequestId, REQUEST_ID_HEADER } from './request-context';
+import { currentRequestId, REQUEST_ID_HEADER } from '@northstar/observability';
 
 export interface SendOptions {
   /** How long to wait for the reply; the default comes from the client's configuration. */

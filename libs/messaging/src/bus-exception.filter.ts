@@ -2,7 +2,7 @@ import { Catch, Logger, type ArgumentsHost, type RpcExceptionFilter } from '@nes
 import { randomUUID } from 'node:crypto';
 import { throwError, type Observable } from 'rxjs';
 import { BusErrorCode, DomainException, type BusErrorPayload } from '@northstar/contracts';
-import { currentRequestId } from './request-context';
+import { currentRequestId } from '@northstar/observability';
 
 /**
  * Every failure of a bus handler leaves as a typed payload. Expected (domain) errors pass as they

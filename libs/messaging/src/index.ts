@@ -4,5 +4,4 @@ export * from './bus-handler.decorator';
 export * from './handler-check';
 export * from './messaging.module';
 export * from './nats-connection';
-export * from './request-context';
 export * from './validation';

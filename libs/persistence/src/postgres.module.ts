@@ -1,7 +1,7 @@
 import { Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
-import { ReadinessService } from '@northstar/service-runtime';
+import { ReadinessService } from '@northstar/observability';
 import { postgresOptions, type PostgresSchemaOptions } from './postgres-options';
 
 class PostgresReadiness implements OnModuleInit {

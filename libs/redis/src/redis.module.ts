@@ -1,5 +1,5 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ReadinessService } from '@northstar/service-runtime';
+import { ReadinessService } from '@northstar/observability';
 import { Redis } from 'ioredis';
 
 export const REDIS = Symbol('REDIS');

@@ -12,7 +12,7 @@ import {
   MessagingModule,
 } from '@northstar/messaging';
 import { BusContextInterceptor } from './bus-context.interceptor';
-import { RequestAwareLogger } from './request-aware.logger';
+import { RequestAwareLogger } from '@northstar/observability';
 import { ServiceRuntimeModule } from './runtime.module';
 import { platformVersion } from './version';
 
@@ -44,7 +44,7 @@ export function logLevelsFrom(level: string): LogLevel[] {
 /** Builds and starts one service: NATS microservice in the service's queue group plus the ops listener. */
 export async function startService<C extends ServiceConfig>(
   definition: ServiceDefinition<C>,
-  env: Record<string, string | undefined> = process.env,
+  env?: Record<string, string | undefined>,
 ): Promise<RunningService> {
   const config = loadConfig(definition.configClass, env);
   const version = platformVersion();

@@ -1,8 +1,7 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { NatsContext } from '@nestjs/microservices';
-import { REQUEST_ID_HEADER, runWithRequestContext, sanitizeRequestId } from '@northstar/messaging';
+import { MetricsService, REQUEST_ID_HEADER, runWithRequestContext, sanitizeRequestId } from '@northstar/observability';
 import { Observable } from 'rxjs';
-import { MetricsService } from './metrics.service';
 
 /**
  * Runs each bus handler inside the request's context (its id comes in the NATS headers, so every log

@@ -1,7 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { MetricsService } from './metrics.service';
-import { ReadinessService } from './readiness.service';
+import { MetricsService, ReadinessService } from '@northstar/observability';
 
 /** Liveness, readiness and Prometheus metrics, for orchestrators and scrapers (not under /v1). */
 @Controller()

@@ -2,9 +2,8 @@ import { Global, Module, type DynamicModule, type OnModuleInit } from '@nestjs/c
 import { SystemSubjects, type ServiceName } from '@northstar/contracts';
 import { BusClient } from '@northstar/messaging';
 import { BusContextInterceptor } from './bus-context.interceptor';
-import { MetricsService } from './metrics.service';
+import { MetricsService, ReadinessService } from '@northstar/observability';
 import { OpsController } from './ops.controller';
-import { ReadinessService } from './readiness.service';
 import { createSystemController } from './system.controller';
 
 export const SERVICE_NAME = Symbol('SERVICE_NAME');

@@ -1,5 +1,5 @@
 import { ConsoleLogger } from '@nestjs/common';
-import { currentRequestId } from '@northstar/messaging';
+import { currentRequestId } from './request-context';
 
 /** Nest's console logger with the current request id in every line written while handling a request. */
 export class RequestAwareLogger extends ConsoleLogger {
