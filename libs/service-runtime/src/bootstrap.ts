@@ -1,5 +1,12 @@
 import 'reflect-metadata';
-import { Logger, Module, type DynamicModule, type INestApplication, type LogLevel, type Type } from '@nestjs/common';
+import {
+  Logger,
+  Module,
+  type DynamicModule,
+  type INestApplication,
+  type LogLevel,
+  type Type,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -65,11 +72,18 @@ export async function startService<C extends ServiceConfig>(
   const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, new FastifyAdapter(), {
     logger: new RequestAwareLogger(definition.name, { logLevels: logLevelsFrom(config.LOG_LEVEL) }),
   });
-  const microservice = app.connectMicroservice<MicroserviceOptions>({
-    transport: Transport.NATS,
-    // The queue group makes N replicas of a service share its requests instead of all answering.
-    options: { servers: config.NATS_URL.split(','), queue: definition.name, name: `${definition.name}-server` },
-  });
+  const microservice = app.connectMicroservice<MicroserviceOptions>(
+    {
+      transport: Transport.NATS,
+      // The queue group makes N replicas of a service share its requests instead of all answering.
+      options: {
+        servers: config.NATS_URL.split(','),
+        queue: definition.name,
+        name: `${definition.name}-server`,
+      },
+    },
+    { deferInitialization: true },
+  ); // so that the bus-only globals below are registered before its listeners
   microservice.useGlobalPipes(createValidationPipe());
   microservice.useGlobalFilters(new BusExceptionFilter());
   microservice.useGlobalInterceptors(app.get(BusContextInterceptor));

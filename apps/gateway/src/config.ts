@@ -1,0 +1,35 @@
+import { BaseConfig } from '@northstar/config';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsString, Max, Min } from 'class-validator';
+
+export class GatewayConfig extends BaseConfig {
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  /** Comma-separated allowed origins for dashboard routes, or `*`. */
+  @IsString()
+  CORS_ORIGINS = '*';
+
+  /** Largest accepted request body, after decompression. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  BODY_LIMIT_BYTES = 1024 * 1024;
+
+  /** Trust X-Forwarded-* from a proxy in front (to see the client's IP). */
+  @Transform(({ value }) => value === true || value === 'true' || value === '1')
+  @IsBoolean()
+  TRUST_PROXY = false;
+
+  /** How long /v1/system/info waits for each service's ping. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  SYSTEM_PING_TIMEOUT_MS = 1500;
+}

@@ -1,0 +1,52 @@
+import 'reflect-metadata';
+import { RequestMethod } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadConfig } from '@northstar/config';
+import { MetricsService, RequestAwareLogger, sanitizeRequestId } from '@northstar/observability';
+import { logLevelsFrom, platformVersion } from '@northstar/service-runtime';
+import type { IncomingMessage } from 'node:http';
+import { GatewayConfig } from './config';
+import { GatewayModule } from './gateway.module';
+import { registerHttpHooks } from './http/http-hooks';
+import { setupOpenApi } from './http/openapi';
+
+export interface RunningGateway {
+  app: NestFastifyApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Builds the gateway (routes under /v1, ops endpoints and docs at the root) and starts listening. */
+export async function startGateway(env?: Record<string, string | undefined>): Promise<RunningGateway> {
+  const config = loadConfig(GatewayConfig, env);
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    genReqId: (request: IncomingMessage) => sanitizeRequestId(request.headers['x-request-id']),
+    // The gateway logs through Nest; Fastify's own request log would double every line.
+    logger: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forConfig(config), adapter, {
+    logger: new RequestAwareLogger('gateway', { logLevels: logLevelsFrom(config.LOG_LEVEL) }),
+  });
+  app.setGlobalPrefix('v1', {
+    exclude: [
+      { path: 'health', method: RequestMethod.GET },
+      { path: 'ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
+  app.enableCors({
+    origin: config.CORS_ORIGINS === '*' ? true : config.CORS_ORIGINS.split(',').map((origin) => origin.trim()),
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+    maxAge: 600,
+  });
+  registerHttpHooks(app.getHttpAdapter().getInstance(), app.get(MetricsService));
+  setupOpenApi(app, platformVersion());
+  await app.listen(config.PORT, config.HOST);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
+  return { app, url: `http://${host}:${port}`, close: () => app.close() };
+}

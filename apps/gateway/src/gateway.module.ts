@@ -1,0 +1,46 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { createValidationPipe, MessagingModule } from '@northstar/messaging';
+import { MetricsService, ReadinessService } from '@northstar/observability';
+import { OpsController } from '@northstar/service-runtime';
+import { ChainsController } from './chains/chains.controller';
+import { GatewayConfig } from './config';
+import { ProblemFilter } from './http/problem.filter';
+import { RequestContextInterceptor } from './http/request-context.interceptor';
+import { GatewayBusReadiness } from './ops/bus-readiness';
+import { SystemController } from './system/system.controller';
+import { SystemService } from './system/system.service';
+
+@Module({})
+export class GatewayModule {
+  static forConfig(config: GatewayConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        MessagingModule.forRoot({
+          natsUrl: config.NATS_URL,
+          clientName: 'gateway',
+          requestTimeoutMs: config.BUS_TIMEOUT_MS,
+        }),
+      ],
+      controllers: [OpsController, SystemController, ChainsController],
+      providers: [
+        { provide: GatewayConfig, useValue: config },
+        {
+          provide: MetricsService,
+          useFactory: () => {
+            const metrics = new MetricsService();
+            metrics.setServiceLabel('gateway');
+            return metrics;
+          },
+        },
+        ReadinessService,
+        GatewayBusReadiness,
+        SystemService,
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
+      ],
+    };
+  }
+}

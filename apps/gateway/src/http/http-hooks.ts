@@ -1,0 +1,47 @@
+import { MetricsService } from '@northstar/observability';
+import type { FastifyInstance } from 'fastify';
+import { Histogram } from 'prom-client';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+
+/**
+ * Fastify hooks that run for every request, matched route or not: the request id header on every
+ * answer, gzip bodies (limits then apply to the decompressed size), and the HTTP histogram.
+ */
+export function registerHttpHooks(fastify: FastifyInstance, metrics: MetricsService): void {
+  const requests = new Histogram({
+    name: 'northstar_http_requests_seconds',
+    help: 'HTTP requests handled by the gateway, by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [metrics.registry],
+  });
+
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  fastify.addHook('preParsing', async (request, _reply, payload) => {
+    const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase();
+    if (encoding === 'identity') return payload;
+    if (encoding !== 'gzip') {
+      throw Object.assign(new Error(`Content-Encoding "${encoding}" is not supported (use gzip)`), {
+        statusCode: 415,
+      });
+    }
+    const gunzip = createGunzip();
+    // Fastify compares the declared content-length with this count, not with the inflated size.
+    let received = 0;
+    payload.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      (gunzip as Readable & { receivedEncodedLength?: number }).receivedEncodedLength = received;
+    });
+    gunzip.on('error', (error) => Object.assign(error, { statusCode: 400, message: 'The gzip body is corrupt' }));
+    return payload.pipe(gunzip);
+  });
+
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+}

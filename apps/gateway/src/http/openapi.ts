@@ -1,0 +1,33 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ProblemDto } from './api-problem.decorator';
+
+const DESCRIPTION = `
+The public HTTP API of Northstar. JSON in and out; timestamps are ISO-8601 UTC.
+
+**Errors** are \`application/problem+json\` with \`type\`, \`title\`, \`status\`, \`detail\`, \`requestId\`
+and, for invalid input (400), \`errors: [{ field, message }]\`. A dependency that is down answers 503
+with \`Retry-After\`; a client's mistake is never a 500.
+
+**Request ids**: every answer carries \`X-Request-Id\`, echoed from the request when it sends one
+(1-128 characters of \`A-Za-z0-9._:-\`), generated otherwise.
+
+**Lists** take \`limit\` (default 50, max 200) and \`cursor\` and answer \`{ items, nextCursor }\`;
+pass \`nextCursor\` back as \`cursor\` until it is null.
+
+**Compression**: request bodies may be sent with \`Content-Encoding: gzip\`; size limits apply to the
+decompressed body (413 when exceeded).
+`;
+
+/** Builds the OpenAPI document from the controllers and DTOs and serves it at /docs and /docs-json. */
+export function setupOpenApi(app: INestApplication, version: string): void {
+  const config = new DocumentBuilder()
+    .setTitle('Northstar API')
+    .setDescription(DESCRIPTION.trim())
+    .setVersion(version)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Access JWT of a dashboard user' }, 'user')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'An nsk_ API key' }, 'apiKey')
+    .build();
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] });
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', useGlobalPrefix: false });
+}

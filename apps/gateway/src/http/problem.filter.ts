@@ -1,0 +1,93 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { DomainException } from '@northstar/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { PROBLEM_CONTENT_TYPE, problemKindForCode, problemKindForStatus, problemType, type Problem } from './problem';
+
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+/**
+ * Every error of the gateway leaves here as problem+json: service errors from the bus, validation,
+ * routing and body-parsing errors of the HTTP layer. A 500 carries only an error id; the detail is logged.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const requestId = String(request.id);
+    const { problem, retryAfterSeconds } = this.toProblem(exception, requestId);
+    if (retryAfterSeconds !== undefined) void reply.header('retry-after', String(retryAfterSeconds));
+    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+  }
+
+  private toProblem(exception: unknown, requestId: string): { problem: Problem; retryAfterSeconds?: number } {
+    if (exception instanceof DomainException) {
+      const kind = problemKindForCode(exception.code);
+      if (kind.status >= 500 && exception.extra.errorId === undefined) {
+        this.logger.warn(`${exception.code}: ${exception.message} (request ${requestId})`);
+      }
+      return {
+        problem: {
+          type: problemType(kind.slug),
+          title: kind.title,
+          status: kind.status,
+          detail: exception.message,
+          ...(exception.extra.errors ? { errors: exception.extra.errors } : {}),
+          ...(exception.extra.errorId ? { errorId: exception.extra.errorId } : {}),
+          requestId,
+        },
+        retryAfterSeconds: exception.extra.retryAfterSeconds,
+      };
+    }
+    const status = statusOf(exception);
+    if (status !== undefined && status < 500) {
+      const kind = problemKindForStatus(status);
+      return {
+        problem: { type: problemType(kind.slug), title: kind.title, status, detail: detailOf(exception, kind.title), requestId },
+      };
+    }
+    const errorId = randomUUID();
+    const detail = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
+    this.logger.error(`Unhandled error ${errorId} (request ${requestId}): ${detail}`);
+    const kind = problemKindForStatus(500);
+    return {
+      problem: {
+        type: problemType(kind.slug),
+        title: kind.title,
+        status: 500,
+        detail: `Something went wrong on our side; quote error id ${errorId} when reporting it`,
+        errorId,
+        requestId,
+      },
+    };
+  }
+}
+
+function statusOf(exception: unknown): number | undefined {
+  if (exception instanceof HttpException) return exception.getStatus();
+  const status = (exception as FastifyLikeError | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : undefined;
+}
+
+function detailOf(exception: unknown, fallback: string): string {
+  if (exception instanceof HttpException) {
+    const response = exception.getResponse();
+    if (typeof response === 'string') return response;
+    const message = (response as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+    if (Array.isArray(message)) return message.join('; ');
+    return exception.message;
+  }
+  const error = exception as FastifyLikeError;
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'The request body is larger than the limit';
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'The request content type is not supported';
+  return typeof error.message === 'string' && error.message.length > 0 ? error.message : fallback;
+}

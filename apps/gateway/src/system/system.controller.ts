@@ -1,0 +1,17 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SystemInfoDto } from './system-info.dto';
+import { SystemService } from './system.service';
+
+@ApiTags('System')
+@Controller('system')
+export class SystemController {
+  constructor(private readonly system: SystemService) {}
+
+  @Get('info')
+  @ApiOperation({ summary: 'Platform version and the status of every service, pinged over the bus' })
+  @ApiOkResponse({ type: SystemInfoDto })
+  info(): Promise<SystemInfoDto> {
+    return this.system.info();
+  }
+}

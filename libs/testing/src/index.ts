@@ -1,0 +1,5 @@
+export * from './bus';
+export * from './env';
+export * from './eventually';
+export * from './factories';
+export * from './service';
