@@ -13,7 +13,12 @@ export const chainsService: ServiceDefinition<ChainsConfig> = {
   subjects: Object.values(ChainsSubjects),
   migrate: async (config) => {
     await migratePostgres(
-      { url: config.DATABASE_URL, schema: CHAINS_SCHEMA, entities: chainsEntities, migrations: chainsMigrations },
+      {
+        url: config.DATABASE_URL,
+        schema: CHAINS_SCHEMA,
+        entities: chainsEntities,
+        migrations: chainsMigrations,
+      },
       async (em) => {
         await seedChains(em);
       },

@@ -7,7 +7,10 @@ export interface ClickHouseConnection {
   password: string;
 }
 
-export function createClickHouse(connection: ClickHouseConnection, database: string | null = connection.database) {
+export function createClickHouse(
+  connection: ClickHouseConnection,
+  database: string | null = connection.database,
+) {
   return createClient({
     url: connection.url,
     username: connection.username,

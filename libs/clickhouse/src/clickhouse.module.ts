@@ -1,4 +1,11 @@
-import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { ReadinessService } from '@northstar/observability';
 import { createClickHouse, type ClickHouseClient, type ClickHouseConnection } from './clickhouse-client';
 
@@ -28,7 +35,10 @@ export class ClickHouseModule {
   static forRoot(connection: ClickHouseConnection): DynamicModule {
     return {
       module: ClickHouseModule,
-      providers: [{ provide: CLICKHOUSE, useFactory: () => createClickHouse(connection) }, ClickHouseLifecycle],
+      providers: [
+        { provide: CLICKHOUSE, useFactory: () => createClickHouse(connection) },
+        ClickHouseLifecycle,
+      ],
       exports: [CLICKHOUSE],
     };
   }

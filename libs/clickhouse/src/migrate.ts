@@ -20,7 +20,9 @@ export async function migrateClickHouse(
 ): Promise<string[]> {
   const server = createClickHouse(connection, null);
   try {
-    await server.command({ query: toSql(sql`CREATE DATABASE IF NOT EXISTS ${identifier(connection.database)}`) });
+    await server.command({
+      query: toSql(sql`CREATE DATABASE IF NOT EXISTS ${identifier(connection.database)}`),
+    });
   } finally {
     await server.close();
   }

@@ -44,7 +44,8 @@ export function literal(value: SqlValue): string {
   }
   if (typeof value === 'boolean') return value ? '1' : '0';
   if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw new TypeError('Cannot render an invalid date as a ClickHouse literal');
+    if (Number.isNaN(value.getTime()))
+      throw new TypeError('Cannot render an invalid date as a ClickHouse literal');
     const text = `${value.getUTCFullYear()}-${pad(value.getUTCMonth() + 1)}-${pad(value.getUTCDate())} ${pad(
       value.getUTCHours(),
     )}:${pad(value.getUTCMinutes())}:${pad(value.getUTCSeconds())}`;

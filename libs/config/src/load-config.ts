@@ -24,7 +24,9 @@ export class ConfigError extends Error {
 
 function describe(errors: ValidationError[]): string[] {
   return errors.flatMap((e) =>
-    Object.values(e.constraints ?? {}).map((message) => `${e.property}: ${message} (got ${JSON.stringify(e.value)})`),
+    Object.values(e.constraints ?? {}).map(
+      (message) => `${e.property}: ${message} (got ${JSON.stringify(e.value)})`,
+    ),
   );
 }
 
@@ -38,7 +40,9 @@ export function loadConfig<T extends object>(
 ): T {
   const defaults = new configClass();
   const present = Object.fromEntries(
-    Object.keys(defaults).flatMap((key) => (env[key] !== undefined && env[key] !== '' ? [[key, env[key]]] : [])),
+    Object.keys(defaults).flatMap((key) =>
+      env[key] !== undefined && env[key] !== '' ? [[key, env[key]]] : [],
+    ),
   );
   const config = plainToInstance(configClass, present, {
     enableImplicitConversion: true,
@@ -49,7 +53,8 @@ export function loadConfig<T extends object>(
   if (production) {
     const secrets = (Reflect.getMetadata(SECRET_FIELDS, configClass.prototype) as string[] | undefined) ?? [];
     for (const field of secrets) {
-      if (!(field in present)) problems.push(`${field}: must be set in production (the default is for development only)`);
+      if (!(field in present))
+        problems.push(`${field}: must be set in production (the default is for development only)`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -20,5 +20,7 @@ export function currentRequestId(): string | undefined {
 
 /** Accept a caller's id only when it is short and printable, so logs cannot be forged or flooded. */
 export function sanitizeRequestId(candidate: unknown): string {
-  return typeof candidate === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(candidate) ? candidate : randomUUID();
+  return typeof candidate === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(candidate)
+    ? candidate
+    : randomUUID();
 }

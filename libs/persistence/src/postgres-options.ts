@@ -1,4 +1,9 @@
-import { ReflectMetadataProvider, type EntityClass, type MigrationObject, type Options } from '@mikro-orm/core';
+import {
+  ReflectMetadataProvider,
+  type EntityClass,
+  type MigrationObject,
+  type Options,
+} from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type PostgreSqlDriver } from '@mikro-orm/postgresql';
 

@@ -1,4 +1,11 @@
-import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { ReadinessService } from '@northstar/observability';
 import { Redis } from 'ioredis';
 
@@ -33,7 +40,10 @@ export class RedisModule {
   static forRoot(options: { url: string; name: string }): DynamicModule {
     return {
       module: RedisModule,
-      providers: [{ provide: REDIS, useFactory: () => createRedis(options.url, options.name) }, RedisLifecycle],
+      providers: [
+        { provide: REDIS, useFactory: () => createRedis(options.url, options.name) },
+        RedisLifecycle,
+      ],
       exports: [REDIS],
     };
   }

@@ -97,11 +97,36 @@ export async function startService<C extends ServiceConfig>(
   return { app, opsUrl: `http://${config.OPS_HOST}:${port}`, close: () => app.close() };
 }
 
+/**
+ * Runs a process until SIGTERM/SIGINT, then closes it cleanly. A failure to start (bad config, a
+ * missing handler, an unreachable dependency) exits 1 with the reason.
+ */
+export function runProcess(name: string, start: () => Promise<{ close(): Promise<void> } | void>): void {
+  const logger = new Logger(name);
+  const fail = (error: unknown): never => {
+    if (error instanceof ConfigError) logger.error(error.message);
+    else logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exit(1);
+  };
+  start().then((running) => {
+    if (!running) return;
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.log(`${signal} received, draining`);
+      running.close().then(() => process.exit(0), fail);
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  }, fail);
+}
+
 /** The entry point of every service binary: `main.js` serves, `main.js migrate` migrates and exits. */
 export function runService<C extends ServiceConfig>(definition: ServiceDefinition<C>): void {
   const logger = new Logger(definition.name);
   const command = process.argv[2] ?? 'serve';
-  const run = async (): Promise<void> => {
+  runProcess(definition.name, async () => {
     if (command === 'migrate') {
       if (definition.migrate) await definition.migrate(loadConfig(definition.configClass));
       logger.log('Migrations applied');
@@ -110,25 +135,6 @@ export function runService<C extends ServiceConfig>(definition: ServiceDefinitio
     if (command !== 'serve') throw new Error(`Unknown command "${command}" (expected serve or migrate)`);
     const service = await startService(definition);
     logger.log(`Listening on the bus as "${definition.name}", ops on ${service.opsUrl}`);
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      logger.log(`${signal} received, draining`);
-      service.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error(`Shutdown failed: ${String(error)}`);
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-  };
-  run().catch((error: unknown) => {
-    if (error instanceof ConfigError) logger.error(error.message);
-    else logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exit(1);
+    return service;
   });
 }

@@ -1,6 +1,11 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { NatsContext } from '@nestjs/microservices';
-import { MetricsService, REQUEST_ID_HEADER, runWithRequestContext, sanitizeRequestId } from '@northstar/observability';
+import {
+  MetricsService,
+  REQUEST_ID_HEADER,
+  runWithRequestContext,
+  sanitizeRequestId,
+} from '@northstar/observability';
 import { Observable } from 'rxjs';
 
 /**

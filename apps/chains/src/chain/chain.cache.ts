@@ -29,7 +29,10 @@ export class ChainCache {
 
   async read(): Promise<{ generation: string; chains: ChainDto[] | null }> {
     try {
-      const [generation, cached] = (await this.redis.eval(READ_SCRIPT, 1, GENERATION_KEY)) as [string, string | null];
+      const [generation, cached] = (await this.redis.eval(READ_SCRIPT, 1, GENERATION_KEY)) as [
+        string,
+        string | null,
+      ];
       return { generation, chains: cached ? (JSON.parse(cached) as ChainDto[]) : null };
     } catch (error) {
       this.logger.warn(`Catalog cache unavailable: ${String(error)}`);

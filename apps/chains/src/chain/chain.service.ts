@@ -96,7 +96,8 @@ export class ChainService {
 }
 
 function assertAdmin(actor: Actor): void {
-  if (actor.role !== 'admin') throw DomainException.forbidden('Only platform admins can change the chain catalog');
+  if (actor.role !== 'admin')
+    throw DomainException.forbidden('Only platform admins can change the chain catalog');
 }
 
 function assertChainIdFits(ecosystem: string, chainId: number | null): void {

@@ -36,12 +36,17 @@ export function registerHttpHooks(fastify: FastifyInstance, metrics: MetricsServ
       received += chunk.length;
       (gunzip as Readable & { receivedEncodedLength?: number }).receivedEncodedLength = received;
     });
-    gunzip.on('error', (error) => Object.assign(error, { statusCode: 400, message: 'The gzip body is corrupt' }));
+    gunzip.on('error', (error) =>
+      Object.assign(error, { statusCode: 400, message: 'The gzip body is corrupt' }),
+    );
     return payload.pipe(gunzip);
   });
 
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    requests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    requests.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
   });
 }

@@ -2,7 +2,13 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import { DomainException } from '@northstar/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { PROBLEM_CONTENT_TYPE, problemKindForCode, problemKindForStatus, problemType, type Problem } from './problem';
+import {
+  PROBLEM_CONTENT_TYPE,
+  problemKindForCode,
+  problemKindForStatus,
+  problemType,
+  type Problem,
+} from './problem';
 
 interface FastifyLikeError {
   statusCode?: number;
@@ -51,7 +57,13 @@ export class ProblemFilter implements ExceptionFilter {
     if (status !== undefined && status < 500) {
       const kind = problemKindForStatus(status);
       return {
-        problem: { type: problemType(kind.slug), title: kind.title, status, detail: detailOf(exception, kind.title), requestId },
+        problem: {
+          type: problemType(kind.slug),
+          title: kind.title,
+          status,
+          detail: detailOf(exception, kind.title),
+          requestId,
+        },
       };
     }
     const errorId = randomUUID();

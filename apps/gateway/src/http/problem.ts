@@ -67,7 +67,10 @@ const STATUS_KINDS: Record<number, ProblemKind> = {
 
 /** For errors raised by the HTTP layer itself (routing, body parsing) rather than by a service. */
 export function problemKindForStatus(status: number): ProblemKind {
-  return STATUS_KINDS[status] ?? kind(status, status >= 500 ? 'internal' : 'bad-request', status >= 500 ? 'Internal error' : 'Bad request');
+  return (
+    STATUS_KINDS[status] ??
+    kind(status, status >= 500 ? 'internal' : 'bad-request', status >= 500 ? 'Internal error' : 'Bad request')
+  );
 }
 
 export function problemType(slug: string): string {

@@ -23,8 +23,17 @@ export class SystemService {
   private async ping(name: ServiceName): Promise<ServiceStatusDto> {
     const started = performance.now();
     try {
-      const pong = await this.bus.send(SystemSubjects[name].ping, {}, { timeoutMs: this.config.SYSTEM_PING_TIMEOUT_MS });
-      return { name, status: 'up', version: pong.version, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+      const pong = await this.bus.send(
+        SystemSubjects[name].ping,
+        {},
+        { timeoutMs: this.config.SYSTEM_PING_TIMEOUT_MS },
+      );
+      return {
+        name,
+        status: 'up',
+        version: pong.version,
+        latencyMs: Math.round((performance.now() - started) * 100) / 100,
+      };
     } catch {
       return { name, status: 'down', version: null, latencyMs: null };
     }

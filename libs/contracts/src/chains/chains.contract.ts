@@ -77,7 +77,12 @@ export class ChainDto {
   @ApiProperty({ example: 'ethereum' })
   slug!: string;
 
-  @ApiProperty({ nullable: true, type: Number, example: 1, description: 'EIP-155 chain id; null outside EVM' })
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    example: 1,
+    description: 'EIP-155 chain id; null outside EVM',
+  })
   chainId!: number | null;
 
   @ApiProperty({ example: 'Ethereum' })

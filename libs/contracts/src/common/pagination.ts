@@ -15,7 +15,7 @@ export class PageQuery {
   @Max(MAX_PAGE_LIMIT)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page\'s `nextCursor`' })
+  @ApiPropertyOptional({ description: "Opaque cursor from the previous page's `nextCursor`" })
   @IsOptional()
   @IsString()
   @MaxLength(512)

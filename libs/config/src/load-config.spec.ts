@@ -1,0 +1,69 @@
+import { IsString } from 'class-validator';
+import { ServiceConfig, WithPostgres } from './base.config';
+import { ConfigError, loadConfig, Secret } from './load-config';
+
+class AppConfig extends WithPostgres(ServiceConfig) {
+  @Secret()
+  @IsString()
+  JWT_SECRET = 'dev-only-secret';
+}
+
+function configError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('uses the class defaults when the environment is empty', () => {
+    const config = loadConfig(AppConfig, {});
+    expect(config).toBeInstanceOf(AppConfig);
+    expect(config.NODE_ENV).toBe('development');
+    expect(config.BUS_TIMEOUT_MS).toBe(5000);
+    expect(config.OPS_PORT).toBe(0);
+    expect(config.DATABASE_URL).toBe('postgresql://postgres@127.0.0.1:5432/northstar');
+  });
+
+  it('converts numbers from their string form and ignores unknown and empty variables', () => {
+    const config = loadConfig(AppConfig, {
+      BUS_TIMEOUT_MS: '1500',
+      OPS_PORT: '8080',
+      NATS_URL: '',
+      SOMETHING_ELSE: 'x',
+    });
+    expect(config.BUS_TIMEOUT_MS).toBe(1500);
+    expect(config.OPS_PORT).toBe(8080);
+    expect(config.NATS_URL).toBe('nats://127.0.0.1:4222');
+    expect(config).not.toHaveProperty('SOMETHING_ELSE');
+  });
+
+  it('names each malformed variable and its value in the error', () => {
+    const error = configError(() => loadConfig(AppConfig, { BUS_TIMEOUT_MS: 'soon', NODE_ENV: 'staging' }));
+    expect(error.message).toMatch(/^Invalid configuration:/);
+    expect(error.problems.some((p) => p.startsWith('BUS_TIMEOUT_MS:') && p.includes('"soon"'))).toBe(true);
+    expect(error.problems.some((p) => p.startsWith('NODE_ENV:') && p.includes('"staging"'))).toBe(true);
+  });
+
+  it('refuses a number out of range', () => {
+    const error = configError(() => loadConfig(AppConfig, { OPS_PORT: '70000' }));
+    expect(error.problems).toEqual([expect.stringMatching(/^OPS_PORT: .*70000/)]);
+  });
+
+  it('refuses to start in production with the development default of a @Secret', () => {
+    const error = configError(() => loadConfig(AppConfig, { NODE_ENV: 'production' }));
+    expect(error.problems).toEqual([expect.stringMatching(/^JWT_SECRET: must be set in production/)]);
+  });
+
+  it('accepts a @Secret given by the environment in production', () => {
+    const config = loadConfig(AppConfig, { NODE_ENV: 'production', JWT_SECRET: 'a real secret' });
+    expect(config.JWT_SECRET).toBe('a real secret');
+  });
+
+  it('keeps the development default of a @Secret outside production', () => {
+    expect(loadConfig(AppConfig, { NODE_ENV: 'test' }).JWT_SECRET).toBe('dev-only-secret');
+  });
+});
