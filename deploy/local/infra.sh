@@ -139,7 +139,8 @@ spawn() {
   local logfile="$1"
   shift
   printf '=== %s: started by deploy/local/infra.sh: %s\n' "$(date '+%F %T')" "$*" >>"$logfile"
-  setsid "$@" </dev/null >>"$logfile" 2>&1 &
+  # 9>&-: the server must not inherit (and so hold) infra.sh's lock.
+  setsid "$@" </dev/null >>"$logfile" 2>&1 9>&- &
   echo "$!"
 }
 
@@ -184,9 +185,9 @@ pg_bindir() {
 # Run a PostgreSQL server binary as the postgres user (it refuses to run as root).
 as_pg() {
   if is_root; then
-    runuser -u postgres -- "$@"
+    runuser -u postgres -- "$@" 9>&-
   else
-    "$@"
+    "$@" 9>&-
   fi
 }
 

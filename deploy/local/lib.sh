@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # variables are used by the scripts that source this file
 # Shared settings for deploy/local/*.sh. Source it; it does not run anything by itself.
 #
 # Ports can be overridden through the environment (all bind to 127.0.0.1):
@@ -6,7 +7,6 @@
 #   NORTHSTAR_CH_HTTP_PORT (8123)  NORTHSTAR_CH_TCP_PORT (9000)
 
 NS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-# shellcheck disable=SC2034 # used by the scripts that source this file
 NS_HOST=127.0.0.1
 NS_PG_PORT="${NORTHSTAR_PG_PORT:-5432}"
 NS_REDIS_PORT="${NORTHSTAR_REDIS_PORT:-6379}"

@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { GatewayConfig } from './config';
 import { GatewayModule } from './gateway.module';
 import { registerHttpHooks } from './http/http-hooks';
+import { answerFrameworkError } from './http/problem.filter';
 import { setupOpenApi } from './http/openapi';
 
 export interface RunningGateway {
@@ -24,6 +25,7 @@ export async function startGateway(env?: Record<string, string | undefined>): Pr
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
     genReqId: (request: IncomingMessage) => sanitizeRequestId(request.headers['x-request-id']),
+    frameworkErrors: answerFrameworkError,
     // The gateway logs through Nest; Fastify's own request log would double every line.
     logger: false,
   });

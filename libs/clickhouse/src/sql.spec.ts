@@ -25,7 +25,9 @@ describe('literal', () => {
 
   it('renders numbers, bigints, booleans and null', () => {
     expect(literal(42)).toBe('42');
-    expect(literal(-1.5)).toBe('-1.5');
+    expect(literal(-1.5)).toBe('(-1.5)');
+    expect(literal(-3n)).toBe('(-3)');
+    expect(toSql(sql`SELECT 1 - ${-1}`)).toBe('SELECT 1 - (-1)');
     expect(literal(2n ** 64n - 1n)).toBe('18446744073709551615');
     expect(literal(true)).toBe('1');
     expect(literal(false)).toBe('0');
@@ -58,12 +60,20 @@ describe('identifier', () => {
     expect(toSql(identifier('_tmp_1'))).toBe('_tmp_1');
   });
 
-  it.each(['', '1events', 'a-b', 'a.b', 'a b', '`events`', '"events"', 'events;DROP TABLE x', 'évents', "x'"])(
-    'refuses %j',
-    (name) => {
-      expect(() => identifier(name)).toThrow(/Invalid ClickHouse identifier/);
-    },
-  );
+  it.each([
+    '',
+    '1events',
+    'a-b',
+    'a.b',
+    'a b',
+    '`events`',
+    '"events"',
+    'events;DROP TABLE x',
+    'évents',
+    "x'",
+  ])('refuses %j', (name) => {
+    expect(() => identifier(name)).toThrow(/Invalid ClickHouse identifier/);
+  });
 });
 
 describe('sql tag', () => {

@@ -37,10 +37,11 @@ function pad(n: number, width = 2): string {
 export function literal(value: SqlValue): string {
   if (value === null) return 'NULL';
   if (typeof value === 'string') return escapeString(value);
-  if (typeof value === 'bigint') return value.toString();
+  // Negative numbers go in parentheses: after a `-` in the template, `-1` would start a comment.
+  if (typeof value === 'bigint') return value < 0n ? `(${value.toString()})` : value.toString();
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new TypeError(`Cannot render ${value} as a ClickHouse literal`);
-    return String(value);
+    return value < 0 || Object.is(value, -0) ? `(${String(value)})` : String(value);
   }
   if (typeof value === 'boolean') return value ? '1' : '0';
   if (value instanceof Date) {

@@ -22,10 +22,11 @@ export class ConfigError extends Error {
   }
 }
 
-function describe(errors: ValidationError[]): string[] {
+// Names the raw text from the environment: the converted value (NaN, say) would hide the typo.
+function describe(errors: ValidationError[], raw: Record<string, string | undefined>): string[] {
   return errors.flatMap((e) =>
     Object.values(e.constraints ?? {}).map(
-      (message) => `${e.property}: ${message} (got ${JSON.stringify(e.value)})`,
+      (message) => `${e.property}: ${message} (got ${JSON.stringify(raw[e.property] ?? e.value)})`,
     ),
   );
 }
@@ -48,7 +49,7 @@ export function loadConfig<T extends object>(
     enableImplicitConversion: true,
     exposeDefaultValues: true,
   });
-  const problems = describe(validateSync(config, { forbidUnknownValues: false }));
+  const problems = describe(validateSync(config, { forbidUnknownValues: false }), present);
   const production = (config as { NODE_ENV?: string }).NODE_ENV === 'production';
   if (production) {
     const secrets = (Reflect.getMetadata(SECRET_FIELDS, configClass.prototype) as string[] | undefined) ?? [];

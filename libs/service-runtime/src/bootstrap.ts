@@ -88,10 +88,16 @@ export async function startService<C extends ServiceConfig>(
   microservice.useGlobalFilters(new BusExceptionFilter());
   microservice.useGlobalInterceptors(app.get(BusContextInterceptor));
 
-  await app.init();
-  assertBusHandlers(app, definition.name, [...definition.subjects, SystemSubjects[definition.name].ping]);
-  await app.startAllMicroservices();
-  await app.listen(config.OPS_PORT, config.OPS_HOST);
+  try {
+    await app.init();
+    assertBusHandlers(app, definition.name, [...definition.subjects, SystemSubjects[definition.name].ping]);
+    await app.startAllMicroservices();
+    await app.listen(config.OPS_PORT, config.OPS_HOST);
+  } catch (error) {
+    // Release the bus connection and pools opened so far, so that a failed start leaks nothing.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.OPS_PORT;
   return { app, opsUrl: `http://${config.OPS_HOST}:${port}`, close: () => app.close() };
@@ -109,7 +115,8 @@ export function runProcess(name: string, start: () => Promise<{ close(): Promise
     process.exit(1);
   };
   start().then((running) => {
-    if (!running) return;
+    // A one-shot command (migrate) is done: exit rather than wait for idle pools to time out.
+    if (!running) process.exit(0);
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;

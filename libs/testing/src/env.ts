@@ -39,7 +39,9 @@ export function testEnv(overrides: TestEnv = {}): TestEnv {
 function assertTestDatabases(env: TestEnv): void {
   const database = env['DATABASE_URL'] ? new URL(env['DATABASE_URL']).pathname.slice(1) : '';
   if (!database.includes('test')) {
-    throw new Error(`Refusing to run tests against PostgreSQL database "${database}" (expected a *test* database)`);
+    throw new Error(
+      `Refusing to run tests against PostgreSQL database "${database}" (expected a *test* database)`,
+    );
   }
   if (!(env['CLICKHOUSE_DATABASE'] ?? '').includes('test')) {
     throw new Error(`Refusing to run tests against ClickHouse database "${env['CLICKHOUSE_DATABASE']}"`);

@@ -1,9 +1,15 @@
 import type { ServiceConfig } from '@northstar/config';
-import { SystemSubjects } from '@northstar/contracts';
+import { Empty, ErrorCode, NatsError, type NatsConnection } from 'nats';
+import { SystemSubjects, type ServiceName } from '@northstar/contracts';
 import { startService, type RunningService, type ServiceDefinition } from '@northstar/service-runtime';
 import { connectTestBus } from './bus';
 import { eventually } from './eventually';
 import { testEnv, type TestEnv } from './env';
+
+export interface StartTestServiceOptions {
+  /** Another replica of this service, started by the same test, is expected on the bus. */
+  replica?: boolean;
+}
 
 /**
  * Starts a service in this process against the test stores, as `main.js serve` would, and resolves
@@ -13,20 +19,37 @@ import { testEnv, type TestEnv } from './env';
 export async function startTestService<C extends ServiceConfig>(
   definition: ServiceDefinition<C>,
   overrides: TestEnv = {},
+  options: StartTestServiceOptions = {},
 ): Promise<RunningService> {
-  const service = await startService(definition, testEnv(overrides));
+  const probe = await connectTestBus(overrides);
   try {
-    const probe = await connectTestBus(overrides);
+    if (!options.replica) await assertNobodyServes(probe.connection, definition.name);
+    const service = await startService(definition, testEnv(overrides));
     try {
       await eventually(() => probe.bus.send(SystemSubjects[definition.name].ping, {}, { timeoutMs: 500 }), {
         timeoutMs: 5000,
       });
-    } finally {
-      await probe.close();
+    } catch (error) {
+      await service.close();
+      throw error;
     }
-  } catch (error) {
-    await service.close();
-    throw error;
+    return service;
+  } finally {
+    await probe.close();
   }
-  return service;
+}
+
+// NATS subjects and queue groups are global to the server: a replica of another test run or of a
+// dev stack on the same NATS would take part of our requests, against its own stores. Fail clearly.
+async function assertNobodyServes(connection: NatsConnection, name: ServiceName): Promise<void> {
+  try {
+    await connection.request(SystemSubjects[name].ping, Empty, { timeout: 500 });
+  } catch (error) {
+    if (error instanceof NatsError && error.code === ErrorCode.NoResponders) return;
+  }
+  // An answer, or a subscriber that stays silent: either way someone else holds the subjects.
+  throw new Error(
+    `Another "${name}" service is subscribed on this NATS server (another test run or a dev stack?). ` +
+      'It would take part of the requests of this test; stop it, or point NATS_URL at a private server.',
+  );
 }

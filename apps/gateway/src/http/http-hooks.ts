@@ -20,6 +20,12 @@ export function registerHttpHooks(fastify: FastifyInstance, metrics: MetricsServ
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  // Again at send time: the CORS hook, added by Nest's adapter before this one, answers a preflight
+  // before the onRequest hook above runs.
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    void reply.header('x-request-id', request.id);
+    return payload;
+  });
 
   fastify.addHook('preParsing', async (request, _reply, payload) => {
     const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase();

@@ -1,6 +1,6 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { DomainException } from '@northstar/contracts';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import {
   PROBLEM_CONTENT_TYPE,
@@ -99,7 +99,37 @@ function detailOf(exception: unknown, fallback: string): string {
     return exception.message;
   }
   const error = exception as FastifyLikeError;
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'The request body is larger than the limit';
-  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'The request content type is not supported';
   return typeof error.message === 'string' && error.message.length > 0 ? error.message : fallback;
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors it answers before routing (a malformed percent-encoding,
+ * an over-long path parameter) never reach Nest's filters nor the request hooks, so answer them here.
+ */
+export function answerFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const status =
+    typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500
+      ? error.statusCode
+      : 400;
+  const kind = problemKindForStatus(status);
+  const requestId = String(request.id);
+  const problem: Problem = {
+    type: problemType(kind.slug),
+    title: kind.title,
+    status,
+    detail:
+      status === 414
+        ? 'A path segment of the URL is too long'
+        : 'The URL is malformed (bad percent-encoding)',
+    requestId,
+  };
+  void reply
+    .status(status)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .header('x-request-id', requestId)
+    .send(problem);
 }

@@ -59,6 +59,7 @@ const STATUS_KINDS: Record<number, ProblemKind> = {
   406: kind(406, 'not-acceptable', 'Not acceptable'),
   409: kind(409, 'conflict', 'Conflict'),
   413: kind(413, 'payload-too-large', 'Request body too large'),
+  414: kind(414, 'uri-too-long', 'URI too long'),
   415: kind(415, 'unsupported-media-type', 'Unsupported media type'),
   422: kind(422, 'unprocessable', 'The request cannot be processed'),
   429: kind(429, 'rate-limited', 'Too many requests'),

@@ -1,0 +1,167 @@
+import { SystemSubjects, type ServiceName } from '@northstar/contracts';
+import { BusClient } from '@northstar/messaging';
+import { startService, type RunningService, type ServiceDefinition } from '@northstar/service-runtime';
+import type { ServiceConfig } from '@northstar/config';
+import { connect } from 'nats';
+import { gzipSync } from 'node:zlib';
+import { startGateway, type RunningGateway } from '../src/gateway.bootstrap';
+
+// Self-contained on purpose: these end-to-end tests do not depend on @northstar/testing.
+
+export type Env = Record<string, string | undefined>;
+
+/** Gateway and services share the bus timeout; short, so a missing answer fails a test fast. */
+export const BUS_TIMEOUT_MS = 2000;
+export const SYSTEM_PING_TIMEOUT_MS = 500;
+
+const CONNECTION_DEFAULTS = {
+  NATS_URL: 'nats://127.0.0.1:4222',
+  DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/northstar_test',
+  REDIS_URL: 'redis://127.0.0.1:6379/1',
+} as const;
+
+// Test support, like libs/testing: the runner's connection settings are what the apps' config reads.
+// eslint-disable-next-line no-restricted-properties
+const runnerEnv: Env = process.env;
+
+/** The test stores, unless the test runner exports its own connection settings. */
+export function e2eEnv(overrides: Env = {}): Env {
+  const connections = Object.fromEntries(
+    Object.entries(CONNECTION_DEFAULTS).map(([key, fallback]) => [key, runnerEnv[key] || fallback]),
+  );
+  const env: Env = {
+    ...connections,
+    NODE_ENV: 'test',
+    LOG_LEVEL: runnerEnv['TEST_LOG_LEVEL'] || 'error',
+    BUS_TIMEOUT_MS: String(BUS_TIMEOUT_MS),
+    ...overrides,
+  };
+  const database = new URL(env['DATABASE_URL'] ?? '').pathname.slice(1);
+  if (!database.includes('test')) {
+    throw new Error(
+      `Refusing to run e2e tests against PostgreSQL database "${database}" (expected a *test* database)`,
+    );
+  }
+  return env;
+}
+
+/** The gateway on an ephemeral port of the loopback interface. */
+export function startTestGateway(overrides: Env = {}): Promise<RunningGateway> {
+  assertDocsAssetsLoadable();
+  return startGateway(
+    e2eEnv({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SYSTEM_PING_TIMEOUT_MS: String(SYSTEM_PING_TIMEOUT_MS),
+      ...overrides,
+    }),
+  );
+}
+
+/**
+ * Nest loads @fastify/static (for /docs) lazily and calls process.exit(1) when that fails, which kills
+ * the whole jest run. Fail the one suite instead, saying why: @fastify/static 10 requires the ESM-only
+ * content-disposition 3, which Node 20.19+ loads natively but jest only once it transforms that package.
+ */
+function assertDocsAssetsLoadable(): void {
+  try {
+    jest.requireActual('@fastify/static');
+  } catch (error) {
+    throw new Error(
+      `Jest cannot load @fastify/static, which serves /docs (${error instanceof Error ? error.message.split('\n')[0] : String(error)}). ` +
+        'jest.preset.ts must transform content-disposition, which is ESM only: transformIgnorePatterns ' +
+        "['/node_modules/(?!content-disposition/)'] and a ts-jest transform of .js files with allowJs.",
+    );
+  }
+}
+
+/** Answers the service's ping over the bus, or throws (no responders, timeout). */
+export async function pingService(name: ServiceName, timeoutMs = 500): Promise<void> {
+  const connection = await connect({
+    servers: (e2eEnv()['NATS_URL'] ?? '').split(','),
+    name: 'gateway-e2e-probe',
+    maxReconnectAttempts: 0,
+  });
+  try {
+    await new BusClient(connection, timeoutMs).send(SystemSubjects[name].ping, {});
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * Starts a bus service in this process, as `main.js serve` would, and resolves once it answers its
+ * ping (its subscriptions have reached the NATS server). Its migrations must have been applied.
+ */
+export async function startTestService<C extends ServiceConfig>(
+  definition: ServiceDefinition<C>,
+  overrides: Env = {},
+): Promise<RunningService> {
+  const service = await startService(
+    definition,
+    e2eEnv({ OPS_PORT: '0', OPS_HOST: '127.0.0.1', ...overrides }),
+  );
+  try {
+    await eventually(() => pingService(definition.name), { timeoutMs: 5000 });
+  } catch (error) {
+    await service.close();
+    throw error;
+  }
+  return service;
+}
+
+/** Retries `fn` until it stops throwing (default: 5 s, every 25 ms), instead of a fixed sleep. */
+export async function eventually<T>(
+  fn: () => T | Promise<T>,
+  { timeoutMs = 5000, intervalMs = 25 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (Date.now() + intervalMs > deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** RFC 9457 problem details as the gateway answers every error. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: { field: string; message: string }[];
+  requestId: string;
+  errorId?: string;
+}
+
+/** Asserts a problem+json answer with the given status, and returns its body. */
+export async function expectProblem(response: Response, status: number): Promise<Problem> {
+  const text = await response.text();
+  expect({ status: response.status, body: text }).toMatchObject({ status });
+  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  const problem = JSON.parse(text) as Problem;
+  expect(problem).toMatchObject({ status, type: expect.stringMatching(/^https?:\/\//) as unknown });
+  expect(typeof problem.title).toBe('string');
+  expect(typeof problem.detail).toBe('string');
+  expect(problem.requestId).toBe(response.headers.get('x-request-id'));
+  // Never a stack trace in an answer.
+  expect(text).not.toMatch(/\bat .+\.(ts|js):\d+/);
+  return problem;
+}
+
+export async function getJson<T>(url: string, init?: RequestInit): Promise<{ response: Response; body: T }> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}: ${text}`);
+  return { response, body: JSON.parse(text) as T };
+}
+
+/** A valid JSON document of about `size` bytes, gzipped: tiny on the wire, large once inflated. */
+export function gzipBomb(size: number): Buffer {
+  return gzipSync(`{"padding":"${'0'.repeat(size)}"}`, { level: 9 });
+}
+
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
