@@ -3,13 +3,16 @@ import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { createValidationPipe, MessagingModule } from '@northstar/messaging';
 import { MetricsService, ReadinessService } from '@northstar/observability';
 import { OpsController } from '@northstar/service-runtime';
+import { AuthModule } from './auth/auth.module';
 import { ChainsController } from './chains/chains.controller';
 import { GatewayConfig } from './config';
 import { ProblemFilter } from './http/problem.filter';
 import { RequestContextInterceptor } from './http/request-context.interceptor';
+import { IdentityRoutesModule } from './identity/identity-routes.module';
 import { GatewayBusReadiness } from './ops/bus-readiness';
 import { SystemController } from './system/system.controller';
 import { SystemService } from './system/system.service';
+import { TenancyRoutesModule } from './tenancy/tenancy-routes.module';
 
 @Module({})
 export class GatewayModule {
@@ -22,6 +25,9 @@ export class GatewayModule {
           clientName: 'gateway',
           requestTimeoutMs: config.BUS_TIMEOUT_MS,
         }),
+        AuthModule.forConfig(config),
+        IdentityRoutesModule,
+        TenancyRoutesModule,
       ],
       controllers: [OpsController, SystemController, ChainsController],
       providers: [

@@ -1,11 +1,14 @@
 import type { ChainsContract, ChainsEventsContract } from './chains/chains.contract';
+import type { IdentityContract } from './identity/identity.contract';
 import type { SystemContract } from './system/system.contract';
+import type { TenancyContract } from './tenancy/tenancy.contract';
+import type { TenancyBroadcastsContract } from './tenancy/tenancy.events';
 
 /** Every request/reply subject of the platform with its request and response types. */
-export type BusContract = SystemContract & ChainsContract;
+export type BusContract = SystemContract & ChainsContract & IdentityContract & TenancyContract;
 
 /** Every domain event subject with its payload type. */
-export type BusEventContract = ChainsEventsContract;
+export type BusEventContract = ChainsEventsContract & TenancyBroadcastsContract;
 
 export type BusSubject = keyof BusContract & string;
 export type BusRequest<S extends BusSubject> = BusContract[S]['request'];

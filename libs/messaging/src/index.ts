@@ -5,3 +5,4 @@ export * from './handler-check';
 export * from './messaging.module';
 export * from './nats-connection';
 export * from './validation';
+export * from './durable-events';

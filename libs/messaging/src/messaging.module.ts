@@ -2,6 +2,12 @@ import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown 
 import { DiscoveryModule } from '@nestjs/core';
 import type { NatsConnection } from 'nats';
 import { BusClient } from './bus-client';
+import {
+  DURABLE_EVENTS_OPTIONS,
+  DurableEventConsumers,
+  DurableEventPublisher,
+  type DurableEventsOptions,
+} from './durable-events';
 import { connectNats } from './nats-connection';
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
@@ -36,9 +42,19 @@ export class MessagingModule {
           inject: [NATS_CONNECTION],
           useFactory: (connection: NatsConnection) => new BusClient(connection, options.requestTimeoutMs),
         },
+        {
+          provide: DURABLE_EVENTS_OPTIONS,
+          inject: [NATS_CONNECTION],
+          useFactory: (connection: NatsConnection): DurableEventsOptions => ({
+            service: options.clientName,
+            connection,
+          }),
+        },
+        DurableEventPublisher,
+        DurableEventConsumers,
         NatsConnectionCloser,
       ],
-      exports: [NATS_CONNECTION, BusClient],
+      exports: [NATS_CONNECTION, BusClient, DurableEventPublisher],
     };
   }
 }

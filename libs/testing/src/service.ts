@@ -1,4 +1,4 @@
-import type { ServiceConfig } from '@northstar/config';
+import { loadConfig, type ServiceConfig } from '@northstar/config';
 import { Empty, ErrorCode, NatsError, type NatsConnection } from 'nats';
 import { SystemSubjects, type ServiceName } from '@northstar/contracts';
 import { startService, type RunningService, type ServiceDefinition } from '@northstar/service-runtime';
@@ -24,6 +24,7 @@ export async function startTestService<C extends ServiceConfig>(
   const probe = await connectTestBus(overrides);
   try {
     if (!options.replica) await assertNobodyServes(probe.connection, definition.name);
+    await migrateOnce(definition, overrides);
     const service = await startService(definition, testEnv(overrides));
     try {
       await eventually(() => probe.bus.send(SystemSubjects[definition.name].ping, {}, { timeoutMs: 500 }), {
@@ -37,6 +38,19 @@ export async function startTestService<C extends ServiceConfig>(
   } finally {
     await probe.close();
   }
+}
+
+const migrated = new Set<string>();
+
+// Migrations are idempotent, but running them once per test file keeps the suite fast; running them
+// here (from source) lets a filtered jest run work without a build.
+async function migrateOnce<C extends ServiceConfig>(
+  definition: ServiceDefinition<C>,
+  overrides: TestEnv,
+): Promise<void> {
+  if (!definition.migrate || migrated.has(definition.name)) return;
+  await definition.migrate(loadConfig(definition.configClass, testEnv(overrides)));
+  migrated.add(definition.name);
 }
 
 // NATS subjects and queue groups are global to the server: a replica of another test run or of a

@@ -1,0 +1,15 @@
+import type { Actor, PlatformRole } from '@northstar/contracts';
+
+/** The caller of a request authenticated with a user's access token. */
+export interface AuthUser {
+  userId: string;
+  email: string;
+  role: PlatformRole;
+  /** The session the access token belongs to (`sid` claim). */
+  sessionId: string;
+}
+
+/** The actor that commands carry over the bus, so that services check permissions themselves. */
+export function actorOf(user: AuthUser): Actor {
+  return { userId: user.userId, role: user.role };
+}
