@@ -3,12 +3,14 @@ import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { createValidationPipe, MessagingModule } from '@northstar/messaging';
 import { MetricsService, ReadinessService } from '@northstar/observability';
 import { OpsController } from '@northstar/service-runtime';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { ChainsController } from './chains/chains.controller';
 import { GatewayConfig } from './config';
 import { ProblemFilter } from './http/problem.filter';
 import { RequestContextInterceptor } from './http/request-context.interceptor';
 import { IdentityRoutesModule } from './identity/identity-routes.module';
+import { KeysRoutesModule } from './keys/keys-routes.module';
 import { GatewayBusReadiness } from './ops/bus-readiness';
 import { SystemController } from './system/system.controller';
 import { SystemService } from './system/system.service';
@@ -26,8 +28,10 @@ export class GatewayModule {
           requestTimeoutMs: config.BUS_TIMEOUT_MS,
         }),
         AuthModule.forConfig(config),
+        ApiKeysModule.forConfig(config),
         IdentityRoutesModule,
         TenancyRoutesModule,
+        KeysRoutesModule,
       ],
       controllers: [OpsController, SystemController, ChainsController],
       providers: [
