@@ -1,8 +1,10 @@
-import { BaseConfig } from '@northstar/config';
+import { BaseConfig, Secret, WithRedis } from '@northstar/config';
+import { DEVELOPMENT_JWT_SECRET } from '@northstar/contracts';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsString, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsString, Max, Min, MinLength } from 'class-validator';
+import { WithApiKeys } from './api-keys/api-keys.settings';
 
-export class GatewayConfig extends BaseConfig {
+export class GatewayConfig extends WithApiKeys(WithRedis(BaseConfig)) {
   @Type(() => Number)
   @IsInt()
   @Min(0)
@@ -32,4 +34,10 @@ export class GatewayConfig extends BaseConfig {
   @IsInt()
   @Min(50)
   SYSTEM_PING_TIMEOUT_MS = 1500;
+
+  /** Verifies users' access tokens; must be identity's JWT_SECRET. */
+  @Secret()
+  @IsString()
+  @MinLength(16)
+  JWT_SECRET: string = DEVELOPMENT_JWT_SECRET;
 }

@@ -134,9 +134,9 @@ describe('gateway HTTP edge', () => {
     });
 
     it('inflates a gzip body before parsing it', async () => {
-      // Valid JSON reaches routing (no POST route yet: 404); broken JSON fails parsing (400).
-      await expectProblem(await post(gzipSync('{"name":"ok"}'), { 'content-encoding': 'gzip' }), 404);
-      await expectProblem(await post(gzipSync('{"name":"ok"}'), { 'content-encoding': 'GZIP' }), 404);
+      // Valid JSON gets past parsing to the route's login check (401); broken JSON fails parsing (400).
+      await expectProblem(await post(gzipSync('{"name":"ok"}'), { 'content-encoding': 'gzip' }), 401);
+      await expectProblem(await post(gzipSync('{"name":"ok"}'), { 'content-encoding': 'GZIP' }), 401);
       const problem = await expectProblem(
         await post(gzipSync('{"name": '), { 'content-encoding': 'gzip' }),
         400,

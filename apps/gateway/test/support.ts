@@ -53,6 +53,8 @@ export function startTestGateway(overrides: Env = {}): Promise<RunningGateway> {
       PORT: '0',
       HOST: '127.0.0.1',
       SYSTEM_PING_TIMEOUT_MS: String(SYSTEM_PING_TIMEOUT_MS),
+      // signUp() sends a random X-Forwarded-For, so suites do not share one address's auth budget.
+      TRUST_PROXY: 'true',
       ...overrides,
     }),
   );

@@ -1,5 +1,25 @@
-import { ServiceConfig } from '@northstar/config';
+import { Secret, ServiceConfig, WithPostgres, WithRedis } from '@northstar/config';
+import { DEVELOPMENT_JWT_SECRET } from '@northstar/contracts';
+import { Type } from 'class-transformer';
+import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
 
-export class IdentityConfig extends ServiceConfig {
+export class IdentityConfig extends WithRedis(WithPostgres(ServiceConfig)) {
   override OPS_PORT = 3101;
+
+  /** HS256 key of the access tokens; the gateway verifies them with the same value. */
+  @Secret()
+  @IsString()
+  @MinLength(16)
+  JWT_SECRET: string = DEVELOPMENT_JWT_SECRET;
+
+  /** Comma-separated emails (any case) of the platform admins: they get the `admin` role. */
+  @IsString()
+  NORTHSTAR_ADMIN_EMAILS = '';
+
+  /** Auth requests one client IP may make in any 60 seconds (API.md promises at least 100). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(100_000)
+  AUTH_IP_LIMIT_PER_MINUTE = 300;
 }

@@ -1,5 +1,61 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { PostgresModule } from '@northstar/persistence';
+import { RedisModule } from '@northstar/redis';
+import { AccountHandler } from './account/account.handler';
+import { AccountService } from './account/account.service';
+import { AuthThrottle } from './auth/auth-throttle';
+import { AuthHandler } from './auth/auth.handler';
+import { AuthService } from './auth/auth.service';
+import { IdentityConfig } from './config';
+import { identityMigrations } from './migrations';
+import { UnitOfWork } from './persistence/unit-of-work';
+import { AccessTokenSigner } from './security/access-token.signer';
+import { PasswordHasher } from './security/password-hasher';
+import { PlatformRoles } from './security/platform-roles';
+import { SessionIssuer } from './sessions/session-issuer';
+import { Session, UsedRefreshToken } from './sessions/session.entity';
+import { SessionRepository } from './sessions/session.repository';
+import { UserDirectory } from './users/user-directory.service';
+import { UserToken } from './users/user-token.entity';
+import { UserTokenRepository } from './users/user-token.repository';
+import { User } from './users/user.entity';
+import { UserHandler } from './users/user.handler';
+import { UserRepository } from './users/user.repository';
 
-/** The identity service; its features arrive with their issues. */
+export const IDENTITY_SCHEMA = 'identity';
+export const identityEntities = [User, UserToken, Session, UsedRefreshToken];
+
+/** Users, credentials, sessions (refresh-token families), email verification and password reset. */
 @Module({})
-export class IdentityModule {}
+export class IdentityModule {
+  static forConfig(config: IdentityConfig): DynamicModule {
+    return {
+      module: IdentityModule,
+      imports: [
+        PostgresModule.forService({
+          url: config.DATABASE_URL,
+          schema: IDENTITY_SCHEMA,
+          entities: identityEntities,
+          migrations: identityMigrations,
+        }),
+        RedisModule.forRoot({ url: config.REDIS_URL, name: 'identity' }),
+      ],
+      controllers: [AuthHandler, AccountHandler, UserHandler],
+      providers: [
+        { provide: IdentityConfig, useValue: config },
+        UnitOfWork,
+        UserRepository,
+        UserTokenRepository,
+        SessionRepository,
+        PasswordHasher,
+        AccessTokenSigner,
+        PlatformRoles,
+        AuthThrottle,
+        SessionIssuer,
+        AuthService,
+        AccountService,
+        UserDirectory,
+      ],
+    };
+  }
+}

@@ -1,5 +1,53 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { PostgresModule } from '@northstar/persistence';
+import { RedisModule } from '@northstar/redis';
+import { KeysConfig } from './config';
+import { ApiKey } from './key/api-key.entity';
+import { KeyAccess } from './key/key-access';
+import { KeyChanges } from './key/key-changes';
+import { KeySecret } from './key/key-secret.entity';
+import { KeyHandler } from './key/key.handler';
+import { KeyRepository } from './key/key.repository';
+import { KeyService } from './key/key.service';
+import { ProjectDeletedListener } from './key/project-deleted.listener';
+import { keysMigrations } from './migrations';
+import { UsageHandler } from './usage/usage.handler';
+import { UsageRepository } from './usage/usage.repository';
+import { UsageService } from './usage/usage.service';
+import { VerificationCache } from './verification/verification.cache';
+import { VerificationService } from './verification/verification.service';
 
-/** The keys service; its features arrive with their issues. */
+export const KEYS_SCHEMA = 'keys';
+export const keysEntities = [ApiKey, KeySecret];
+
+/** The keys service: API keys of projects, their verification for the gateways, and their usage. */
 @Module({})
-export class KeysModule {}
+export class KeysModule {
+  static forConfig(config: KeysConfig): DynamicModule {
+    return {
+      module: KeysModule,
+      imports: [
+        PostgresModule.forService({
+          url: config.DATABASE_URL,
+          schema: KEYS_SCHEMA,
+          entities: keysEntities,
+          migrations: keysMigrations,
+        }),
+        RedisModule.forRoot({ url: config.REDIS_URL, name: 'keys' }),
+      ],
+      controllers: [KeyHandler, UsageHandler],
+      providers: [
+        { provide: KeysConfig, useValue: config },
+        KeyRepository,
+        KeyAccess,
+        KeyChanges,
+        KeyService,
+        ProjectDeletedListener,
+        VerificationCache,
+        VerificationService,
+        UsageRepository,
+        UsageService,
+      ],
+    };
+  }
+}

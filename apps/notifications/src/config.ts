@@ -1,5 +1,52 @@
-import { ServiceConfig } from '@northstar/config';
+import { Secret, ServiceConfig, WithRedis } from '@northstar/config';
+import { Type } from 'class-transformer';
+import { IsInt, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 
-export class NotificationsConfig extends ServiceConfig {
+export class NotificationsConfig extends WithRedis(ServiceConfig) {
   override OPS_PORT = 3107;
+
+  /**
+   * The SMTP server of outgoing email, e.g. `smtp://user:pass@smtp.example.com:587` or `smtps://…:465`.
+   * Empty in development: each email is written as a file under MAIL_DIR instead. Required in
+   * production, where an email nobody receives is a broken sign-up.
+   */
+  @Secret()
+  @ValidateIf((config: NotificationsConfig) => config.SMTP_URL !== '')
+  @IsUrl({ protocols: ['smtp', 'smtps'], require_protocol: true, require_tld: false })
+  SMTP_URL = '';
+
+  /** The sender of every email, `Name <address>` or a bare address. */
+  @IsString()
+  @MinLength(3)
+  MAIL_FROM = 'Northstar <no-reply@northstar.local>';
+
+  /**
+   * Where the links in emails point (the web app, which then calls the API). Must be set in
+   * production: not a secret, but its default only works on a developer's machine.
+   */
+  @Secret()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  PUBLIC_URL = 'http://localhost:3000';
+
+  /** Where emails are written when SMTP_URL is not set. */
+  @IsString()
+  MAIL_DIR = '.data/mail';
+
+  /** Sending attempts per email before it is given up (an SMTP outage only delays mail). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  EMAIL_ATTEMPTS = 10;
+
+  /** The first retry waits this long; each further one twice as long as the one before. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  EMAIL_RETRY_DELAY_MS = 2000;
+
+  /** Prefix of the BullMQ keys in Redis, so that two deployments can share one Redis. */
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/)
+  QUEUE_PREFIX = 'northstar';
 }

@@ -5,6 +5,7 @@ import { NotificationsModule } from './notifications.module';
 export const notificationsService: ServiceDefinition<NotificationsConfig> = {
   name: 'notifications',
   configClass: NotificationsConfig,
-  module: () => NotificationsModule,
+  module: (config) => NotificationsModule.forConfig(config),
+  // Its input is durable events (email/email.handler.ts), not requests.
   subjects: [],
 };

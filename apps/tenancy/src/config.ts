@@ -1,5 +1,25 @@
-import { ServiceConfig } from '@northstar/config';
+import { ServiceConfig, WithPostgres, WithRedis } from '@northstar/config';
+import { Type } from 'class-transformer';
+import { IsInt, Max, Min } from 'class-validator';
 
-export class TenancyConfig extends ServiceConfig {
+export class TenancyConfig extends WithRedis(WithPostgres(ServiceConfig)) {
   override OPS_PORT = 3102;
+
+  /**
+   * Backstop expiry of cached access decisions (membership and project lookups). Every membership
+   * change and deletion invalidates them at once; the expiry only bounds what a Redis hiccup during
+   * an invalidation could leave behind.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  TENANCY_ACCESS_CACHE_TTL_SECONDS = 60;
+
+  /** How often the outbox relay retries durable events whose publication failed at first. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(600_000)
+  TENANCY_OUTBOX_RELAY_INTERVAL_MS = 5000;
 }

@@ -1,5 +1,73 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { PostgresModule } from '@northstar/persistence';
+import { RedisModule } from '@northstar/redis';
+import { AccessChanges } from './access/access-changes';
+import { AccessCache } from './access/access.cache';
+import { AccessHandler } from './access/access.handler';
+import { AccessService } from './access/access.service';
+import { Memberships } from './access/memberships';
+import { Transactions } from './common/transactions';
+import { TenancyConfig } from './config';
+import { Invitation } from './invitation/invitation.entity';
+import { InvitationHandler } from './invitation/invitation.handler';
+import { InvitationRepository } from './invitation/invitation.repository';
+import { InvitationService } from './invitation/invitation.service';
+import { MemberHandler } from './member/member.handler';
+import { MemberService } from './member/member.service';
+import { Membership } from './member/membership.entity';
+import { MembershipRepository } from './member/membership.repository';
+import { UserDirectory } from './member/user-directory';
+import { tenancyMigrations } from './migrations';
+import { OrgHandler } from './org/org.handler';
+import { OrgRepository } from './org/org.repository';
+import { OrgService } from './org/org.service';
+import { Organisation } from './org/organisation.entity';
+import { Outbox } from './outbox/outbox';
+import { OutboxMessage } from './outbox/outbox-message.entity';
+import { OutboxRepository } from './outbox/outbox.repository';
+import { Project } from './project/project.entity';
+import { ProjectHandler } from './project/project.handler';
+import { ProjectRepository } from './project/project.repository';
+import { ProjectService } from './project/project.service';
 
-/** The tenancy service; its features arrive with their issues. */
+export const TENANCY_SCHEMA = 'tenancy';
+export const tenancyEntities = [Organisation, Membership, Invitation, Project, OutboxMessage];
+
+/** Organisations, memberships and roles, invitations and projects, in PostgreSQL schema `tenancy`. */
 @Module({})
-export class TenancyModule {}
+export class TenancyModule {
+  static forConfig(config: TenancyConfig): DynamicModule {
+    return {
+      module: TenancyModule,
+      imports: [
+        PostgresModule.forService({
+          url: config.DATABASE_URL,
+          schema: TENANCY_SCHEMA,
+          entities: tenancyEntities,
+          migrations: tenancyMigrations,
+        }),
+        RedisModule.forRoot({ url: config.REDIS_URL, name: 'tenancy' }),
+      ],
+      controllers: [OrgHandler, MemberHandler, InvitationHandler, ProjectHandler, AccessHandler],
+      providers: [
+        { provide: TenancyConfig, useValue: config },
+        Transactions,
+        OrgRepository,
+        MembershipRepository,
+        InvitationRepository,
+        ProjectRepository,
+        OutboxRepository,
+        Outbox,
+        AccessCache,
+        AccessChanges,
+        Memberships,
+        UserDirectory,
+        AccessService,
+        OrgService,
+        MemberService,
+        InvitationService,
+        ProjectService,
+      ],
+    };
+  }
+}

@@ -1,14 +1,16 @@
 import type { ChainsContract, ChainsEventsContract } from './chains/chains.contract';
 import type { IdentityContract } from './identity/identity.contract';
+import type { KeysContract } from './keys/keys.contract';
+import type { KeysBroadcastsContract } from './keys/keys.events';
 import type { SystemContract } from './system/system.contract';
 import type { TenancyContract } from './tenancy/tenancy.contract';
 import type { TenancyBroadcastsContract } from './tenancy/tenancy.events';
 
 /** Every request/reply subject of the platform with its request and response types. */
-export type BusContract = SystemContract & ChainsContract & IdentityContract & TenancyContract;
+export type BusContract = SystemContract & ChainsContract & IdentityContract & TenancyContract & KeysContract;
 
 /** Every domain event subject with its payload type. */
-export type BusEventContract = ChainsEventsContract & TenancyBroadcastsContract;
+export type BusEventContract = ChainsEventsContract & TenancyBroadcastsContract & KeysBroadcastsContract;
 
 export type BusSubject = keyof BusContract & string;
 export type BusRequest<S extends BusSubject> = BusContract[S]['request'];

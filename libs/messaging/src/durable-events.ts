@@ -22,6 +22,7 @@ import {
   JSONCodec,
   RetentionPolicy,
   StorageType,
+  type ConsumerConfig,
   type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
@@ -37,8 +38,28 @@ import {
  */
 export const DOMAIN_EVENTS_STREAM = 'DOMAIN_EVENTS';
 const SUBJECT_PREFIX = 'domain.';
-const MAX_DELIVERIES = 8;
 const RETENTION_NS = 7 * 24 * 3600 * 1e9;
+const NS_PER_MS = 1e6;
+
+/**
+ * A failing handler gets the event again after 1 s, 2 s, 4 s ... capped at 5 minutes: 20 deliveries
+ * span about an hour, so an outage of a handler's own dependency (Redis, PostgreSQL) shorter than
+ * that delays the event without losing it.
+ */
+export const MAX_DELIVERIES = 20;
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 5 * 60_000;
+const ACK_WAIT_MS = 30_000;
+
+/** How long a failed delivery waits before the next one (`deliveryCount` starts at 1). */
+export function retryDelayMs(deliveryCount: number): number {
+  return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, deliveryCount - 1));
+}
+
+/** The durable consumer of one service for one event; its replicas share it. */
+export function durableConsumerName(service: string, subject: string): string {
+  return `${service}_${subject.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
 
 export const DURABLE_EVENTS_OPTIONS = Symbol('DURABLE_EVENTS_OPTIONS');
 export interface DurableEventsOptions {
@@ -112,13 +133,15 @@ export class DurableEventPublisher {
 
 interface Listener {
   subject: string;
+  /** Class and method, for error messages. */
+  name: string;
   handle: (payload: unknown) => Promise<unknown>;
 }
 
 /**
  * Finds every @DurableEventHandler at start-up and consumes its event with a durable pull consumer
  * named after the service and the event. A handler that throws gets the event again with a growing
- * delay; after MAX_DELIVERIES the event is dropped with an error log.
+ * delay (retryDelayMs); after MAX_DELIVERIES the event is dropped with an error log.
  */
 @Injectable()
 export class DurableEventConsumers implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -141,19 +164,8 @@ export class DurableEventConsumers implements OnApplicationBootstrap, BeforeAppl
     await ensureDomainEventsStream(jsm);
     const js = connection.jetstream();
     for (const listener of listeners) {
-      const durable = `${this.options.service}_${listener.subject.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-      try {
-        await jsm.consumers.info(DOMAIN_EVENTS_STREAM, durable);
-      } catch {
-        await jsm.consumers.add(DOMAIN_EVENTS_STREAM, {
-          durable_name: durable,
-          filter_subject: `${SUBJECT_PREFIX}${listener.subject}`,
-          ack_policy: AckPolicy.Explicit,
-          deliver_policy: DeliverPolicy.All,
-          ack_wait: 30 * 1e9,
-          max_deliver: MAX_DELIVERIES,
-        });
-      }
+      const durable = durableConsumerName(this.options.service, listener.subject);
+      await this.ensureConsumer(jsm, durable, listener.subject);
       const consumer = await js.consumers.get(DOMAIN_EVENTS_STREAM, durable);
       const messages = await consumer.consume({ max_messages: 64 });
       this.running.push(messages);
@@ -161,32 +173,77 @@ export class DurableEventConsumers implements OnApplicationBootstrap, BeforeAppl
     }
   }
 
-  // Before the connection is drained (MessagingModule does that on shutdown).
+  // Before the connection is drained (MessagingModule does that on shutdown): the handler of an
+  // event in progress finishes and acknowledges it.
   async beforeApplicationShutdown(): Promise<void> {
     for (const messages of this.running) await messages.close();
     await Promise.allSettled(this.loops);
   }
 
+  private async ensureConsumer(jsm: JetStreamManager, durable: string, subject: string): Promise<void> {
+    const settings = {
+      ack_wait: ACK_WAIT_MS * NS_PER_MS,
+      max_deliver: MAX_DELIVERIES,
+    } satisfies Partial<ConsumerConfig>;
+    let existing: ConsumerConfig | undefined;
+    try {
+      existing = (await jsm.consumers.info(DOMAIN_EVENTS_STREAM, durable)).config;
+    } catch {
+      // Not created yet: below. Identical concurrent creations by two replicas both succeed.
+      await jsm.consumers.add(DOMAIN_EVENTS_STREAM, {
+        durable_name: durable,
+        filter_subject: `${SUBJECT_PREFIX}${subject}`,
+        ack_policy: AckPolicy.Explicit,
+        // A consumer created after the first events were published still gets them.
+        deliver_policy: DeliverPolicy.All,
+        ...settings,
+      });
+      return;
+    }
+    // A consumer created by an older release keeps its settings on the server until updated.
+    if (existing.ack_wait !== settings.ack_wait || existing.max_deliver !== settings.max_deliver) {
+      await jsm.consumers.update(DOMAIN_EVENTS_STREAM, durable, settings);
+    }
+  }
+
   private async run(listener: Listener, messages: ConsumerMessages): Promise<void> {
-    for await (const message of messages) await this.deliver(listener, message);
+    try {
+      for await (const message of messages) await this.deliver(listener, message);
+    } catch (error) {
+      // Unhandled, this would end the process; logged, the service stays up and /ready shows the bus.
+      this.logger.error(`Stopped consuming ${listener.subject}: ${describe(error)}`);
+    }
   }
 
   private async deliver(listener: Listener, message: JsMsg): Promise<void> {
     const requestId = sanitizeRequestId(message.headers?.get(REQUEST_ID_HEADER));
     await runWithRequestContext({ requestId }, async () => {
+      let payload: unknown;
       try {
-        await listener.handle(codec.decode(message.data));
+        payload = codec.decode(message.data);
+      } catch (error) {
+        // Retrying cannot fix malformed JSON.
+        this.logger.error(`Dropping a malformed ${listener.subject} event: ${describe(error)}`);
+        message.term();
+        return;
+      }
+      try {
+        await listener.handle(payload);
         message.ack();
       } catch (error) {
-        const attempt = message.info.redeliveryCount;
-        const reason = error instanceof Error ? error.message : String(error);
+        const attempt = message.info.deliveryCount;
         if (attempt >= MAX_DELIVERIES) {
-          this.logger.error(`Dropping ${listener.subject} after ${attempt} attempts: ${reason}`);
+          this.logger.error(
+            `Dropping ${listener.subject} after ${attempt} attempts (${listener.name}): ${describe(error)}`,
+          );
           message.term();
           return;
         }
-        this.logger.warn(`${listener.subject} failed (attempt ${attempt}), retrying: ${reason}`);
-        message.nak(Math.min(60_000, 500 * 2 ** attempt));
+        this.logger.warn(
+          `${listener.name} failed on ${listener.subject} (attempt ${attempt} of ${MAX_DELIVERIES}), ` +
+            `retrying: ${describe(error)}`,
+        );
+        message.nak(retryDelayMs(attempt));
       }
     });
   }
@@ -203,14 +260,24 @@ export class DurableEventConsumers implements OnApplicationBootstrap, BeforeAppl
         const fn = instance[method];
         if (typeof fn !== 'function') continue;
         const subject = this.reflector.get<string | undefined>(HANDLER_METADATA, fn as () => void);
-        if (subject) {
-          listeners.push({
-            subject,
-            handle: (payload) => Promise.resolve((fn as (p: unknown) => unknown).call(instance, payload)),
-          });
+        if (!subject) continue;
+        const name = `${prototype.constructor.name}.${method}`;
+        // Two handlers would share one durable consumer, each seeing about half of the events.
+        const other = listeners.find((listener) => listener.subject === subject);
+        if (other) {
+          throw new Error(`Two durable event handlers for ${subject}: ${other.name} and ${name}`);
         }
+        listeners.push({
+          subject,
+          name,
+          handle: (payload) => Promise.resolve((fn as (p: unknown) => unknown).call(instance, payload)),
+        });
       }
     }
     return listeners;
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,8 +1,11 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Res, SetMetadata } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { MetricsService, ReadinessService } from '@northstar/observability';
 
 /** Liveness, readiness and Prometheus metrics, for orchestrators and scrapers (not under /v1). */
+// Public on the gateway, whose guard requires a user elsewhere. The key is the gateway's IS_PUBLIC,
+// spelled out because a shared lib cannot import an app.
+@SetMetadata('northstar:public', true)
 @Controller()
 export class OpsController {
   constructor(

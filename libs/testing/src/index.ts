@@ -3,5 +3,6 @@ export * from './env';
 export * from './errors';
 export * from './eventually';
 export * from './factories';
+export * from './mail';
 export * from './ops';
 export * from './service';

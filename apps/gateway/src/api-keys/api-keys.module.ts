@@ -1,11 +1,41 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
 import type { GatewayConfig } from '../config';
+import { ApiKeyAuthenticator } from './api-key.authenticator';
+import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyStrategy } from './api-key.strategy';
+import { API_KEYS_REDIS, ApiKeysRedisCloser, createApiKeysRedis } from './api-keys.redis';
+import { ApiKeysSettings, apiKeysSettingsOf } from './api-keys.settings';
+import { KeyBroadcastListener } from './key-broadcast.listener';
+import { KeyVerifier } from './key-verifier';
+import { RateLimiter } from './rate-limiter';
+import { UsageRecorder } from './usage-recorder';
 
-/** API-key authentication of SDK and server calls: verification cache, rate limits, usage recording. */
+/**
+ * API-key authentication of SDK and server calls: verification cache, rate limits, usage recording.
+ * Global, so that any route module can use @KeyAuth() / @RequireScopes() without importing it.
+ */
+@Global()
 @Module({})
 export class ApiKeysModule {
   static forConfig(config: GatewayConfig): DynamicModule {
-    void config;
-    return { module: ApiKeysModule };
+    const settings = apiKeysSettingsOf(config);
+    return {
+      module: ApiKeysModule,
+      imports: [PassportModule],
+      providers: [
+        { provide: ApiKeysSettings, useValue: settings },
+        { provide: API_KEYS_REDIS, useFactory: () => createApiKeysRedis(settings.REDIS_URL) },
+        ApiKeysRedisCloser,
+        KeyVerifier,
+        RateLimiter,
+        UsageRecorder,
+        ApiKeyAuthenticator,
+        ApiKeyStrategy,
+        ApiKeyGuard,
+        KeyBroadcastListener,
+      ],
+      exports: [ApiKeyGuard, ApiKeyAuthenticator, KeyVerifier, RateLimiter, UsageRecorder],
+    };
   }
 }

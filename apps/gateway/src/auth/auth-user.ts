@@ -1,4 +1,4 @@
-import type { Actor, PlatformRole } from '@northstar/contracts';
+import type { Actor, PlatformRole, SessionPrincipal } from '@northstar/contracts';
 
 /** The caller of a request authenticated with a user's access token. */
 export interface AuthUser {
@@ -12,4 +12,9 @@ export interface AuthUser {
 /** The actor that commands carry over the bus, so that services check permissions themselves. */
 export function actorOf(user: AuthUser): Actor {
   return { userId: user.userId, role: user.role };
+}
+
+/** The signed-in user as identity's own routes take it: the user and the session of its token. */
+export function principalOf(user: AuthUser): SessionPrincipal {
+  return { userId: user.userId, sessionId: user.sessionId };
 }

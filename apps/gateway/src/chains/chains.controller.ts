@@ -1,14 +1,39 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import {
   ChainDto,
+  ChainInput,
   ChainListResponse,
+  ChainPatch,
   ChainSlugParams,
   ChainsSubjects,
   ListChainsRequest,
 } from '@northstar/contracts';
 import { BusClient } from '@northstar/messaging';
+import { actorOf, type AuthUser } from '../auth/auth-user';
+import { CurrentUser } from '../auth/current-user.decorator';
+import { Public } from '../auth/public.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
+
+const ADMIN_ONLY = 'Platform admins only (NORTHSTAR_ADMIN_EMAILS); other users get 403.';
 
 @ApiTags('Chains')
 @Controller('chains')
@@ -16,6 +41,7 @@ export class ChainsController {
   constructor(private readonly bus: BusClient) {}
 
   @Get()
+  @Public()
   @ApiOperation({ summary: 'The chain catalog; public, no credentials needed' })
   @ApiOkResponse({ type: ChainListResponse })
   @ApiProblemResponses(400, 503)
@@ -24,10 +50,44 @@ export class ChainsController {
   }
 
   @Get(':slug')
+  @Public()
   @ApiOperation({ summary: 'One chain of the catalog' })
   @ApiOkResponse({ type: ChainDto })
   @ApiProblemResponses(400, 404, 503)
   get(@Param() params: ChainSlugParams): Promise<ChainDto> {
     return this.bus.send(ChainsSubjects.get, { slug: params.slug });
+  }
+
+  // The chains service checks the actor's role itself; the gateway only says who is asking.
+  @Post()
+  @ApiBearerAuth('user')
+  @ApiOperation({ summary: 'Add a chain to the catalog', description: ADMIN_ONLY })
+  @ApiCreatedResponse({ type: ChainDto })
+  @ApiProblemResponses(400, 401, 403, 409, 503)
+  create(@CurrentUser() user: AuthUser, @Body() chain: ChainInput): Promise<ChainDto> {
+    return this.bus.send(ChainsSubjects.create, { actor: actorOf(user), chain });
+  }
+
+  @Patch(':slug')
+  @ApiBearerAuth('user')
+  @ApiOperation({ summary: 'Change a chain of the catalog', description: ADMIN_ONLY })
+  @ApiOkResponse({ type: ChainDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 503)
+  update(
+    @CurrentUser() user: AuthUser,
+    @Param() params: ChainSlugParams,
+    @Body() patch: ChainPatch,
+  ): Promise<ChainDto> {
+    return this.bus.send(ChainsSubjects.update, { slug: params.slug, actor: actorOf(user), patch });
+  }
+
+  @Delete(':slug')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiBearerAuth('user')
+  @ApiOperation({ summary: 'Remove a chain from the catalog', description: ADMIN_ONLY })
+  @ApiNoContentResponse({ description: 'The chain is removed' })
+  @ApiProblemResponses(400, 401, 403, 404, 503)
+  async remove(@CurrentUser() user: AuthUser, @Param() params: ChainSlugParams): Promise<void> {
+    await this.bus.send(ChainsSubjects.delete, { slug: params.slug, actor: actorOf(user) });
   }
 }

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/public.decorator';
 import { SystemInfoDto } from './system-info.dto';
 import { SystemService } from './system.service';
 
@@ -9,6 +10,7 @@ export class SystemController {
   constructor(private readonly system: SystemService) {}
 
   @Get('info')
+  @Public()
   @ApiOperation({ summary: 'Platform version and the status of every service, pinged over the bus' })
   @ApiOkResponse({ type: SystemInfoDto })
   info(): Promise<SystemInfoDto> {

@@ -1,3 +1,19 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsDefined,
+  IsEmail,
+  IsOptional,
+  IsString,
+  IsUUID,
+  MaxLength,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { PLATFORM_ROLES, type PlatformRole } from '../common/actor';
+import { PageQuery, type Page } from '../common/pagination';
 import type { Rpc } from '../rpc';
 
 /**
@@ -21,8 +37,327 @@ export const IdentitySubjects = {
   usersByIds: 'identity.user.by-ids',
 } as const;
 
+/** Rules shared by the identity service (signing) and the gateway (verifying) of access tokens. */
+export const ACCESS_TOKEN = {
+  algorithm: 'HS256',
+  issuer: 'northstar-identity',
+  audience: 'northstar-api',
+  /** 15 minutes, as API.md promises. */
+  ttlSeconds: 15 * 60,
+} as const;
+
+/**
+ * The development default of JWT_SECRET, shared so that identity (signing) and the gateway (verifying)
+ * agree out of the box. Both mark the setting secret: production refuses to start with this value.
+ */
+export const DEVELOPMENT_JWT_SECRET = 'northstar-development-jwt-secret-do-not-use-in-production';
+
+/** Refresh tokens (one session each, rotated on every use) live 30 days. */
+export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+
+export const PASSWORD_MIN_LENGTH = 10;
+// A bound on the input of the (deliberately slow) password hash.
+export const PASSWORD_MAX_LENGTH = 256;
+const TOKEN_MAX_LENGTH = 512;
+
+const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+
+// ---------------------------------------------------------------------------------------------
+// Shared parts of the bus requests.
+
+/** Where an auth request comes from, as the gateway saw it: for per-IP limits and the session list. */
+export class ClientContext {
+  @IsString()
+  @MaxLength(64)
+  ip!: string;
+
+  /** Truncated by the gateway; absent when the client sent none. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  userAgent?: string;
+}
+
+/** The signed-in user of a request, from a verified access token. */
+export class SessionPrincipal {
+  @IsUUID()
+  userId!: string;
+
+  /** The session (refresh-token family) of the access token: the `sid` claim. */
+  @IsUUID()
+  sessionId!: string;
+}
+
+/** A required nested object, validated with its own class. */
+function NestedObject(type: new () => object): PropertyDecorator {
+  const decorators = [IsDefined(), ValidateNested(), Type(() => type)];
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP bodies (the gateway validates them) and the bus requests built from them.
+
+export class RegisterBody {
+  @ApiProperty({
+    example: 'ada@example.com',
+    maxLength: 254,
+    description: 'Case-insensitive; stored lower-case',
+  })
+  @Transform(trim)
+  @IsEmail({}, { message: 'email must be an email address' })
+  @MaxLength(254)
+  email!: string;
+
+  @ApiProperty({
+    minLength: PASSWORD_MIN_LENGTH,
+    maxLength: PASSWORD_MAX_LENGTH,
+    example: 'correct horse battery',
+  })
+  @IsString()
+  @MinLength(PASSWORD_MIN_LENGTH)
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  password!: string;
+
+  @ApiProperty({ example: 'Ada Lovelace', minLength: 1, maxLength: 100 })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name!: string;
+}
+
+export class RegisterRequest extends RegisterBody {
+  @NestedObject(ClientContext)
+  client!: ClientContext;
+}
+
+export class LoginBody {
+  @ApiProperty({ example: 'ada@example.com' })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(254)
+  email!: string;
+
+  // No minimum length here: a too-short password is a wrong password (401), not a malformed request.
+  @ApiProperty({ example: 'correct horse battery' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  password!: string;
+}
+
+export class LoginRequest extends LoginBody {
+  @NestedObject(ClientContext)
+  client!: ClientContext;
+}
+
+export class RefreshTokenBody {
+  @ApiProperty({ description: 'The refresh token of the last login or refresh' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(TOKEN_MAX_LENGTH)
+  refreshToken!: string;
+}
+
+export class RefreshRequest extends RefreshTokenBody {
+  @NestedObject(ClientContext)
+  client!: ClientContext;
+}
+
+export class LogoutRequest extends RefreshTokenBody {
+  @NestedObject(ClientContext)
+  client!: ClientContext;
+}
+
+export class VerifyEmailBody {
+  @ApiProperty({ description: 'The token of the verification email' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(TOKEN_MAX_LENGTH)
+  token!: string;
+}
+
+export class VerifyEmailRequest extends VerifyEmailBody {
+  @NestedObject(ClientContext)
+  client!: ClientContext;
+}
+
+export class ForgotPasswordBody {
+  @ApiProperty({ example: 'ada@example.com' })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(254)
+  email!: string;
+}
+
+export class ForgotPasswordRequest extends ForgotPasswordBody {
+  @NestedObject(ClientContext)
+  client!: ClientContext;
+}
+
+export class ResetPasswordBody {
+  @ApiProperty({ description: 'The token of the password-reset email' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(TOKEN_MAX_LENGTH)
+  token!: string;
+
+  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
+  @IsString()
+  @MinLength(PASSWORD_MIN_LENGTH)
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  password!: string;
+}
+
+export class ResetPasswordRequest extends ResetPasswordBody {
+  @NestedObject(ClientContext)
+  client!: ClientContext;
+}
+
+export class MeRequest {
+  @NestedObject(SessionPrincipal)
+  principal!: SessionPrincipal;
+}
+
+export class UpdateMeBody {
+  @ApiPropertyOptional({ example: 'Ada King', minLength: 1, maxLength: 100 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name?: string;
+
+  @ApiPropertyOptional({
+    minLength: PASSWORD_MIN_LENGTH,
+    maxLength: PASSWORD_MAX_LENGTH,
+    description: 'A new password; requires `currentPassword`. Signs out every other session.',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(PASSWORD_MIN_LENGTH)
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  password?: string;
+
+  @ApiPropertyOptional({ description: 'The current password, required to set a new one' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  currentPassword?: string;
+}
+
+export class UpdateMeRequest extends UpdateMeBody {
+  @NestedObject(SessionPrincipal)
+  principal!: SessionPrincipal;
+}
+
+export class ListSessionsQuery extends PageQuery {}
+
+export class ListSessionsRequest extends ListSessionsQuery {
+  @NestedObject(SessionPrincipal)
+  principal!: SessionPrincipal;
+}
+
+export class SessionIdParams {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'id must be a session id' })
+  id!: string;
+}
+
+export class RevokeSessionRequest {
+  @NestedObject(SessionPrincipal)
+  principal!: SessionPrincipal;
+
+  @IsUUID()
+  sessionId!: string;
+}
+
 export class UsersByIdsRequest {
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsUUID('all', { each: true })
   userIds!: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses.
+
+/** A user as the user itself sees it (GET /v1/me). */
+export class UserDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ example: 'ada@example.com', description: 'Lower-cased' })
+  email!: string;
+
+  @ApiProperty({ example: 'Ada Lovelace' })
+  name!: string;
+
+  @ApiProperty()
+  emailVerified!: boolean;
+
+  @ApiProperty({ enum: PLATFORM_ROLES, description: 'Platform-wide role; `admin` manages the chain catalog' })
+  role!: PlatformRole;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+}
+
+export class RegisterResponse {
+  @ApiProperty({ type: UserDto })
+  user!: UserDto;
+}
+
+export class TokenPairResponse {
+  @ApiProperty({ description: 'Access JWT: send as `Authorization: Bearer <accessToken>`' })
+  accessToken!: string;
+
+  @ApiProperty({ description: 'Opaque, single use: trade it at /v1/auth/refresh for a new pair' })
+  refreshToken!: string;
+
+  @ApiProperty({ example: ACCESS_TOKEN.ttlSeconds, description: 'Seconds until the access token expires' })
+  expiresIn!: number;
+}
+
+export class LoginResponse extends TokenPairResponse {
+  @ApiProperty({ type: UserDto })
+  user!: UserDto;
+}
+
+export class SessionDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  lastUsedAt!: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  userAgent!: string | null;
+
+  @ApiProperty({ example: '203.0.113.7' })
+  ip!: string;
+
+  @ApiProperty({ description: 'The session of the access token making this request' })
+  current!: boolean;
+}
+
+export class SessionListResponse implements Page<SessionDto> {
+  @ApiProperty({ type: [SessionDto] })
+  items!: SessionDto[];
+
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor!: string | null;
+}
+
+/** The answer of a command that has nothing to return (the gateway answers 202 or 204). */
+export class DoneResponse {
+  done!: true;
 }
 
 export class UserSummary {
@@ -39,5 +374,16 @@ export class UsersByIdsResponse {
 }
 
 export interface IdentityContract {
+  [IdentitySubjects.register]: Rpc<RegisterRequest, RegisterResponse>;
+  [IdentitySubjects.login]: Rpc<LoginRequest, LoginResponse>;
+  [IdentitySubjects.refresh]: Rpc<RefreshRequest, TokenPairResponse>;
+  [IdentitySubjects.logout]: Rpc<LogoutRequest, DoneResponse>;
+  [IdentitySubjects.verifyEmail]: Rpc<VerifyEmailRequest, DoneResponse>;
+  [IdentitySubjects.forgotPassword]: Rpc<ForgotPasswordRequest, DoneResponse>;
+  [IdentitySubjects.resetPassword]: Rpc<ResetPasswordRequest, DoneResponse>;
+  [IdentitySubjects.me]: Rpc<MeRequest, UserDto>;
+  [IdentitySubjects.updateMe]: Rpc<UpdateMeRequest, UserDto>;
+  [IdentitySubjects.listSessions]: Rpc<ListSessionsRequest, SessionListResponse>;
+  [IdentitySubjects.revokeSession]: Rpc<RevokeSessionRequest, DoneResponse>;
   [IdentitySubjects.usersByIds]: Rpc<UsersByIdsRequest, UsersByIdsResponse>;
 }

@@ -1,4 +1,5 @@
 import type { DomainEvent } from '../rpc';
+import type { OrgRole } from './policy';
 
 /** Durable domain events of tenancy (JetStream, see DurableEventPublisher). */
 export const TenancyEvents = {
@@ -21,7 +22,7 @@ export interface InvitationCreatedEvent {
   orgId: string;
   orgName: string;
   email: string;
-  role: 'owner' | 'admin' | 'member' | 'viewer';
+  role: OrgRole;
   invitedByName: string;
   /** Plaintext single-use token (tenancy stores only its hash). */
   token: string;
@@ -38,6 +39,8 @@ export interface AccessChangedEvent {
   orgId: string;
   /** The user whose access changed; absent when the whole organisation changed (deleted). */
   userId?: string;
+  /** The project that was deleted, when that is the change: entries about it must go. */
+  projectId?: string;
 }
 
 export interface TenancyDurableEventsContract {

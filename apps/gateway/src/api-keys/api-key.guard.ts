@@ -1,0 +1,89 @@
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard, type IAuthModuleOptions } from '@nestjs/passport';
+import { BusErrorCode, DomainException, type KeyScope } from '@northstar/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { API_KEY_STRATEGY } from './api-key.strategy';
+import type { AuthenticatedKey } from './key-verifier';
+import { RateLimiter } from './rate-limiter';
+import { UsageRecorder } from './usage-recorder';
+
+/** Where the authenticated key is put on the request (the user of a JWT stays on `request.user`). */
+export const API_KEY_REQUEST_PROPERTY = 'apiKey';
+export const REQUIRED_SCOPES = 'northstar:required-scopes';
+
+export type KeyAuthenticatedRequest = FastifyRequest & { [API_KEY_REQUEST_PROPERTY]?: AuthenticatedKey };
+
+/**
+ * Authenticates a route's caller by API key (the `api-key` strategy), then applies the key's own rate
+ * limit (shared by every gateway through Redis; 429 with Retry-After and RateLimit-* headers), then
+ * the scopes the route requires (403), and counts the request toward the key's usage.
+ */
+@Injectable()
+export class ApiKeyGuard extends AuthGuard(API_KEY_STRATEGY) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly limiter: RateLimiter,
+    private readonly usage: UsageRecorder,
+  ) {
+    super();
+  }
+
+  override getAuthenticateOptions(): IAuthModuleOptions {
+    return { session: false, property: API_KEY_REQUEST_PROPERTY };
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const http = context.switchToHttp();
+    const request = http.getRequest<KeyAuthenticatedRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    try {
+      await super.canActivate(context);
+    } catch (error) {
+      if (error instanceof DomainException && error.code === BusErrorCode.Unauthenticated) {
+        void reply.header('www-authenticate', 'Bearer realm="northstar", error="invalid_token"');
+      }
+      throw error;
+    }
+    const key = request[API_KEY_REQUEST_PROPERTY];
+    if (!key) throw new DomainException(BusErrorCode.Unauthenticated, 'The API key is invalid');
+
+    if (key.rateLimit) {
+      const { limit, windowSeconds } = key.rateLimit;
+      const decision = await this.limiter.take(`gateway:key-rate:${key.keyId}`, limit, windowSeconds);
+      if (decision) {
+        void reply
+          .header('ratelimit-limit', String(decision.limit))
+          .header('ratelimit-remaining', String(decision.remaining))
+          .header('ratelimit-reset', String(decision.resetSeconds));
+        if (!decision.allowed) {
+          throw new DomainException(
+            BusErrorCode.RateLimited,
+            `The API key's rate limit of ${limit} requests per ${windowSeconds} s is reached`,
+            { retryAfterSeconds: decision.retryAfterSeconds },
+          );
+        }
+      }
+    }
+    this.usage.record(key.keyId);
+
+    const required = this.reflector.getAllAndOverride<KeyScope[] | undefined>(REQUIRED_SCOPES, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const missing = (required ?? []).filter((scope) => !key.scopes.includes(scope));
+    if (missing.length > 0) {
+      throw DomainException.forbidden(
+        `The API key lacks the scope ${missing.join(', ')} this route requires`,
+      );
+    }
+    return true;
+  }
+
+  // Errors of the strategy are the authenticator's domain errors (401, 429): passed on unchanged.
+  override handleRequest<TKey = AuthenticatedKey>(error: unknown, key: TKey | false): TKey {
+    if (error) throw error;
+    if (!key) throw new DomainException(BusErrorCode.Unauthenticated, 'The API key is invalid');
+    return key;
+  }
+}

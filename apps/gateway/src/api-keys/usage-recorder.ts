@@ -1,0 +1,105 @@
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import {
+  KeysSubjects,
+  MAX_USAGE_ENTRIES,
+  type KeyUsageEntry,
+  type RecordUsageRequest,
+} from '@northstar/contracts';
+import { BusClient } from '@northstar/messaging';
+import { randomUUID } from 'node:crypto';
+import { ApiKeysSettings } from './api-keys.settings';
+
+const HOUR_MS = 3600_000;
+
+interface Counter {
+  keyId: string;
+  hour: number;
+  chain?: string;
+  requests: number;
+  lastUsedAt: number;
+}
+
+/**
+ * Counts the requests made with each key in memory, per hour (and chain, for RPC), and sends the
+ * counts to the keys service every API_KEY_USAGE_FLUSH_MS: a request never waits for the recording.
+ * A batch that fails is sent again, with the same id, until the keys service has it (it counts a
+ * batch id once), so a lost reply does not count twice. Counts of a process that dies unflushed are
+ * lost: usage is for reports, not for billing to the request.
+ */
+@Injectable()
+export class UsageRecorder implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(UsageRecorder.name);
+  private counters = new Map<string, Counter>();
+  private pending: RecordUsageRequest | null = null;
+  private timer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+
+  constructor(
+    private readonly settings: ApiKeysSettings,
+    private readonly bus: BusClient,
+  ) {}
+
+  record(keyId: string, now = Date.now(), chain?: string): void {
+    const hour = now - (now % HOUR_MS);
+    const id = `${keyId}|${hour}|${chain ?? ''}`;
+    const counter = this.counters.get(id);
+    if (counter) {
+      counter.requests += 1;
+      if (now > counter.lastUsedAt) counter.lastUsedAt = now;
+    } else {
+      this.counters.set(id, { keyId, hour, ...(chain ? { chain } : {}), requests: 1, lastUsedAt: now });
+    }
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.flush(), this.settings.API_KEY_USAGE_FLUSH_MS);
+    // Counting must not keep the process alive on its own.
+    this.timer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  /** Sends what was counted so far; at most one flush runs at a time. */
+  flush(): Promise<void> {
+    this.flushing ??= this.send().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async send(): Promise<void> {
+    try {
+      for (;;) {
+        if (!this.pending) this.pending = this.nextBatch();
+        if (!this.pending) return;
+        await this.bus.send(KeysSubjects.recordUsage, this.pending);
+        this.pending = null;
+      }
+    } catch (error) {
+      this.logger.warn(`Key usage not recorded yet, retrying at the next flush: ${String(error)}`);
+    }
+  }
+
+  private nextBatch(): RecordUsageRequest | null {
+    if (this.counters.size === 0) return null;
+    const entries: KeyUsageEntry[] = [];
+    for (const [id, counter] of this.counters) {
+      if (entries.length === MAX_USAGE_ENTRIES) break;
+      entries.push({
+        keyId: counter.keyId,
+        hour: new Date(counter.hour).toISOString(),
+        requests: counter.requests,
+        lastUsedAt: new Date(counter.lastUsedAt).toISOString(),
+        ...(counter.chain ? { chain: counter.chain } : {}),
+      });
+      this.counters.delete(id);
+    }
+    return { batchId: randomUUID(), entries };
+  }
+}

@@ -1,0 +1,54 @@
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { BusErrorCode, DomainException } from '@northstar/contracts';
+import type { FastifyRequest } from 'fastify';
+import { TokenExpiredError } from 'jsonwebtoken';
+import type { AuthUser } from './auth-user';
+import { USER_JWT_STRATEGY } from './jwt.strategy';
+import { IS_PUBLIC } from './public.decorator';
+
+const API_KEY_PREFIX = 'nsk_';
+
+function unauthenticated(message: string): DomainException {
+  return new DomainException(BusErrorCode.Unauthenticated, message);
+}
+
+/**
+ * Applied to every route (APP_GUARD): a user's valid access token is required unless the route or its
+ * controller is marked @Public(). Closed by default, so a new route cannot be exposed by omission.
+ */
+@Injectable()
+export class UserAuthGuard extends AuthGuard(USER_JWT_STRATEGY) {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic) return true;
+    const authorization = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization;
+    if (!authorization) {
+      throw unauthenticated('Authentication required: send Authorization: Bearer <access token>');
+    }
+    const [scheme, credential] = authorization.split(' ');
+    if (scheme?.toLowerCase() === 'bearer' && credential?.startsWith(API_KEY_PREFIX)) {
+      throw unauthenticated('This route needs a signed-in user; API keys are not accepted here');
+    }
+    return super.canActivate(context) as Promise<boolean>;
+  }
+
+  override handleRequest<TUser = AuthUser>(error: unknown, user: TUser | false, info: unknown): TUser {
+    if (error || !user) {
+      throw unauthenticated(
+        info instanceof TokenExpiredError
+          ? 'The access token has expired; refresh it at /v1/auth/refresh'
+          : 'The access token is invalid',
+      );
+    }
+    return user;
+  }
+}

@@ -1,0 +1,125 @@
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  ForgotPasswordBody,
+  IdentitySubjects,
+  LoginBody,
+  LoginResponse,
+  RefreshTokenBody,
+  RegisterBody,
+  RegisterResponse,
+  ResetPasswordBody,
+  TokenPairResponse,
+  VerifyEmailBody,
+  type ClientContext,
+} from '@northstar/contracts';
+import { BusClient } from '@northstar/messaging';
+import { Client } from '../auth/client-context.decorator';
+import { Public } from '../auth/public.decorator';
+import { ApiProblemResponses } from '../http/api-problem.decorator';
+import { ApiRateLimitedResponse } from './api-rate-limited.decorator';
+
+const IP_LIMITED = 'Too many auth requests from this IP address (at least 100 a minute are allowed)';
+
+/** Sign-up, sign-in and the token flows; none needs an access token. */
+@ApiTags('Auth')
+@Public()
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly bus: BusClient) {}
+
+  @Post('register')
+  @ApiOperation({ summary: 'Create an account; a verification email is sent' })
+  @ApiCreatedResponse({ type: RegisterResponse })
+  @ApiProblemResponses(400, 409, 503)
+  @ApiRateLimitedResponse(IP_LIMITED)
+  register(@Body() body: RegisterBody, @Client() client: ClientContext): Promise<RegisterResponse> {
+    return this.bus.send(IdentitySubjects.register, { ...body, client });
+  }
+
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Sign in with email and password',
+    description:
+      'An unknown email and a wrong password get the same 401. After 5 failed logins in a row an ' +
+      'account (known or not) answers 429 for 30 s, doubling with each further failure (at most 1 h).',
+  })
+  @ApiOkResponse({ type: LoginResponse })
+  @ApiProblemResponses(400, 401, 503)
+  @ApiRateLimitedResponse(`Too many failed logins for this account, or: ${IP_LIMITED}`)
+  login(@Body() body: LoginBody, @Client() client: ClientContext): Promise<LoginResponse> {
+    return this.bus.send(IdentitySubjects.login, { ...body, client });
+  }
+
+  @Post('refresh')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Trade a refresh token for a new token pair',
+    description:
+      'Refresh tokens are single use. Presenting one that was already used revokes its whole session ' +
+      '(every token issued from the same login) and answers 401.',
+  })
+  @ApiOkResponse({ type: TokenPairResponse })
+  @ApiProblemResponses(400, 401, 503)
+  @ApiRateLimitedResponse(IP_LIMITED)
+  refresh(@Body() body: RefreshTokenBody, @Client() client: ClientContext): Promise<TokenPairResponse> {
+    return this.bus.send(IdentitySubjects.refresh, { ...body, client });
+  }
+
+  @Post('logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({
+    summary: 'Revoke the session of a refresh token',
+    description: 'Idempotent: an unknown or already revoked token also answers 204.',
+  })
+  @ApiNoContentResponse({ description: 'The session is revoked' })
+  @ApiProblemResponses(400, 503)
+  @ApiRateLimitedResponse(IP_LIMITED)
+  async logout(@Body() body: RefreshTokenBody, @Client() client: ClientContext): Promise<void> {
+    await this.bus.send(IdentitySubjects.logout, { ...body, client });
+  }
+
+  @Post('verify-email')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Confirm the email address with the token of the verification email' })
+  @ApiNoContentResponse({ description: 'The email is verified' })
+  @ApiProblemResponses(400, 503)
+  @ApiRateLimitedResponse(IP_LIMITED)
+  async verifyEmail(@Body() body: VerifyEmailBody, @Client() client: ClientContext): Promise<void> {
+    await this.bus.send(IdentitySubjects.verifyEmail, { ...body, client });
+  }
+
+  @Post('forgot-password')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Email a password-reset link',
+    description: 'Always 202, whether or not an account has this email. The link is valid for 1 hour.',
+  })
+  @ApiAcceptedResponse({ description: 'If the account exists, a reset email is on its way' })
+  @ApiProblemResponses(400, 503)
+  @ApiRateLimitedResponse(IP_LIMITED)
+  async forgotPassword(@Body() body: ForgotPasswordBody, @Client() client: ClientContext): Promise<void> {
+    await this.bus.send(IdentitySubjects.forgotPassword, { ...body, client });
+  }
+
+  @Post('reset-password')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({
+    summary: 'Set a new password with the token of the reset email',
+    description: 'Signs the user out of every session. A token works once, within 1 hour.',
+  })
+  @ApiNoContentResponse({ description: 'The password is changed' })
+  @ApiProblemResponses(400, 503)
+  @ApiRateLimitedResponse(IP_LIMITED)
+  async resetPassword(@Body() body: ResetPasswordBody, @Client() client: ClientContext): Promise<void> {
+    await this.bus.send(IdentitySubjects.resetPassword, { ...body, client });
+  }
+}

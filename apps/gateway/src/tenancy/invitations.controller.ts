@@ -1,0 +1,76 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  AcceptInvitationBody,
+  CreateInvitationBody,
+  InvitationDto,
+  InvitationListResponse,
+  MembershipDto,
+  OrgIdParams,
+  PageQuery,
+  TenancySubjects,
+} from '@northstar/contracts';
+import { BusClient } from '@northstar/messaging';
+import { actorOf, type AuthUser } from '../auth/auth-user';
+import { CurrentUser } from '../auth/current-user.decorator';
+import { ApiProblemResponses } from '../http/api-problem.decorator';
+
+@ApiTags('Organisations')
+@ApiBearerAuth('user')
+@Controller()
+export class InvitationsController {
+  constructor(private readonly bus: BusClient) {}
+
+  @Post('orgs/:orgId/invitations')
+  @ApiOperation({
+    summary: 'Invite an email address into the organisation (admin; only an owner invites an owner)',
+    description:
+      'Emails a link with a single-use token, valid 7 days. Inviting an address again replaces its ' +
+      'pending invitation: only the newest link works.',
+  })
+  @ApiCreatedResponse({ type: InvitationDto })
+  @ApiProblemResponses(400, 401, 403, 404, 503)
+  create(
+    @CurrentUser() user: AuthUser,
+    @Param() params: OrgIdParams,
+    @Body() body: CreateInvitationBody,
+  ): Promise<InvitationDto> {
+    return this.bus.send(TenancySubjects.createInvitation, {
+      ...body,
+      orgId: params.orgId,
+      actor: actorOf(user),
+    });
+  }
+
+  @Get('orgs/:orgId/invitations')
+  @ApiOperation({ summary: 'Pending invitations (not accepted, not expired), oldest first (admin)' })
+  @ApiOkResponse({ type: InvitationListResponse })
+  @ApiProblemResponses(400, 401, 403, 404, 503)
+  list(
+    @CurrentUser() user: AuthUser,
+    @Param() params: OrgIdParams,
+    @Query() query: PageQuery,
+  ): Promise<InvitationListResponse> {
+    return this.bus.send(TenancySubjects.listInvitations, {
+      ...query,
+      orgId: params.orgId,
+      actor: actorOf(user),
+    });
+  }
+
+  @Post('invitations/accept')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Accept an invitation: the caller joins the organisation with the invited role',
+    description:
+      'The token is single use. **400** (naming `token`) when it is unknown, already used or expired. ' +
+      "**403** when the caller's email is not the invited address, or is not verified yet: verify it " +
+      '(POST /v1/auth/verify-email) and accept again; since anyone can register any address, only a ' +
+      'verified one proves the invitee holds the account. **409** when the caller is already a member.',
+  })
+  @ApiOkResponse({ type: MembershipDto })
+  @ApiProblemResponses(400, 401, 403, 409, 503)
+  accept(@CurrentUser() user: AuthUser, @Body() body: AcceptInvitationBody): Promise<MembershipDto> {
+    return this.bus.send(TenancySubjects.acceptInvitation, { ...body, actor: actorOf(user) });
+  }
+}

@@ -1,0 +1,175 @@
+// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
+import { identityService } from '../../identity/src/identity.service-definition';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
+import { tenancyService } from '../../tenancy/src/tenancy.service-definition';
+import { loadConfig, type ServiceConfig } from '@northstar/config';
+import type { InvitationCreatedEvent, OrgRole } from '@northstar/contracts';
+import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
+import { connect, DeliverPolicy, JSONCodec } from 'nats';
+import type { RunningGateway } from '../src/gateway.bootstrap';
+import { e2eEnv, eventually, startTestGateway, startTestService } from './support';
+import { authHeader, jsonHeaders, signUpVerified, uniqueEmail, type SignedUpUser } from './users';
+
+// What the tenancy end-to-end suites share: identity and tenancy behind a gateway, callers signed up
+// through identity's own routes, and the invitation emails read from JetStream as notifications would.
+
+export interface TenancyStack {
+  gateway: RunningGateway;
+  url: string;
+  close(): Promise<void>;
+}
+
+async function migrate<C extends ServiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
+  await definition.migrate?.(loadConfig(definition.configClass, e2eEnv()));
+}
+
+export async function startTenancyStack(): Promise<TenancyStack> {
+  await migrate(identityService);
+  await migrate(tenancyService);
+  const started: RunningService[] = [];
+  try {
+    started.push(await startTestService(identityService));
+    started.push(await startTestService(tenancyService));
+    // Trusts X-Forwarded-For: each signed-up user is its own client for identity's per-IP limit.
+    const gateway = await startTestGateway({ TRUST_PROXY: 'true' });
+    return {
+      gateway,
+      url: gateway.url,
+      close: async () => {
+        await gateway.close();
+        for (const service of started.reverse()) await service.close();
+      },
+    };
+  } catch (error) {
+    for (const service of started.reverse()) await service.close();
+    throw error;
+  }
+}
+
+export interface ApiAnswer<T> {
+  status: number;
+  body: T;
+  response: Response;
+}
+
+/** Calls the API as `user` (or anonymously); the body is parsed when there is one. */
+export async function call<T = unknown>(
+  url: string,
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  user: SignedUpUser | null,
+  body?: unknown,
+): Promise<ApiAnswer<T>> {
+  const response = await fetch(`${url}/v1${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : jsonHeaders),
+      ...(user ? authHeader(user.accessToken) : {}),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.clone().text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, response };
+}
+
+/**
+ * The invitation email's token for `email` in the organisation, read from the durable event tenancy
+ * published (stream DOMAIN_EVENTS) as the notifications service receives it. The newest one wins.
+ */
+export async function invitationTokenFor(
+  orgId: string,
+  email: string,
+  since = new Date(Date.now() - 60_000),
+): Promise<string> {
+  const connection = await connect({
+    servers: (e2eEnv()['NATS_URL'] ?? '').split(','),
+    name: 'gateway-e2e-tenancy-events',
+    maxReconnectAttempts: 0,
+  });
+  const codec = JSONCodec<InvitationCreatedEvent>();
+  try {
+    const js = connection.jetstream();
+    return await eventually(
+      async () => {
+        const consumer = await js.consumers.get('DOMAIN_EVENTS', {
+          // A single subject as a string: nats-server 2.9 knows no filter_subjects list.
+          filterSubjects: 'domain.tenancy.invitation.created',
+          deliver_policy: DeliverPolicy.StartTime,
+          opt_start_time: since.toISOString(),
+        });
+        let token: string | undefined;
+        for (;;) {
+          const message = await consumer.next({ expires: 1000 });
+          if (!message) break;
+          const event = codec.decode(message.data);
+          if (event.orgId === orgId && event.email === email.toLowerCase()) token = event.token;
+          if (message.info.pending === 0) break;
+        }
+        if (!token) throw new Error(`No invitation event for ${email} in ${orgId}`);
+        return token;
+      },
+      { timeoutMs: 5000, intervalMs: 100 },
+    );
+  } finally {
+    await connection.close();
+  }
+}
+
+export interface TestOrg {
+  id: string;
+  name: string;
+  slug: string;
+  createdAt: string;
+}
+
+/** Signs up and verifies a user with a recognisable name. */
+export function newUser(url: string, name = 'Test User'): Promise<SignedUpUser> {
+  return signUpVerified(url, { email: uniqueEmail('tenancy'), name });
+}
+
+export async function createOrg(url: string, owner: SignedUpUser, name = 'E2E Org'): Promise<TestOrg> {
+  const answer = await call<TestOrg>(url, 'POST', '/orgs', owner, { name });
+  if (answer.status !== 201)
+    throw new Error(`POST /v1/orgs answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return answer.body;
+}
+
+/** A new verified user who joined the organisation with `role` through an invitation. */
+export async function joinAs(
+  url: string,
+  orgId: string,
+  inviter: SignedUpUser,
+  role: OrgRole,
+): Promise<SignedUpUser> {
+  const user = await newUser(url, `A ${role}`);
+  const since = new Date(Date.now() - 1000);
+  const invited = await call(url, 'POST', `/orgs/${orgId}/invitations`, inviter, { email: user.email, role });
+  if (invited.status !== 201)
+    throw new Error(`invitation answered ${invited.status}: ${JSON.stringify(invited.body)}`);
+  const token = await invitationTokenFor(orgId, user.email, since);
+  const accepted = await call(url, 'POST', '/invitations/accept', user, { token });
+  if (accepted.status !== 200)
+    throw new Error(`accept answered ${accepted.status}: ${JSON.stringify(accepted.body)}`);
+  return user;
+}
+
+export interface E2eTeam {
+  org: TestOrg;
+  owner: SignedUpUser;
+  admin: SignedUpUser;
+  member: SignedUpUser;
+  viewer: SignedUpUser;
+  /** Owner of another organisation. */
+  outsider: SignedUpUser;
+}
+
+export async function team(url: string): Promise<E2eTeam> {
+  const owner = await newUser(url, 'The Owner');
+  const org = await createOrg(url, owner);
+  const admin = await joinAs(url, org.id, owner, 'admin');
+  const member = await joinAs(url, org.id, owner, 'member');
+  const viewer = await joinAs(url, org.id, owner, 'viewer');
+  const outsider = await newUser(url, 'An Outsider');
+  await createOrg(url, outsider, 'Elsewhere');
+  return { org, owner, admin, member, viewer, outsider };
+}

@@ -1,0 +1,13 @@
+import { lockoutSeconds, MAX_CONSECUTIVE_FAILURES } from './auth-throttle';
+
+describe('login lockouts', () => {
+  it('lock nobody out before the fifth failure in a row', () => {
+    expect(MAX_CONSECUTIVE_FAILURES).toBe(5);
+    for (let failures = 0; failures < 5; failures++) expect(lockoutSeconds(failures)).toBe(0);
+  });
+
+  it('grow with every further failure, up to an hour', () => {
+    const schedule = [5, 6, 7, 8, 9, 10, 11, 12, 13, 50].map(lockoutSeconds);
+    expect(schedule).toEqual([30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
+  });
+});

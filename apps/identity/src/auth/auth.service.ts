@@ -1,0 +1,255 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  BusErrorCode,
+  DomainException,
+  IdentityEvents,
+  type ClientContext,
+  type ForgotPasswordRequest,
+  type LoginRequest,
+  type LoginResponse,
+  type RegisterRequest,
+  type RegisterResponse,
+  type ResetPasswordRequest,
+  type TokenPairResponse,
+} from '@northstar/contracts';
+import { DurableEventPublisher } from '@northstar/messaging';
+import { UnitOfWork } from '../persistence/unit-of-work';
+import { normalizeEmail } from '../security/emails';
+import { PasswordHasher } from '../security/password-hasher';
+import { PlatformRoles } from '../security/platform-roles';
+import { hashToken, newSecureToken } from '../security/secure-token';
+import { refreshExpiry, SessionIssuer } from '../sessions/session-issuer';
+import { SessionRepository } from '../sessions/session.repository';
+import { UserToken, type UserTokenPurpose } from '../users/user-token.entity';
+import { UserTokenRepository } from '../users/user-token.repository';
+import { User } from '../users/user.entity';
+import { toUserDto } from '../users/user.mapper';
+import { emailTaken, UserRepository } from '../users/user.repository';
+import { AuthThrottle } from './auth-throttle';
+
+export const EMAIL_VERIFICATION_TTL_MS = 48 * 3600 * 1000;
+export const PASSWORD_RESET_TTL_MS = 3600 * 1000;
+
+/** One answer for an unknown email and a wrong password alike: nothing tells them apart. */
+export function invalidCredentials(): DomainException {
+  return new DomainException(BusErrorCode.Unauthenticated, 'The email or password is incorrect');
+}
+
+function invalidRefreshToken(): DomainException {
+  return new DomainException(
+    BusErrorCode.Unauthenticated,
+    'The refresh token is invalid, expired or revoked',
+  );
+}
+
+function invalidToken(): DomainException {
+  return DomainException.invalid(
+    [{ field: 'token', message: 'token is invalid, expired or already used' }],
+    'The token is invalid, expired or already used',
+  );
+}
+
+/** Registration, login, token refresh and the emailed-token flows. */
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
+  constructor(
+    private readonly users: UserRepository,
+    private readonly userTokens: UserTokenRepository,
+    private readonly sessions: SessionRepository,
+    private readonly issuer: SessionIssuer,
+    private readonly hasher: PasswordHasher,
+    private readonly throttle: AuthThrottle,
+    private readonly roles: PlatformRoles,
+    private readonly events: DurableEventPublisher,
+    private readonly unitOfWork: UnitOfWork,
+  ) {}
+
+  async register(request: RegisterRequest): Promise<RegisterResponse> {
+    await this.throttle.hitIp(request.client.ip);
+    const email = normalizeEmail(request.email);
+    // Cheap early answer; the unique index still decides between two concurrent registrations.
+    if (await this.users.findByEmail(email)) throw emailTaken();
+    const user = new User();
+    user.email = email;
+    user.name = request.name;
+    user.passwordHash = await this.hasher.hash(request.password);
+
+    // Published inside the transaction: a user is never stored without its verification email being
+    // queued, and a failed publish leaves no account behind (the client can simply retry).
+    await this.unitOfWork.run(async () => {
+      await this.users.insert(user);
+      const { token, expiresAt } = await this.issueUserToken(
+        user.id,
+        'verify_email',
+        EMAIL_VERIFICATION_TTL_MS,
+      );
+      await this.publish(() =>
+        this.events.publish(
+          IdentityEvents.userRegistered,
+          { userId: user.id, email: user.email, name: user.name, verificationToken: token, expiresAt },
+          { id: `${IdentityEvents.userRegistered}:${user.id}` },
+        ),
+      );
+    });
+    return { user: toUserDto(user, this.roles.roleOf(user.email)) };
+  }
+
+  async login(request: LoginRequest): Promise<LoginResponse> {
+    await this.throttle.hitIp(request.client.ip);
+    const email = normalizeEmail(request.email);
+    await this.throttle.assertNotLocked(email);
+    const user = await this.users.findByEmail(email);
+    // Verifies against a dummy hash for an unknown email, so both failures take the same time.
+    const valid = await this.hasher.verify(user?.passwordHash ?? null, request.password);
+    if (!user || !valid) {
+      await this.throttle.recordFailure(email);
+      throw invalidCredentials();
+    }
+    await this.throttle.clearFailures(email);
+    const tokens = await this.issuer.open(user, request.client);
+    return { ...tokens, user: toUserDto(user, this.roles.roleOf(user.email)) };
+  }
+
+  /**
+   * Trades a refresh token for a new pair. A token that was already traded in is evidence that it
+   * leaked (or that two clients share it): the whole session is revoked, so the thief's newer token
+   * dies along with the victim's.
+   */
+  async refresh(refreshToken: string, client: ClientContext): Promise<TokenPairResponse> {
+    await this.throttle.hitIp(client.ip);
+    const presented = hashToken(refreshToken);
+    const now = new Date();
+    const session = await this.sessions.findByRefreshTokenHash(presented);
+    if (!session) {
+      await this.revokeOnReuse(presented, now);
+      throw invalidRefreshToken();
+    }
+    if (session.revokedAt !== null || session.expiresAt <= now) throw invalidRefreshToken();
+    const user = await this.users.findById(session.userId);
+    if (!user) throw invalidRefreshToken();
+
+    const next = newSecureToken();
+    const rotated = await this.unitOfWork.run(() =>
+      this.sessions.rotate(session, presented, {
+        tokenHash: next.hash,
+        expiresAt: refreshExpiry(now),
+        ip: client.ip,
+        now,
+      }),
+    );
+    if (!rotated) {
+      // Another request traded the same token in a moment ago: that is reuse too.
+      await this.sessions.revoke(session.userId, session.id, now);
+      this.logger.warn(`Concurrent use of one refresh token; session ${session.id} revoked`);
+      throw invalidRefreshToken();
+    }
+    return { ...this.issuer.accessToken(user, session.id), refreshToken: next.token };
+  }
+
+  /** Revokes the session of the token, current or already traded in; unknown tokens change nothing. */
+  async logout(refreshToken: string, client: ClientContext): Promise<void> {
+    await this.throttle.hitIp(client.ip);
+    const presented = hashToken(refreshToken);
+    const session =
+      (await this.sessions.findByRefreshTokenHash(presented)) ??
+      (await this.sessions.findByUsedTokenHash(presented));
+    if (session) await this.sessions.revoke(session.userId, session.id, new Date());
+  }
+
+  async verifyEmail(token: string, client: ClientContext): Promise<void> {
+    await this.throttle.hitIp(client.ip);
+    await this.unitOfWork.run(async () => {
+      const userId = await this.userTokens.consume('verify_email', hashToken(token), new Date());
+      if (!userId) throw invalidToken();
+      await this.users.markEmailVerified(userId);
+    });
+  }
+
+  /** Always succeeds, so that nobody learns whether an account exists; only real ones get an email. */
+  async forgotPassword(request: ForgotPasswordRequest): Promise<void> {
+    await this.throttle.hitIp(request.client.ip);
+    const email = normalizeEmail(request.email);
+    const user = await this.users.findByEmail(email);
+    if (!user) return;
+    if (!(await this.throttle.allowResetEmail(email))) {
+      this.logger.warn(`Password reset emails for user ${user.id} over the hourly limit; not sending`);
+      return;
+    }
+    await this.unitOfWork.run(async () => {
+      const { token, expiresAt } = await this.issueUserToken(
+        user.id,
+        'reset_password',
+        PASSWORD_RESET_TTL_MS,
+      );
+      await this.publish(() =>
+        this.events.publish(
+          IdentityEvents.passwordResetRequested,
+          { userId: user.id, email: user.email, name: user.name, resetToken: token, expiresAt },
+          { id: `${IdentityEvents.passwordResetRequested}:${hashToken(token)}` },
+        ),
+      );
+    });
+  }
+
+  /** Sets the new password and signs the user out everywhere: whoever knew the old one is locked out. */
+  async resetPassword(request: ResetPasswordRequest): Promise<void> {
+    await this.throttle.hitIp(request.client.ip);
+    const user = await this.unitOfWork.run(async () => {
+      const now = new Date();
+      const userId = await this.userTokens.consume('reset_password', hashToken(request.token), now);
+      const found = userId ? await this.users.findById(userId) : null;
+      if (!found) throw invalidToken();
+      // Hashed only for a valid token, so that guessing tokens costs no CPU here.
+      found.passwordHash = await this.hasher.hash(request.password);
+      // The reset link reached the mailbox: that proves the address as well as a verification would.
+      found.emailVerified = true;
+      await this.users.save(found);
+      await this.userTokens.retireAll(found.id, 'reset_password', now);
+      await this.sessions.revokeAll(found.id, now);
+      return found;
+    });
+    // The owner proved control of the mailbox: a lockout from someone guessing no longer applies.
+    await this.throttle.clearFailures(user.email);
+  }
+
+  private async issueUserToken(
+    userId: string,
+    purpose: UserTokenPurpose,
+    ttlMs: number,
+  ): Promise<{ token: string; expiresAt: string }> {
+    const { token, hash } = newSecureToken();
+    const record = new UserToken();
+    record.tokenHash = hash;
+    record.userId = userId;
+    record.purpose = purpose;
+    record.expiresAt = new Date(Date.now() + ttlMs);
+    await this.userTokens.insert(record);
+    return { token, expiresAt: record.expiresAt.toISOString() };
+  }
+
+  // JetStream being away is an outage (503, retry), not a bug of ours (500).
+  private async publish(send: () => Promise<void>): Promise<void> {
+    try {
+      await send();
+    } catch (error) {
+      this.logger.error(`Could not publish a domain event: ${String(error)}`);
+      throw new DomainException(
+        BusErrorCode.Unavailable,
+        'The email could not be queued; try again shortly',
+        {
+          retryAfterSeconds: 5,
+        },
+      );
+    }
+  }
+
+  private async revokeOnReuse(presentedHash: string, now: Date): Promise<void> {
+    const family = await this.sessions.findByUsedTokenHash(presentedHash);
+    if (!family) return;
+    if (await this.sessions.revoke(family.userId, family.id, now)) {
+      this.logger.warn(`Refresh token reuse detected; session ${family.id} of user ${family.userId} revoked`);
+    }
+  }
+}

@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261123000000CreateIdentity } from './Migration20261123000000CreateIdentity';
+
+/** In order of application; a new migration is appended, never inserted. */
+export const identityMigrations: MigrationObject[] = [
+  { name: 'Migration20261123000000CreateIdentity', class: Migration20261123000000CreateIdentity },
+];

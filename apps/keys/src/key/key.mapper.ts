@@ -1,0 +1,43 @@
+import type { ApiKeyDto, KeyRateLimit, KeyVerification } from '@northstar/contracts';
+import type { ApiKey } from './api-key.entity';
+import type { KeySecret } from './key-secret.entity';
+
+const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+export function rateLimitOf(key: ApiKey): KeyRateLimit | null {
+  return key.rateLimit !== null && key.rateLimitWindowSeconds !== null
+    ? { limit: key.rateLimit, windowSeconds: key.rateLimitWindowSeconds }
+    : null;
+}
+
+export function toApiKeyDto(key: ApiKey): ApiKeyDto {
+  return {
+    id: key.id,
+    projectId: key.projectId,
+    name: key.name,
+    prefix: key.prefix,
+    scopes: [...key.scopes],
+    createdAt: key.createdAt.toISOString(),
+    expiresAt: iso(key.expiresAt),
+    rateLimit: rateLimitOf(key),
+    lastUsedAt: iso(key.lastUsedAt),
+    revokedAt: iso(key.revokedAt),
+  };
+}
+
+/** What a gateway needs to accept or refuse a request made with this secret of this key. */
+export function toVerification(key: ApiKey, secret: KeySecret): KeyVerification {
+  const ends = [key.expiresAt, secret.expiresAt].filter((date): date is Date => date !== null);
+  const expiresAt = ends.length > 0 ? new Date(Math.min(...ends.map((date) => date.getTime()))) : null;
+  return {
+    keyId: key.id,
+    orgId: key.orgId,
+    projectId: key.projectId,
+    hash: secret.hash,
+    scopes: [...key.scopes],
+    expiresAt: iso(expiresAt),
+    rateLimit: rateLimitOf(key),
+    revoked: key.revokedAt !== null,
+    version: key.version,
+  };
+}

@@ -1,0 +1,206 @@
+import { Injectable } from '@nestjs/common';
+import {
+  BusErrorCode,
+  ChainsSubjects,
+  DEFAULT_PAGE_LIMIT,
+  decodeCursor,
+  DomainException,
+  encodeCursor,
+  parseIsoTime,
+  type ApiKeyDto,
+  type ApiKeyListResponse,
+  type ChainDto,
+  type CreatedApiKeyDto,
+  type CreateKeyRequest,
+  type KeyEndpointDto,
+  type KeyRateLimit,
+  type KeyRequest,
+  type ListKeysRequest,
+  type RotatedApiKeyDto,
+  type RotateKeyRequest,
+  type UpdateKeyRequest,
+} from '@northstar/contracts';
+import { BusClient } from '@northstar/messaging';
+import { KeysConfig } from '../config';
+import { ApiKey } from './api-key.entity';
+import { KeyAccess } from './key-access';
+import { KeyChanges } from './key-changes';
+import { generateApiKey } from './key-generator';
+import { KeySecret } from './key-secret.entity';
+import { toApiKeyDto } from './key.mapper';
+import { KeyRepository, type KeyPagePosition } from './key.repository';
+
+// The catalog is small; the bound only keeps a misbehaving cursor from looping forever.
+const MAX_CHAIN_PAGES = 50;
+const CHAIN_PAGE_SIZE = 200;
+
+/** The rules of API keys: issuing, reading, changing, rotating and revoking them, per project. */
+@Injectable()
+export class KeyService {
+  constructor(
+    private readonly keys: KeyRepository,
+    private readonly access: KeyAccess,
+    private readonly changes: KeyChanges,
+    private readonly bus: BusClient,
+    private readonly config: KeysConfig,
+  ) {}
+
+  async create(request: CreateKeyRequest): Promise<CreatedApiKeyDto> {
+    const grant = await this.access.toProject(request.actor, request.projectId, 'keys:manage');
+    const now = new Date();
+    const key = new ApiKey();
+    key.orgId = grant.orgId;
+    key.projectId = request.projectId;
+    key.name = request.name;
+    key.scopes = [...request.scopes];
+    key.createdBy = request.actor.userId;
+    key.expiresAt = futureTime(request.expiresAt ?? null, now);
+    setRateLimit(key, request.rateLimit ?? null);
+    const generated = generateApiKey(this.config.KEYS_ENVIRONMENT);
+    key.prefix = generated.prefix;
+    await this.keys.save(key, newSecret(key, generated.hash, generated.prefix));
+    return { ...toApiKeyDto(key), key: generated.key };
+  }
+
+  async list(request: ListKeysRequest): Promise<ApiKeyListResponse> {
+    const after = request.cursor === undefined ? null : decodePosition(request.cursor);
+    const grant = await this.access.toProject(request.actor, request.projectId, 'keys:read');
+    const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
+    const page = await this.keys.listForProject(grant.orgId, request.projectId, after, limit + 1);
+    const items = page.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map(toApiKeyDto),
+      nextCursor: page.length > limit ? encodePosition({ createdAt: last.createdAt, id: last.id }) : null,
+    };
+  }
+
+  async get(request: KeyRequest): Promise<ApiKeyDto> {
+    return toApiKeyDto(await this.access.toKey(request.actor, request.keyId, 'keys:read'));
+  }
+
+  async update(request: UpdateKeyRequest): Promise<ApiKeyDto> {
+    const key = await this.access.toKey(request.actor, request.keyId, 'keys:manage');
+    assertNotRevoked(key);
+    if (request.name !== undefined) key.name = request.name;
+    if (request.scopes !== undefined) key.scopes = [...request.scopes];
+    if (request.expiresAt !== undefined) key.expiresAt = futureTime(request.expiresAt, new Date());
+    if (request.rateLimit !== undefined) setRateLimit(key, request.rateLimit);
+    await this.keys.save(key);
+    await this.changes.updated(key, 'updated');
+    return toApiKeyDto(key);
+  }
+
+  async rotate(request: RotateKeyRequest): Promise<RotatedApiKeyDto> {
+    const key = await this.access.toKey(request.actor, request.keyId, 'keys:manage');
+    assertNotRevoked(key);
+    const now = new Date();
+    const graceEnds = new Date(now.getTime() + (request.gracePeriodSeconds ?? 0) * 1000);
+    // Every secret still valid now (the current one, and one left in an earlier grace) ends at the
+    // latest when this grace does.
+    const previous = await this.keys.findLiveSecrets(key, now);
+    for (const secret of previous) {
+      if (secret.expiresAt === null || secret.expiresAt > graceEnds) secret.expiresAt = graceEnds;
+    }
+    const generated = generateApiKey(this.config.KEYS_ENVIRONMENT);
+    key.prefix = generated.prefix;
+    await this.keys.save(key, ...previous, newSecret(key, generated.hash, generated.prefix));
+    await this.changes.updated(key, 'rotated', previous);
+    return { ...toApiKeyDto(key), key: generated.key, previousKeyExpiresAt: graceEnds.toISOString() };
+  }
+
+  /** Idempotent: revoking a revoked key answers as the first time did. */
+  async revoke(request: KeyRequest): Promise<void> {
+    const key = await this.access.toKey(request.actor, request.keyId, 'keys:manage');
+    if (key.revokedAt !== null) return;
+    key.revokedAt = new Date();
+    await this.keys.save(key);
+    await this.changes.revoked([key], 'revoked');
+  }
+
+  /** A deleted project's keys all stop working. Idempotent: the event may come more than once. */
+  async revokeProject(orgId: string, projectId: string, at: Date): Promise<number> {
+    const revoked = await this.keys.revokeLiveKeysOfProject(orgId, projectId, at);
+    await this.changes.revoked(revoked, 'project_deleted');
+    return revoked.length;
+  }
+
+  /**
+   * The RPC endpoints of every active chain for this key. Only the key's hash is stored, so the URLs
+   * keep the chain template's `{key}` placeholder for the caller to fill with the key it saved.
+   */
+  async endpoints(request: KeyRequest): Promise<KeyEndpointDto[]> {
+    const key = await this.access.toKey(request.actor, request.keyId, 'keys:read');
+    if (key.revokedAt !== null) {
+      throw new DomainException(BusErrorCode.Unprocessable, 'The key is revoked: it has no endpoints');
+    }
+    if (!key.scopes.includes('rpc')) {
+      throw new DomainException(
+        BusErrorCode.Unprocessable,
+        'The key does not have the rpc scope: add it to use the RPC endpoints',
+      );
+    }
+    return (await this.activeChains()).map((chain) => ({
+      chain: chain.slug,
+      chainId: chain.chainId,
+      http: chain.rpc.http,
+      ws: chain.rpc.ws,
+    }));
+  }
+
+  // Asked of the chains service every time: keys keeps no copy of the catalog.
+  private async activeChains(): Promise<ChainDto[]> {
+    const chains: ChainDto[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_CHAIN_PAGES; page++) {
+      const answer = await this.bus.send(ChainsSubjects.list, {
+        status: 'active',
+        limit: CHAIN_PAGE_SIZE,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      chains.push(...answer.items);
+      if (answer.nextCursor === null) return chains;
+      cursor = answer.nextCursor;
+    }
+    throw new Error(`The chain catalog did not end after ${MAX_CHAIN_PAGES} pages`);
+  }
+}
+
+function newSecret(key: ApiKey, hash: string, prefix: string): KeySecret {
+  const secret = new KeySecret();
+  secret.key = key;
+  secret.hash = hash;
+  secret.prefix = prefix;
+  return secret;
+}
+
+function setRateLimit(key: ApiKey, rateLimit: KeyRateLimit | null): void {
+  key.rateLimit = rateLimit?.limit ?? null;
+  key.rateLimitWindowSeconds = rateLimit?.windowSeconds ?? null;
+}
+
+function futureTime(value: string | null, now: Date): Date | null {
+  if (value === null) return null;
+  const ms = parseIsoTime(value);
+  if (ms === null || ms <= now.getTime()) {
+    throw DomainException.invalid([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
+  }
+  return new Date(ms);
+}
+
+function assertNotRevoked(key: ApiKey): void {
+  if (key.revokedAt !== null) throw DomainException.conflict('The key is revoked and cannot change any more');
+}
+
+function encodePosition(position: KeyPagePosition): string {
+  return encodeCursor(`${position.createdAt.toISOString()}|${position.id}`);
+}
+
+function decodePosition(cursor: string): KeyPagePosition {
+  const [time, id, ...rest] = (decodeCursor(cursor) ?? '').split('|');
+  const ms = parseIsoTime(time);
+  if (ms === null || !id || rest.length > 0 || !/^[0-9a-f-]{36}$/i.test(id)) {
+    throw DomainException.invalid([{ field: 'cursor', message: 'cursor is not a valid cursor' }]);
+  }
+  return { createdAt: new Date(ms), id };
+}

@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261124000000CreateKeys } from './Migration20261124000000CreateKeys';
+
+/** In order of application; a new migration is appended, never inserted. */
+export const keysMigrations: MigrationObject[] = [
+  { name: 'Migration20261124000000CreateKeys', class: Migration20261124000000CreateKeys },
+];

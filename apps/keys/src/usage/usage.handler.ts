@@ -1,0 +1,20 @@
+import { Controller } from '@nestjs/common';
+import { CreateRequestContext, MikroORM } from '@mikro-orm/postgresql';
+import { Payload } from '@nestjs/microservices';
+import { KeysSubjects, RecordUsageRequest, type RecordUsageResponse } from '@northstar/contracts';
+import { BusHandler } from '@northstar/messaging';
+import { UsageService } from './usage.service';
+
+@Controller()
+export class UsageHandler {
+  constructor(
+    private readonly usage: UsageService,
+    readonly orm: MikroORM,
+  ) {}
+
+  @BusHandler(KeysSubjects.recordUsage)
+  @CreateRequestContext()
+  record(@Payload() request: RecordUsageRequest): Promise<RecordUsageResponse> {
+    return this.usage.record(request);
+  }
+}

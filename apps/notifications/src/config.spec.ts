@@ -1,0 +1,51 @@
+import { ConfigError, loadConfig } from '@northstar/config';
+import { NotificationsConfig } from './config';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(NotificationsConfig, env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('NotificationsConfig', () => {
+  it('writes email to files in development, with links to the local web app', () => {
+    const config = loadConfig(NotificationsConfig, {});
+    expect(config).toMatchObject({
+      SMTP_URL: '',
+      MAIL_DIR: '.data/mail',
+      MAIL_FROM: 'Northstar <no-reply@northstar.local>',
+      PUBLIC_URL: 'http://localhost:3000',
+      EMAIL_ATTEMPTS: 10,
+      EMAIL_RETRY_DELAY_MS: 2000,
+    });
+  });
+
+  it('refuses to start in production without an SMTP server and a public URL', () => {
+    expect(problems({ NODE_ENV: 'production' })).toEqual([
+      expect.stringMatching(/^SMTP_URL: must be set in production/),
+      expect.stringMatching(/^PUBLIC_URL: must be set in production/),
+    ]);
+  });
+
+  it('starts in production with both', () => {
+    const config = loadConfig(NotificationsConfig, {
+      NODE_ENV: 'production',
+      SMTP_URL: 'smtps://mailer:s3cret@smtp.example.com:465',
+      PUBLIC_URL: 'https://app.example.com',
+    });
+    expect(config.SMTP_URL).toBe('smtps://mailer:s3cret@smtp.example.com:465');
+  });
+
+  it('refuses an SMTP_URL that is not an smtp:// or smtps:// URL', () => {
+    expect(problems({ SMTP_URL: 'http://smtp.example.com' })).toEqual([expect.stringMatching(/^SMTP_URL:/)]);
+    expect(problems({ SMTP_URL: 'smtp://127.0.0.1:1025' })).toEqual([]);
+  });
+
+  it('refuses a PUBLIC_URL without a scheme', () => {
+    expect(problems({ PUBLIC_URL: 'app.example.com' })).toEqual([expect.stringMatching(/^PUBLIC_URL:/)]);
+  });
+});

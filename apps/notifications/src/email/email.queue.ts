@@ -1,0 +1,52 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { NotificationsConfig } from '../config';
+import { EMAIL_QUEUE, emailJobId, type EmailJob, type EmailJobData, type EmailJobName } from './email.jobs';
+
+// Completed jobs are removed at once (they hold the plaintext token); the deduplication key, which
+// holds only the job id, outlives them for as long as JetStream keeps the event, so a redelivery of
+// any age is recognised.
+const DEDUPLICATION_TTL_MS = 7 * 24 * 3600 * 1000;
+const KEEP_FAILED_SECONDS = 24 * 3600;
+
+/** The producer side of the email queue. */
+@Injectable()
+export class EmailQueue implements OnApplicationShutdown {
+  private readonly logger = new Logger(EmailQueue.name);
+  private readonly queue: Queue<EmailJobData, void, EmailJobName>;
+
+  constructor(config: NotificationsConfig) {
+    this.queue = new Queue(EMAIL_QUEUE, {
+      prefix: config.QUEUE_PREFIX,
+      connection: {
+        url: config.REDIS_URL,
+        connectionName: 'notifications-email-queue',
+        // Fail an add at once while Redis is away: the event is then redelivered later by JetStream,
+        // rather than holding the consumer until it is.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+      },
+      defaultJobOptions: {
+        attempts: config.EMAIL_ATTEMPTS,
+        backoff: { type: 'exponential', delay: config.EMAIL_RETRY_DELAY_MS },
+        removeOnComplete: true,
+        removeOnFail: { age: KEEP_FAILED_SECONDS },
+      },
+    });
+    // Without a listener an 'error' event would end the process; ioredis reconnects by itself.
+    this.queue.on('error', (error) => this.logger.warn(`Email queue: ${error.message}`));
+  }
+
+  /** Enqueues the email once per token: adding it again (a redelivered event) does nothing. */
+  async add(job: EmailJob): Promise<void> {
+    const id = emailJobId(job.name, job.data.token);
+    await this.queue.add(job.name, job.data, {
+      jobId: id,
+      deduplication: { id, ttl: DEDUPLICATION_TTL_MS },
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.close();
+  }
+}

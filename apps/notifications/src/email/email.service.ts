@@ -1,0 +1,102 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { InvitationCreatedEvent, PasswordResetRequestedEvent, UserRegisteredEvent } from '@northstar/contracts';
+import { currentRequestId } from '@northstar/observability';
+import { NotificationsConfig } from '../config';
+import { EmailChannel } from './email.channel';
+import { assertUnreachable, EmailJobName, emailJobProblem, type EmailJob } from './email.jobs';
+import { EmailQueue } from './email.queue';
+import {
+  emailLink,
+  EmailLinkPath,
+  invitationEmail,
+  passwordResetEmail,
+  verificationEmail,
+  type RenderedEmail,
+} from './email.templates';
+
+/**
+ * The transactional emails other services ask for with their events. An event becomes a queued
+ * job (so an SMTP outage delays mail and loses none); the worker renders and sends it.
+ */
+@Injectable()
+export class EmailService {
+  private readonly logger = new Logger(EmailService.name);
+
+  constructor(
+    private readonly config: NotificationsConfig,
+    private readonly queue: EmailQueue,
+    private readonly channel: EmailChannel,
+  ) {}
+
+  requestVerification(event: UserRegisteredEvent): Promise<void> {
+    return this.enqueue({
+      name: EmailJobName.Verification,
+      data: { to: event.email, name: event.name, token: event.verificationToken, expiresAt: event.expiresAt },
+    });
+  }
+
+  requestPasswordReset(event: PasswordResetRequestedEvent): Promise<void> {
+    return this.enqueue({
+      name: EmailJobName.PasswordReset,
+      data: { to: event.email, name: event.name, token: event.resetToken, expiresAt: event.expiresAt },
+    });
+  }
+
+  requestInvitation(event: InvitationCreatedEvent): Promise<void> {
+    return this.enqueue({
+      name: EmailJobName.Invitation,
+      data: {
+        to: event.email,
+        orgName: event.orgName,
+        invitedByName: event.invitedByName,
+        role: event.role,
+        token: event.token,
+        expiresAt: event.expiresAt,
+      },
+    });
+  }
+
+  /** Renders and sends one queued email; throws when the channel fails, so the job is retried. */
+  async deliver(job: EmailJob): Promise<void> {
+    const now = new Date();
+    const expiresAt = new Date(job.data.expiresAt);
+    if (expiresAt <= now) {
+      // After a long outage: a dead link would only confuse; the user can ask for a new one.
+      this.logger.warn(`Not sending the ${job.name} email: its link expired at ${job.data.expiresAt}`);
+      return;
+    }
+    await this.channel.send({ to: job.data.to, kind: job.name, ...this.render(job, expiresAt, now) });
+  }
+
+  private async enqueue(job: EmailJob): Promise<void> {
+    const problem = emailJobProblem(job);
+    if (problem) {
+      // Retrying cannot fix the event: log it for the publisher's owners and acknowledge it.
+      this.logger.error(`Ignoring a malformed ${job.name} email request: ${problem}`);
+      return;
+    }
+    const requestId = currentRequestId();
+    await this.queue.add({ ...job, data: { ...job.data, ...(requestId ? { requestId } : {}) } } as EmailJob);
+  }
+
+  private render(job: EmailJob, expiresAt: Date, now: Date): RenderedEmail {
+    const link = (path: EmailLinkPath) => emailLink(this.config.PUBLIC_URL, path, job.data.token);
+    switch (job.name) {
+      case EmailJobName.Verification:
+        return verificationEmail({ name: job.data.name, link: link(EmailLinkPath.verifyEmail), expiresAt, now });
+      case EmailJobName.PasswordReset:
+        return passwordResetEmail({ name: job.data.name, link: link(EmailLinkPath.resetPassword), expiresAt, now });
+      case EmailJobName.Invitation:
+        return invitationEmail({
+          orgName: job.data.orgName,
+          invitedByName: job.data.invitedByName,
+          role: job.data.role,
+          link: link(EmailLinkPath.acceptInvitation),
+          expiresAt,
+          now,
+        });
+      default:
+        return assertUnreachable(job);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { TenancyBroadcasts } from '@northstar/contracts';
+import { BusClient } from '@northstar/messaging';
+import { AccessCache } from './access.cache';
+
+/**
+ * What follows a committed change of who may access what: this service's cache drops its entries, and
+ * a broadcast tells the other services' local caches to drop theirs.
+ */
+@Injectable()
+export class AccessChanges {
+  constructor(
+    private readonly cache: AccessCache,
+    private readonly bus: BusClient,
+  ) {}
+
+  async memberChanged(orgId: string, userId: string): Promise<void> {
+    await this.cache.invalidateOrg(orgId);
+    this.bus.emit(TenancyBroadcasts.accessChanged, { orgId, userId });
+  }
+
+  async projectsDeleted(orgId: string, projectIds: string[]): Promise<void> {
+    await this.cache.forgetProjects(projectIds);
+    for (const projectId of projectIds) this.bus.emit(TenancyBroadcasts.accessChanged, { orgId, projectId });
+  }
+
+  async orgDeleted(orgId: string, projectIds: string[]): Promise<void> {
+    await Promise.all([this.cache.invalidateOrg(orgId), this.cache.forgetProjects(projectIds)]);
+    this.bus.emit(TenancyBroadcasts.accessChanged, { orgId });
+  }
+}

@@ -1,0 +1,120 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ORG_ROLES, type OrgRole } from '@northstar/contracts';
+import { REDIS } from '@northstar/redis';
+import type { Redis } from 'ioredis';
+import { TenancyConfig } from '../config';
+
+const NOT_A_MEMBER = '-';
+const DELETED = '-';
+// Outlives every entry written under it many times over: when it expires and the generation falls
+// back to 0, the entries written under the old generation 0 are long gone.
+const GENERATION_TTL_SECONDS = 24 * 3600;
+
+const generationKey = (orgId: string) => `tenancy:org:${orgId}:generation`;
+const roleKey = (orgId: string, generation: string, userId: string) =>
+  `tenancy:org:${orgId}:g${generation}:member:${userId}`;
+const projectKey = (projectId: string) => `tenancy:project:${projectId}:org`;
+
+// One round trip: the organisation's current generation and the role cached under it.
+const READ_ROLE_SCRIPT = `
+local generation = redis.call('GET', KEYS[1]) or '0'
+return { generation, redis.call('GET', ARGV[1] .. generation .. ':member:' .. ARGV[2]) }
+`;
+
+const isRole = (value: string): value is OrgRole => (ORG_ROLES as readonly string[]).includes(value);
+
+/** What the cache knows: a value, "known absent" (null), or nothing (undefined: ask the database). */
+export type Cached<T> = T | null | undefined;
+
+/**
+ * Membership and project lookups of access checks, cached in Redis.
+ *
+ * Roles are cached under a per-organisation generation number; every membership change and the
+ * organisation's deletion bump it, so a reader that loaded the database just before a change can only
+ * write under a generation nobody reads any more. A project's organisation never changes, only its
+ * existence: deletion writes a tombstone, and readers write the mapping only if no key is there
+ * (SET NX), so a late reader cannot resurrect a deleted project.
+ *
+ * Redis being down costs speed, never correctness of reads: every failure reads as a miss.
+ */
+@Injectable()
+export class AccessCache {
+  private readonly logger = new Logger(AccessCache.name);
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly config: TenancyConfig,
+  ) {}
+
+  async readRole(orgId: string, userId: string): Promise<{ generation: string; role: Cached<OrgRole> }> {
+    try {
+      const [generation, cached] = (await this.redis.eval(
+        READ_ROLE_SCRIPT,
+        1,
+        generationKey(orgId),
+        `tenancy:org:${orgId}:g`,
+        userId,
+      )) as [string, string | null];
+      if (cached === null) return { generation, role: undefined };
+      return { generation, role: isRole(cached) ? cached : null };
+    } catch (error) {
+      this.logger.warn(`Access cache unavailable: ${String(error)}`);
+      return { generation: '', role: undefined };
+    }
+  }
+
+  async writeRole(orgId: string, userId: string, generation: string, role: OrgRole | null): Promise<void> {
+    if (!generation) return;
+    await this.redis
+      .set(roleKey(orgId, generation, userId), role ?? NOT_A_MEMBER, 'EX', this.ttl)
+      .catch((error: unknown) => this.logger.warn(`Access cache write failed: ${String(error)}`));
+  }
+
+  async readProjectOrg(projectId: string): Promise<Cached<string>> {
+    try {
+      const cached = await this.redis.get(projectKey(projectId));
+      if (cached === null) return undefined;
+      return cached === DELETED ? null : cached;
+    } catch (error) {
+      this.logger.warn(`Access cache unavailable: ${String(error)}`);
+      return undefined;
+    }
+  }
+
+  async writeProjectOrg(projectId: string, orgId: string): Promise<void> {
+    await this.redis
+      .set(projectKey(projectId), orgId, 'EX', this.ttl, 'NX')
+      .catch((error: unknown) => this.logger.warn(`Access cache write failed: ${String(error)}`));
+  }
+
+  /** Drops every cached role of the organisation. Call after the change is committed. */
+  async invalidateOrg(orgId: string): Promise<void> {
+    try {
+      await this.redis
+        .multi()
+        .incr(generationKey(orgId))
+        .expire(generationKey(orgId), GENERATION_TTL_SECONDS)
+        .exec();
+    } catch (error) {
+      // The change is committed; the entries' expiry is all that is left to bound staleness.
+      this.logger.error(`Access cache invalidation of organisation ${orgId} failed: ${String(error)}`);
+    }
+  }
+
+  /** Marks projects as gone. Call after the deletion is committed. */
+  async forgetProjects(projectIds: string[]): Promise<void> {
+    if (projectIds.length === 0) return;
+    try {
+      const pipeline = this.redis.pipeline();
+      // Longer than any entry a reader could still write: such a write (SET NX) then finds the tombstone.
+      for (const id of projectIds) pipeline.set(projectKey(id), DELETED, 'EX', this.ttl * 2);
+      await pipeline.exec();
+    } catch (error) {
+      this.logger.error(`Access cache invalidation of projects failed: ${String(error)}`);
+    }
+  }
+
+  private get ttl(): number {
+    return this.config.TENANCY_ACCESS_CACHE_TTL_SECONDS;
+  }
+}

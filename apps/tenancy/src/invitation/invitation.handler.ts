@@ -1,0 +1,43 @@
+import { Controller } from '@nestjs/common';
+import { CreateRequestContext, MikroORM } from '@mikro-orm/postgresql';
+import { Payload } from '@nestjs/microservices';
+import {
+  AcceptInvitationRequest,
+  CreateInvitationRequest,
+  ListInvitationsRequest,
+  TenancySubjects,
+  type InvitationDto,
+  type InvitationListResponse,
+  type MembershipDto,
+} from '@northstar/contracts';
+import { BusHandler } from '@northstar/messaging';
+import { InvitationService } from './invitation.service';
+
+@Controller()
+export class InvitationHandler {
+  constructor(
+    private readonly invitations: InvitationService,
+    readonly orm: MikroORM,
+  ) {}
+
+  @BusHandler(TenancySubjects.createInvitation)
+  @CreateRequestContext()
+  create(@Payload() request: CreateInvitationRequest): Promise<InvitationDto> {
+    return this.invitations.create(request.actor, request.orgId, {
+      email: request.email,
+      role: request.role,
+    });
+  }
+
+  @BusHandler(TenancySubjects.listInvitations)
+  @CreateRequestContext()
+  list(@Payload() request: ListInvitationsRequest): Promise<InvitationListResponse> {
+    return this.invitations.listPending(request.actor, request);
+  }
+
+  @BusHandler(TenancySubjects.acceptInvitation)
+  @CreateRequestContext()
+  accept(@Payload() request: AcceptInvitationRequest): Promise<MembershipDto> {
+    return this.invitations.accept(request.actor, request.token);
+  }
+}

@@ -1,0 +1,21 @@
+import { Entity, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+
+@Entity({ tableName: 'organisations' })
+export class Organisation {
+  @PrimaryKey({ type: 'uuid' })
+  id: string & Opt = randomUUID();
+
+  @Property({ type: 'string', length: 100 })
+  name!: string;
+
+  /** Unique across the platform. */
+  @Property({ type: 'string', length: 48, unique: true })
+  slug!: string;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date & Opt = new Date();
+
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  updatedAt: Date & Opt = new Date();
+}

@@ -1,0 +1,278 @@
+#!/usr/bin/env node
+// API-key verification benchmark (`npm run bench:keys`; needs `npm run build` first, which the npm
+// script runs).
+//
+//   1. In process, no servers: the gateway's cache-hit path (KeyVerifier.cached, and the whole
+//      ApiKeyAuthenticator.authenticate with header parsing) over >= 100k verifications of 10k keys,
+//      each call timed on its own: p50 / p99 / max. Target: cache hit p99 <= 0.2 ms.
+//   2. Over HTTP, when NATS, PostgreSQL and Redis answer (npm run infra:up): the keys service and a
+//      gateway as child processes, one seeded key, autocannon against GET /v1/keys/self, a route that
+//      only authenticates. The key has no rate limit, so this measures authentication, not 429s.
+//
+// Environment: NATS_URL, DATABASE_URL, REDIS_URL (the development defaults otherwise),
+// BENCH_ITERATIONS (200000), BENCH_CONNECTIONS (50), BENCH_DURATION_SECONDS (10),
+// BENCH_SKIP_HTTP=1 to run part 1 only.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const DIST = join(ROOT, 'dist');
+const require = createRequire(import.meta.url);
+const fromDist = (path) => require(join(DIST, path));
+
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200_000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const DURATION_SECONDS = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
+const KEYS = 10_000;
+const TARGET_P99_MS = 0.2;
+
+const env = {
+  NATS_URL: process.env.NATS_URL || 'nats://127.0.0.1:4222',
+  DATABASE_URL: process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/northstar',
+  REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379/0',
+};
+
+if (!existsSync(join(DIST, 'apps/gateway/src/api-keys/key-verifier.js'))) {
+  console.error('dist/ has no build of the API-key code: run `npm run build` first');
+  process.exit(1);
+}
+
+const { KeyVerifier } = fromDist('apps/gateway/src/api-keys/key-verifier.js');
+const { ApiKeyAuthenticator } = fromDist('apps/gateway/src/api-keys/api-key.authenticator.js');
+const { ApiKeysSettings } = fromDist('apps/gateway/src/api-keys/api-keys.settings.js');
+const { generateApiKey } = fromDist('apps/keys/src/key/key-generator.js');
+const { keyVerificationCacheKey } = fromDist('libs/contracts/src/index.js');
+
+const ms = (ns) => (ns / 1e6).toFixed(4);
+
+function percentiles(samples) {
+  const sorted = Float64Array.from(samples).sort();
+  const at = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  const total = sorted.reduce((sum, value) => sum + value, 0);
+  return {
+    p50: at(0.5),
+    p99: at(0.99),
+    p999: at(0.999),
+    max: sorted[sorted.length - 1],
+    mean: total / sorted.length,
+  };
+}
+
+function report(name, samples, wallNs) {
+  const p = percentiles(samples);
+  console.log(
+    `  ${name.padEnd(44)} n=${samples.length}  p50 ${ms(p.p50)} ms  p99 ${ms(p.p99)} ms  ` +
+      `p99.9 ${ms(p.p999)} ms  max ${ms(p.max)} ms  mean ${ms(p.mean)} ms  ` +
+      `(${Math.round(samples.length / (wallNs / 1e9)).toLocaleString('en')} verifications/s)`,
+  );
+  return p;
+}
+
+async function inProcess() {
+  console.log(
+    `\n1. In-process cache hits (${KEYS.toLocaleString('en')} keys, ${ITERATIONS.toLocaleString('en')} verifications)`,
+  );
+  // Stand-ins for Redis and the bus: they only serve the first verification of each key (the fill);
+  // the timed calls never reach them.
+  const records = new Map();
+  const redis = { get: async (cacheKey) => records.get(cacheKey) ?? null };
+  const bus = { send: async () => ({ key: null }) };
+  const limiter = { peek: async () => null, take: async () => null };
+  const settings = new ApiKeysSettings();
+  const verifier = new KeyVerifier(settings, redis, bus);
+  const authenticator = new ApiKeyAuthenticator(verifier, limiter, settings);
+
+  const keys = [];
+  for (let i = 0; i < KEYS; i++) {
+    const { key, hash } = generateApiKey('live');
+    keys.push(key);
+    const record = {
+      keyId: randomUUID(),
+      orgId: randomUUID(),
+      projectId: randomUUID(),
+      hash,
+      scopes: ['events:write'],
+      expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+      rateLimit: { limit: 1000, windowSeconds: 60 },
+      revoked: false,
+      version: 1,
+    };
+    records.set(keyVerificationCacheKey(hash), JSON.stringify(record));
+  }
+  for (const key of keys) {
+    if (!(await verifier.verify(key)).ok) throw new Error('a seeded key did not verify');
+  }
+
+  // Warm-up, so that the timings are of optimised code.
+  for (let i = 0; i < 20_000; i++) verifier.cached(keys[i % KEYS]);
+
+  const hits = new Float64Array(ITERATIONS);
+  let misses = 0;
+  let started = process.hrtime.bigint();
+  for (let i = 0; i < ITERATIONS; i++) {
+    const before = process.hrtime.bigint();
+    const outcome = verifier.cached(keys[i % KEYS]);
+    hits[i] = Number(process.hrtime.bigint() - before);
+    if (!outcome?.ok) misses++;
+  }
+  const verifierResult = report(
+    'KeyVerifier.cached (sha256 + LRU + checks)',
+    hits,
+    Number(process.hrtime.bigint() - started),
+  );
+
+  const requests = keys.map((key) => ({ headers: { authorization: `Bearer ${key}` }, ip: '127.0.0.1' }));
+  const whole = new Float64Array(ITERATIONS);
+  started = process.hrtime.bigint();
+  for (let i = 0; i < ITERATIONS; i++) {
+    const before = process.hrtime.bigint();
+    await authenticator.authenticate(requests[i % KEYS]);
+    whole[i] = Number(process.hrtime.bigint() - before);
+  }
+  report('ApiKeyAuthenticator.authenticate (+ headers)', whole, Number(process.hrtime.bigint() - started));
+
+  if (misses > 0) console.log(`  warning: ${misses} lookups missed the cache`);
+  const p99 = verifierResult.p99 / 1e6;
+  console.log(
+    `  target: cache hit p99 <= ${TARGET_P99_MS} ms: ${p99 <= TARGET_P99_MS ? 'met' : 'NOT met'} (${p99.toFixed(4)} ms)`,
+  );
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function reachable(url, defaultPort) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolveReachable) => {
+    const socket = net.connect({ host: hostname, port: Number(port || defaultPort) });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolveReachable(true);
+    });
+    socket.once('error', () => resolveReachable(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolveReachable(false);
+    });
+  });
+}
+
+function startApp(app, extraEnv) {
+  const child = spawn(process.execPath, [join(DIST, 'apps', app, 'src', 'main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, NODE_ENV: 'development', LOG_LEVEL: 'warn', ...extraEnv },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return child;
+}
+
+async function stop(child) {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function overHttp() {
+  console.log(
+    `\n2. Over HTTP: autocannon, ${CONNECTIONS} connections for ${DURATION_SECONDS} s, GET /v1/keys/self`,
+  );
+  const missing = [];
+  if (!(await reachable(env.NATS_URL.split(',')[0], 4222))) missing.push(`NATS (${env.NATS_URL})`);
+  if (!(await reachable(env.DATABASE_URL, 5432))) missing.push(`PostgreSQL (${env.DATABASE_URL})`);
+  if (!(await reachable(env.REDIS_URL, 6379))) missing.push(`Redis (${env.REDIS_URL})`);
+  if (missing.length > 0) {
+    console.log(`  skipped: ${missing.join(', ')} not reachable (npm run infra:up)`);
+    return;
+  }
+
+  const migrate = spawnSync(process.execPath, [join(DIST, 'apps/keys/src/main.js'), 'migrate'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    stdio: 'inherit',
+  });
+  if (migrate.status !== 0) throw new Error('migrating the keys schema failed');
+
+  // One key in the keys service's own tables, for a project of its own; removed at the end.
+  const { Client } = require('pg');
+  const db = new Client({ connectionString: env.DATABASE_URL });
+  await db.connect();
+  const { key, hash, prefix } = generateApiKey('test');
+  const keyId = randomUUID();
+  await db.query(
+    `insert into "keys"."api_keys" ("id", "org_id", "project_id", "name", "prefix", "scopes", "created_by")
+     values ($1, $2, $3, 'bench', $4, array['events:write'], $5)`,
+    [keyId, randomUUID(), randomUUID(), prefix, randomUUID()],
+  );
+  await db.query(
+    `insert into "keys"."key_secrets" ("id", "key_id", "hash", "prefix") values ($1, $2, $3, $4)`,
+    [randomUUID(), keyId, hash, prefix],
+  );
+
+  const port = await freePort();
+  const keysService = startApp('keys', { OPS_PORT: '0' });
+  // Errors only: the warm-up below polls before the keys service has joined the bus.
+  const gateway = startApp('gateway', { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error' });
+  try {
+    const url = `http://127.0.0.1:${port}/v1/keys/self`;
+    const headers = { authorization: `Bearer ${key}` };
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const status = await fetch(url, { headers }).then(
+        (response) => response.status,
+        () => 0,
+      );
+      if (status === 200) break;
+      if (Date.now() > deadline)
+        throw new Error(`the gateway did not authenticate the key (last status ${status})`);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+    }
+
+    const autocannon = require('autocannon');
+    const run = async (name, target, runHeaders) => {
+      const result = await autocannon({
+        url: target,
+        headers: runHeaders,
+        connections: CONNECTIONS,
+        duration: DURATION_SECONDS,
+      });
+      console.log(
+        `  ${name.padEnd(44)} ${Math.round(result.requests.average).toLocaleString('en')} req/s  ` +
+          `latency p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  max ${result.latency.max} ms  ` +
+          `(${result.requests.total.toLocaleString('en')} requests, ${result.non2xx} not 2xx, ${result.errors} errors)`,
+      );
+    };
+    // The same gateway without authentication, for scale: the difference is what the key costs.
+    await run('GET /health (no authentication, baseline)', `http://127.0.0.1:${port}/health`, {});
+    await run('GET /v1/keys/self (API key, cache hit)', url, headers);
+    console.log("  note: load generator and gateway share the machine's cores");
+  } finally {
+    await stop(gateway);
+    await stop(keysService);
+    await db.query(`delete from "keys"."api_keys" where "id" = $1`, [keyId]);
+    await db.end();
+  }
+}
+
+console.log(
+  `API-key verification benchmark: Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`,
+);
+await inProcess();
+if (process.env.BENCH_SKIP_HTTP !== '1') await overHttp();

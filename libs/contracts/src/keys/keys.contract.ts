@@ -1,0 +1,430 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateBy,
+  ValidateNested,
+  type ValidationOptions,
+} from 'class-validator';
+import { Actor } from '../common/actor';
+import { PageQuery, type Page } from '../common/pagination';
+import { SLUG_MESSAGE, SLUG_PATTERN } from '../common/slug';
+import type { Rpc } from '../rpc';
+import { API_KEY_HASH_PATTERN } from './api-key';
+
+/**
+ * Request/reply subjects of the keys service. Every command carries the acting user; keys asks
+ * tenancy (`keys:manage` to change, `keys:read` to read) and answers `not_found` for keys of an
+ * organisation the actor is not a member of.
+ */
+export const KeysSubjects = {
+  create: 'keys.key.create',
+  list: 'keys.key.list',
+  get: 'keys.key.get',
+  update: 'keys.key.update',
+  rotate: 'keys.key.rotate',
+  revoke: 'keys.key.revoke',
+  endpoints: 'keys.key.endpoints',
+  /** The gateway, on a cache miss: key hash → what the key may do. No actor: the hash is the credential. */
+  verify: 'keys.key.verify',
+  /** The gateway's batched request counts per key and hour. */
+  recordUsage: 'keys.usage.record',
+} as const;
+
+export const KEY_SCOPES = ['events:write', 'analytics:read', 'rpc'] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
+
+export const MAX_KEY_RATE_LIMIT = 1_000_000;
+export const MAX_KEY_RATE_WINDOW_SECONDS = 86_400;
+/** The longest grace period of a rotation: the old key works at most this long after it. */
+export const MAX_ROTATION_GRACE_SECONDS = 30 * 86_400;
+export const MAX_USAGE_ENTRIES = 10_000;
+
+const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+
+// A time without a zone would be read in the server's zone: require `Z` or an offset.
+const ISO_TIME_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** Milliseconds of an ISO-8601 time with a zone, or null. */
+export function parseIsoTime(value: unknown): number | null {
+  if (typeof value !== 'string' || !ISO_TIME_WITH_ZONE.test(value)) return null;
+  // Date.parse rolls 2026-02-30 over into March: refuse days the month does not have.
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number);
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate())
+    return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+function IsIsoTime(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isIsoTime',
+      validator: {
+        validate: (value) => parseIsoTime(value) !== null,
+        defaultMessage: (args) =>
+          `${args?.property ?? 'value'} must be an ISO-8601 time with a time zone (2026-12-31T23:59:59Z)`,
+      },
+    },
+    options,
+  );
+}
+
+function Nested(type: new () => object): PropertyDecorator {
+  const decorators = [IsDefined(), ValidateNested(), Type(() => type)];
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
+
+function Scopes(): PropertyDecorator {
+  const decorators = [
+    IsArray(),
+    ArrayMinSize(1),
+    ArrayMaxSize(KEY_SCOPES.length),
+    ArrayUnique(),
+    IsIn(KEY_SCOPES, { each: true, message: `each scope must be one of ${KEY_SCOPES.join(', ')}` }),
+  ];
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
+
+function KeyName(): PropertyDecorator {
+  const decorators = [Transform(trim), IsString(), MinLength(1), MaxLength(100)];
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
+
+/** At most `limit` requests in any `windowSeconds`, counted per key across every gateway. */
+export class KeyRateLimit {
+  @ApiProperty({ example: 600, minimum: 1, maximum: MAX_KEY_RATE_LIMIT })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_KEY_RATE_LIMIT)
+  limit!: number;
+
+  @ApiProperty({ example: 60, minimum: 1, maximum: MAX_KEY_RATE_WINDOW_SECONDS })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_KEY_RATE_WINDOW_SECONDS)
+  windowSeconds!: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Path parameters and bodies of the public routes.
+
+export class KeyIdParams {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'keyId must be a key id' })
+  keyId!: string;
+}
+
+export class ProjectKeysParams {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'projectId must be a project id' })
+  projectId!: string;
+}
+
+export class CreateKeyBody {
+  @ApiProperty({ example: 'Production server', minLength: 1, maxLength: 100 })
+  @KeyName()
+  name!: string;
+
+  @ApiProperty({ enum: KEY_SCOPES, isArray: true, example: ['events:write'], minItems: 1 })
+  @Scopes()
+  scopes!: KeyScope[];
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'The key stops working at this time (must be in the future). Absent or null: never.',
+  })
+  @IsOptional()
+  @IsIsoTime()
+  expiresAt?: string | null;
+
+  @ApiPropertyOptional({
+    type: KeyRateLimit,
+    nullable: true,
+    description: 'Requests allowed per window, across every gateway; absent or null: no per-key limit',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => KeyRateLimit)
+  rateLimit?: KeyRateLimit | null;
+}
+
+export class UpdateKeyBody {
+  @ApiPropertyOptional({ example: 'Production server (EU)', minLength: 1, maxLength: 100 })
+  @IsOptional()
+  @KeyName()
+  name?: string;
+
+  @ApiPropertyOptional({ enum: KEY_SCOPES, isArray: true, minItems: 1 })
+  @IsOptional()
+  @Scopes()
+  scopes?: KeyScope[];
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'A new expiry (in the future), or null to remove it',
+  })
+  @IsOptional()
+  @IsIsoTime()
+  expiresAt?: string | null;
+
+  @ApiPropertyOptional({
+    type: KeyRateLimit,
+    nullable: true,
+    description: 'A new limit, or null to remove it',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => KeyRateLimit)
+  rateLimit?: KeyRateLimit | null;
+}
+
+export class RotateKeyBody {
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: MAX_ROTATION_GRACE_SECONDS,
+    default: 0,
+    description: 'How long the previous key keeps working; 0 stops it at once',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_ROTATION_GRACE_SECONDS)
+  gracePeriodSeconds?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bus requests.
+
+export class CreateKeyRequest extends CreateKeyBody {
+  @Nested(Actor)
+  actor!: Actor;
+
+  @IsUUID()
+  projectId!: string;
+}
+
+export class ListKeysRequest extends PageQuery {
+  @Nested(Actor)
+  actor!: Actor;
+
+  @IsUUID()
+  projectId!: string;
+}
+
+/** Any request about one key and nothing else. */
+export class KeyRequest {
+  @Nested(Actor)
+  actor!: Actor;
+
+  @IsUUID()
+  keyId!: string;
+}
+
+export class UpdateKeyRequest extends UpdateKeyBody {
+  @Nested(Actor)
+  actor!: Actor;
+
+  @IsUUID()
+  keyId!: string;
+}
+
+export class RotateKeyRequest extends RotateKeyBody {
+  @Nested(Actor)
+  actor!: Actor;
+
+  @IsUUID()
+  keyId!: string;
+}
+
+export class VerifyKeyRequest {
+  @Matches(API_KEY_HASH_PATTERN, { message: 'hash must be the SHA-256 of a key, in lower-case hex' })
+  hash!: string;
+}
+
+export class KeyUsageEntry {
+  @IsUUID()
+  keyId!: string;
+
+  /** The start of the hour the requests fall in. */
+  @IsIsoTime()
+  hour!: string;
+
+  @IsInt()
+  @Min(1)
+  requests!: number;
+
+  /** The time of the last of these requests. */
+  @IsIsoTime()
+  lastUsedAt!: string;
+
+  /** The chain an RPC request went to; absent for other requests. */
+  @IsOptional()
+  @Matches(SLUG_PATTERN, { message: `chain ${SLUG_MESSAGE}` })
+  chain?: string;
+}
+
+export class RecordUsageRequest {
+  /** Makes a retried batch count once. */
+  @IsUUID()
+  batchId!: string;
+
+  @IsArray()
+  @ArrayMaxSize(MAX_USAGE_ENTRIES)
+  @ValidateNested({ each: true })
+  @Type(() => KeyUsageEntry)
+  entries!: KeyUsageEntry[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers.
+
+/** An API key as its project's members see it: never the key itself. */
+export class ApiKeyDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  projectId!: string;
+
+  @ApiProperty({ example: 'Production server' })
+  name!: string;
+
+  @ApiProperty({
+    example: 'nsk_live_4fZ',
+    description: 'The first 12 characters of the current key, to recognise it; not usable on its own',
+  })
+  prefix!: string;
+
+  @ApiProperty({ enum: KEY_SCOPES, isArray: true })
+  scopes!: KeyScope[];
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  expiresAt!: string | null;
+
+  @ApiProperty({ type: KeyRateLimit, nullable: true })
+  rateLimit!: KeyRateLimit | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Recorded in batches: may lag real use by up to a minute',
+  })
+  lastUsedAt!: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  revokedAt!: string | null;
+}
+
+/** The answer of creation: the only time the key is shown. */
+export class CreatedApiKeyDto extends ApiKeyDto {
+  @ApiProperty({
+    example: 'nsk_live_4fZq7TnW0xYb3KcR9mPd2LsV8hJe6GaU',
+    description: 'The key itself, shown in this answer only: Northstar keeps nothing but its SHA-256',
+  })
+  key!: string;
+}
+
+/** The answer of rotation: the new key, shown once, and until when the previous one still works. */
+export class RotatedApiKeyDto extends CreatedApiKeyDto {
+  @ApiProperty({
+    format: 'date-time',
+    description: 'The previous key works until this time (the rotation time when the grace period is 0)',
+  })
+  previousKeyExpiresAt!: string;
+}
+
+export class ApiKeyListResponse implements Page<ApiKeyDto> {
+  @ApiProperty({ type: [ApiKeyDto] })
+  items!: ApiKeyDto[];
+
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor!: string | null;
+}
+
+export class KeyEndpointDto {
+  @ApiProperty({ example: 'ethereum', description: 'The chain slug' })
+  chain!: string;
+
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    example: 1,
+    description: 'EIP-155 chain id; null outside EVM',
+  })
+  chainId!: number | null;
+
+  @ApiProperty({ example: 'https://ethereum.rpc.northstar.dev/v1/{key}' })
+  http!: string;
+
+  @ApiProperty({ example: 'wss://ethereum.rpc.northstar.dev/ws/v1/{key}' })
+  ws!: string;
+}
+
+/**
+ * What the gateway needs to authenticate a request made with one key: the record behind one key
+ * hash. `expiresAt` is the earlier of the key's expiry and, for a key replaced by a rotation, the end
+ * of its grace period. `version` grows with every change of the key, so that a cache never replaces
+ * a newer record with an older one.
+ */
+export class KeyVerification {
+  keyId!: string;
+  orgId!: string;
+  projectId!: string;
+  hash!: string;
+  scopes!: KeyScope[];
+  expiresAt!: string | null;
+  rateLimit!: KeyRateLimit | null;
+  revoked!: boolean;
+  version!: number;
+}
+
+export class VerifyKeyResponse {
+  /** null: no key has this hash. */
+  key!: KeyVerification | null;
+}
+
+export class RecordUsageResponse {
+  /** Entries stored (those of unknown keys are dropped). */
+  recorded!: number;
+  /** The batch had already been recorded: nothing was counted twice. */
+  duplicate!: boolean;
+}
+
+export class RevokedResponse {
+  revoked!: true;
+}
+
+export interface KeysContract {
+  [KeysSubjects.create]: Rpc<CreateKeyRequest, CreatedApiKeyDto>;
+  [KeysSubjects.list]: Rpc<ListKeysRequest, ApiKeyListResponse>;
+  [KeysSubjects.get]: Rpc<KeyRequest, ApiKeyDto>;
+  [KeysSubjects.update]: Rpc<UpdateKeyRequest, ApiKeyDto>;
+  [KeysSubjects.rotate]: Rpc<RotateKeyRequest, RotatedApiKeyDto>;
+  [KeysSubjects.revoke]: Rpc<KeyRequest, RevokedResponse>;
+  [KeysSubjects.endpoints]: Rpc<KeyRequest, KeyEndpointDto[]>;
+  [KeysSubjects.verify]: Rpc<VerifyKeyRequest, VerifyKeyResponse>;
+  [KeysSubjects.recordUsage]: Rpc<RecordUsageRequest, RecordUsageResponse>;
+}
