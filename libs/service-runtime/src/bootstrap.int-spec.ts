@@ -215,6 +215,31 @@ describe('readiness', () => {
 });
 
 describe('starting and stopping', () => {
+  it('runs each lifecycle hook once, although the bus server starts after the app', async () => {
+    const calls = { init: 0, bootstrap: 0 };
+    @Injectable()
+    class Counter {
+      onModuleInit(): void {
+        calls.init += 1;
+      }
+      onApplicationBootstrap(): void {
+        calls.bootstrap += 1;
+      }
+    }
+    @Module({ providers: [Counter] })
+    class CountingModule {}
+
+    const service = await startService(
+      { name: NAME, configClass: ServiceConfig, module: () => CountingModule, subjects: [] },
+      env(),
+    );
+    try {
+      expect(calls).toEqual({ init: 1, bootstrap: 1 });
+    } finally {
+      await service.close();
+    }
+  });
+
   it('refuses to start when a declared subject has no handler, naming the subject', async () => {
     let leaked: NatsConnection | undefined;
     // Captures the bus connection the runtime opens, to check that a failed start closes it.

@@ -90,6 +90,9 @@ export async function startService<C extends ServiceConfig>(
 
   try {
     await app.init();
+    // app.init() ran every lifecycle hook of the shared container; without this flag the deferred
+    // microservice runs them all again when it starts (two consumers, two workers, ...).
+    (microservice as unknown as { setIsInitHookCalled(called: boolean): void }).setIsInitHookCalled(true);
     assertBusHandlers(app, definition.name, [...definition.subjects, SystemSubjects[definition.name].ping]);
     await app.startAllMicroservices();
     await app.listen(config.OPS_PORT, config.OPS_HOST);
