@@ -42,9 +42,13 @@ afterAll(async () => {
   if (!connection) return;
   const jsm = await connection.jetstreamManager();
   for (const { service, subject } of consumers) {
-    await jsm.consumers.delete(DOMAIN_EVENTS_STREAM, durableConsumerName(service, subject)).catch(() => false);
+    await jsm.consumers
+      .delete(DOMAIN_EVENTS_STREAM, durableConsumerName(service, subject))
+      .catch(() => false);
   }
-  await jsm.streams.purge(DOMAIN_EVENTS_STREAM, { filter: `domain.test.durable-${run}.>` }).catch(() => undefined);
+  await jsm.streams
+    .purge(DOMAIN_EVENTS_STREAM, { filter: `domain.test.durable-${run}.>` })
+    .catch(() => undefined);
   await connection.drain();
 });
 
@@ -275,7 +279,13 @@ describe('durable domain events', () => {
     const subject = subjectOf('twice');
     const noop = () => undefined;
     const app = await Test.createTestingModule({
-      imports: [MessagingModule.forRoot({ natsUrl: NATS_URL, clientName: serviceOf('twice'), requestTimeoutMs: 2000 })],
+      imports: [
+        MessagingModule.forRoot({
+          natsUrl: NATS_URL,
+          clientName: serviceOf('twice'),
+          requestTimeoutMs: 2000,
+        }),
+      ],
       providers: [listenerOf(subject, noop), listenerOf(subject, noop)],
     }).compile();
     app.useLogger(false);

@@ -148,6 +148,7 @@ export class DurableEventConsumers implements OnApplicationBootstrap, BeforeAppl
   private readonly logger = new Logger('DurableEvents');
   private readonly running: ConsumerMessages[] = [];
   private readonly loops: Promise<void>[] = [];
+  private started = false;
 
   constructor(
     @Inject(DURABLE_EVENTS_OPTIONS) private readonly options: DurableEventsOptions,
@@ -157,6 +158,10 @@ export class DurableEventConsumers implements OnApplicationBootstrap, BeforeAppl
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // A hybrid Nest app (HTTP + a deferred microservice) runs the bootstrap hooks twice; consuming
+    // each event twice over in one process would only waste connections.
+    if (this.started) return;
+    this.started = true;
     const listeners = this.findListeners();
     if (listeners.length === 0) return;
     const connection = this.options.connection;
@@ -210,7 +215,7 @@ export class DurableEventConsumers implements OnApplicationBootstrap, BeforeAppl
     try {
       for await (const message of messages) await this.deliver(listener, message);
     } catch (error) {
-      // Unhandled, this would end the process; logged, the service stays up and /ready shows the bus.
+      // Unhandled, the rejection would end the process; logged, it says why this event went quiet.
       this.logger.error(`Stopped consuming ${listener.subject}: ${describe(error)}`);
     }
   }

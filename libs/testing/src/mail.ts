@@ -46,7 +46,10 @@ export interface StartTestSmtpOptions {
  */
 export async function startTestSmtp(options: StartTestSmtpOptions = {}): Promise<TestSmtp> {
   const messages: ReceivedMail[] = [];
-  const waiters = new Set<{ predicate: (mail: ReceivedMail) => boolean; resolve: (mail: ReceivedMail) => void }>();
+  const waiters = new Set<{
+    predicate: (mail: ReceivedMail) => boolean;
+    resolve: (mail: ReceivedMail) => void;
+  }>();
   let refused = 0;
 
   const state: { refusing: boolean } = { refusing: false };
@@ -59,7 +62,9 @@ export async function startTestSmtp(options: StartTestSmtpOptions = {}): Promise
     onMailFrom(_address, _session, callback) {
       if (!state.refusing) return callback();
       refused += 1;
-      callback(Object.assign(new Error('Mailbox temporarily unavailable, try again later'), { responseCode: 451 }));
+      callback(
+        Object.assign(new Error('Mailbox temporarily unavailable, try again later'), { responseCode: 451 }),
+      );
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
       const chunks: Buffer[] = [];
@@ -150,7 +155,10 @@ export function tokenFromLink(body: string, path: string): string {
  * Reads a MIME message far enough for tests: headers (RFC 2047 encoded words), single-part and
  * nested multipart bodies, quoted-printable, base64 and 8bit transfer encodings, UTF-8 and Latin-1.
  */
-export function parseMail(raw: Buffer | string, envelope: { to: string[]; from: string } = { to: [], from: '' }): ReceivedMail {
+export function parseMail(
+  raw: Buffer | string,
+  envelope: { to: string[]; from: string } = { to: [], from: '' },
+): ReceivedMail {
   const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
   // Latin-1 keeps one character per byte, so bodies can be decoded in their own charset later.
   const entity = parseEntity(bytes.toString('latin1'));
@@ -185,7 +193,10 @@ function parseEntity(source: string): Entity {
   for (const line of head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
-    headers.set(line.slice(0, colon).trim().toLowerCase(), decodeWords(decodeBytes(line.slice(colon + 1).trim(), 'utf-8')));
+    headers.set(
+      line.slice(0, colon).trim().toLowerCase(),
+      decodeWords(decodeBytes(line.slice(colon + 1).trim(), 'utf-8')),
+    );
   }
   const [type = 'text/plain', ...rest] = (headers.get('content-type') ?? 'text/plain').split(';');
   const params: Record<string, string> = {};
@@ -224,7 +235,8 @@ function collectBodies(entity: Entity, bodies: { text: string; html: string }): 
 function decodeBody(entity: Entity): string {
   const charset = entity.params['charset'] ?? 'utf-8';
   const encoding = (entity.headers.get('content-transfer-encoding') ?? '7bit').toLowerCase();
-  if (encoding === 'base64') return decodeBuffer(Buffer.from(entity.body.replace(/\s+/g, ''), 'base64'), charset);
+  if (encoding === 'base64')
+    return decodeBuffer(Buffer.from(entity.body.replace(/\s+/g, ''), 'base64'), charset);
   if (encoding === 'quoted-printable') return decodeBuffer(quotedPrintable(entity.body), charset);
   return decodeBytes(entity.body, charset);
 }
@@ -248,10 +260,12 @@ function quotedPrintable(text: string): Buffer {
 function decodeWords(value: string): string {
   return value
     .replace(/(=\?[^?]+\?[BbQq]\?[^?]*\?=)\s+(?==\?[^?]+\?[BbQq]\?[^?]*\?=)/g, '$1')
-    .replace(/=\?([^?*]+)(?:\*[^?]*)?\?([BbQq])\?([^?]*)\?=/g, (_word, charset: string, kind: string, text: string) =>
-      kind.toUpperCase() === 'B'
-        ? decodeBuffer(Buffer.from(text, 'base64'), charset)
-        : decodeBuffer(quotedPrintable(text.replace(/_/g, ' ')), charset),
+    .replace(
+      /=\?([^?*]+)(?:\*[^?]*)?\?([BbQq])\?([^?]*)\?=/g,
+      (_word, charset: string, kind: string, text: string) =>
+        kind.toUpperCase() === 'B'
+          ? decodeBuffer(Buffer.from(text, 'base64'), charset)
+          : decodeBuffer(quotedPrintable(text.replace(/_/g, ' ')), charset),
     );
 }
 

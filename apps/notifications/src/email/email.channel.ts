@@ -77,9 +77,15 @@ export class FileEmailChannel extends EmailChannel {
 
   async send(email: OutgoingEmail): Promise<void> {
     const date = new Date();
-    const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const stamp = date
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
     const recipient = email.to.replace(/[^A-Za-z0-9@._-]/g, '_').slice(0, 80);
-    const path = join(this.directory, `${stamp}-${email.kind}-${recipient}-${randomBytes(3).toString('hex')}.eml`);
+    const path = join(
+      this.directory,
+      `${stamp}-${email.kind}-${recipient}-${randomBytes(3).toString('hex')}.eml`,
+    );
     await mkdir(this.directory, { recursive: true });
     await writeFile(path, readableEml({ ...email, from: this.from, date }), { mode: 0o600 });
     this.logger.log(`SMTP_URL is not set: email "${email.subject}" to ${email.to} written to ${path}`);

@@ -2,14 +2,26 @@ import { EmailJobName, emailJobId, emailJobProblem, type EmailJob } from './emai
 
 const verification = (data: Partial<EmailJob['data']> = {}): EmailJob => ({
   name: EmailJobName.Verification,
-  data: { to: 'ada@example.com', name: 'Ada', token: 'tok-1', expiresAt: '2026-11-24T10:00:00.000Z', ...data },
+  data: {
+    to: 'ada@example.com',
+    name: 'Ada',
+    token: 'tok-1',
+    expiresAt: '2026-11-24T10:00:00.000Z',
+    ...data,
+  },
 });
 
 describe('emailJobId', () => {
   it('is the same for the same email asked twice, and differs per token and per kind', () => {
-    expect(emailJobId(EmailJobName.Verification, 'tok-1')).toBe(emailJobId(EmailJobName.Verification, 'tok-1'));
-    expect(emailJobId(EmailJobName.Verification, 'tok-1')).not.toBe(emailJobId(EmailJobName.Verification, 'tok-2'));
-    expect(emailJobId(EmailJobName.Verification, 'tok-1')).not.toBe(emailJobId(EmailJobName.PasswordReset, 'tok-1'));
+    expect(emailJobId(EmailJobName.Verification, 'tok-1')).toBe(
+      emailJobId(EmailJobName.Verification, 'tok-1'),
+    );
+    expect(emailJobId(EmailJobName.Verification, 'tok-1')).not.toBe(
+      emailJobId(EmailJobName.Verification, 'tok-2'),
+    );
+    expect(emailJobId(EmailJobName.Verification, 'tok-1')).not.toBe(
+      emailJobId(EmailJobName.PasswordReset, 'tok-1'),
+    );
   });
 
   it('does not reveal the token, and is a valid BullMQ custom id (no colon, not a number)', () => {
@@ -44,7 +56,14 @@ describe('emailJobProblem', () => {
     expect(
       emailJobProblem({
         name: EmailJobName.Invitation,
-        data: { to: 'bob@example.com', orgName: 'Acme', invitedByName: 'Ada', role: 'god' as never, token: 't', expiresAt: '2026-11-30T10:00:00Z' },
+        data: {
+          to: 'bob@example.com',
+          orgName: 'Acme',
+          invitedByName: 'Ada',
+          role: 'god' as never,
+          token: 't',
+          expiresAt: '2026-11-30T10:00:00Z',
+        },
       }),
     ).toMatch(/role/);
   });

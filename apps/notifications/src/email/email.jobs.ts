@@ -55,7 +55,12 @@ export function emailJobId(name: EmailJobName, token: string): string {
   return `${name}-${createHash('sha256').update(token).digest('hex').slice(0, 40)}`;
 }
 
-const ROLES: readonly string[] = ['owner', 'admin', 'member', 'viewer'] satisfies InvitationCreatedEvent['role'][];
+const ROLES: readonly string[] = [
+  'owner',
+  'admin',
+  'member',
+  'viewer',
+] satisfies InvitationCreatedEvent['role'][];
 const MAX_TOKEN_LENGTH = 512;
 
 /**

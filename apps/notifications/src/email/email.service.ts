@@ -1,5 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { InvitationCreatedEvent, PasswordResetRequestedEvent, UserRegisteredEvent } from '@northstar/contracts';
+import type {
+  InvitationCreatedEvent,
+  PasswordResetRequestedEvent,
+  UserRegisteredEvent,
+} from '@northstar/contracts';
 import { currentRequestId } from '@northstar/observability';
 import { NotificationsConfig } from '../config';
 import { EmailChannel } from './email.channel';
@@ -83,9 +87,19 @@ export class EmailService {
     const link = (path: EmailLinkPath) => emailLink(this.config.PUBLIC_URL, path, job.data.token);
     switch (job.name) {
       case EmailJobName.Verification:
-        return verificationEmail({ name: job.data.name, link: link(EmailLinkPath.verifyEmail), expiresAt, now });
+        return verificationEmail({
+          name: job.data.name,
+          link: link(EmailLinkPath.verifyEmail),
+          expiresAt,
+          now,
+        });
       case EmailJobName.PasswordReset:
-        return passwordResetEmail({ name: job.data.name, link: link(EmailLinkPath.resetPassword), expiresAt, now });
+        return passwordResetEmail({
+          name: job.data.name,
+          link: link(EmailLinkPath.resetPassword),
+          expiresAt,
+          now,
+        });
       case EmailJobName.Invitation:
         return invitationEmail({
           orgName: job.data.orgName,

@@ -73,7 +73,12 @@ describe('the verification email', () => {
   });
 
   it('greets without a name when there is none', () => {
-    const nameless = verificationEmail({ name: '  ', link: 'https://x.test/verify-email?token=t', expiresAt: inOneDay, now });
+    const nameless = verificationEmail({
+      name: '  ',
+      link: 'https://x.test/verify-email?token=t',
+      expiresAt: inOneDay,
+      now,
+    });
     expect(nameless.text).toMatch(/^Hi,\n/);
   });
 });
@@ -95,7 +100,9 @@ describe('the password reset email', () => {
   it('says the link lasts an hour and that ignoring the email keeps the password', () => {
     for (const body of [email.text, email.html]) {
       expect(body).toContain('expires in 1 hour (23 Nov 2026, 11:00 UTC)');
-      expect(body).toContain('If you did not ask for this, you can ignore this email: your password stays unchanged.');
+      expect(body).toContain(
+        'If you did not ask for this, you can ignore this email: your password stays unchanged.',
+      );
     }
   });
 });
@@ -112,7 +119,9 @@ describe('the invitation email', () => {
 
   it('names who invites, to which organisation and with which role', () => {
     expect(email.subject).toBe('Grace Hopper invited you to Acme Analytics on Northstar');
-    expect(email.text).toContain('Grace Hopper invited you to join the organisation Acme Analytics on Northstar as an admin.');
+    expect(email.text).toContain(
+      'Grace Hopper invited you to join the organisation Acme Analytics on Northstar as an admin.',
+    );
   });
 
   it('links to the acceptance page with the token, valid for 7 days', () => {

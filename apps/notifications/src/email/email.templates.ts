@@ -85,7 +85,8 @@ export function invitationEmail(input: InvitationEmailInput): RenderedEmail {
     intro: `${inviter} invited you to join the organisation ${org} on Northstar as ${ROLE_WITH_ARTICLE[input.role]}.`,
     action: { label: 'Accept the invitation', url: input.link },
     expiry: `${expiry(input.expiresAt, input.now)} Sign in (or sign up) with this email address to accept.`,
-    notYou: 'If you were not expecting this invitation, you can ignore this email: nothing happens unless you accept.',
+    notYou:
+      'If you were not expecting this invitation, you can ignore this email: nothing happens unless you accept.',
   });
 }
 

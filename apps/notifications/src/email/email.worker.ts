@@ -19,19 +19,24 @@ export class EmailWorker implements OnApplicationBootstrap, OnApplicationShutdow
   ) {}
 
   onApplicationBootstrap(): void {
+    // A hybrid Nest app (HTTP + microservice) may run the bootstrap hooks twice: one worker only.
+    if (this.worker) return;
     const worker = new Worker<EmailJobData, void, EmailJobName>(EMAIL_QUEUE, (job) => this.process(job), {
       prefix: this.config.QUEUE_PREFIX,
       // Its own connection: BullMQ blocks on it waiting for jobs, and retries commands forever.
-      connection: { url: this.config.REDIS_URL, connectionName: 'notifications-email-worker', maxRetriesPerRequest: null },
+      connection: {
+        url: this.config.REDIS_URL,
+        connectionName: 'notifications-email-worker',
+        maxRetriesPerRequest: null,
+      },
       concurrency: CONCURRENCY,
     });
     worker.on('failed', (job, error) => {
       if (!job) return;
       const attempts = job.opts.attempts ?? 1;
-      const next = job.attemptsMade < attempts ? 'will retry' : 'giving up';
-      this.logger.warn(
-        `Email job ${job.id} failed (attempt ${job.attemptsMade} of ${attempts}, ${next}): ${error.message}`,
-      );
+      const summary = `Email job ${job.id} failed (attempt ${job.attemptsMade} of ${attempts})`;
+      if (job.attemptsMade < attempts) this.logger.warn(`${summary}, will retry: ${error.message}`);
+      else this.logger.error(`${summary}, giving up: ${error.message}`);
     });
     // Without a listener an 'error' event would end the process; ioredis reconnects by itself.
     worker.on('error', (error) => this.logger.warn(`Email worker: ${error.message}`));
