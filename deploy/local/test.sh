@@ -12,6 +12,7 @@ cd "$NS_ROOT"
 
 ensure_node_modules
 bash deploy/local/infra.sh up
+bash deploy/local/prometheus.sh up || warn "Prometheus unavailable: its usage test will be skipped"
 export_test_env
 
 # A private NATS server for this run: bus subjects and queue groups are global to a server, so a

@@ -1,11 +1,30 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { clickHouseConnectionFrom, ClickHouseModule } from '@northstar/clickhouse';
-import type { AnalyticsConfig } from './config';
+import { AnalyticsConfig } from './config';
+import { AnalyticsAccess } from './query/analytics-access';
+import { AnalyticsHandler } from './query/analytics.handler';
+import { AnalyticsRepository } from './query/analytics.repository';
+import { AnalyticsService } from './query/analytics.service';
+import { PrometheusUsage } from './usage/prometheus-usage';
+import { UsageHandler } from './usage/usage.handler';
+import { UsageService } from './usage/usage.service';
 
-/** The analytics service on ClickHouse; its features arrive with their issues. */
+/** The analytics service: read-only queries on the ClickHouse event store, and usage reports. */
 @Module({})
 export class AnalyticsModule {
   static forConfig(config: AnalyticsConfig): DynamicModule {
-    return { module: AnalyticsModule, imports: [ClickHouseModule.forRoot(clickHouseConnectionFrom(config))] };
+    return {
+      module: AnalyticsModule,
+      imports: [ClickHouseModule.forRoot(clickHouseConnectionFrom(config))],
+      controllers: [AnalyticsHandler, UsageHandler],
+      providers: [
+        { provide: AnalyticsConfig, useValue: config },
+        AnalyticsAccess,
+        AnalyticsRepository,
+        AnalyticsService,
+        PrometheusUsage,
+        UsageService,
+      ],
+    };
   }
 }

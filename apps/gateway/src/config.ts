@@ -35,6 +35,16 @@ export class GatewayConfig extends WithApiKeys(WithRedis(BaseConfig)) {
   @Min(50)
   SYSTEM_PING_TIMEOUT_MS = 1500;
 
+  /**
+   * How long an ingestion request waits for JetStream to acknowledge its events before answering 503
+   * (the SDK retries; the duplicate window drops what was stored meanwhile).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  EVENTS_PUBLISH_TIMEOUT_MS = 5000;
+
   /** Verifies users' access tokens; must be identity's JWT_SECRET. */
   @Secret()
   @IsString()

@@ -11,6 +11,7 @@ import { GatewayModule } from './gateway.module';
 import { registerHttpHooks } from './http/http-hooks';
 import { answerFrameworkError } from './http/problem.filter';
 import { setupOpenApi } from './http/openapi';
+import { corsWithOpenIngestion, registerIngestHttp } from './ingest/ingest-http';
 
 export interface RunningGateway {
   app: NestFastifyApplication;
@@ -39,19 +40,22 @@ export async function startGateway(env?: Record<string, string | undefined>): Pr
       { path: 'metrics', method: RequestMethod.GET },
     ],
   });
-  app.enableCors({
-    origin:
-      config.CORS_ORIGINS === '*' ? true : config.CORS_ORIGINS.split(',').map((origin) => origin.trim()),
-    exposedHeaders: [
-      'X-Request-Id',
-      'Retry-After',
-      'RateLimit-Limit',
-      'RateLimit-Remaining',
-      'RateLimit-Reset',
-    ],
-    maxAge: 600,
-  });
+  app.enableCors(
+    corsWithOpenIngestion({
+      origin:
+        config.CORS_ORIGINS === '*' ? true : config.CORS_ORIGINS.split(',').map((origin) => origin.trim()),
+      exposedHeaders: [
+        'X-Request-Id',
+        'Retry-After',
+        'RateLimit-Limit',
+        'RateLimit-Remaining',
+        'RateLimit-Reset',
+      ],
+      maxAge: 600,
+    }),
+  );
   registerHttpHooks(app.getHttpAdapter().getInstance(), app.get(MetricsService));
+  registerIngestHttp(app.getHttpAdapter().getInstance());
   setupOpenApi(app, platformVersion());
   await app.listen(config.PORT, config.HOST);
   const address = app.getHttpServer().address();

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { createValidationPipe, MessagingModule } from '@northstar/messaging';
 import { MetricsService, ReadinessService } from '@northstar/observability';
 import { OpsController } from '@northstar/service-runtime';
+import { AnalyticsRoutesModule } from './analytics/analytics-routes.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { ChainsController } from './chains/chains.controller';
@@ -10,6 +11,7 @@ import { GatewayConfig } from './config';
 import { ProblemFilter } from './http/problem.filter';
 import { RequestContextInterceptor } from './http/request-context.interceptor';
 import { IdentityRoutesModule } from './identity/identity-routes.module';
+import { IngestRoutesModule } from './ingest/ingest-routes.module';
 import { KeysRoutesModule } from './keys/keys-routes.module';
 import { GatewayBusReadiness } from './ops/bus-readiness';
 import { SystemController } from './system/system.controller';
@@ -32,6 +34,8 @@ export class GatewayModule {
         IdentityRoutesModule,
         TenancyRoutesModule,
         KeysRoutesModule,
+        AnalyticsRoutesModule,
+        IngestRoutesModule.forConfig(config),
       ],
       controllers: [OpsController, SystemController, ChainsController],
       providers: [

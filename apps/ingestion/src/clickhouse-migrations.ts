@@ -1,4 +1,80 @@
 import type { ClickHouseMigration } from '@northstar/clickhouse';
 
 /** ClickHouse migrations of the event store, owned by ingestion; appended in order, never edited. */
-export const eventStoreMigrations: ClickHouseMigration[] = [];
+export const eventStoreMigrations: ClickHouseMigration[] = [
+  {
+    name: '20261123000000_create_events',
+    statements: [
+      // One row per accepted event. ReplacingMergeTree on a key that ends with the server's event_id:
+      // an event written twice (redelivered after a crash between insert and ack) collapses in
+      // merges, and queries count `uniq(event_id)` or read with FINAL so it counts once before that.
+      // The key starts with the project and the day: a project's time range is a contiguous slice.
+      // Times are UTC DateTime plus a milliseconds column (no DateTime64 on 18.16); monthly partitions
+      // make retention a DROP PARTITION.
+      `CREATE TABLE IF NOT EXISTS events (
+        project_id String,
+        event_id UUID,
+        message_id String,
+        type Enum8('track' = 1, 'page' = 2, 'screen' = 3, 'identify' = 4, 'group' = 5, 'alias' = 6,
+                   'transaction' = 7, 'wallet' = 8),
+        event String,
+        name String,
+        user_id String,
+        anonymous_id String,
+        group_id String,
+        previous_id String,
+        session_id String,
+        timestamp DateTime('UTC'),
+        timestamp_ms UInt16,
+        received_at DateTime('UTC'),
+        sent_at Nullable(DateTime('UTC')),
+        page_url String,
+        page_host String,
+        page_path String,
+        page_referrer String,
+        page_referrer_host String,
+        page_title String,
+        page_search String,
+        campaign_name String,
+        campaign_source String,
+        campaign_medium String,
+        campaign_term String,
+        campaign_content String,
+        locale String,
+        library_name String,
+        library_version String,
+        user_agent String,
+        browser String,
+        browser_version String,
+        os String,
+        os_version String,
+        device_type String,
+        device_vendor String,
+        device_model String,
+        country String,
+        chain_id UInt64,
+        wallet_address String,
+        tx_hash String,
+        contract_address String,
+        method String,
+        value String,
+        tx_status String,
+        properties Nested(key String, value String),
+        traits Nested(key String, value String),
+        raw String,
+        inserted_at DateTime('UTC') DEFAULT now()
+      )
+      ENGINE = ReplacingMergeTree()
+      PARTITION BY toYYYYMM(timestamp)
+      ORDER BY (project_id, toDate(timestamp), event_id)
+      SETTINGS index_granularity = 8192`,
+      // Deleted projects: ingestion drops events still queued for them instead of writing them back.
+      `CREATE TABLE IF NOT EXISTS deleted_projects (
+        project_id String,
+        deleted_at DateTime('UTC')
+      )
+      ENGINE = ReplacingMergeTree()
+      ORDER BY project_id`,
+    ],
+  },
+];

@@ -1,5 +1,54 @@
-import { ServiceConfig, WithClickHouse } from '@northstar/config';
+import { ServiceConfig, WithClickHouse, WithRedis } from '@northstar/config';
+import { Type } from 'class-transformer';
+import { IsInt, Max, Min } from 'class-validator';
 
-export class IngestionConfig extends WithClickHouse(ServiceConfig) {
+const Int =
+  (min: number, max: number): PropertyDecorator =>
+  (target, key) => {
+    Type(() => Number)(target, key);
+    IsInt()(target, key);
+    Min(min)(target, key);
+    Max(max)(target, key);
+  };
+
+export class IngestionConfig extends WithRedis(WithClickHouse(ServiceConfig)) {
   override OPS_PORT = 3105;
+
+  /** Most rows in one ClickHouse insert; small inserts waste the server. */
+  @Int(1, 200_000)
+  INGEST_BATCH_ROWS = 5000;
+
+  /** Longest an event waits in memory before its (partial) batch is inserted. */
+  @Int(10, 60_000)
+  INGEST_FLUSH_MS = 500;
+
+  /** Deliveries after which a message that keeps failing is moved to the dead-letter subject. */
+  @Int(1, 100)
+  INGEST_MAX_DELIVERIES = 10;
+
+  /** Inactivity that ends a session assigned by ingestion (events the SDK sent without one). */
+  @Int(1, 24 * 60)
+  INGEST_SESSION_GAP_MINUTES = 30;
+
+  /** On shutdown, how long to keep trying to write what is buffered before leaving it to redelivery. */
+  @Int(0, 120_000)
+  INGEST_SHUTDOWN_GRACE_MS = 10_000;
+
+  /**
+   * Unacknowledged messages JetStream hands out to all replicas together. Also the memory bound of a
+   * replica while ClickHouse is down: it keeps the messages it holds (unacked) and takes no more.
+   */
+  @Int(100, 1_000_000)
+  INGEST_MAX_ACK_PENDING = 20_000;
+
+  /** Limits of the EVENTS stream, applied by the migrate step (see @northstar/event-stream). */
+  @Int(24, 24 * 365)
+  EVENTS_STREAM_MAX_AGE_HOURS = 168;
+
+  /** -1: bounded by the NATS server's JetStream storage. */
+  @Int(-1, Number.MAX_SAFE_INTEGER)
+  EVENTS_STREAM_MAX_BYTES = -1;
+
+  @Int(1, 5)
+  EVENTS_STREAM_REPLICAS = 1;
 }

@@ -1,11 +1,35 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { clickHouseConnectionFrom, ClickHouseModule } from '@northstar/clickhouse';
-import type { IngestionConfig } from './config';
+import { RedisModule } from '@northstar/redis';
+import { IngestionConfig } from './config';
+import { EventConsumer } from './consumer/event-consumer';
+import { IngestionMetrics } from './consumer/ingestion.metrics';
+import { Enricher } from './enrichment/enricher';
+import { EventStoreRepository } from './event-store/event-store.repository';
+import { EventStoreService } from './event-store/event-store.service';
+import { ProjectDeletionHandler } from './project/project-deletion.handler';
+import { SessionTracker } from './session/session-tracker';
 
-/** The ingestion service on ClickHouse; its features arrive with their issues. */
+/** Events from JetStream into ClickHouse; a deleted project's events out of it. */
 @Module({})
 export class IngestionModule {
   static forConfig(config: IngestionConfig): DynamicModule {
-    return { module: IngestionModule, imports: [ClickHouseModule.forRoot(clickHouseConnectionFrom(config))] };
+    return {
+      module: IngestionModule,
+      imports: [
+        ClickHouseModule.forRoot(clickHouseConnectionFrom(config)),
+        RedisModule.forRoot({ url: config.REDIS_URL, name: 'ingestion' }),
+      ],
+      providers: [
+        { provide: IngestionConfig, useValue: config },
+        IngestionMetrics,
+        Enricher,
+        SessionTracker,
+        EventStoreRepository,
+        EventStoreService,
+        EventConsumer,
+        ProjectDeletionHandler,
+      ],
+    };
   }
 }

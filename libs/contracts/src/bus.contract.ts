@@ -1,3 +1,4 @@
+import type { AnalyticsContract } from './analytics/analytics.contract';
 import type { ChainsContract, ChainsEventsContract } from './chains/chains.contract';
 import type { IdentityContract } from './identity/identity.contract';
 import type { KeysContract } from './keys/keys.contract';
@@ -7,7 +8,12 @@ import type { TenancyContract } from './tenancy/tenancy.contract';
 import type { TenancyBroadcastsContract } from './tenancy/tenancy.events';
 
 /** Every request/reply subject of the platform with its request and response types. */
-export type BusContract = SystemContract & ChainsContract & IdentityContract & TenancyContract & KeysContract;
+export type BusContract = SystemContract &
+  ChainsContract &
+  IdentityContract &
+  TenancyContract &
+  KeysContract &
+  AnalyticsContract;
 
 /** Every domain event subject with its payload type. */
 export type BusEventContract = ChainsEventsContract & TenancyBroadcastsContract & KeysBroadcastsContract;

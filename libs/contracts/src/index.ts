@@ -20,3 +20,4 @@ export * from './events/event-envelope';
 export * from './keys/api-key';
 export * from './keys/keys.contract';
 export * from './keys/keys.events';
+export * from './analytics/analytics.contract';

@@ -6,7 +6,8 @@ import { isPlainObject, MAX_EVENT_DEPTH, nestsDeeperThan, validateAs } from './v
  * comes off the bus is input. Unknown fields (from a newer gateway) are ignored.
  */
 export function validateEnvelope(value: unknown): { envelope: EventEnvelope } | { errors: FieldError[] } {
-  if (!isPlainObject(value)) return { errors: [{ field: '', message: 'the envelope must be a JSON object' }] };
+  if (!isPlainObject(value))
+    return { errors: [{ field: '', message: 'the envelope must be a JSON object' }] };
   if (nestsDeeperThan(value, MAX_EVENT_DEPTH + 2)) {
     return { errors: [{ field: '', message: 'the envelope nests too deep' }] };
   }

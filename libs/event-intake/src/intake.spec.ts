@@ -80,7 +80,12 @@ describe('intakeBatch', () => {
         messageId: 'm-1',
         properties: { plan: 'pro', nested: { a: [1, 2] } },
         context: {
-          page: { url: 'https://app.example.com/p?x=1', path: '/p', referrer: 'https://google.com/', title: 'P' },
+          page: {
+            url: 'https://app.example.com/p?x=1',
+            path: '/p',
+            referrer: 'https://google.com/',
+            title: 'P',
+          },
           userAgent: 'Mozilla/5.0',
           ip: '203.0.113.7',
           locale: 'en-US',
@@ -101,7 +106,12 @@ describe('intakeBatch', () => {
       clientTimestamp: '2026-11-22T10:00:00.000Z',
       receivedAt: '2026-11-22T10:00:10.000Z',
       context: {
-        page: { url: 'https://app.example.com/p?x=1', path: '/p', referrer: 'https://google.com/', title: 'P' },
+        page: {
+          url: 'https://app.example.com/p?x=1',
+          path: '/p',
+          referrer: 'https://google.com/',
+          title: 'P',
+        },
         userAgent: 'Mozilla/5.0',
         ip: '203.0.113.7',
         locale: 'en-US',
@@ -119,8 +129,10 @@ describe('intakeBatch', () => {
     expect(a.messageId).toMatch(UUID);
     expect(a.messageId).not.toBe(b.messageId);
     expect(a.eventId).not.toBe(b.eventId);
-    const [c, d] = intakeBatch({ batch: [track({ messageId: 'same' }), track({ messageId: 'same' })] }, options)
-      .accepted;
+    const [c, d] = intakeBatch(
+      { batch: [track({ messageId: 'same' }), track({ messageId: 'same' })] },
+      options,
+    ).accepted;
     expect([c.messageId, d.messageId]).toEqual(['same', 'same']);
     expect(c.eventId).not.toBe(d.eventId);
   });
@@ -141,14 +153,23 @@ describe('intakeBatch', () => {
     expect(accepted.map((e) => e.messageId)).toEqual([expect.any(String), 'ok']);
     expect(rejected).toEqual([
       { index: 1, errors: [{ field: 'event', message: expect.stringContaining('event') }] },
-      { index: 2, errors: [{ field: 'userId', message: 'userId or anonymousId is required (a non-empty string or a number)' }] },
+      {
+        index: 2,
+        errors: [
+          { field: 'userId', message: 'userId or anonymousId is required (a non-empty string or a number)' },
+        ],
+      },
       { index: 3, errors: [expect.objectContaining({ field: 'type' })] },
     ]);
   });
 
   it.each([
     ['a track without event', track({ event: '' }), ['event']],
-    ['a wallet event without event', { type: 'wallet', userId: 'u', web3: { walletAddress: WALLET } }, ['event']],
+    [
+      'a wallet event without event',
+      { type: 'wallet', userId: 'u', web3: { walletAddress: WALLET } },
+      ['event'],
+    ],
     ['neither userId nor anonymousId', { type: 'identify', userId: '  ' }, ['userId']],
     ['a group without groupId', { type: 'group', userId: 'u' }, ['groupId']],
     ['an alias without previousId', { type: 'alias', userId: 'u' }, ['previousId']],
@@ -183,7 +204,9 @@ describe('intakeBatch', () => {
         'web3.walletAddress',
       ]);
       expect(fieldsOf({ type: 'wallet', event: 'Connect', userId: 'u' })).toEqual(['web3']);
-      expect(intakeEvent(track({ web3: { chainId: 10 } }), options).accepted[0].web3).toEqual({ chainId: 10 });
+      expect(intakeEvent(track({ web3: { chainId: 10 } }), options).accepted[0].web3).toEqual({
+        chainId: 10,
+      });
     });
 
     it.each([
@@ -206,7 +229,13 @@ describe('intakeBatch', () => {
     it('lower-cases addresses and hashes, and keeps a value of any size exactly', () => {
       const huge = '115792089237316195423570985008687907853269984665640564039457584007913129639935123';
       const envelope = only(
-        tx({ ...full, contractAddress: WALLET, value: `000${huge}`, method: 'swapExactTokens', status: 'pending' }),
+        tx({
+          ...full,
+          contractAddress: WALLET,
+          value: `000${huge}`,
+          method: 'swapExactTokens',
+          status: 'pending',
+        }),
       );
       expect(envelope.web3).toEqual({
         chainId: 1,
@@ -229,7 +258,11 @@ describe('intakeBatch', () => {
       writeKey: 'nsk_secret_key',
       version: 2,
       sentAt: '2026-11-22T10:00:05.000Z',
-      context: { library: { name: 'analytics-node', version: '3.1.0' }, timezone: 'Europe/Paris', ip: '198.51.100.4' },
+      context: {
+        library: { name: 'analytics-node', version: '3.1.0' },
+        timezone: 'Europe/Paris',
+        ip: '198.51.100.4',
+      },
       somethingNew: { deep: true },
     });
     const envelope = only(segment);
@@ -239,8 +272,15 @@ describe('intakeBatch', () => {
     });
     expect(envelope).not.toHaveProperty('integrations');
     const raw = JSON.parse(envelope.raw) as Record<string, unknown>;
-    expect(raw).toMatchObject({ integrations: { All: true }, channel: 'server', somethingNew: { deep: true } });
-    expect(raw['context']).toEqual({ library: { name: 'analytics-node', version: '3.1.0' }, timezone: 'Europe/Paris' });
+    expect(raw).toMatchObject({
+      integrations: { All: true },
+      channel: 'server',
+      somethingNew: { deep: true },
+    });
+    expect(raw['context']).toEqual({
+      library: { name: 'analytics-node', version: '3.1.0' },
+      timezone: 'Europe/Paris',
+    });
     // The write key is a credential and the ip personal data: neither goes further than here.
     expect(envelope.raw).not.toContain('nsk_secret_key');
     expect(envelope.raw).not.toContain('198.51.100.4');
@@ -258,7 +298,9 @@ describe('intakeBatch', () => {
   describe('clock skew', () => {
     it('shifts the timestamp by receivedAt − sentAt of the event', () => {
       // The client's clock is 1 hour behind: it says it sent at 09:00:10 what we received at 10:00:10.
-      const envelope = only(track({ timestamp: '2026-11-22T09:00:00.000Z', sentAt: '2026-11-22T09:00:10.000Z' }));
+      const envelope = only(
+        track({ timestamp: '2026-11-22T09:00:00.000Z', sentAt: '2026-11-22T09:00:10.000Z' }),
+      );
       expect(envelope.timestamp).toBe('2026-11-22T10:00:00.000Z');
       expect(envelope.clientTimestamp).toBe('2026-11-22T09:00:00.000Z');
       expect(envelope.sentAt).toBe('2026-11-22T09:00:10.000Z');
@@ -275,11 +317,16 @@ describe('intakeBatch', () => {
         },
         options,
       );
-      expect(accepted.map((e) => e.timestamp)).toEqual(['2026-11-22T10:00:05.250Z', '2026-11-22T10:00:10.000Z']);
+      expect(accepted.map((e) => e.timestamp)).toEqual([
+        '2026-11-22T10:00:05.250Z',
+        '2026-11-22T10:00:10.000Z',
+      ]);
     });
 
     it('keeps the timestamp without sentAt, and uses receivedAt without a timestamp', () => {
-      expect(only(track({ timestamp: '2026-11-20T08:00:00.123+02:00' })).timestamp).toBe('2026-11-20T06:00:00.123Z');
+      expect(only(track({ timestamp: '2026-11-20T08:00:00.123+02:00' })).timestamp).toBe(
+        '2026-11-20T06:00:00.123Z',
+      );
       const untimed = only(track({ timestamp: undefined, sentAt: '2026-11-22T09:00:00.000Z' }));
       expect(untimed.timestamp).toBe(receivedAt.toISOString());
       expect(untimed).not.toHaveProperty('clientTimestamp');
@@ -287,10 +334,16 @@ describe('intakeBatch', () => {
 
     it("takes RudderStack's originalTimestamp when there is no timestamp", () => {
       const envelope = only(
-        track({ timestamp: undefined, originalTimestamp: '2026-11-22T10:00:01.000Z', sentAt: '2026-11-22T10:00:02.000Z' }),
+        track({
+          timestamp: undefined,
+          originalTimestamp: '2026-11-22T10:00:01.000Z',
+          sentAt: '2026-11-22T10:00:02.000Z',
+        }),
       );
       expect(envelope.timestamp).toBe('2026-11-22T10:00:09.000Z');
-      expect(only(track({ timestamp: undefined, originalTimestamp: 'garbage' })).timestamp).toBe(receivedAt.toISOString());
+      expect(only(track({ timestamp: undefined, originalTimestamp: 'garbage' })).timestamp).toBe(
+        receivedAt.toISOString(),
+      );
     });
 
     it('rejects an event whose corrected time leaves the accepted range', () => {
@@ -310,9 +363,14 @@ describe('intakeBatch', () => {
     const padded = (bytes: number) => track({ properties: { pad: 'x'.repeat(bytes) } });
 
     it('rejects an event over 32 KiB by index, and accepts one just under', () => {
-      const { accepted, rejected } = intakeBatch({ batch: [padded(32 * 1024), padded(32 * 1024 - 200)] }, options);
+      const { accepted, rejected } = intakeBatch(
+        { batch: [padded(32 * 1024), padded(32 * 1024 - 200)] },
+        options,
+      );
       expect(accepted).toHaveLength(1);
-      expect(rejected).toEqual([{ index: 0, errors: [{ field: '', message: expect.stringMatching(/over the limit of 32768/) }] }]);
+      expect(rejected).toEqual([
+        { index: 0, errors: [{ field: '', message: expect.stringMatching(/over the limit of 32768/) }] },
+      ]);
     });
 
     it('answers 413 for a single event over 32 KiB', () => {
@@ -320,9 +378,13 @@ describe('intakeBatch', () => {
     });
 
     it('answers 413 for more than 500 events, and takes 500', () => {
-      const error = requestError(() => intakeBatch({ batch: Array.from({ length: 501 }, () => track()) }, options));
+      const error = requestError(() =>
+        intakeBatch({ batch: Array.from({ length: 501 }, () => track()) }, options),
+      );
       expect(error.status).toBe(413);
-      expect(intakeBatch({ batch: Array.from({ length: 500 }, () => track()) }, options).accepted).toHaveLength(500);
+      expect(
+        intakeBatch({ batch: Array.from({ length: 500 }, () => track()) }, options).accepted,
+      ).toHaveLength(500);
     });
 
     it('answers 400 for a body that is not a batch', () => {
@@ -336,7 +398,10 @@ describe('intakeBatch', () => {
     it('rejects events that are not objects or nest absurdly deep, without throwing', () => {
       let deep: unknown = 'bottom';
       for (let i = 0; i < 5000; i++) deep = { d: deep };
-      const { rejected } = intakeBatch({ batch: ['text', 42, null, [track()], track({ properties: deep })] }, options);
+      const { rejected } = intakeBatch(
+        { batch: ['text', 42, null, [track()], track({ properties: deep })] },
+        options,
+      );
       expect(rejected.map((r) => [r.index, r.errors[0].field])).toEqual([
         [0, ''],
         [1, ''],
@@ -391,6 +456,8 @@ describe('decodeEnvelope', () => {
     const envelope = only(track());
     const broken = validateEnvelope({ ...envelope, eventId: 'nope', timestamp: 12 });
     expect('errors' in broken && broken.errors.map((e) => e.field)).toEqual(['eventId', 'timestamp']);
-    expect(validateEnvelope({ ...envelope, v: 2 })).toEqual({ errors: [expect.objectContaining({ field: 'v' })] });
+    expect(validateEnvelope({ ...envelope, v: 2 })).toEqual({
+      errors: [expect.objectContaining({ field: 'v' })],
+    });
   });
 });

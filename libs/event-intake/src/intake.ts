@@ -160,13 +160,12 @@ function intakeOne(input: unknown, options: IntakeOptions, batchSentAt: string |
   if (clientText !== undefined) {
     const client = parseEventTime(clientText) as number;
     // The client's clock may be off: shift by how far its sentAt is from our receive time.
-    timestamp = sentAtText === undefined ? client : client + (receivedAt - (parseEventTime(sentAtText) as number));
+    timestamp =
+      sentAtText === undefined ? client : client + (receivedAt - (parseEventTime(sentAtText) as number));
   }
   if (timestamp < EARLIEST_EVENT_TIME || timestamp >= LATEST_EVENT_TIME) {
     return {
-      errors: [
-        { field: 'timestamp', message: 'timestamp, corrected by sentAt, falls outside 2000 to 2099' },
-      ],
+      errors: [{ field: 'timestamp', message: 'timestamp, corrected by sentAt, falls outside 2000 to 2099' }],
     };
   }
 
@@ -190,7 +189,11 @@ function intakeOne(input: unknown, options: IntakeOptions, batchSentAt: string |
   assign(envelope, 'groupId', idString(event.groupId));
   assign(envelope, 'previousId', idString(event.previousId));
   assign(envelope, 'sentAt', sentAtText && new Date(parseEventTime(sentAtText) as number).toISOString());
-  assign(envelope, 'clientTimestamp', clientText && new Date(parseEventTime(clientText) as number).toISOString());
+  assign(
+    envelope,
+    'clientTimestamp',
+    clientText && new Date(parseEventTime(clientText) as number).toISOString(),
+  );
   if (event.web3) envelope.web3 = normalizeWeb3(event.web3);
   return { envelope };
 }
@@ -202,7 +205,11 @@ function originalTimestamp(input: Record<string, unknown>): string | undefined {
   return parseEventTime(value) === null ? undefined : (value as string);
 }
 
-function assign<K extends keyof EventEnvelope>(target: EventEnvelope, key: K, value: EventEnvelope[K] | undefined) {
+function assign<K extends keyof EventEnvelope>(
+  target: EventEnvelope,
+  key: K,
+  value: EventEnvelope[K] | undefined,
+) {
   if (value !== undefined && value !== '') target[key] = value;
 }
 

@@ -46,6 +46,10 @@ export function validateAs<T extends object>(
 ): { value: T; errors: FieldError[] } {
   const value = plainToInstance(type, plain, { enableImplicitConversion: false });
   // One message per field: the first rule it breaks.
-  const errors = validateSync(value, { whitelist: true, forbidNonWhitelisted: false, stopAtFirstError: true });
+  const errors = validateSync(value, {
+    whitelist: true,
+    forbidNonWhitelisted: false,
+    stopAtFirstError: true,
+  });
   return { value, errors: flattenErrors(errors) };
 }

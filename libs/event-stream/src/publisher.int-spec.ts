@@ -1,12 +1,14 @@
-import {
-  EVENTS_DLQ_STREAM,
-  EVENTS_STREAM,
-  eventsSubject,
-  type EventEnvelope,
-} from '@northstar/contracts';
+import { EVENTS_DLQ_STREAM, EVENTS_STREAM, eventsSubject, type EventEnvelope } from '@northstar/contracts';
 import { intakeBatch } from '@northstar/event-intake';
 import { randomUUID } from 'node:crypto';
-import { connect, DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type NatsConnection } from 'nats';
+import {
+  connect,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type NatsConnection,
+} from 'nats';
 import { EventPublishError, EventStreamPublisher } from './publisher';
 import { DEFAULT_EVENT_STREAM_SETTINGS, ensureEventStreams } from './streams';
 
@@ -79,7 +81,9 @@ describe('ensureEventStreams', () => {
     const longer = { ...DEFAULT_EVENT_STREAM_SETTINGS, maxAgeMs: DEFAULT_EVENT_STREAM_SETTINGS.maxAgeMs * 2 };
     try {
       await ensureEventStreams(jsm, longer);
-      expect((await jsm.streams.info(EVENTS_STREAM)).config.max_age).toBe(DEFAULT_EVENT_STREAM_SETTINGS.maxAgeMs * 1e6);
+      expect((await jsm.streams.info(EVENTS_STREAM)).config.max_age).toBe(
+        DEFAULT_EVENT_STREAM_SETTINGS.maxAgeMs * 1e6,
+      );
       await ensureEventStreams(jsm, longer, { update: true });
       expect((await jsm.streams.info(EVENTS_STREAM)).config.max_age).toBe(longer.maxAgeMs * 1e6);
     } finally {
@@ -88,16 +92,19 @@ describe('ensureEventStreams', () => {
   });
 
   it('refuses a max age shorter than the duplicate window', async () => {
-    await expect(ensureEventStreams(jsm, { ...DEFAULT_EVENT_STREAM_SETTINGS, maxAgeMs: 3600_000 })).rejects.toThrow(
-      RangeError,
-    );
+    await expect(
+      ensureEventStreams(jsm, { ...DEFAULT_EVENT_STREAM_SETTINGS, maxAgeMs: 3600_000 }),
+    ).rejects.toThrow(RangeError);
   });
 });
 
 describe('EventStreamPublisher', () => {
   it('resolves once every event of a batch is stored, on the project subject', async () => {
     const projectId = randomUUID();
-    const batch = envelopes(projectId, Array.from({ length: 300 }, (_, i) => track(`m-${i}`)));
+    const batch = envelopes(
+      projectId,
+      Array.from({ length: 300 }, (_, i) => track(`m-${i}`)),
+    );
     expect(await publisher.publish(batch)).toEqual({ stored: 300, duplicates: 0 });
     const onStream = await stored(projectId);
     expect(onStream).toHaveLength(300);

@@ -1,9 +1,4 @@
-import {
-  EVENTS_STREAM,
-  eventMessageId,
-  eventsSubject,
-  type EventEnvelope,
-} from '@northstar/contracts';
+import { EVENTS_STREAM, eventMessageId, eventsSubject, type EventEnvelope } from '@northstar/contracts';
 import { REQUEST_ID_HEADER } from '@northstar/observability';
 import { headers, type JetStreamClient, type NatsConnection, type PubAck } from 'nats';
 import { DEFAULT_EVENT_STREAM_SETTINGS, ensureEventStreams, type EventStreamSettings } from './streams';
@@ -57,7 +52,10 @@ export class EventStreamPublisher {
     connection: NatsConnection,
     options: EventStreamPublisherOptions & { settings?: EventStreamSettings } = {},
   ): Promise<EventStreamPublisher> {
-    await ensureEventStreams(await connection.jetstreamManager(), options.settings ?? DEFAULT_EVENT_STREAM_SETTINGS);
+    await ensureEventStreams(
+      await connection.jetstreamManager(),
+      options.settings ?? DEFAULT_EVENT_STREAM_SETTINGS,
+    );
     return new EventStreamPublisher(connection.jetstream(), options);
   }
 
@@ -65,7 +63,9 @@ export class EventStreamPublisher {
     envelopes: readonly EventEnvelope[],
     options: { requestId?: string } = {},
   ): Promise<EventPublishResult> {
-    const outcomes = await Promise.allSettled(envelopes.map((envelope) => this.publishOne(envelope, options)));
+    const outcomes = await Promise.allSettled(
+      envelopes.map((envelope) => this.publishOne(envelope, options)),
+    );
     let stored = 0;
     let duplicates = 0;
     let failed = 0;

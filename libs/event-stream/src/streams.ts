@@ -46,10 +46,14 @@ export const DEFAULT_EVENT_STREAM_SETTINGS: EventStreamSettings = {
   deadLetterMaxBytes: GIB,
 };
 
-export function eventStreamConfigs(settings: EventStreamSettings): [Partial<StreamConfig>, Partial<StreamConfig>] {
+export function eventStreamConfigs(
+  settings: EventStreamSettings,
+): [Partial<StreamConfig>, Partial<StreamConfig>] {
   if (settings.maxAgeMs < EVENTS_DUPLICATE_WINDOW_MS) {
     // JetStream refuses a duplicate window longer than the stream's max age.
-    throw new RangeError(`The EVENTS stream must keep messages at least ${EVENTS_DUPLICATE_WINDOW_MS / HOUR_MS} h`);
+    throw new RangeError(
+      `The EVENTS stream must keep messages at least ${EVENTS_DUPLICATE_WINDOW_MS / HOUR_MS} h`,
+    );
   }
   return [
     {

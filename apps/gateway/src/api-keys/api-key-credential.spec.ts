@@ -37,6 +37,31 @@ describe('presentedApiKey', () => {
     expect(presentedApiKey({ authorization: basic(key, 'password') }).kind).toBe('ambiguous');
   });
 
+  describe('with a writeKey from the body (routes that accept it)', () => {
+    it('finds the key there when no header carries one', () => {
+      expect(presentedApiKey({}, key)).toEqual({ kind: 'key', key });
+      expect(presentedApiKey({}, `  ${key}\n`)).toEqual({ kind: 'key', key });
+    });
+
+    it('accepts it next to the same key in a header (analytics-node sends both)', () => {
+      expect(presentedApiKey({ authorization: basic(key) }, key)).toEqual({ kind: 'key', key });
+    });
+
+    it('refuses it next to a different key', () => {
+      const other = `nsk_live_${'Z9y8X7w6'.repeat(4)}`;
+      expect(presentedApiKey({ authorization: `Bearer ${other}` }, key).kind).toBe('ambiguous');
+    });
+
+    it.each([
+      ['a number', 42],
+      ['an object', { key }],
+      ['an empty string', ' '],
+      ['nothing', undefined],
+    ])('ignores a writeKey that is %s', (_name, writeKey) => {
+      expect(presentedApiKey({}, writeKey)).toEqual({ kind: 'none' });
+    });
+  });
+
   it('takes the first of repeated headers and cuts absurdly long values', () => {
     expect(presentedApiKey({ 'x-api-key': [key, 'other'] })).toEqual({ kind: 'key', key });
     const long = presentedApiKey({ 'x-api-key': `nsk_${'a'.repeat(10_000)}` });

@@ -8,6 +8,9 @@ export type PresentedCredential =
   /** Two different keys, or a Basic credential that is not `<key>:` (empty password). */
   | { kind: 'ambiguous'; reason: string };
 
+/** Where ApiKeyGuard puts a body's `writeKey` for authentication, on the routes that accept it there. */
+export const BODY_WRITE_KEY_PROPERTY = 'apiKeyFromBody';
+
 type Headers = Record<string, string | string[] | undefined>;
 
 // Header values are untrusted input: nothing longer than this is worth hashing.
@@ -21,11 +24,16 @@ function single(value: string | string[] | undefined): string | undefined {
  * The API key of a request, from `X-Api-Key: <key>`, `Authorization: Bearer <key>` or HTTP Basic with
  * the key as user name and an empty password (what Segment's SDKs send). An Authorization header
  * that does not start with `nsk_` is another credential (a user's JWT): it is not a key.
+ *
+ * `bodyWriteKey` is the `writeKey` field of a JSON body, where browser libraries (analytics.js) put
+ * the key; only the routes that accept it there pass it. It counts as one more place a key may be.
  */
-export function presentedApiKey(headers: Headers): PresentedCredential {
+export function presentedApiKey(headers: Headers, bodyWriteKey?: unknown): PresentedCredential {
   const found: string[] = [];
   const header = single(headers['x-api-key'])?.trim();
   if (header) found.push(header);
+  const writeKey = typeof bodyWriteKey === 'string' ? bodyWriteKey.trim() : '';
+  if (writeKey) found.push(writeKey);
 
   const authorization = single(headers['authorization'])?.trim() ?? '';
   const space = authorization.indexOf(' ');

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { BusErrorCode, DomainException } from '@northstar/contracts';
-import { presentedApiKey } from './api-key-credential';
+import { BODY_WRITE_KEY_PROPERTY, presentedApiKey } from './api-key-credential';
 import { ApiKeysSettings } from './api-keys.settings';
 import { KeyVerifier, type AuthenticatedKey, type KeyOutcome, type KeyRefusal } from './key-verifier';
 import { RateLimiter } from './rate-limiter';
@@ -8,10 +8,14 @@ import { RateLimiter } from './rate-limiter';
 export interface KeyRequest {
   headers: Record<string, string | string[] | undefined>;
   ip: string;
+  /** The body's `writeKey`, put here by ApiKeyGuard on the routes that accept the key in the body. */
+  [BODY_WRITE_KEY_PROPERTY]?: unknown;
 }
 
 const REFUSALS: Record<KeyRefusal | 'none', string> = {
-  none: 'An API key is required: send Authorization: Bearer <key> or X-Api-Key: <key>',
+  none:
+    'An API key is required: send Authorization: Bearer <key>, X-Api-Key: <key>, ' +
+    'or HTTP Basic with the key as the user name',
   malformed: 'The API key is invalid',
   unknown: 'The API key is invalid',
   revoked: 'The API key has been revoked',
@@ -33,7 +37,7 @@ export class ApiKeyAuthenticator {
   ) {}
 
   async authenticate(request: KeyRequest): Promise<AuthenticatedKey> {
-    const presented = presentedApiKey(request.headers);
+    const presented = presentedApiKey(request.headers, request[BODY_WRITE_KEY_PROPERTY]);
     if (presented.kind === 'ambiguous') return this.refuse(request.ip, presented.reason);
     if (presented.kind === 'none') return this.refuse(request.ip, REFUSALS.none);
 

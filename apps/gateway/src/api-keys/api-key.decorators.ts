@@ -13,8 +13,10 @@ import {
   API_KEY_REQUEST_PROPERTY,
   ApiKeyGuard,
   REQUIRED_SCOPES,
+  WRITE_KEY_IN_BODY,
   type KeyAuthenticatedRequest,
 } from './api-key.guard';
+import { ApiKeySecuritySchemes } from './api-key.openapi';
 import type { AuthenticatedKey } from './key-verifier';
 
 /** Marks a route (or controller) that takes API keys. */
@@ -33,7 +35,10 @@ export function KeyAuth(): MethodDecorator & ClassDecorator {
     Public(),
     SetMetadata(ACCEPTS_API_KEY, true),
     UseGuards(ApiKeyGuard),
-    ApiSecurity('apiKey'),
+    // Alternatives: any one of them authenticates.
+    ApiSecurity(ApiKeySecuritySchemes.header),
+    ApiSecurity(ApiKeySecuritySchemes.bearer),
+    ApiSecurity(ApiKeySecuritySchemes.basic),
     ApiProblemResponses(401),
     ApiResponse({
       status: 429,
@@ -53,6 +58,14 @@ export function KeyAuth(): MethodDecorator & ClassDecorator {
 /** Key authentication, and the key must have every one of these scopes (403 otherwise). */
 export function RequireScopes(...scopes: KeyScope[]): MethodDecorator & ClassDecorator {
   return applyDecorators(KeyAuth(), SetMetadata(REQUIRED_SCOPES, scopes), ApiProblemResponses(403));
+}
+
+/**
+ * The route also takes the key as `writeKey` in its JSON body, as Segment's browser libraries send it
+ * (to avoid a CORS preflight they send no Authorization header). Use with KeyAuth / RequireScopes.
+ */
+export function AcceptWriteKeyInBody(): MethodDecorator & ClassDecorator {
+  return SetMetadata(WRITE_KEY_IN_BODY, true);
 }
 
 /** The API key the request was authenticated with: its id, organisation, project and scopes. */

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard, type IAuthModuleOptions } from '@nestjs/passport';
 import { BusErrorCode, DomainException, type KeyScope } from '@northstar/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BODY_WRITE_KEY_PROPERTY } from './api-key-credential';
 import { API_KEY_STRATEGY } from './api-key.strategy';
 import type { AuthenticatedKey } from './key-verifier';
 import { RateLimiter } from './rate-limiter';
@@ -11,8 +12,13 @@ import { UsageRecorder } from './usage-recorder';
 /** Where the authenticated key is put on the request (the user of a JWT stays on `request.user`). */
 export const API_KEY_REQUEST_PROPERTY = 'apiKey';
 export const REQUIRED_SCOPES = 'northstar:required-scopes';
+/** Marks a route whose JSON body may carry the key as `writeKey` (Segment's browser libraries). */
+export const WRITE_KEY_IN_BODY = 'northstar:write-key-in-body';
 
-export type KeyAuthenticatedRequest = FastifyRequest & { [API_KEY_REQUEST_PROPERTY]?: AuthenticatedKey };
+export type KeyAuthenticatedRequest = FastifyRequest & {
+  [API_KEY_REQUEST_PROPERTY]?: AuthenticatedKey;
+  [BODY_WRITE_KEY_PROPERTY]?: unknown;
+};
 
 /**
  * Authenticates a route's caller by API key (the `api-key` strategy), then applies the key's own rate
@@ -37,6 +43,14 @@ export class ApiKeyGuard extends AuthGuard(API_KEY_STRATEGY) {
     const http = context.switchToHttp();
     const request = http.getRequest<KeyAuthenticatedRequest>();
     const reply = http.getResponse<FastifyReply>();
+    if (
+      this.reflector.getAllAndOverride<boolean | undefined>(WRITE_KEY_IN_BODY, [
+        context.getHandler(),
+        context.getClass(),
+      ])
+    ) {
+      request[BODY_WRITE_KEY_PROPERTY] = writeKeyOf(request.body);
+    }
     try {
       await super.canActivate(context);
     } catch (error) {
@@ -86,4 +100,10 @@ export class ApiKeyGuard extends AuthGuard(API_KEY_STRATEGY) {
     if (!key) throw new DomainException(BusErrorCode.Unauthenticated, 'The API key is invalid');
     return key;
   }
+}
+
+function writeKeyOf(body: unknown): unknown {
+  return typeof body === 'object' && body !== null && !Array.isArray(body)
+    ? (body as Record<string, unknown>)['writeKey']
+    : undefined;
 }

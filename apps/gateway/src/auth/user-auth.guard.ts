@@ -4,6 +4,8 @@ import { AuthGuard } from '@nestjs/passport';
 import { BusErrorCode, DomainException } from '@northstar/contracts';
 import type { FastifyRequest } from 'fastify';
 import { TokenExpiredError } from 'jsonwebtoken';
+import { presentedApiKey } from '../api-keys/api-key-credential';
+import { ACCEPTS_API_KEY } from '../api-keys/api-key.decorators';
 import type { AuthUser } from './auth-user';
 import { USER_JWT_STRATEGY } from './jwt.strategy';
 import { IS_PUBLIC } from './public.decorator';
@@ -30,7 +32,14 @@ export class UserAuthGuard extends AuthGuard(USER_JWT_STRATEGY) {
       context.getClass(),
     ]);
     if (isPublic) return true;
-    const authorization = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    // A route that takes a user or an API key: a request presenting a key is the key guard's to check.
+    const acceptsKey = this.reflector.getAllAndOverride<boolean | undefined>(ACCEPTS_API_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (acceptsKey && presentedApiKey(request.headers).kind !== 'none') return true;
+    const authorization = request.headers.authorization;
     if (!authorization) {
       throw unauthenticated('Authentication required: send Authorization: Bearer <access token>');
     }

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { addApiKeySecuritySchemes } from '../api-keys/api-key.openapi';
 import { ProblemDto } from './api-problem.decorator';
 
 const DESCRIPTION = `
@@ -21,13 +22,16 @@ decompressed body (413 when exceeded).
 
 /** Builds the OpenAPI document from the controllers and DTOs and serves it at /docs and /docs-json. */
 export function setupOpenApi(app: INestApplication, version: string): void {
-  const config = new DocumentBuilder()
-    .setTitle('Northstar API')
-    .setDescription(DESCRIPTION.trim())
-    .setVersion(version)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Access JWT of a dashboard user' }, 'user')
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'An nsk_ API key' }, 'apiKey')
-    .build();
+  const config = addApiKeySecuritySchemes(
+    new DocumentBuilder()
+      .setTitle('Northstar API')
+      .setDescription(DESCRIPTION.trim())
+      .setVersion(version)
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', description: 'Access JWT of a dashboard user' },
+        'user',
+      ),
+  ).build();
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] });
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', useGlobalPrefix: false });
 }

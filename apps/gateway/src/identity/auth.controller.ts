@@ -18,10 +18,9 @@ import {
   ResetPasswordBody,
   TokenPairResponse,
   VerifyEmailBody,
-  type ClientContext,
 } from '@northstar/contracts';
 import { BusClient } from '@northstar/messaging';
-import { Client } from '../auth/client-context.decorator';
+import { Client, type RequestClient } from '../auth/client-context.decorator';
 import { Public } from '../auth/public.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
 import { ApiRateLimitedResponse } from './api-rate-limited.decorator';
@@ -40,7 +39,7 @@ export class AuthController {
   @ApiCreatedResponse({ type: RegisterResponse })
   @ApiProblemResponses(400, 409, 503)
   @ApiRateLimitedResponse(IP_LIMITED)
-  register(@Body() body: RegisterBody, @Client() client: ClientContext): Promise<RegisterResponse> {
+  register(@Body() body: RegisterBody, @Client() client: RequestClient): Promise<RegisterResponse> {
     return this.bus.send(IdentitySubjects.register, { ...body, client });
   }
 
@@ -55,7 +54,7 @@ export class AuthController {
   @ApiOkResponse({ type: LoginResponse })
   @ApiProblemResponses(400, 401, 503)
   @ApiRateLimitedResponse(`Too many failed logins for this account, or: ${IP_LIMITED}`)
-  login(@Body() body: LoginBody, @Client() client: ClientContext): Promise<LoginResponse> {
+  login(@Body() body: LoginBody, @Client() client: RequestClient): Promise<LoginResponse> {
     return this.bus.send(IdentitySubjects.login, { ...body, client });
   }
 
@@ -70,7 +69,7 @@ export class AuthController {
   @ApiOkResponse({ type: TokenPairResponse })
   @ApiProblemResponses(400, 401, 503)
   @ApiRateLimitedResponse(IP_LIMITED)
-  refresh(@Body() body: RefreshTokenBody, @Client() client: ClientContext): Promise<TokenPairResponse> {
+  refresh(@Body() body: RefreshTokenBody, @Client() client: RequestClient): Promise<TokenPairResponse> {
     return this.bus.send(IdentitySubjects.refresh, { ...body, client });
   }
 
@@ -83,7 +82,7 @@ export class AuthController {
   @ApiNoContentResponse({ description: 'The session is revoked' })
   @ApiProblemResponses(400, 503)
   @ApiRateLimitedResponse(IP_LIMITED)
-  async logout(@Body() body: RefreshTokenBody, @Client() client: ClientContext): Promise<void> {
+  async logout(@Body() body: RefreshTokenBody, @Client() client: RequestClient): Promise<void> {
     await this.bus.send(IdentitySubjects.logout, { ...body, client });
   }
 
@@ -93,7 +92,7 @@ export class AuthController {
   @ApiNoContentResponse({ description: 'The email is verified' })
   @ApiProblemResponses(400, 503)
   @ApiRateLimitedResponse(IP_LIMITED)
-  async verifyEmail(@Body() body: VerifyEmailBody, @Client() client: ClientContext): Promise<void> {
+  async verifyEmail(@Body() body: VerifyEmailBody, @Client() client: RequestClient): Promise<void> {
     await this.bus.send(IdentitySubjects.verifyEmail, { ...body, client });
   }
 
@@ -106,7 +105,7 @@ export class AuthController {
   @ApiAcceptedResponse({ description: 'If the account exists, a reset email is on its way' })
   @ApiProblemResponses(400, 503)
   @ApiRateLimitedResponse(IP_LIMITED)
-  async forgotPassword(@Body() body: ForgotPasswordBody, @Client() client: ClientContext): Promise<void> {
+  async forgotPassword(@Body() body: ForgotPasswordBody, @Client() client: RequestClient): Promise<void> {
     await this.bus.send(IdentitySubjects.forgotPassword, { ...body, client });
   }
 
@@ -119,7 +118,7 @@ export class AuthController {
   @ApiNoContentResponse({ description: 'The password is changed' })
   @ApiProblemResponses(400, 503)
   @ApiRateLimitedResponse(IP_LIMITED)
-  async resetPassword(@Body() body: ResetPasswordBody, @Client() client: ClientContext): Promise<void> {
+  async resetPassword(@Body() body: ResetPasswordBody, @Client() client: RequestClient): Promise<void> {
     await this.bus.send(IdentitySubjects.resetPassword, { ...body, client });
   }
 }

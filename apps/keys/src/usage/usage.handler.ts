@@ -1,7 +1,15 @@
 import { Controller } from '@nestjs/common';
 import { CreateRequestContext, MikroORM } from '@mikro-orm/postgresql';
 import { Payload } from '@nestjs/microservices';
-import { KeysSubjects, RecordUsageRequest, type RecordUsageResponse } from '@northstar/contracts';
+import {
+  KeysSubjects,
+  QueryKeyUsageRequest,
+  QueryOrgUsageRequest,
+  RecordUsageRequest,
+  type QueryKeyUsageResponse,
+  type QueryOrgUsageResponse,
+  type RecordUsageResponse,
+} from '@northstar/contracts';
 import { BusHandler } from '@northstar/messaging';
 import { UsageService } from './usage.service';
 
@@ -16,5 +24,17 @@ export class UsageHandler {
   @CreateRequestContext()
   record(@Payload() request: RecordUsageRequest): Promise<RecordUsageResponse> {
     return this.usage.record(request);
+  }
+
+  @BusHandler(KeysSubjects.queryUsage)
+  @CreateRequestContext()
+  queryKey(@Payload() request: QueryKeyUsageRequest): Promise<QueryKeyUsageResponse> {
+    return this.usage.queryKey(request);
+  }
+
+  @BusHandler(KeysSubjects.queryOrgUsage)
+  @CreateRequestContext()
+  queryOrg(@Payload() request: QueryOrgUsageRequest): Promise<QueryOrgUsageResponse> {
+    return this.usage.queryOrg(request);
   }
 }

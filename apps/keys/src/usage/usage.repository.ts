@@ -81,4 +81,40 @@ export class UsageRepository {
       'run',
     );
   }
+
+  /** The key's hourly counts in [from, to), oldest first; the organisation scopes the query. */
+  async hoursOf(
+    orgId: string,
+    keyId: string,
+    from: Date,
+    to: Date,
+  ): Promise<{ hour: Date; chain: string; requests: number }[]> {
+    const rows = await this.em.execute<{ hour: Date; chain: string; requests: string }[]>(
+      `select "hour", "chain", "requests" from "keys"."key_usage_hourly"
+       where "org_id" = ? and "key_id" = ? and "hour" >= ? and "hour" < ?
+       order by "hour", "chain"`,
+      [orgId, keyId, from, to],
+    );
+    return rows.map((row) => ({
+      hour: new Date(row.hour),
+      chain: row.chain,
+      requests: Number(row.requests),
+    }));
+  }
+
+  /** The organisation's requests per project and UTC day in [from, to). */
+  async daysOfOrg(
+    orgId: string,
+    from: Date,
+    to: Date,
+  ): Promise<{ projectId: string; day: string; requests: number }[]> {
+    const rows = await this.em.execute<{ project_id: string; day: string; requests: string }[]>(
+      `select "project_id", to_char("hour" at time zone 'UTC', 'YYYY-MM-DD') as "day", sum("requests") as "requests"
+       from "keys"."key_usage_hourly"
+       where "org_id" = ? and "hour" >= ? and "hour" < ?
+       group by 1, 2 order by 2, 1`,
+      [orgId, from, to],
+    );
+    return rows.map((row) => ({ projectId: row.project_id, day: row.day, requests: Number(row.requests) }));
+  }
 }

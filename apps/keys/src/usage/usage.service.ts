@@ -1,5 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { parseIsoTime, type RecordUsageRequest, type RecordUsageResponse } from '@northstar/contracts';
+import {
+  DomainException,
+  MAX_USAGE_RANGE_MS,
+  parseIsoTime,
+  TenancySubjects,
+  type QueryKeyUsageRequest,
+  type QueryKeyUsageResponse,
+  type QueryOrgUsageRequest,
+  type QueryOrgUsageResponse,
+  type RecordUsageRequest,
+  type RecordUsageResponse,
+  type UsageRange,
+} from '@northstar/contracts';
+import { BusClient } from '@northstar/messaging';
+import { KeyAccess } from '../key/key-access';
 import { UsageRepository, type UsageRow } from './usage.repository';
 
 const BATCH_MEMORY_MS = 24 * 3600 * 1000;
@@ -10,7 +24,37 @@ const BATCH_MEMORY_MS = 24 * 3600 * 1000;
  */
 @Injectable()
 export class UsageService {
-  constructor(private readonly usage: UsageRepository) {}
+  constructor(
+    private readonly usage: UsageRepository,
+    private readonly access: KeyAccess,
+    private readonly bus: BusClient,
+  ) {}
+
+  /** One key's hourly counts, for whoever may read the project's keys. */
+  async queryKey(request: QueryKeyUsageRequest): Promise<QueryKeyUsageResponse> {
+    const { from, to } = rangeOf(request);
+    const key = await this.access.toKey(request.actor, request.keyId, 'keys:read');
+    const hours = await this.usage.hoursOf(key.orgId, key.id, from, to);
+    return {
+      keyId: key.id,
+      orgId: key.orgId,
+      projectId: key.projectId,
+      hours: hours.map((row) => ({ hour: row.hour.toISOString(), chain: row.chain, requests: row.requests })),
+    };
+  }
+
+  /** Daily counts per project of an organisation, for whoever may read its keys. */
+  async queryOrg(request: QueryOrgUsageRequest): Promise<QueryOrgUsageResponse> {
+    const { from, to } = rangeOf(request);
+    // Tenancy's not_found (not a member) and forbidden pass through as they are.
+    const grant = await this.bus.send(TenancySubjects.checkAccess, {
+      actor: request.actor,
+      orgId: request.orgId,
+      permission: 'keys:read',
+    });
+    if (grant.orgId !== request.orgId) throw DomainException.notFound('Organisation');
+    return { orgId: grant.orgId, days: await this.usage.daysOfOrg(grant.orgId, from, to) };
+  }
 
   record(request: RecordUsageRequest): Promise<RecordUsageResponse> {
     return this.usage.transactional(async (usage) => {
@@ -41,4 +85,17 @@ export class UsageService {
       return { recorded: rows.length, duplicate: false };
     });
   }
+}
+
+function rangeOf(range: UsageRange): { from: Date; to: Date } {
+  const from = parseIsoTime(range.from);
+  const to = parseIsoTime(range.to);
+  if (from === null)
+    throw DomainException.invalid([{ field: 'from', message: 'from must be an ISO-8601 time' }]);
+  if (to === null) throw DomainException.invalid([{ field: 'to', message: 'to must be an ISO-8601 time' }]);
+  if (from > to) throw DomainException.invalid([{ field: 'from', message: 'from must not be after to' }]);
+  if (to - from > MAX_USAGE_RANGE_MS) {
+    throw DomainException.invalid([{ field: 'from', message: 'the range must not exceed 366 days' }]);
+  }
+  return { from: new Date(from), to: new Date(to) };
 }

@@ -19,6 +19,12 @@ export class AccessChanges {
     this.bus.emit(TenancyBroadcasts.accessChanged, { orgId, userId });
   }
 
+  /** A project's time zone changed: analytics' default zone follows at once (not after the cache TTL). */
+  async projectChanged(orgId: string, projectId: string): Promise<void> {
+    await this.cache.forgetProjectPlace(projectId);
+    this.bus.emit(TenancyBroadcasts.accessChanged, { orgId, projectId });
+  }
+
   async projectsDeleted(orgId: string, projectIds: string[]): Promise<void> {
     await this.cache.forgetProjects(projectIds);
     for (const projectId of projectIds) this.bus.emit(TenancyBroadcasts.accessChanged, { orgId, projectId });

@@ -13,7 +13,8 @@ const GENERATION_TTL_SECONDS = 24 * 3600;
 const generationKey = (orgId: string) => `tenancy:org:${orgId}:generation`;
 const roleKey = (orgId: string, generation: string, userId: string) =>
   `tenancy:org:${orgId}:g${generation}:member:${userId}`;
-const projectKey = (projectId: string) => `tenancy:project:${projectId}:org`;
+// The project's organisation and time zone, `<orgId> <zone>` (zone names have no spaces).
+const projectKey = (projectId: string) => `tenancy:project:${projectId}:org-zone`;
 
 // One round trip: the organisation's current generation and the role cached under it.
 const READ_ROLE_SCRIPT = `
@@ -25,6 +26,12 @@ const isRole = (value: string): value is OrgRole => (ORG_ROLES as readonly strin
 
 /** What the cache knows: a value, "known absent" (null), or nothing (undefined: ask the database). */
 export type Cached<T> = T | null | undefined;
+
+/** Where a project belongs, and the zone its days are counted in. */
+export interface ProjectPlace {
+  orgId: string;
+  timezone: string;
+}
 
 /**
  * Membership and project lookups of access checks, cached in Redis.
@@ -70,20 +77,22 @@ export class AccessCache {
       .catch((error: unknown) => this.logger.warn(`Access cache write failed: ${String(error)}`));
   }
 
-  async readProjectOrg(projectId: string): Promise<Cached<string>> {
+  async readProject(projectId: string): Promise<Cached<ProjectPlace>> {
     try {
       const cached = await this.redis.get(projectKey(projectId));
       if (cached === null) return undefined;
-      return cached === DELETED ? null : cached;
+      if (cached === DELETED) return null;
+      const [orgId, timezone] = cached.split(' ');
+      return timezone ? { orgId, timezone } : undefined;
     } catch (error) {
       this.logger.warn(`Access cache unavailable: ${String(error)}`);
       return undefined;
     }
   }
 
-  async writeProjectOrg(projectId: string, orgId: string): Promise<void> {
+  async writeProject(projectId: string, place: ProjectPlace): Promise<void> {
     await this.redis
-      .set(projectKey(projectId), orgId, 'EX', this.ttl, 'NX')
+      .set(projectKey(projectId), `${place.orgId} ${place.timezone}`, 'EX', this.ttl, 'NX')
       .catch((error: unknown) => this.logger.warn(`Access cache write failed: ${String(error)}`));
   }
 
@@ -99,6 +108,23 @@ export class AccessCache {
       // The change is committed; the entries' expiry is all that is left to bound staleness.
       this.logger.error(`Access cache invalidation of organisation ${orgId} failed: ${String(error)}`);
     }
+  }
+
+  /**
+   * Drops a project's cached place after a committed change of its time zone. A reader that loaded
+   * the old zone just before may write it back; the entry's expiry bounds that.
+   */
+  async forgetProjectPlace(projectId: string): Promise<void> {
+    const key = projectKey(projectId);
+    // Never removes a tombstone: only entries holding a place (`<orgId> <zone>`) are dropped.
+    await this.redis
+      .eval(
+        "local v = redis.call('GET', KEYS[1]) if v and v ~= ARGV[1] then redis.call('DEL', KEYS[1]) end return 1",
+        1,
+        key,
+        DELETED,
+      )
+      .catch((error: unknown) => this.logger.warn(`Access cache invalidation failed: ${String(error)}`));
   }
 
   /** Marks projects as gone. Call after the deletion is committed. */

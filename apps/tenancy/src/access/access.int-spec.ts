@@ -42,11 +42,30 @@ describe('checking access', () => {
       orgId: team.org.id,
       projectId: project.id,
       role: 'viewer',
+      timezone: 'UTC',
     });
     expect(await check({ actor: team.admin.actor, orgId: team.org.id, permission: 'keys:manage' })).toEqual({
       orgId: team.org.id,
       role: 'admin',
     });
+  });
+
+  it("tells the project's time zone, for analytics to bucket days in it", async () => {
+    const team = await make.team();
+    const project = await tenancy.client.bus.send(TenancySubjects.createProject, {
+      actor: team.admin.actor,
+      orgId: team.org.id,
+      name: 'Paris shop',
+      kind: 'web2',
+      timezone: 'Europe/Paris',
+    });
+    // Twice: the second answer comes from the cache and must carry the zone too.
+    for (let i = 0; i < 2; i++) {
+      expect(await onProject(team.viewer, project.id, 'analytics:read')).toMatchObject({
+        projectId: project.id,
+        timezone: 'Europe/Paris',
+      });
+    }
   });
 
   it('refuses a member whose role lacks the permission with forbidden', async () => {

@@ -5,10 +5,11 @@ import {
   type CheckAccessRequest,
   type OrgRole,
 } from '@northstar/contracts';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { MembershipRepository } from '../member/membership.repository';
 import { assertCan } from '../policy/policy';
-import { ProjectRepository } from '../project/project.repository';
-import { AccessCache } from './access.cache';
+import { Project } from '../project/project.entity';
+import { AccessCache, type ProjectPlace } from './access.cache';
 
 /**
  * Access checks for the other services (keys, analytics, notifications): on their hot paths, so both
@@ -19,7 +20,7 @@ export class AccessService {
   constructor(
     private readonly cache: AccessCache,
     private readonly memberships: MembershipRepository,
-    private readonly projects: ProjectRepository,
+    private readonly em: EntityManager,
   ) {}
 
   async check(request: CheckAccessRequest): Promise<AccessGrant> {
@@ -29,23 +30,29 @@ export class AccessService {
       ]);
     }
     const projectId = request.projectId;
-    const orgId = projectId === undefined ? request.orgId : await this.orgOfProject(projectId);
+    const place = projectId === undefined ? null : await this.placeOf(projectId);
+    const orgId = projectId === undefined ? request.orgId : place?.orgId;
     const what = projectId === undefined ? 'Organisation' : 'Project';
-    if (orgId === undefined || orgId === null) throw DomainException.notFound(what);
+    if (orgId === undefined) throw DomainException.notFound(what);
 
     const role = await this.roleOf(orgId, request.actor.userId);
     if (role === null) throw DomainException.notFound(what);
     assertCan(role, request.permission);
-    return projectId === undefined ? { orgId, role } : { orgId, projectId, role };
+    return projectId === undefined || !place
+      ? { orgId, role }
+      : { orgId, projectId, role, timezone: place.timezone };
   }
 
-  private async orgOfProject(projectId: string): Promise<string | null> {
-    const cached = await this.cache.readProjectOrg(projectId);
+  /** The project's organisation and time zone; null when there is no such project. */
+  private async placeOf(projectId: string): Promise<ProjectPlace | null> {
+    const cached = await this.cache.readProject(projectId);
     if (cached !== undefined) return cached;
-    const orgId = await this.projects.orgIdOf(projectId);
+    const project = await this.em.findOne(Project, { id: projectId }, { fields: ['orgId', 'timezone'] });
+    if (!project) return null;
+    const place = { orgId: project.orgId, timezone: project.timezone };
     // Unknown ids are not cached: ids are random, so a miss is a typo or a probe, not a hot path.
-    if (orgId !== null) await this.cache.writeProjectOrg(projectId, orgId);
-    return orgId;
+    await this.cache.writeProject(projectId, place);
+    return place;
   }
 
   private async roleOf(orgId: string, userId: string): Promise<OrgRole | null> {

@@ -80,7 +80,7 @@ export class ProjectService {
 
   async update(actor: Actor, projectId: string, patch: UpdateProjectBody): Promise<ProjectDto> {
     const orgId = await this.orgOf(projectId);
-    return this.transactions.run(async () => {
+    const updated = await this.transactions.run(async () => {
       const project = await this.lockedProject(actor, orgId, projectId, 'projects:update');
       if (patch.name !== undefined) project.name = patch.name;
       if (patch.slug !== undefined) project.slug = patch.slug;
@@ -88,6 +88,9 @@ export class ProjectService {
       if (patch.timezone !== undefined) project.timezone = patch.timezone;
       return toProjectDto(await this.projects.save(project));
     });
+    // Access grants carry the project's time zone (analytics' default `tz`): drop the cached ones.
+    if (patch.timezone !== undefined) await this.changes.projectChanged(orgId, projectId);
+    return updated;
   }
 
   /** Deletes the project and announces it (durably): keys revokes its keys, ingestion drops its events. */

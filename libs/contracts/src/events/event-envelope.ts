@@ -93,4 +93,3 @@ export class EventEnvelope {
   @IsString()
   raw!: string;
 }
-

@@ -156,7 +156,8 @@ export class EventContext {
 
   @ApiPropertyOptional({
     oneOf: [{ type: 'string' }, { type: 'number' }],
-    description: 'The SDK session, if it keeps one; otherwise ingestion assigns one (30 minutes of inactivity)',
+    description:
+      'The SDK session, if it keeps one; otherwise ingestion assigns one (30 minutes of inactivity)',
   })
   @IsOptional()
   @IsIdValue()
@@ -306,7 +307,10 @@ export class IncomingEvent {
   @IsIdValue({ message: `previousId is required for alias events (a non-empty string or a number)` })
   previousId?: string | number;
 
-  @ApiPropertyOptional({ example: '2026-11-22T10:00:00.000Z', description: 'When it happened (client clock)' })
+  @ApiPropertyOptional({
+    example: '2026-11-22T10:00:00.000Z',
+    description: 'When it happened (client clock)',
+  })
   @IsOptional()
   @IsEventTime()
   timestamp?: string;
@@ -347,7 +351,10 @@ export class EventBatchRequest {
   @ApiProperty({ type: [IncomingEvent], maxItems: 500 })
   batch!: IncomingEvent[];
 
-  @ApiPropertyOptional({ example: '2026-11-22T10:00:05.000Z', description: 'Applies to events without their own' })
+  @ApiPropertyOptional({
+    example: '2026-11-22T10:00:05.000Z',
+    description: 'Applies to events without their own',
+  })
   sentAt?: string;
 }
 
@@ -375,4 +382,3 @@ export class IngestResponse {
   @ApiProperty({ type: [RejectedEvent] })
   rejected!: RejectedEvent[];
 }
-

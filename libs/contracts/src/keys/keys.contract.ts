@@ -43,6 +43,10 @@ export const KeysSubjects = {
   verify: 'keys.key.verify',
   /** The gateway's batched request counts per key and hour. */
   recordUsage: 'keys.usage.record',
+  /** Hourly request counts of one key (the actor needs `keys:read` on its project). */
+  queryUsage: 'keys.usage.query',
+  /** Daily request counts per project of an organisation (the actor needs `keys:read` on it). */
+  queryOrgUsage: 'keys.usage.org',
 } as const;
 
 export const KEY_SCOPES = ['events:write', 'analytics:read', 'rpc'] as const;
@@ -53,6 +57,8 @@ export const MAX_KEY_RATE_WINDOW_SECONDS = 86_400;
 /** The longest grace period of a rotation: the old key works at most this long after it. */
 export const MAX_ROTATION_GRACE_SECONDS = 30 * 86_400;
 export const MAX_USAGE_ENTRIES = 10_000;
+/** The widest range one usage query reads: a year and a day. */
+export const MAX_USAGE_RANGE_MS = 366 * 86_400_000;
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
@@ -294,6 +300,31 @@ export class RecordUsageRequest {
   entries!: KeyUsageEntry[];
 }
 
+/** A usage range [from, to): whole hours are counted, each in the hour it starts. */
+export class UsageRange {
+  @IsIsoTime()
+  from!: string;
+
+  @IsIsoTime()
+  to!: string;
+}
+
+export class QueryKeyUsageRequest extends UsageRange {
+  @Nested(Actor)
+  actor!: Actor;
+
+  @IsUUID()
+  keyId!: string;
+}
+
+export class QueryOrgUsageRequest extends UsageRange {
+  @Nested(Actor)
+  actor!: Actor;
+
+  @IsUUID()
+  orgId!: string;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Answers.
 
@@ -413,6 +444,34 @@ export class RecordUsageResponse {
   duplicate!: boolean;
 }
 
+/** Requests of one key in one hour to one chain (`''`: requests that were not RPC calls). */
+export class KeyUsageHour {
+  hour!: string;
+  chain!: string;
+  requests!: number;
+}
+
+export class QueryKeyUsageResponse {
+  keyId!: string;
+  orgId!: string;
+  projectId!: string;
+  /** Hours with requests in the range, oldest first. */
+  hours!: KeyUsageHour[];
+}
+
+/** Requests made with a project's keys in one UTC day (`YYYY-MM-DD`). */
+export class ProjectUsageDayCount {
+  projectId!: string;
+  day!: string;
+  requests!: number;
+}
+
+export class QueryOrgUsageResponse {
+  orgId!: string;
+  /** Days with requests in the range, per project. */
+  days!: ProjectUsageDayCount[];
+}
+
 export class RevokedResponse {
   revoked!: true;
 }
@@ -427,4 +486,6 @@ export interface KeysContract {
   [KeysSubjects.endpoints]: Rpc<KeyRequest, KeyEndpointDto[]>;
   [KeysSubjects.verify]: Rpc<VerifyKeyRequest, VerifyKeyResponse>;
   [KeysSubjects.recordUsage]: Rpc<RecordUsageRequest, RecordUsageResponse>;
+  [KeysSubjects.queryUsage]: Rpc<QueryKeyUsageRequest, QueryKeyUsageResponse>;
+  [KeysSubjects.queryOrgUsage]: Rpc<QueryOrgUsageRequest, QueryOrgUsageResponse>;
 }

@@ -99,6 +99,8 @@ export class AccessGrant {
   orgId!: string;
   projectId?: string;
   role!: OrgRole;
+  /** The project's IANA time zone, when the check was about a project (analytics' default `tz`). */
+  timezone?: string;
 }
 
 // ---------------------------------------------------------------------------------------------

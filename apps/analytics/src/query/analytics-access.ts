@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import {
+  DomainException,
+  TenancySubjects,
+  type AccessGrant,
+  type AnalyticsCaller,
+} from '@northstar/contracts';
+import { BusClient } from '@northstar/messaging';
+import { LRUCache } from 'lru-cache';
+
+// Dashboards fire several queries per screen: one tenancy answer serves them for a few seconds.
+// Short on purpose, as the only invalidation: a removed member loses access within this time.
+const GRANT_TTL_MS = 10_000;
+
+/**
+ * Whether a caller may read a project's analytics. A user is asked about to tenancy
+ * (`analytics:read`); an API key, already authenticated by the gateway with the scope, may read its
+ * own project only. Another organisation's project is not_found, like one that does not exist.
+ */
+@Injectable()
+export class AnalyticsAccess {
+  private readonly grants = new LRUCache<string, AccessGrant>({ max: 10_000, ttl: GRANT_TTL_MS });
+
+  constructor(private readonly bus: BusClient) {}
+
+  /**
+   * Throws unless the caller may read the project. Answers the project's time zone when tenancy told
+   * it (users); a key caller has no grant to carry it, and gets undefined.
+   */
+  async assertCanRead(caller: AnalyticsCaller, projectId: string): Promise<{ timezone?: string }> {
+    if (caller.actor) {
+      const cacheKey = `${caller.actor.userId}:${caller.actor.role}:${projectId}`;
+      const cached = this.grants.get(cacheKey);
+      if (cached) return { timezone: cached.timezone };
+      const grant = await this.bus.send(TenancySubjects.checkAccess, {
+        actor: caller.actor,
+        projectId,
+        permission: 'analytics:read',
+      });
+      if (grant.projectId !== undefined && grant.projectId !== projectId) throw projectNotFound();
+      this.grants.set(cacheKey, grant);
+      return { timezone: grant.timezone };
+    }
+    if (caller.key?.projectId !== projectId) throw projectNotFound();
+    return {};
+  }
+}
+
+export function projectNotFound(): DomainException {
+  return DomainException.notFound('Project');
+}

@@ -1,0 +1,164 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CLICKHOUSE, toSql, type ClickHouseClient, type SqlFragment } from '@northstar/clickhouse';
+import { BusErrorCode, DomainException, type TimeseriesInterval } from '@northstar/contracts';
+import {
+  eventKeysQuery,
+  eventsQuery,
+  funnelQuery,
+  summaryQuery,
+  timeseriesQuery,
+  topQuery,
+  type EventScope,
+  type EventsCursor,
+} from './event-query';
+import {
+  dailyEventsQuery,
+  hasRollup,
+  rollupSpanOf,
+  rollupSummaryQuery,
+  rollupTimeseriesQuery,
+} from './rollup-query';
+
+const HOUR_MS = 3_600_000;
+
+// ClickHouse answers 64-bit integers as JSON strings.
+type Count = string | number;
+
+export interface SummaryRow {
+  events: Count;
+  users: Count;
+  sessions: Count;
+  pageviews: Count;
+  transactions: Count;
+  wallets: Count;
+  failedTransactions: Count;
+}
+
+export interface EventRow {
+  id: string;
+  message_id: string;
+  type: string;
+  event: string;
+  user_id: string;
+  anonymous_id: string;
+  session_id: string;
+  ts: Count;
+  timestamp_ms: number;
+  received: Count;
+  page_url: string;
+  page_path: string;
+  page_referrer: string;
+  page_title: string;
+  country: string;
+  browser: string;
+  os: string;
+  chain_id: Count;
+  wallet_address: string;
+  tx_hash: string;
+  contract_address: string;
+  method: string;
+  value: string;
+  tx_status: string;
+  property_keys: string[];
+  property_values: string[];
+}
+
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE']);
+
+/** The events table, read through the query builder; nothing else in the service talks to ClickHouse. */
+@Injectable()
+export class AnalyticsRepository {
+  constructor(@Inject(CLICKHOUSE) private readonly clickhouse: ClickHouseClient) {}
+
+  /** Closed hours come from the roll-up when the filters allow it; the rest from raw events. */
+  async summary(scope: EventScope): Promise<SummaryRow> {
+    const span = rollupSpanOf(scope, Date.now());
+    const [row] = await this.rows<SummaryRow>(span ? rollupSummaryQuery(scope, span) : summaryQuery(scope));
+    return row;
+  }
+
+  /**
+   * Values per bucket start (ms). `buckets` are the series' bucket starts: the roll-up serves hour and
+   * day buckets only when they all start on whole hours (not in a zone with a half-hour offset).
+   */
+  async timeseries(
+    scope: EventScope,
+    metric: string,
+    interval: TimeseriesInterval,
+    timeZone: string,
+    buckets: number[],
+  ): Promise<Map<number, number>> {
+    const span = rollupSpanOf(scope, Date.now());
+    const query =
+      span && interval !== 'minute' && hasRollup(metric) && buckets.every((t) => t % HOUR_MS === 0)
+        ? rollupTimeseriesQuery(scope, span, metric, interval, timeZone)
+        : timeseriesQuery(scope, metric, interval, timeZone);
+    const rows = await this.rows<{ t: Count; value: Count }>(query);
+    return new Map(rows.map((row) => [Number(row.t) * 1000, Number(row.value)]));
+  }
+
+  /** Events per project and UTC day (ms of the day's start) over whole days [from, to). */
+  async dailyEvents(projectIds: string[], from: Date, to: Date): Promise<Map<string, Map<number, number>>> {
+    const days = new Map<string, Map<number, number>>();
+    if (projectIds.length === 0) return days;
+    const rows = await this.rows<{ project_id: string; day: Count; events: Count }>(
+      dailyEventsQuery(projectIds, from, to, Date.now()),
+    );
+    for (const row of rows) {
+      const perDay = days.get(row.project_id) ?? new Map<number, number>();
+      perDay.set(Number(row.day) * 1000, Number(row.events));
+      days.set(row.project_id, perDay);
+    }
+    return days;
+  }
+
+  async top(
+    scope: EventScope,
+    dimension: string,
+    limit: number,
+  ): Promise<{ value: string; count: number; users: number }[]> {
+    const rows = await this.rows<{ value: string; count: Count; users: Count }>(
+      topQuery(scope, dimension, limit),
+    );
+    return rows.map((row) => ({ value: row.value, count: Number(row.count), users: Number(row.users) }));
+  }
+
+  /** People per funnel level (the number of steps they reached in order). */
+  async funnelLevels(
+    scope: EventScope,
+    steps: string[],
+    windowSeconds: number,
+  ): Promise<Map<number, number>> {
+    const rows = await this.rows<{ level: Count; people: Count }>(funnelQuery(scope, steps, windowSeconds));
+    return new Map(rows.map((row) => [Number(row.level), Number(row.people)]));
+  }
+
+  /** A page of the live view in two steps: the positions (three columns), then those rows whole. */
+  async events(scope: EventScope, limit: number, after: EventsCursor | null): Promise<EventRow[]> {
+    const keys = await this.rows<{ ts: Count; timestamp_ms: number; id: string }>(
+      eventKeysQuery(scope, limit, after),
+    );
+    if (keys.length === 0) return [];
+    return this.rows<EventRow>(
+      eventsQuery(
+        scope,
+        keys.map((key) => ({ timestamp: Number(key.ts), ms: key.timestamp_ms, id: key.id })),
+      ),
+    );
+  }
+
+  private async rows<T>(query: SqlFragment): Promise<T[]> {
+    try {
+      const result = await this.clickhouse.query({ query: toSql(query), format: 'JSONEachRow' });
+      return await result.json<T>();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && NETWORK_ERRORS.has(code)) {
+        throw new DomainException(BusErrorCode.Unavailable, 'The event store is unavailable', {
+          retryAfterSeconds: 5,
+        });
+      }
+      throw error;
+    }
+  }
+}

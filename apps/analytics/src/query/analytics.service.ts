@@ -1,0 +1,187 @@
+import { Injectable } from '@nestjs/common';
+import {
+  decodeCursor,
+  DEFAULT_ANALYTICS_RANGE_MS,
+  DEFAULT_PAGE_LIMIT,
+  DEFAULT_TOP_LIMIT,
+  DomainException,
+  encodeCursor,
+  MAX_TIMESERIES_BUCKETS,
+  parseIsoTime,
+  type AnalyticsEventDto,
+  type AnalyticsEventsResponse,
+  type AnalyticsFilterQuery,
+  type EventsRequest,
+  type EventType,
+  type FunnelRequest,
+  type FunnelResponse,
+  type SummaryRequest,
+  type SummaryResponse,
+  type TimeseriesRequest,
+  type TimeseriesResponse,
+  type TopRequest,
+  type TopResponse,
+} from '@northstar/contracts';
+import { AnalyticsAccess } from './analytics-access';
+import { AnalyticsRepository, type EventRow } from './analytics.repository';
+import type { EventScope, EventsCursor } from './event-query';
+import { bucketCountBound, bucketsBetween } from './time-buckets';
+
+// The zone when neither the request nor the grant names one (API-key callers: no tenancy grant).
+const DEFAULT_TIME_ZONE = 'UTC';
+
+const CURSOR_PATTERN = /^(\d{1,12})\|(\d{1,3})\|([0-9a-f-]{36})$/;
+
+@Injectable()
+export class AnalyticsService {
+  constructor(
+    private readonly access: AnalyticsAccess,
+    private readonly events: AnalyticsRepository,
+  ) {}
+
+  async summary(request: SummaryRequest): Promise<SummaryResponse> {
+    const scope = await this.authorisedScope(request);
+    const row = await this.events.summary(scope);
+    return {
+      events: Number(row.events),
+      users: Number(row.users),
+      sessions: Number(row.sessions),
+      pageviews: Number(row.pageviews),
+      web3: {
+        transactions: Number(row.transactions),
+        wallets: Number(row.wallets),
+        failedTransactions: Number(row.failedTransactions),
+      },
+    };
+  }
+
+  async timeseries(request: TimeseriesRequest): Promise<TimeseriesResponse> {
+    const interval = request.interval ?? 'day';
+    const scope = this.scopeOf(request);
+    const bound = bucketCountBound(scope.from.getTime(), scope.to.getTime(), interval);
+    if (bound > MAX_TIMESERIES_BUCKETS) {
+      throw DomainException.invalid([
+        {
+          field: 'interval',
+          message: `interval ${interval} gives more than ${MAX_TIMESERIES_BUCKETS} points over this range: narrow from/to or use a coarser interval`,
+        },
+      ]);
+    }
+    const grant = await this.access.assertCanRead(request.caller, request.projectId);
+    const timeZone = request.tz ?? grant.timezone ?? DEFAULT_TIME_ZONE;
+    const buckets = bucketsBetween(scope.from.getTime(), scope.to.getTime(), interval, timeZone);
+    const values = await this.events.timeseries(scope, request.metric, interval, timeZone, buckets);
+    const points = buckets.map((t) => ({ t: new Date(t).toISOString(), value: values.get(t) ?? 0 }));
+    return { interval, points };
+  }
+
+  async top(request: TopRequest): Promise<TopResponse> {
+    const scope = await this.authorisedScope(request);
+    return { items: await this.events.top(scope, request.dimension, request.limit ?? DEFAULT_TOP_LIMIT) };
+  }
+
+  async funnel(request: FunnelRequest): Promise<FunnelResponse> {
+    const scope = await this.authorisedScope(request);
+    const steps = request.steps.map((step) => step.event);
+    const levels = await this.events.funnelLevels(scope, steps, request.windowSeconds);
+    // Someone at level n reached steps 1..n in order: step i counts everyone at level >= i.
+    const reached = steps.map((_, index) =>
+      [...levels].reduce((sum, [level, people]) => (level >= index + 1 ? sum + people : sum), 0),
+    );
+    const first = reached[0];
+    return {
+      steps: steps.map((event, index) => ({
+        event,
+        users: reached[index],
+        conversion: first === 0 ? 0 : Math.round((reached[index] / first) * 10_000) / 10_000,
+      })),
+    };
+  }
+
+  async list(request: EventsRequest): Promise<AnalyticsEventsResponse> {
+    const after = request.cursor === undefined ? null : parseEventsCursor(request.cursor);
+    const scope = await this.authorisedScope(request);
+    const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
+    const rows = await this.events.events(scope, limit + 1, after);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toEventDto),
+      nextCursor:
+        rows.length > limit && last
+          ? encodeCursor(`${Number(last.ts)}|${last.timestamp_ms}|${last.id}`)
+          : null,
+    };
+  }
+
+  private async authorisedScope(
+    request: AnalyticsFilterQuery & Pick<SummaryRequest, 'caller' | 'projectId'>,
+  ): Promise<EventScope> {
+    const scope = this.scopeOf(request);
+    await this.access.assertCanRead(request.caller, request.projectId);
+    return scope;
+  }
+
+  /** The range and filters of a request; its bad parameters are a 400 before anything is read. */
+  private scopeOf(request: AnalyticsFilterQuery & { projectId: string }): EventScope {
+    const to = request.to === undefined ? Date.now() : parseIsoTime(request.to);
+    const from =
+      request.from === undefined ? (to ?? 0) - DEFAULT_ANALYTICS_RANGE_MS : parseIsoTime(request.from);
+    if (to === null) throw DomainException.invalid([{ field: 'to', message: 'to must be an ISO-8601 time' }]);
+    if (from === null) {
+      throw DomainException.invalid([{ field: 'from', message: 'from must be an ISO-8601 time' }]);
+    }
+    if (from > to) throw DomainException.invalid([{ field: 'from', message: 'from must not be after to' }]);
+    return {
+      projectId: request.projectId,
+      from: new Date(from),
+      to: new Date(to),
+      filters: {
+        ...(request.event !== undefined && { event: request.event }),
+        ...(request.type !== undefined && { type: request.type }),
+        ...(request.chainId !== undefined && { chainId: request.chainId }),
+        ...(request.userId !== undefined && { userId: request.userId }),
+      },
+    };
+  }
+}
+
+function parseEventsCursor(cursor: string): EventsCursor {
+  const match = CURSOR_PATTERN.exec(decodeCursor(cursor) ?? '');
+  if (!match)
+    throw DomainException.invalid([{ field: 'cursor', message: 'cursor is not a cursor of this list' }]);
+  return { timestamp: Number(match[1]), ms: Number(match[2]), id: match[3] };
+}
+
+function toEventDto(row: EventRow): AnalyticsEventDto {
+  // fromEntries defines own properties: a "__proto__" key stays a plain key.
+  const properties = Object.fromEntries(
+    row.property_keys.map((key, index) => [key, row.property_values[index] ?? '']),
+  ) as Record<string, string>;
+  const chainId = Number(row.chain_id);
+  return {
+    id: row.id,
+    messageId: row.message_id,
+    type: row.type as EventType,
+    event: row.event,
+    userId: row.user_id,
+    anonymousId: row.anonymous_id,
+    sessionId: row.session_id,
+    timestamp: new Date(Number(row.ts) * 1000 + row.timestamp_ms).toISOString(),
+    receivedAt: new Date(Number(row.received) * 1000).toISOString(),
+    page: { url: row.page_url, path: row.page_path, referrer: row.page_referrer, title: row.page_title },
+    country: row.country,
+    browser: row.browser,
+    os: row.os,
+    web3: {
+      chainId: chainId === 0 ? null : chainId,
+      walletAddress: row.wallet_address,
+      txHash: row.tx_hash,
+      contractAddress: row.contract_address,
+      method: row.method,
+      value: row.value,
+      status: row.tx_status,
+    },
+    properties,
+  };
+}

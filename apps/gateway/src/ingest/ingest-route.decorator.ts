@@ -1,0 +1,82 @@
+import { applyDecorators, HttpCode, HttpStatus, type Type } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiOperation,
+  ApiResponse,
+} from '@nestjs/swagger';
+import { EVENT_LIMITS, IngestResponse } from '@northstar/contracts';
+import { AcceptWriteKeyInBody, RequireScopes } from '../api-keys/api-key.decorators';
+import { INGEST_ROUTE } from './ingest-paths';
+
+const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };
+const KIB = 1024;
+
+const INGEST_AUTH_NOTE =
+  'Authenticate with a key that has the `events:write` scope: `Authorization: Bearer nsk_…`, ' +
+  '`X-Api-Key: nsk_…`, HTTP Basic with the key as the user name and an empty password (Segment and ' +
+  'RudderStack SDKs), or `writeKey` in the JSON body (browser libraries, which may send the JSON as ' +
+  '`Content-Type: text/plain`). CORS is open to any origin on this route, without credentials.';
+
+const LIMITS_NOTE =
+  `Limits: ${EVENT_LIMITS.maxBatchEvents} events and ${EVENT_LIMITS.maxBatchBytes / KIB / KIB} MiB a request ` +
+  `(after gzip decompression), ${EVENT_LIMITS.maxEventBytes / KIB} KiB an event.`;
+
+interface IngestRouteDoc {
+  summary: string;
+  description: string;
+  /** The request body's schema (a contract class). */
+  body: Type<unknown>;
+  bodyDescription: string;
+  /** What makes this route answer 400 (with `errors: [{ field, message }]`) and 413. */
+  invalid: string;
+  tooLarge: string;
+}
+
+/**
+ * An event ingestion route: a key with `events:write` (also as `writeKey` in the body), the batch
+ * body limit and JSON in text/plain bodies (ingest-http.ts), 202 once JetStream has every accepted
+ * event, and its OpenAPI description.
+ */
+export function IngestRoute(doc: IngestRouteDoc): MethodDecorator {
+  return applyDecorators(
+    HttpCode(HttpStatus.ACCEPTED),
+    RouteConfig({ [INGEST_ROUTE]: true }),
+    RequireScopes('events:write'),
+    AcceptWriteKeyInBody(),
+    ApiOperation({
+      summary: doc.summary,
+      description: `${doc.description}\n\n${INGEST_AUTH_NOTE}\n\n${LIMITS_NOTE}`,
+    }),
+    ApiConsumes('application/json', 'text/plain'),
+    ApiBody({ type: doc.body, description: doc.bodyDescription }),
+    ApiHeader({
+      name: 'Content-Encoding',
+      required: false,
+      enum: ['gzip'],
+      description: 'The body may be gzip-compressed; the limits apply to its decompressed size',
+    }),
+    ApiAcceptedResponse({
+      type: IngestResponse,
+      description:
+        'Every accepted event is durably queued (JetStream acknowledged it). `rejected` lists the invalid ' +
+        'events by position with the failing fields; resending an event with the same `messageId` ' +
+        'within 24 hours stores it once.',
+    }),
+    ApiResponse({ status: 400, description: doc.invalid, content: problem }),
+    ApiResponse({ status: 413, description: doc.tooLarge, content: problem }),
+    ApiResponse({
+      status: 503,
+      description:
+        'The event queue did not acknowledge the events: none of them is accepted; send them again (same ' +
+        '`messageId`s) after Retry-After seconds',
+      headers: {
+        'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
+      },
+      content: problem,
+    }),
+  );
+}

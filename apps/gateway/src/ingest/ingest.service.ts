@@ -1,0 +1,82 @@
+import { Inject, Injectable, Logger, PayloadTooLargeException } from '@nestjs/common';
+import { BusErrorCode, DomainException, type EventType, type IngestResponse } from '@northstar/contracts';
+import {
+  intakeBatch,
+  intakeEvent,
+  IntakeRequestError,
+  type IntakeOptions,
+  type IntakeResult,
+} from '@northstar/event-intake';
+import { EventPublishError, EventStreamPublisher } from '@northstar/event-stream';
+import type { IngestCaller } from './ingest-caller';
+
+/** Seconds an SDK is told to wait after JetStream failed to take its events. */
+export const PUBLISH_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * The gateway's half of ingestion: validates and normalizes SDK events (event-intake), publishes the
+ * accepted ones to JetStream, and answers only once JetStream has acknowledged every one of them.
+ */
+@Injectable()
+export class IngestService {
+  private readonly logger = new Logger(IngestService.name);
+
+  constructor(@Inject(EventStreamPublisher) private readonly publisher: EventStreamPublisher) {}
+
+  /** `{ batch: [...], sentAt? }`: invalid events are rejected by index, the others accepted. */
+  batch(body: unknown, caller: IngestCaller): Promise<IngestResponse> {
+    return this.publish(
+      intake(() => intakeBatch(body, optionsOf(caller))),
+      caller,
+    );
+  }
+
+  /**
+   * One event (`/v1/events`, or a Segment per-type route implying `impliedType`). An invalid event
+   * makes the request invalid: 400 with the event's errors.
+   */
+  async event(body: unknown, caller: IngestCaller, impliedType?: EventType): Promise<IngestResponse> {
+    const result = intake(() =>
+      intakeEvent(body, { ...optionsOf(caller), ...(impliedType ? { impliedType } : {}) }),
+    );
+    const [rejected] = result.rejected;
+    if (rejected) throw DomainException.invalid(rejected.errors, 'The event is invalid');
+    return this.publish(result, caller);
+  }
+
+  private async publish(result: IntakeResult, caller: IngestCaller): Promise<IngestResponse> {
+    if (result.accepted.length > 0) {
+      try {
+        await this.publisher.publish(result.accepted, { requestId: caller.requestId });
+      } catch (error) {
+        if (!(error instanceof EventPublishError)) throw error;
+        this.logger.warn(`Events of project ${caller.projectId} not queued: ${error.message}`);
+        throw new DomainException(
+          BusErrorCode.Unavailable,
+          'The events could not be queued; nothing was accepted, send them again',
+          { retryAfterSeconds: PUBLISH_RETRY_AFTER_SECONDS },
+        );
+      }
+    }
+    return { accepted: result.accepted.length, rejected: result.rejected };
+  }
+}
+
+function optionsOf(caller: IngestCaller): IntakeOptions {
+  return {
+    projectId: caller.projectId,
+    receivedAt: caller.receivedAt,
+    ...(caller.clientIp ? { clientIp: caller.clientIp } : {}),
+  };
+}
+
+/** Runs intake, turning a request it refuses as a whole into the gateway's answer (400 or 413). */
+function intake(run: () => IntakeResult): IntakeResult {
+  try {
+    return run();
+  } catch (error) {
+    if (!(error instanceof IntakeRequestError)) throw error;
+    if (error.status === 413) throw new PayloadTooLargeException(error.message);
+    throw DomainException.invalid(error.errors);
+  }
+}

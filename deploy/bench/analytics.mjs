@@ -1,0 +1,214 @@
+#!/usr/bin/env node
+// Analytics benchmark (`npm run bench:analytics`; needs `npm run build` first, which the npm script runs).
+//
+//   1. Creates and migrates a separate ClickHouse database (northstar_bench: ingestion's events table,
+//      then analytics' roll-up), and generates BENCH_EVENTS (10 million) events over the last 30 days
+//      for 100 projects straight into ClickHouse (INSERT ... SELECT FROM numbers(), in 1M-row chunks; the
+//      roll-up's materialized view runs on every chunk as it does on ingestion's inserts). Skipped when
+//      the database already holds them (BENCH_REGENERATE=1 to start over).
+//   2. Times every query endpoint for one project over the 30 days through the analytics service class
+//      itself (AnalyticsService with its real repository on ClickHouse; the tenancy access check, an
+//      in-memory cache hit in steady state, is left out): p50 / p95 over BENCH_RUNS runs after warm-up.
+//      Target: p95 <= 100 ms each.
+//   3. The approximate-uniques summary across all projects (uniq: people, wallets, sessions).
+//
+// Environment: CLICKHOUSE_URL (http://127.0.0.1:8123), CLICKHOUSE_USER, CLICKHOUSE_PASSWORD,
+// BENCH_DATABASE (northstar_bench), BENCH_EVENTS (10000000), BENCH_RUNS (30), BENCH_REGENERATE.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const DIST = join(ROOT, 'dist');
+const require = createRequire(import.meta.url);
+const fromDist = (path) => require(join(DIST, path));
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+const WARMUP = 3;
+const PROJECTS = 100;
+const DAYS = 30;
+const CHUNK = 1_000_000;
+const TARGET_P95_MS = 100;
+const connection = {
+  url: process.env.CLICKHOUSE_URL || 'http://127.0.0.1:8123',
+  database: process.env.BENCH_DATABASE || 'northstar_bench',
+  username: process.env.CLICKHOUSE_USER || 'default',
+  password: process.env.CLICKHOUSE_PASSWORD || '',
+};
+
+if (!existsSync(join(DIST, 'apps/analytics/src/clickhouse-migrations.js'))) {
+  console.error('dist/ has no build of analytics: run `npm run build` first');
+  process.exit(1);
+}
+const { createClickHouse, migrateClickHouse } = fromDist('libs/clickhouse/src/index.js');
+const { eventStoreMigrations } = fromDist('apps/ingestion/src/clickhouse-migrations.js');
+const { analyticsMigrations } = fromDist('apps/analytics/src/clickhouse-migrations.js');
+const { AnalyticsRepository } = fromDist('apps/analytics/src/query/analytics.repository.js');
+const { AnalyticsService } = fromDist('apps/analytics/src/query/analytics.service.js');
+
+// Stable ids, so that a second run finds the projects of the first.
+const projectId = (n) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const PROJECT_IDS = Array.from({ length: PROJECTS }, (_, n) => projectId(n));
+
+const DAY_MS = 86_400_000;
+const end = Math.floor(Date.now() / DAY_MS) * DAY_MS; // today 00:00 UTC: the 30 days are closed
+const start = end - DAYS * DAY_MS;
+
+async function count(client) {
+  const result = await client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' });
+  const [row] = await result.json();
+  return Number(row.n);
+}
+
+async function generate(client) {
+  const existing = await count(client);
+  if (existing >= EVENTS && !process.env.BENCH_REGENERATE) {
+    console.log(
+      `${connection.database}: ${existing.toLocaleString()} events already there (BENCH_REGENERATE=1 to redo)`,
+    );
+    return;
+  }
+  await client.command({ query: 'TRUNCATE TABLE events' });
+  await client.command({ query: 'TRUNCATE TABLE events_hourly' });
+  const ids = `[${PROJECT_IDS.map((id) => `'${id}'`).join(',')}]`;
+  const spanSeconds = DAYS * 86_400;
+  const startSeconds = start / 1000;
+  const began = Date.now();
+  for (let offset = 0; offset < EVENTS; offset += CHUNK) {
+    const rows = Math.min(CHUNK, EVENTS - offset);
+    // Skewed per project (a few big ones, a long tail), a hundred event names, 5% pages, 10% transactions.
+    await client.command({
+      query: `INSERT INTO events (project_id, event_id, message_id, type, event, user_id, anonymous_id,
+          session_id, timestamp, timestamp_ms, received_at, page_path, page_referrer_host, country, browser,
+          os, chain_id, wallet_address, contract_address, method, tx_status)
+        SELECT ${ids}[1 + (intHash32(n) % ${PROJECTS})] AS project_id, generateUUIDv4(), toString(n),
+          multiIf(n % 20 = 0, 'page', n % 10 = 1, 'transaction', 'track') AS type,
+          concat('Event ', toString(intHash32(n * 3) % 100)),
+          if(n % 3 = 0, '', concat('u', toString(intHash32(n * 7) % 20000))),
+          concat('a', toString(intHash32(n * 11) % 40000)),
+          concat('s', toString(intHash32(n * 13) % 200000)),
+          toDateTime(${startSeconds} + intHash64(n * 17) % ${spanSeconds}, 'UTC'), n % 1000,
+          toDateTime(${startSeconds} + intHash64(n * 17) % ${spanSeconds}, 'UTC'),
+          concat('/p', toString(n % 50)), ['google.com', 'x.com', '', 'news.ycombinator.com'][1 + n % 4],
+          ['FR', 'US', 'DE', 'BR', 'IN', 'JP'][1 + intHash32(n) % 6], ['Chrome', 'Firefox', 'Safari'][1 + n % 3],
+          ['Linux', 'macOS', 'Windows', 'iOS', 'Android'][1 + n % 5],
+          if(type = 'transaction', [1, 137, 8453, 42161][1 + n % 4], 0),
+          if(type = 'transaction', concat('0x', lower(hex(intHash64(n % 50000)))), ''),
+          if(type = 'transaction', concat('0x', lower(hex(intHash64(n % 30)))), ''),
+          if(type = 'transaction', ['swap', 'transfer', 'mint'][1 + n % 3], ''),
+          if(type = 'transaction', if(n % 17 = 0, 'failed', 'success'), '')
+        FROM (SELECT number + ${offset} AS n FROM numbers(${rows}))`,
+    });
+    process.stdout.write(
+      `\rgenerated ${(offset + rows).toLocaleString()} / ${EVENTS.toLocaleString()} events`,
+    );
+  }
+  const seconds = (Date.now() - began) / 1000;
+  console.log(
+    `\n${EVENTS.toLocaleString()} events in ${seconds.toFixed(1)} s (${Math.round(EVENTS / seconds).toLocaleString()}/s, roll-up included)`,
+  );
+  await client.command({ query: 'OPTIMIZE TABLE events_hourly FINAL' }).catch(() => undefined);
+}
+
+function percentiles(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+  return { p50: at(0.5), p95: at(0.95) };
+}
+
+async function time(fn) {
+  for (let i = 0; i < WARMUP; i++) await fn();
+  const samples = [];
+  for (let i = 0; i < RUNS; i++) {
+    const began = process.hrtime.bigint();
+    await fn();
+    samples.push(Number(process.hrtime.bigint() - began) / 1e6);
+  }
+  return percentiles(samples);
+}
+
+async function main() {
+  await migrateClickHouse(connection, [...eventStoreMigrations, ...analyticsMigrations]);
+  const client = createClickHouse(connection);
+  try {
+    await generate(client);
+    const perProject = await client.query({
+      query: `SELECT project_id, count() AS n FROM events GROUP BY project_id ORDER BY n DESC LIMIT 1`,
+      format: 'JSONEachRow',
+    });
+    const [biggest] = await perProject.json();
+    const project = biggest.project_id;
+
+    // The service class with its real repository; access is allowed as a cached grant would.
+    const access = { assertCanRead: async () => ({ timezone: 'UTC' }) };
+    const service = new AnalyticsService(access, new AnalyticsRepository(client));
+    const caller = { actor: { userId: '00000000-0000-4000-8000-000000000001', role: 'user' } };
+    const base = {
+      caller,
+      projectId: project,
+      from: new Date(start).toISOString(),
+      to: new Date(end).toISOString(),
+    };
+    const cases = [
+      ['summary', () => service.summary(base)],
+      ['timeseries events/day', () => service.timeseries({ ...base, metric: 'events', interval: 'day' })],
+      ['timeseries users/hour', () => service.timeseries({ ...base, metric: 'users', interval: 'hour' })],
+      [
+        'timeseries events/day Asia/Kolkata (raw)',
+        () => service.timeseries({ ...base, metric: 'events', interval: 'day', tz: 'Asia/Kolkata' }),
+      ],
+      ['top event', () => service.top({ ...base, dimension: 'event' })],
+      ['top country', () => service.top({ ...base, dimension: 'country' })],
+      [
+        'funnel (3 steps, 1 day)',
+        () =>
+          service.funnel({
+            ...base,
+            steps: [{ event: 'Event 1' }, { event: 'Event 2' }, { event: 'Event 3' }],
+            windowSeconds: 86_400,
+          }),
+      ],
+      ['events (newest 50)', () => service.list(base)],
+      ['summary, userId filter (raw)', () => service.summary({ ...base, userId: 'u42' })],
+    ];
+    console.log(
+      `\none project (${Number(biggest.n).toLocaleString()} events, the largest), ${DAYS} days, ${RUNS} runs each, AnalyticsService in process:`,
+    );
+    const results = [];
+    for (const [name, fn] of cases) {
+      const { p50, p95 } = await time(fn);
+      results.push({ name, p50, p95 });
+      console.log(
+        `  ${name.padEnd(42)} p50 ${p50.toFixed(1).padStart(7)} ms   p95 ${p95.toFixed(1).padStart(7)} ms`,
+      );
+    }
+
+    const uniques = await time(async () => {
+      const result = await client.query({
+        query: `SELECT count() AS events, uniq(if(user_id != '', user_id, anonymous_id)) AS users,
+          uniq(session_id) AS sessions, uniqIf(wallet_address, wallet_address != '') AS wallets FROM events`,
+        format: 'JSONEachRow',
+      });
+      return result.json();
+    });
+    console.log(
+      `\napproximate-uniques summary across all ${PROJECTS} projects (uniq over ${EVENTS.toLocaleString()} events):` +
+        ` p50 ${uniques.p50.toFixed(1)} ms, p95 ${uniques.p95.toFixed(1)} ms`,
+    );
+    const slow = results.filter((result) => result.p95 > TARGET_P95_MS);
+    console.log(
+      slow.length === 0
+        ? `\ntarget met: every one-project query p95 <= ${TARGET_P95_MS} ms`
+        : `\ntarget missed (p95 > ${TARGET_P95_MS} ms): ${slow.map((result) => result.name).join(', ')}`,
+    );
+  } finally {
+    await client.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

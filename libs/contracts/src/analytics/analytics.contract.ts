@@ -1,0 +1,452 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateBy,
+  ValidateIf,
+  ValidateNested,
+  type ValidationOptions,
+} from 'class-validator';
+import { Actor } from '../common/actor';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page } from '../common/pagination';
+import { EVENT_TYPES, type EventType } from '../events/incoming-event';
+import { parseIsoTime } from '../keys/keys.contract';
+import type { Rpc } from '../rpc';
+import { IsIanaTimeZone, toCanonicalTimeZone } from '../tenancy/timezone';
+import type { KeyUsageRequest, KeyUsageResponse, OrgUsageRequest, OrgUsageResponse } from './usage.contract';
+
+export * from './usage.contract';
+
+/**
+ * Request/reply subjects of the analytics service (read-only on ClickHouse). Every request names its
+ * caller: a user (`actor`, checked with tenancy's `analytics:read`) or an API key the gateway
+ * authenticated (`key`, which must belong to the project). Another organisation's project answers
+ * `not_found`.
+ */
+export const AnalyticsSubjects = {
+  summary: 'analytics.query.summary',
+  timeseries: 'analytics.query.timeseries',
+  top: 'analytics.query.top',
+  funnel: 'analytics.query.funnel',
+  events: 'analytics.query.events',
+  /** A key's requests by time and chain (the actor needs `keys:read`, checked by keys). */
+  keyUsage: 'analytics.usage.key',
+  /** Events ingested and key requests per project and day of an organisation. */
+  orgUsage: 'analytics.usage.org',
+} as const;
+
+export const TIMESERIES_METRICS = ['events', 'users', 'pageviews', 'transactions', 'wallets'] as const;
+export type TimeseriesMetric = (typeof TIMESERIES_METRICS)[number];
+
+export const TIMESERIES_INTERVALS = ['minute', 'hour', 'day'] as const;
+export type TimeseriesInterval = (typeof TIMESERIES_INTERVALS)[number];
+
+export const TOP_DIMENSIONS = [
+  'event',
+  'page',
+  'referrer',
+  'country',
+  'browser',
+  'os',
+  'chain',
+  'contract',
+  'method',
+] as const;
+export type TopDimension = (typeof TOP_DIMENSIONS)[number];
+
+/** The most buckets one time series answers; a wider range needs a coarser interval. */
+export const MAX_TIMESERIES_BUCKETS = 1500;
+export const DEFAULT_TOP_LIMIT = 10;
+export const MAX_TOP_LIMIT = 100;
+export const MAX_FUNNEL_STEPS = 10;
+export const MAX_FUNNEL_WINDOW_SECONDS = 90 * 86_400;
+/** The default range of a query: the last 7 days. */
+export const DEFAULT_ANALYTICS_RANGE_MS = 7 * 86_400_000;
+
+const ISO_MESSAGE = 'must be an ISO-8601 time with a time zone (2026-12-31T23:59:59Z)';
+
+function IsIsoTime(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isIsoTime',
+      validator: {
+        validate: (value) => parseIsoTime(value) !== null,
+        defaultMessage: (args) => `${args?.property ?? 'value'} ${ISO_MESSAGE}`,
+      },
+    },
+    options,
+  );
+}
+
+const toInteger = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+
+/** An API key the gateway authenticated (with `analytics:read`): it may read its own project only. */
+export class AnalyticsKeyCaller {
+  @IsUUID()
+  keyId!: string;
+
+  @IsUUID()
+  projectId!: string;
+}
+
+/** Who asks: exactly one of a signed-in user and an API key. */
+export class AnalyticsCaller {
+  @ValidateIf((caller: AnalyticsCaller) => caller.key === undefined)
+  @IsDefined({ message: 'actor or key is required' })
+  @ValidateNested()
+  @Type(() => Actor)
+  actor?: Actor;
+
+  @ValidateIf((caller: AnalyticsCaller) => caller.actor === undefined)
+  @IsDefined({ message: 'key or actor is required' })
+  @ValidateNested()
+  @Type(() => AnalyticsKeyCaller)
+  key?: AnalyticsKeyCaller;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Query parameters of the public routes.
+
+export class AnalyticsProjectParams {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'projectId must be a project id' })
+  projectId!: string;
+}
+
+/** `from`, `to`, `tz` and the filters every analytics query takes. */
+export class AnalyticsFilterQuery {
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Start of the range, inclusive (default: 7 days before `to`)',
+  })
+  @IsOptional()
+  @IsIsoTime()
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'End of the range, exclusive (default: now)' })
+  @IsOptional()
+  @IsIsoTime()
+  to?: string;
+
+  @ApiPropertyOptional({
+    example: 'Europe/Paris',
+    description:
+      "IANA time zone of day and hour buckets (default: the project's time zone; UTC with an API key)",
+  })
+  @IsOptional()
+  @Transform(toCanonicalTimeZone)
+  @IsIanaTimeZone()
+  tz?: string;
+
+  @ApiPropertyOptional({ description: 'Only events with this name', example: 'Signed Up' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  event?: string;
+
+  @ApiPropertyOptional({ enum: EVENT_TYPES })
+  @IsOptional()
+  @IsIn(EVENT_TYPES)
+  type?: EventType;
+
+  @ApiPropertyOptional({ type: Number, example: 1, description: 'Only events on this chain (EIP-155 id)' })
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  chainId?: number;
+
+  @ApiPropertyOptional({ description: 'Only events of this user id' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  userId?: string;
+}
+
+export class TimeseriesQuery extends AnalyticsFilterQuery {
+  @ApiProperty({ enum: TIMESERIES_METRICS })
+  @IsIn(TIMESERIES_METRICS, { message: `metric must be one of ${TIMESERIES_METRICS.join(', ')}` })
+  metric!: TimeseriesMetric;
+
+  @ApiPropertyOptional({ enum: TIMESERIES_INTERVALS, default: 'day' })
+  @IsOptional()
+  @IsIn(TIMESERIES_INTERVALS, { message: `interval must be one of ${TIMESERIES_INTERVALS.join(', ')}` })
+  interval?: TimeseriesInterval;
+}
+
+export class TopQuery extends AnalyticsFilterQuery {
+  @ApiProperty({ enum: TOP_DIMENSIONS })
+  @IsIn(TOP_DIMENSIONS, { message: `dimension must be one of ${TOP_DIMENSIONS.join(', ')}` })
+  dimension!: TopDimension;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_TOP_LIMIT, default: DEFAULT_TOP_LIMIT })
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TOP_LIMIT)
+  limit?: number;
+}
+
+export class FunnelStep {
+  @ApiProperty({ example: 'Signed Up' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  event!: string;
+}
+
+function FunnelSteps(): PropertyDecorator {
+  const decorators = [
+    ApiProperty({ type: [FunnelStep], minItems: 2, maxItems: MAX_FUNNEL_STEPS }),
+    IsArray(),
+    ArrayMinSize(2),
+    ArrayMaxSize(MAX_FUNNEL_STEPS),
+    ValidateNested({ each: true }),
+    Type(() => FunnelStep),
+  ];
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
+
+function FunnelWindow(): PropertyDecorator {
+  const decorators = [
+    ApiProperty({
+      minimum: 1,
+      maximum: MAX_FUNNEL_WINDOW_SECONDS,
+      example: 86_400,
+      description: 'Each person must go from the first step to the last within this many seconds',
+    }),
+    IsInt(),
+    Min(1),
+    Max(MAX_FUNNEL_WINDOW_SECONDS),
+  ];
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
+
+/** The body of POST /funnel; the range and filters come from the query string as for the other queries. */
+export class FunnelBody {
+  @FunnelSteps()
+  steps!: FunnelStep[];
+
+  @FunnelWindow()
+  windowSeconds!: number;
+}
+
+export class EventsQuery extends AnalyticsFilterQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT })
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_LIMIT)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: "Opaque cursor from the previous page's `nextCursor`" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  cursor?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bus requests: the route's parameters, the project and the caller.
+
+function Caller(): PropertyDecorator {
+  const decorators = [IsDefined(), ValidateNested(), Type(() => AnalyticsCaller)];
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
+
+export class SummaryRequest extends AnalyticsFilterQuery {
+  @Caller()
+  caller!: AnalyticsCaller;
+
+  @IsUUID()
+  projectId!: string;
+}
+
+export class TimeseriesRequest extends TimeseriesQuery {
+  @Caller()
+  caller!: AnalyticsCaller;
+
+  @IsUUID()
+  projectId!: string;
+}
+
+export class TopRequest extends TopQuery {
+  @Caller()
+  caller!: AnalyticsCaller;
+
+  @IsUUID()
+  projectId!: string;
+}
+
+export class FunnelRequest extends AnalyticsFilterQuery {
+  @Caller()
+  caller!: AnalyticsCaller;
+
+  @IsUUID()
+  projectId!: string;
+
+  @FunnelSteps()
+  steps!: FunnelStep[];
+
+  @FunnelWindow()
+  windowSeconds!: number;
+}
+
+export class EventsRequest extends EventsQuery {
+  @Caller()
+  caller!: AnalyticsCaller;
+
+  @IsUUID()
+  projectId!: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers. Counts are JSON numbers (ClickHouse's 64-bit integers are converted by the service).
+
+export class Web3Summary {
+  @ApiProperty({ example: 12 })
+  transactions!: number;
+
+  @ApiProperty({ example: 5, description: 'Distinct wallet addresses' })
+  wallets!: number;
+
+  @ApiProperty({ example: 1 })
+  failedTransactions!: number;
+}
+
+export class SummaryResponse {
+  @ApiProperty({ example: 1200 })
+  events!: number;
+
+  @ApiProperty({ example: 85, description: 'Distinct people: the user id, else the anonymous id' })
+  users!: number;
+
+  @ApiProperty({ example: 140 })
+  sessions!: number;
+
+  @ApiProperty({ example: 600 })
+  pageviews!: number;
+
+  @ApiProperty({ type: Web3Summary })
+  web3!: Web3Summary;
+}
+
+export class TimeseriesPoint {
+  @ApiProperty({ format: 'date-time', description: 'Start of the bucket (UTC instant)' })
+  t!: string;
+
+  @ApiProperty({ example: 42 })
+  value!: number;
+}
+
+export class TimeseriesResponse {
+  @ApiProperty({ enum: TIMESERIES_INTERVALS })
+  interval!: TimeseriesInterval;
+
+  @ApiProperty({ type: [TimeseriesPoint], description: 'Every bucket of the range, empty ones as 0' })
+  points!: TimeseriesPoint[];
+}
+
+export class TopItem {
+  @ApiProperty({ example: 'Signed Up', description: 'The value of the dimension (a chain as its id)' })
+  value!: string;
+
+  @ApiProperty({ example: 40 })
+  count!: number;
+
+  @ApiProperty({ example: 12 })
+  users!: number;
+}
+
+export class TopResponse {
+  @ApiProperty({ type: [TopItem] })
+  items!: TopItem[];
+}
+
+export class FunnelStepResult {
+  @ApiProperty({ example: 'Signed Up' })
+  event!: string;
+
+  @ApiProperty({ example: 30, description: 'People who reached this step in order within the window' })
+  users!: number;
+
+  @ApiProperty({ example: 0.5, description: 'users / users of the first step (0 to 1)' })
+  conversion!: number;
+}
+
+export class FunnelResponse {
+  @ApiProperty({ type: [FunnelStepResult] })
+  steps!: FunnelStepResult[];
+}
+
+export class EventPageDto {
+  @ApiProperty() url!: string;
+  @ApiProperty() path!: string;
+  @ApiProperty() referrer!: string;
+  @ApiProperty() title!: string;
+}
+
+export class EventWeb3Dto {
+  @ApiProperty({ type: Number, nullable: true }) chainId!: number | null;
+  @ApiProperty() walletAddress!: string;
+  @ApiProperty() txHash!: string;
+  @ApiProperty() contractAddress!: string;
+  @ApiProperty() method!: string;
+  @ApiProperty({ description: 'Base-10 integer string (wei)' }) value!: string;
+  @ApiProperty() status!: string;
+}
+
+/** One stored event, as the live view shows it. */
+export class AnalyticsEventDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() messageId!: string;
+  @ApiProperty({ enum: EVENT_TYPES }) type!: EventType;
+  @ApiProperty() event!: string;
+  @ApiProperty() userId!: string;
+  @ApiProperty() anonymousId!: string;
+  @ApiProperty() sessionId!: string;
+  @ApiProperty({ format: 'date-time' }) timestamp!: string;
+  @ApiProperty({ format: 'date-time' }) receivedAt!: string;
+  @ApiProperty({ type: EventPageDto }) page!: EventPageDto;
+  @ApiProperty() country!: string;
+  @ApiProperty() browser!: string;
+  @ApiProperty() os!: string;
+  @ApiProperty({ type: EventWeb3Dto }) web3!: EventWeb3Dto;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
+  properties!: Record<string, string>;
+}
+
+export class AnalyticsEventsResponse implements Page<AnalyticsEventDto> {
+  @ApiProperty({ type: [AnalyticsEventDto] })
+  items!: AnalyticsEventDto[];
+
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor!: string | null;
+}
+
+export interface AnalyticsContract {
+  [AnalyticsSubjects.summary]: Rpc<SummaryRequest, SummaryResponse>;
+  [AnalyticsSubjects.timeseries]: Rpc<TimeseriesRequest, TimeseriesResponse>;
+  [AnalyticsSubjects.top]: Rpc<TopRequest, TopResponse>;
+  [AnalyticsSubjects.funnel]: Rpc<FunnelRequest, FunnelResponse>;
+  [AnalyticsSubjects.events]: Rpc<EventsRequest, AnalyticsEventsResponse>;
+  [AnalyticsSubjects.keyUsage]: Rpc<KeyUsageRequest, KeyUsageResponse>;
+  [AnalyticsSubjects.orgUsage]: Rpc<OrgUsageRequest, OrgUsageResponse>;
+}
