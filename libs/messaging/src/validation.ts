@@ -23,7 +23,9 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    validateCustomDecorators: true,
+    // Custom parameter decorators (@CurrentUser, @CurrentKey, ...) carry values the server made, not
+    // input; and their design type is whatever tsc emitted (`Function` for a type-only import).
+    validateCustomDecorators: false,
     exceptionFactory: (errors) => DomainException.invalid(flattenValidationErrors(errors)),
   });
 }
