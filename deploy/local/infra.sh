@@ -372,6 +372,20 @@ ch_create_databases() {
 # ---------------------------------------------------------------------------------------------
 # commands
 
+# A ClickHouse that another checkout's infra.sh started keeps answering pings after that checkout
+# (and its .data/) was deleted, but every query on its tables then fails. Stop such an orphan so that
+# a working server can take the port.
+ch_stop_orphans() {
+  local pid config
+  for pid in $(pgrep -x clickhouse-serv 2>/dev/null; pgrep -f '^clickhouse-server --config-file=' 2>/dev/null); do
+    config="$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | sed -n 's/^--config-file=//p' | head -n1)"
+    if [[ -n "$config" && ! -e "$config" ]]; then
+      warn "clickhouse: pid $pid runs from $config, which no longer exists; stopping it"
+      stop_pid clickhouse "$pid" clickhouse
+    fi
+  done
+}
+
 cmd_up() {
   # Clients the readiness checks use (also when the servers themselves run elsewhere).
   ensure_cmd postgresql-client psql
@@ -380,6 +394,7 @@ cmd_up() {
   up_server redis "$NS_REDIS_PORT" redis-server redis_install redis_start redis_check
   up_server nats "$NS_NATS_PORT" nats-server nats_install nats_start nats_check
   nats_require_jetstream
+  ch_stop_orphans
   up_server clickhouse "$NS_CH_HTTP_PORT" clickhouse ch_install ch_start ch_check
 
   pg_create_databases
