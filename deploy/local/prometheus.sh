@@ -6,8 +6,10 @@
 #   deploy/local/prometheus.sh status
 #
 # It listens on 127.0.0.1:$NORTHSTAR_PROMETHEUS_PORT (9390), scrapes every second the targets listed in
-# .data/prometheus/targets/*.json (file service discovery: a test writes one file naming the exporter it
-# runs on loopback, and removes it afterwards), and keeps its data under .data/prometheus/ for a day.
+# $NORTHSTAR_PROMETHEUS_TARGETS/*.json (file service discovery: a test writes one file naming the exporter
+# it runs on loopback, and removes it afterwards), and keeps its data under .data/prometheus/ for a day.
+# The targets folder is outside the checkout (default ${TMPDIR:-/tmp}/northstar-prometheus-targets) so that
+# a test run from another checkout can use an instance this one started.
 set -euo pipefail
 
 # shellcheck source=deploy/local/lib.sh
@@ -15,7 +17,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PORT="${NORTHSTAR_PROMETHEUS_PORT:-9390}"
 DIR="$NS_ROOT/.data/prometheus"
-TARGETS="$DIR/targets"
+TARGETS="${NORTHSTAR_PROMETHEUS_TARGETS:-${TMPDIR:-/tmp}/northstar-prometheus-targets}"
 PID_FILE="$NS_ROOT/.data/run/prometheus.pid"
 LOG="$NS_ROOT/.data/logs/prometheus.log"
 TIMEOUT="${NORTHSTAR_INFRA_TIMEOUT:-90}"

@@ -373,12 +373,15 @@ describe('nothing doubled', () => {
     await js.publish(eventsSubject(projectId), data, { msgID: `redelivery-a-${envelope.eventId}` });
     await eventually(async () => expect((await counts(projectId)).rows).toBe(1), WAIT);
     await js.publish(eventsSubject(projectId), data, { msgID: `redelivery-b-${envelope.eventId}` });
-    await eventually(async () => expect((await counts(projectId)).rows).toBe(2), WAIT);
-    expect(await counts(projectId)).toEqual({ rows: 2, distinct: 1, final: 1 });
+    // The marker is consumed after the redelivery: once it is written, so is the second copy (which a
+    // background merge may already have collapsed: the raw row count is 2 or 3, never asserted).
+    await send(projectId, [{ type: 'track', event: 'Marker', userId: 'u' }]);
+    await eventually(async () => expect((await counts(projectId)).distinct).toBe(2), WAIT);
+    expect(await counts(projectId)).toMatchObject({ distinct: 2, final: 2 });
     const at = new Date(envelope.timestamp);
     const partition = at.getUTCFullYear() * 100 + at.getUTCMonth() + 1;
     await clickhouse.command({ query: toSql(sql`OPTIMIZE TABLE events PARTITION ${partition} FINAL`) });
-    expect((await counts(projectId)).rows).toBe(1);
+    expect(await counts(projectId)).toEqual({ rows: 2, distinct: 2, final: 2 });
   });
 });
 

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the integration test runs the real keys service beside analytics
 import { keysService } from '../../../keys/src/keys.service-definition';
 import { AnalyticsSubjects, KeysSubjects } from '@northstar/contracts';
@@ -14,7 +15,7 @@ import { TenancyStandIn } from '../../test/tenancy-stand-in';
 import { analyticsService } from '../analytics.service-definition';
 
 // RPC usage from a real Prometheus: deploy/local/prometheus.sh installs (Debian package) and starts a
-// private instance that scrapes, every second, the targets listed in .data/prometheus/targets. This
+// private instance that scrapes, every second, the targets listed in TARGETS (outside the checkout). This
 // test runs an exporter of rpc_requests_total on loopback, lists it there, and reads the key's usage
 // through analytics with PROMETHEUS_URL set.
 
@@ -22,6 +23,7 @@ const ROOT = join(__dirname, '../../../..');
 // The test runner's settings, as for the other connections of the tests.
 const PORT = process.env['NORTHSTAR_PROMETHEUS_PORT'] || '9390';
 const PROMETHEUS_URL = `http://127.0.0.1:${PORT}`;
+const TARGETS = process.env['NORTHSTAR_PROMETHEUS_TARGETS'] || join(tmpdir(), 'northstar-prometheus-targets');
 
 function startPrometheus(): string | null {
   try {
@@ -56,7 +58,7 @@ describeWithPrometheus('RPC usage from Prometheus', () => {
     labelNames: ['key_id', 'chain', 'method', 'status'],
     registers: [registry],
   });
-  const targetsFile = join(ROOT, '.data/prometheus/targets', `${randomUUID()}.json`);
+  const targetsFile = join(TARGETS, `${randomUUID()}.json`);
 
   beforeAll(async () => {
     exporter = createServer((_request, response) => {
@@ -67,7 +69,7 @@ describeWithPrometheus('RPC usage from Prometheus', () => {
     });
     await new Promise<void>((resolve) => exporter.listen(0, '127.0.0.1', resolve));
     const { port } = exporter.address() as AddressInfo;
-    mkdirSync(join(ROOT, '.data/prometheus/targets'), { recursive: true });
+    mkdirSync(TARGETS, { recursive: true });
     writeFileSync(targetsFile, JSON.stringify([{ targets: [`127.0.0.1:${port}`] }]));
     client = await connectTestBus();
     tenancy = new TenancyStandIn(client.connection);
