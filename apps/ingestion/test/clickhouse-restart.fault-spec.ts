@@ -162,7 +162,12 @@ beforeAll(async () => {
   prepareClickHouse(chHttpPort, await freePort());
   chServer = await startClickHouse();
   const config = loadConfig(IngestionConfig, ingestionEnv());
-  const admin = createClickHouse({ url: config.CLICKHOUSE_URL, username: 'default', password: '' });
+  const admin = createClickHouse({
+    url: config.CLICKHOUSE_URL,
+    database: 'default',
+    username: 'default',
+    password: '',
+  });
   await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.CLICKHOUSE_DATABASE}` });
   await admin.close();
   await ingestionService.migrate?.(config);
