@@ -13,6 +13,7 @@ import { RequestContextInterceptor } from './http/request-context.interceptor';
 import { IdentityRoutesModule } from './identity/identity-routes.module';
 import { IngestRoutesModule } from './ingest/ingest-routes.module';
 import { KeysRoutesModule } from './keys/keys-routes.module';
+import { NotificationsRoutesModule } from './notifications/notifications-routes.module';
 import { GatewayBusReadiness } from './ops/bus-readiness';
 import { SystemController } from './system/system.controller';
 import { SystemService } from './system/system.service';
@@ -35,6 +36,7 @@ export class GatewayModule {
         TenancyRoutesModule,
         KeysRoutesModule,
         AnalyticsRoutesModule,
+        NotificationsRoutesModule,
         IngestRoutesModule.forConfig(config),
       ],
       controllers: [OpsController, SystemController, ChainsController],

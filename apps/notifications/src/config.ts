@@ -1,8 +1,8 @@
-import { Secret, ServiceConfig, WithRedis } from '@northstar/config';
+import { Secret, ServiceConfig, WithPostgres, WithRedis } from '@northstar/config';
 import { Type } from 'class-transformer';
-import { IsInt, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 
-export class NotificationsConfig extends WithRedis(ServiceConfig) {
+export class NotificationsConfig extends WithRedis(WithPostgres(ServiceConfig)) {
   override OPS_PORT = 3107;
 
   /**
@@ -49,4 +49,39 @@ export class NotificationsConfig extends WithRedis(ServiceConfig) {
   /** Prefix of the BullMQ keys in Redis, so that two deployments can share one Redis. */
   @Matches(/^[A-Za-z0-9_-]{1,64}$/)
   QUEUE_PREFIX = 'northstar';
+
+  /**
+   * Whether webhooks may target private, loopback and link-local addresses (checked after DNS
+   * resolution, so a public name pointing inside the network is refused too). Allowed by default in
+   * development and tests, where receivers run on localhost; refused by default in production.
+   */
+  @IsIn(['', 'true', 'false'])
+  WEBHOOK_ALLOW_PRIVATE: '' | 'true' | 'false' = '';
+
+  /** How long one webhook attempt may take (connect to last byte) before it counts as failed. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** Attempts per alert delivery (email, webhook, in-app) before it is marked failed. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(5)
+  @Max(50)
+  DELIVERY_ATTEMPTS = 8;
+
+  /** The first retry of a delivery waits this long; each further one twice as long. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  DELIVERY_RETRY_DELAY_MS = 5000;
+
+  /** Whether private webhook targets are allowed, resolving the production-dependent default. */
+  webhookAllowPrivate(): boolean {
+    if (this.WEBHOOK_ALLOW_PRIVATE === '') return this.NODE_ENV !== 'production';
+    return this.WEBHOOK_ALLOW_PRIVATE === 'true';
+  }
 }

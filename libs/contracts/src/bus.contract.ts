@@ -3,6 +3,8 @@ import type { ChainsContract, ChainsEventsContract } from './chains/chains.contr
 import type { IdentityContract } from './identity/identity.contract';
 import type { KeysContract } from './keys/keys.contract';
 import type { KeysBroadcastsContract } from './keys/keys.events';
+import type { AlertsContract } from './notifications/alerts.contract';
+import type { InboxContract } from './notifications/inbox.contract';
 import type { SystemContract } from './system/system.contract';
 import type { TenancyContract } from './tenancy/tenancy.contract';
 import type { TenancyBroadcastsContract } from './tenancy/tenancy.events';
@@ -13,7 +15,9 @@ export type BusContract = SystemContract &
   IdentityContract &
   TenancyContract &
   KeysContract &
-  AnalyticsContract;
+  AnalyticsContract &
+  InboxContract &
+  AlertsContract;
 
 /** Every domain event subject with its payload type. */
 export type BusEventContract = ChainsEventsContract & TenancyBroadcastsContract & KeysBroadcastsContract;

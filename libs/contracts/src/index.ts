@@ -21,3 +21,5 @@ export * from './keys/api-key';
 export * from './keys/keys.contract';
 export * from './keys/keys.events';
 export * from './analytics/analytics.contract';
+export * from './notifications/inbox.contract';
+export * from './notifications/alerts.contract';

@@ -14,8 +14,9 @@ const GRANT_TTL_MS = 10_000;
 
 /**
  * Whether a caller may read a project's analytics. A user is asked about to tenancy
- * (`analytics:read`); an API key, already authenticated by the gateway with the scope, may read its
- * own project only. Another organisation's project is not_found, like one that does not exist.
+ * (`analytics:read`); an API key, already authenticated by the gateway with the scope, and an
+ * internal service (notifications evaluating an alert) may read their own project only. Another
+ * organisation's project is not_found, like one that does not exist.
  */
 @Injectable()
 export class AnalyticsAccess {
@@ -41,7 +42,9 @@ export class AnalyticsAccess {
       this.grants.set(cacheKey, grant);
       return { timezone: grant.timezone };
     }
-    if (caller.key?.projectId !== projectId) throw projectNotFound();
+    // A key and an internal service (a trusted caller on the internal bus) read their own project only.
+    const own = caller.key?.projectId ?? caller.service?.projectId;
+    if (own !== projectId) throw projectNotFound();
     return {};
   }
 }

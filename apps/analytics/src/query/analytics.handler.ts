@@ -4,11 +4,13 @@ import {
   AnalyticsSubjects,
   EventsRequest,
   FunnelRequest,
+  MetricRequest,
   SummaryRequest,
   TimeseriesRequest,
   TopRequest,
   type AnalyticsEventsResponse,
   type FunnelResponse,
+  type MetricResponse,
   type SummaryResponse,
   type TimeseriesResponse,
   type TopResponse,
@@ -38,6 +40,11 @@ export class AnalyticsHandler {
   @BusHandler(AnalyticsSubjects.funnel)
   funnel(@Payload() request: FunnelRequest): Promise<FunnelResponse> {
     return this.analytics.funnel(request);
+  }
+
+  @BusHandler(AnalyticsSubjects.metric)
+  metric(@Payload() request: MetricRequest): Promise<MetricResponse> {
+    return this.analytics.metric(request);
   }
 
   @BusHandler(AnalyticsSubjects.events)

@@ -5,6 +5,7 @@ import {
   eventKeysQuery,
   eventsQuery,
   funnelQuery,
+  metricQuery,
   summaryQuery,
   timeseriesQuery,
   topQuery,
@@ -14,6 +15,7 @@ import {
 import {
   dailyEventsQuery,
   hasRollup,
+  rollupMetricQuery,
   rollupSpanOf,
   rollupSummaryQuery,
   rollupTimeseriesQuery,
@@ -95,6 +97,15 @@ export class AnalyticsRepository {
         : timeseriesQuery(scope, metric, interval, timeZone);
     const rows = await this.rows<{ t: Count; value: Count }>(query);
     return new Map(rows.map((row) => [Number(row.t) * 1000, Number(row.value)]));
+  }
+
+  /** The metric over the whole scope, closed hours from the roll-up when it can answer. */
+  async metric(scope: EventScope, metric: string): Promise<number> {
+    const span = rollupSpanOf(scope, Date.now());
+    const query =
+      span && hasRollup(metric) ? rollupMetricQuery(scope, span, metric) : metricQuery(scope, metric);
+    const [row] = await this.rows<{ value: Count }>(query);
+    return Number(row?.value ?? 0);
   }
 
   /** Events per project and UTC day (ms of the day's start) over whole days [from, to). */

@@ -15,6 +15,8 @@ import {
   type EventType,
   type FunnelRequest,
   type FunnelResponse,
+  type MetricRequest,
+  type MetricResponse,
   type SummaryRequest,
   type SummaryResponse,
   type TimeseriesRequest,
@@ -73,6 +75,11 @@ export class AnalyticsService {
     const values = await this.events.timeseries(scope, request.metric, interval, timeZone, buckets);
     const points = buckets.map((t) => ({ t: new Date(t).toISOString(), value: values.get(t) ?? 0 }));
     return { interval, points };
+  }
+
+  async metric(request: MetricRequest): Promise<MetricResponse> {
+    const scope = await this.authorisedScope({ ...request.filters, ...request });
+    return { value: await this.events.metric(scope, request.metric) };
   }
 
   async top(request: TopRequest): Promise<TopResponse> {

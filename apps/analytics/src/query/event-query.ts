@@ -138,6 +138,11 @@ export function timeseriesQuery(
     FROM events WHERE ${whereOf(scope)} GROUP BY t ORDER BY t`;
 }
 
+/** One row: the metric over the whole scope (distinct values counted once across the range). */
+export function metricQuery(scope: EventScope, metricName: string): SqlFragment {
+  return sql`SELECT ${metric(metricName)} AS value FROM events WHERE ${whereOf(scope)}`;
+}
+
 export function topQuery(scope: EventScope, dimensionName: string, limit: number): SqlFragment {
   const { value, present } = dimension(dimensionName);
   return sql`SELECT ${value} AS value, ${metric('events')} AS count, ${metric('users')} AS users

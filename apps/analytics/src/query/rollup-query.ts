@@ -119,6 +119,19 @@ export function rollupTimeseriesQuery(
     ) GROUP BY t ORDER BY t`;
 }
 
+/** One row: the metric over the whole scope, like `metricQuery`, closed hours from the roll-up. */
+export function rollupMetricQuery(scope: EventScope, span: RollupSpan, metricName: string): SqlFragment {
+  const metric = STATE_METRICS[metricName];
+  const extra = (side: 'rollup' | 'raw') => (metric.where ? sql` AND ${metric.where[side]}` : sql``);
+  return sql`SELECT ${identifier(metric.merge)}(s) AS value FROM (
+      SELECT ${identifier(metric.rollup)} AS s
+      FROM events_hourly WHERE ${rollupWhere(scope, span)}${extra('rollup')}
+      UNION ALL
+      SELECT ${metric.raw} AS s
+      FROM events WHERE ${rawWhere(scope, span)}${extra('raw')}
+    )`;
+}
+
 /** The summary's columns, as `summaryQuery` names them. */
 export function rollupSummaryQuery(scope: EventScope, span: RollupSpan): SqlFragment {
   const { users, sessions, wallets } = STATE_METRICS;

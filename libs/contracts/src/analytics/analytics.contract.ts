@@ -41,6 +41,11 @@ export const AnalyticsSubjects = {
   top: 'analytics.query.top',
   funnel: 'analytics.query.funnel',
   events: 'analytics.query.events',
+  /**
+   * One metric over a whole range (distinct people and wallets counted once across it, not summed
+   * per bucket). Asked by the notifications service to evaluate alerts, with a `service` caller.
+   */
+  metric: 'analytics.query.metric',
   /** A key's requests by time and chain (the actor needs `keys:read`, checked by keys). */
   keyUsage: 'analytics.usage.key',
   /** Events ingested and key requests per project and day of an organisation. */
@@ -102,19 +107,42 @@ export class AnalyticsKeyCaller {
   projectId!: string;
 }
 
-/** Who asks: exactly one of a signed-in user and an API key. */
+/** The internal services that may read analytics on their own behalf. */
+export const ANALYTICS_SERVICE_CALLERS = ['notifications'] as const;
+export type AnalyticsServiceCallerName = (typeof ANALYTICS_SERVICE_CALLERS)[number];
+
+/**
+ * Another platform service reading one project's analytics for its own work (notifications evaluating
+ * an alert of that project). Trusted because the bus is internal: only services reach it, and the
+ * gateway never builds this caller from a request. It may read the named project only.
+ */
+export class AnalyticsServiceCaller {
+  @IsIn(ANALYTICS_SERVICE_CALLERS)
+  name!: AnalyticsServiceCallerName;
+
+  @IsUUID()
+  projectId!: string;
+}
+
+/** Who asks: exactly one of a signed-in user, an API key and an internal service. */
 export class AnalyticsCaller {
-  @ValidateIf((caller: AnalyticsCaller) => caller.key === undefined)
-  @IsDefined({ message: 'actor or key is required' })
+  @ValidateIf((caller: AnalyticsCaller) => caller.key === undefined && caller.service === undefined)
+  @IsDefined({ message: 'actor, key or service is required' })
   @ValidateNested()
   @Type(() => Actor)
   actor?: Actor;
 
-  @ValidateIf((caller: AnalyticsCaller) => caller.actor === undefined)
-  @IsDefined({ message: 'key or actor is required' })
+  @ValidateIf((caller: AnalyticsCaller) => caller.actor === undefined && caller.service === undefined)
+  @IsDefined({ message: 'key, actor or service is required' })
   @ValidateNested()
   @Type(() => AnalyticsKeyCaller)
   key?: AnalyticsKeyCaller;
+
+  @ValidateIf((caller: AnalyticsCaller) => caller.actor === undefined && caller.key === undefined)
+  @IsDefined({ message: 'service, actor or key is required' })
+  @ValidateNested()
+  @Type(() => AnalyticsServiceCaller)
+  service?: AnalyticsServiceCaller;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -126,31 +154,8 @@ export class AnalyticsProjectParams {
   projectId!: string;
 }
 
-/** `from`, `to`, `tz` and the filters every analytics query takes. */
-export class AnalyticsFilterQuery {
-  @ApiPropertyOptional({
-    format: 'date-time',
-    description: 'Start of the range, inclusive (default: 7 days before `to`)',
-  })
-  @IsOptional()
-  @IsIsoTime()
-  from?: string;
-
-  @ApiPropertyOptional({ format: 'date-time', description: 'End of the range, exclusive (default: now)' })
-  @IsOptional()
-  @IsIsoTime()
-  to?: string;
-
-  @ApiPropertyOptional({
-    example: 'Europe/Paris',
-    description:
-      "IANA time zone of day and hour buckets (default: the project's time zone; UTC with an API key)",
-  })
-  @IsOptional()
-  @Transform(toCanonicalTimeZone)
-  @IsIanaTimeZone()
-  tz?: string;
-
+/** The event filters every analytics query (and an alert's metric) takes. */
+export class EventFilter {
   @ApiPropertyOptional({ description: 'Only events with this name', example: 'Signed Up' })
   @IsOptional()
   @IsString()
@@ -176,6 +181,32 @@ export class AnalyticsFilterQuery {
   @MinLength(1)
   @MaxLength(255)
   userId?: string;
+}
+
+/** `from`, `to`, `tz` and the filters every analytics query takes. */
+export class AnalyticsFilterQuery extends EventFilter {
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Start of the range, inclusive (default: 7 days before `to`)',
+  })
+  @IsOptional()
+  @IsIsoTime()
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'End of the range, exclusive (default: now)' })
+  @IsOptional()
+  @IsIsoTime()
+  to?: string;
+
+  @ApiPropertyOptional({
+    example: 'Europe/Paris',
+    description:
+      "IANA time zone of day and hour buckets (default: the project's time zone; UTC with an API key)",
+  })
+  @IsOptional()
+  @Transform(toCanonicalTimeZone)
+  @IsIanaTimeZone()
+  tz?: string;
 }
 
 export class TimeseriesQuery extends AnalyticsFilterQuery {
@@ -317,6 +348,29 @@ export class EventsRequest extends EventsQuery {
   projectId!: string;
 }
 
+/** A metric over [from, to) as one number; `filters` as the query routes take them. */
+export class MetricRequest {
+  @Caller()
+  caller!: AnalyticsCaller;
+
+  @IsUUID()
+  projectId!: string;
+
+  @IsIn(TIMESERIES_METRICS, { message: `metric must be one of ${TIMESERIES_METRICS.join(', ')}` })
+  metric!: TimeseriesMetric;
+
+  @IsIsoTime()
+  from!: string;
+
+  @IsIsoTime()
+  to!: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => EventFilter)
+  filters?: EventFilter;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Answers. Counts are JSON numbers (ClickHouse's 64-bit integers are converted by the service).
 
@@ -441,12 +495,18 @@ export class AnalyticsEventsResponse implements Page<AnalyticsEventDto> {
   nextCursor!: string | null;
 }
 
+export class MetricResponse {
+  @ApiProperty({ example: 42 })
+  value!: number;
+}
+
 export interface AnalyticsContract {
   [AnalyticsSubjects.summary]: Rpc<SummaryRequest, SummaryResponse>;
   [AnalyticsSubjects.timeseries]: Rpc<TimeseriesRequest, TimeseriesResponse>;
   [AnalyticsSubjects.top]: Rpc<TopRequest, TopResponse>;
   [AnalyticsSubjects.funnel]: Rpc<FunnelRequest, FunnelResponse>;
   [AnalyticsSubjects.events]: Rpc<EventsRequest, AnalyticsEventsResponse>;
+  [AnalyticsSubjects.metric]: Rpc<MetricRequest, MetricResponse>;
   [AnalyticsSubjects.keyUsage]: Rpc<KeyUsageRequest, KeyUsageResponse>;
   [AnalyticsSubjects.orgUsage]: Rpc<OrgUsageRequest, OrgUsageResponse>;
 }

@@ -1,0 +1,46 @@
+import { channelViews, generateWebhookSecret, resolveChannels } from './alert-channels';
+
+describe('webhook secrets of alert channels', () => {
+  it('generates whsec_ and 32 random bytes in base64url, different every time', () => {
+    const secrets = new Set(Array.from({ length: 50 }, generateWebhookSecret));
+    expect(secrets.size).toBe(50);
+    for (const secret of secrets) {
+      expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+      expect(Buffer.from(secret.slice(6), 'base64url')).toHaveLength(32);
+    }
+  });
+
+  it('keeps a given secret, generates a missing one, and shows only the generated one', () => {
+    const { channels, generated } = resolveChannels([
+      { type: 'in_app' },
+      { type: 'webhook', url: 'https://a.example.com', secret: 'given-secret-0123' },
+      { type: 'webhook', url: 'https://b.example.com' },
+    ]);
+    expect([...generated.keys()]).toEqual([2]);
+    expect(channels[1]).toEqual({
+      type: 'webhook',
+      url: 'https://a.example.com',
+      secret: 'given-secret-0123',
+    });
+    const made = generated.get(2) ?? '';
+    expect(channelViews(channels, generated)).toEqual([
+      { type: 'in_app' },
+      { type: 'webhook', url: 'https://a.example.com', secretHint: '0123' },
+      { type: 'webhook', url: 'https://b.example.com', secretHint: made.slice(-4), secret: made },
+    ]);
+    expect(JSON.stringify(channelViews(channels))).not.toContain(made);
+  });
+
+  it('keeps the current secret of a webhook sent back without it, matched by URL', () => {
+    const current = resolveChannels([{ type: 'webhook', url: 'https://a.example.com' }]).channels;
+    const kept = resolveChannels(
+      [
+        { type: 'webhook', url: 'https://a.example.com' },
+        { type: 'webhook', url: 'https://c.example.com' },
+      ],
+      current,
+    );
+    expect(kept.channels[0]).toEqual(current[0]);
+    expect([...kept.generated.keys()]).toEqual([1]);
+  });
+});

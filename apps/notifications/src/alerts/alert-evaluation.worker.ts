@@ -1,0 +1,74 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CreateRequestContext, MikroORM } from '@mikro-orm/postgresql';
+import { Worker, type Job } from 'bullmq';
+import { NotificationsConfig } from '../config';
+import {
+  ALERT_EVALUATION_QUEUE,
+  type AlertEvaluationJobName,
+  type EvaluateAlertJob,
+} from './alert-evaluation.jobs';
+import { AlertEvaluationService } from './alert-evaluation.service';
+
+// Each evaluation mostly waits on analytics: a few at once keep a replica's share moving without
+// flooding ClickHouse when many alerts fall due together.
+const CONCURRENCY = 4;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The consumer side of the evaluation queue: one call into AlertEvaluationService per job. */
+@Injectable()
+export class AlertEvaluationWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AlertEvaluationWorker.name);
+  private worker?: Worker<EvaluateAlertJob, void, AlertEvaluationJobName>;
+
+  constructor(
+    private readonly config: NotificationsConfig,
+    private readonly evaluation: AlertEvaluationService,
+    // Read by @CreateRequestContext: each job gets its own EntityManager.
+    readonly orm: MikroORM,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // A hybrid Nest app may run the bootstrap hooks twice: one worker only.
+    if (this.worker) return;
+    const worker = new Worker<EvaluateAlertJob, void, AlertEvaluationJobName>(
+      ALERT_EVALUATION_QUEUE,
+      (job) => this.process(job),
+      {
+        prefix: this.config.QUEUE_PREFIX,
+        // Its own connection: BullMQ blocks on it waiting for jobs, and retries commands forever.
+        connection: {
+          url: this.config.REDIS_URL,
+          connectionName: 'notifications-alert-worker',
+          maxRetriesPerRequest: null,
+        },
+        concurrency: CONCURRENCY,
+      },
+    );
+    worker.on('failed', (job, error) => {
+      if (!job) return;
+      const attempts = job.opts.attempts ?? 1;
+      const summary = `Evaluation of alert ${job.data.alertId} failed (attempt ${job.attemptsMade} of ${attempts})`;
+      if (job.attemptsMade < attempts) this.logger.warn(`${summary}, will retry: ${error.message}`);
+      else this.logger.error(`${summary}, giving up until the next one: ${error.message}`);
+    });
+    // Without a listener an 'error' event would end the process; ioredis reconnects by itself.
+    worker.on('error', (error) => this.logger.warn(`Alert evaluation worker: ${error.message}`));
+    this.worker = worker;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+  }
+
+  @CreateRequestContext()
+  private async process(job: Job<EvaluateAlertJob, void, AlertEvaluationJobName>): Promise<void> {
+    const { alertId, orgId } = job.data;
+    if (!UUID.test(String(alertId)) || !UUID.test(String(orgId))) {
+      // Only this service schedules these jobs: a malformed one is a bug to log, and retrying cannot fix it.
+      this.logger.error(`Ignoring a malformed evaluation job ${job.id}: ${JSON.stringify(job.data)}`);
+      return;
+    }
+    await this.evaluation.evaluate(orgId, alertId);
+  }
+}

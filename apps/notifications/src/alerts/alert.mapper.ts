@@ -1,0 +1,40 @@
+import type { AlertDto, AlertHistoryEntryDto, AlertDeliveryDto } from '@northstar/contracts';
+import { channelViews } from './alert-channels';
+import type { AlertEvent } from './alert-event.entity';
+import type { Alert } from './alert.entity';
+
+const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+export function toAlertDto(alert: Alert, generatedSecrets?: Map<number, string>): AlertDto {
+  return {
+    id: alert.id,
+    projectId: alert.projectId,
+    orgId: alert.orgId,
+    name: alert.name,
+    metric: alert.metric,
+    filter: { ...alert.filter } as AlertDto['filter'],
+    comparator: alert.comparator,
+    threshold: alert.threshold,
+    windowSeconds: alert.windowSeconds,
+    everySeconds: alert.everySeconds,
+    cooldownSeconds: alert.cooldownSeconds,
+    enabled: alert.enabled,
+    channels: channelViews(alert.channels, generatedSecrets),
+    state: alert.state,
+    lastValue: alert.lastValue,
+    lastEvaluatedAt: iso(alert.lastEvaluatedAt),
+    createdAt: alert.createdAt.toISOString(),
+    updatedAt: alert.updatedAt.toISOString(),
+  };
+}
+
+export function toHistoryEntryDto(event: AlertEvent, deliveries: AlertDeliveryDto[]): AlertHistoryEntryDto {
+  return {
+    id: event.id,
+    kind: event.kind,
+    state: event.state,
+    value: event.value,
+    at: event.at.toISOString(),
+    deliveries,
+  };
+}

@@ -1,0 +1,222 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  decodeCursor,
+  DEFAULT_ALERT_COOLDOWN_SECONDS,
+  DEFAULT_ALERT_EVERY_SECONDS,
+  DEFAULT_PAGE_LIMIT,
+  DomainException,
+  encodeCursor,
+  parseIsoTime,
+  type AlertChannelInputUnion,
+  type AlertDeliveryDto,
+  type AlertDto,
+  type AlertHistoryRequest,
+  type AlertHistoryResponse,
+  type AlertListResponse,
+  type AlertRequest,
+  type AlertTestResponse,
+  type CreateAlertRequest,
+  type DeletedResponse,
+  type ListAlertsRequest,
+  type UpdateAlertRequest,
+} from '@northstar/contracts';
+import { NotificationsConfig } from '../config';
+import { DeliveryService, webhookUrlProblem } from '../delivery/delivery.service';
+import { AlertAccess } from './alert-access';
+import { resolveChannels } from './alert-channels';
+import { AlertEvent } from './alert-event.entity';
+import { AlertMeasure } from './alert-measure';
+import { AlertNotifier } from './alert-notifier';
+import { AlertScheduler } from './alert-scheduler';
+import { Alert, type StoredAlertFilter } from './alert.entity';
+import { toAlertDto, toHistoryEntryDto } from './alert.mapper';
+import { AlertRepository, type PagePosition } from './alert.repository';
+
+/** The rules of alerts: creating, reading, changing, deleting and testing them, per project. */
+@Injectable()
+export class AlertService {
+  private readonly logger = new Logger(AlertService.name);
+
+  constructor(
+    private readonly alerts: AlertRepository,
+    private readonly access: AlertAccess,
+    private readonly scheduler: AlertScheduler,
+    private readonly measure: AlertMeasure,
+    private readonly notifier: AlertNotifier,
+    private readonly delivery: DeliveryService,
+    private readonly config: NotificationsConfig,
+  ) {}
+
+  async create(request: CreateAlertRequest): Promise<AlertDto> {
+    const grant = await this.access.toProject(request.actor, request.projectId, 'alerts:manage');
+    await this.assertWebhookUrls(request.channels);
+    const alert = new Alert();
+    alert.orgId = grant.orgId;
+    alert.projectId = request.projectId;
+    alert.name = request.name;
+    alert.metric = request.metric;
+    alert.filter = filterOf(request.filter);
+    alert.comparator = request.comparator;
+    alert.threshold = request.threshold;
+    alert.windowSeconds = request.windowSeconds;
+    alert.everySeconds = request.everySeconds ?? DEFAULT_ALERT_EVERY_SECONDS;
+    alert.cooldownSeconds = request.cooldownSeconds ?? DEFAULT_ALERT_COOLDOWN_SECONDS;
+    alert.enabled = request.enabled ?? true;
+    const { channels, generated } = resolveChannels(request.channels);
+    alert.channels = channels;
+    alert.createdBy = request.actor.userId;
+    await this.alerts.save(alert);
+    // After the commit: a schedule never exists for an alert that was not saved.
+    await this.applySchedule(alert);
+    return toAlertDto(alert, generated);
+  }
+
+  async list(request: ListAlertsRequest): Promise<AlertListResponse> {
+    const after = request.cursor === undefined ? null : decodePosition(request.cursor);
+    const grant = await this.access.toProject(request.actor, request.projectId, 'alerts:read');
+    const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
+    const page = await this.alerts.listForProject(grant.orgId, request.projectId, after, limit + 1);
+    const items = page.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((alert) => toAlertDto(alert)),
+      nextCursor: page.length > limit ? encodePosition({ at: last.createdAt, id: last.id }) : null,
+    };
+  }
+
+  async get(request: AlertRequest): Promise<AlertDto> {
+    return toAlertDto(await this.access.toAlert(request.actor, request.alertId, 'alerts:read'));
+  }
+
+  async update(request: UpdateAlertRequest): Promise<AlertDto> {
+    const alert = await this.access.toAlert(request.actor, request.alertId, 'alerts:manage');
+    let generated = new Map<number, string>();
+    if (request.channels !== undefined) {
+      await this.assertWebhookUrls(request.channels);
+      const resolved = resolveChannels(request.channels, alert.channels);
+      alert.channels = resolved.channels;
+      generated = resolved.generated;
+    }
+    if (request.name !== undefined) alert.name = request.name;
+    if (request.metric !== undefined) alert.metric = request.metric;
+    if (request.filter !== undefined) alert.filter = filterOf(request.filter);
+    if (request.comparator !== undefined) alert.comparator = request.comparator;
+    if (request.threshold !== undefined) alert.threshold = request.threshold;
+    if (request.windowSeconds !== undefined) alert.windowSeconds = request.windowSeconds;
+    if (request.everySeconds !== undefined) alert.everySeconds = request.everySeconds;
+    if (request.cooldownSeconds !== undefined) alert.cooldownSeconds = request.cooldownSeconds;
+    if (request.enabled !== undefined) alert.enabled = request.enabled;
+    await this.alerts.save(alert);
+    await this.applySchedule(alert);
+    return toAlertDto(alert, generated);
+  }
+
+  /** Deletes the alert, its history, its deliveries and its schedule. */
+  async delete(request: AlertRequest): Promise<DeletedResponse> {
+    const alert = await this.access.toAlert(request.actor, request.alertId, 'alerts:manage');
+    await this.scheduler.unschedule(alert.id);
+    await this.delivery.deleteForAlerts(alert.orgId, [alert.id]);
+    // Last: until here a failure leaves the alert in place, and deleting it again finishes the job.
+    await this.alerts.delete(alert.orgId, alert.id);
+    return { deleted: true };
+  }
+
+  async history(request: AlertHistoryRequest): Promise<AlertHistoryResponse> {
+    const after = request.cursor === undefined ? null : decodePosition(request.cursor);
+    const alert = await this.access.toAlert(request.actor, request.alertId, 'alerts:read');
+    const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
+    const page = await this.alerts.listEvents(alert.orgId, alert.id, after, limit + 1);
+    const items = page.slice(0, limit);
+    const deliveries = await this.delivery.listForNotifications(
+      alert.orgId,
+      items.map((entry) => entry.id),
+    );
+    const byEntry = new Map<string, AlertDeliveryDto[]>();
+    for (const { notificationId, ...delivery } of deliveries) {
+      byEntry.set(notificationId, [...(byEntry.get(notificationId) ?? []), delivery]);
+    }
+    const last = items[items.length - 1];
+    return {
+      items: items.map((entry) => toHistoryEntryDto(entry, byEntry.get(entry.id) ?? [])),
+      nextCursor: page.length > limit ? encodePosition({ at: last.at, id: last.id }) : null,
+    };
+  }
+
+  /**
+   * Sends a test notification through every channel, with the value measured now when analytics
+   * answers (a test must work while analytics is down too). The alert's state does not change.
+   */
+  async test(request: AlertRequest): Promise<AlertTestResponse> {
+    const alert = await this.access.toAlert(request.actor, request.alertId, 'alerts:manage');
+    const at = new Date();
+    let value: number | null = null;
+    try {
+      value = await this.measure.valueOf(alert, at);
+    } catch (error) {
+      this.logger.warn(`Testing alert ${alert.id} without a value: ${(error as Error).message}`);
+    }
+    const entry = new AlertEvent();
+    entry.orgId = alert.orgId;
+    entry.alertId = alert.id;
+    entry.kind = 'test';
+    entry.state = alert.state;
+    entry.value = value;
+    entry.at = at;
+    await this.alerts.addEvent(entry);
+    await this.notifier.notify(alert, entry);
+    return { id: entry.id, value, at: at.toISOString() };
+  }
+
+  /** A deleted project's alerts go, with their history, deliveries and schedules. Idempotent. */
+  async deleteProject(orgId: string, projectId: string): Promise<number> {
+    const ids = await this.alerts.idsOfProject(orgId, projectId);
+    for (const id of ids) await this.scheduler.unschedule(id);
+    if (ids.length > 0) await this.delivery.deleteForAlerts(orgId, ids);
+    await this.alerts.deleteProject(orgId, projectId);
+    return ids.length;
+  }
+
+  private async applySchedule(alert: Alert): Promise<void> {
+    if (alert.enabled) await this.scheduler.schedule(alert);
+    else await this.scheduler.unschedule(alert.id);
+  }
+
+  private async assertWebhookUrls(channels: AlertChannelInputUnion[]): Promise<void> {
+    const allowPrivate = this.config.webhookAllowPrivate();
+    const problems = await Promise.all(
+      channels.map(async (channel, index) =>
+        channel.type === 'webhook'
+          ? { field: `channels.${index}.url`, message: await webhookUrlProblem(channel.url, allowPrivate) }
+          : null,
+      ),
+    );
+    const errors = problems.filter(
+      (problem): problem is { field: string; message: string } =>
+        problem !== null && problem.message !== null,
+    );
+    if (errors.length > 0) throw DomainException.invalid(errors);
+  }
+}
+
+function filterOf(filter: CreateAlertRequest['filter']): StoredAlertFilter {
+  if (!filter) return {};
+  return {
+    ...(filter.event !== undefined && { event: filter.event }),
+    ...(filter.type !== undefined && { type: filter.type }),
+    ...(filter.chainId !== undefined && { chainId: filter.chainId }),
+    ...(filter.userId !== undefined && { userId: filter.userId }),
+  };
+}
+
+function encodePosition(position: PagePosition): string {
+  return encodeCursor(`${position.at.toISOString()}|${position.id}`);
+}
+
+function decodePosition(cursor: string): PagePosition {
+  const [time, id, ...rest] = (decodeCursor(cursor) ?? '').split('|');
+  const ms = parseIsoTime(time);
+  if (ms === null || !id || rest.length > 0 || !/^[0-9a-f-]{36}$/i.test(id)) {
+    throw DomainException.invalid([{ field: 'cursor', message: 'cursor is not a valid cursor' }]);
+  }
+  return { at: new Date(ms), id };
+}

@@ -1,0 +1,59 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { NotificationsConfig } from '../config';
+import {
+  DELIVERY_QUEUE,
+  deliveryJobId,
+  DeliveryJobName,
+  type DeliverJob,
+  type DeliveryJobData,
+} from './delivery.jobs';
+
+// Failed jobs stay a day for inspection; the outcome of every attempt is in PostgreSQL anyway.
+const KEEP_FAILED_SECONDS = 24 * 3600;
+
+/** The producer side of the delivery queue. */
+@Injectable()
+export class DeliveryQueue implements OnApplicationShutdown {
+  private readonly logger = new Logger(DeliveryQueue.name);
+  private readonly queue: Queue<DeliveryJobData, void, DeliveryJobName>;
+
+  constructor(config: NotificationsConfig) {
+    this.queue = new Queue(DELIVERY_QUEUE, {
+      prefix: config.QUEUE_PREFIX,
+      connection: {
+        url: config.REDIS_URL,
+        connectionName: 'notifications-delivery-queue',
+        // Fail an add at once while Redis is away, so that the caller's own job is retried later
+        // (the delivery rows are already there, and a repeated enqueue adds their jobs).
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+      },
+      defaultJobOptions: {
+        attempts: config.DELIVERY_ATTEMPTS,
+        backoff: { type: 'exponential', delay: config.DELIVERY_RETRY_DELAY_MS },
+        removeOnComplete: true,
+        removeOnFail: { age: KEEP_FAILED_SECONDS },
+      },
+    });
+    // Without a listener an 'error' event would end the process; ioredis reconnects by itself.
+    this.queue.on('error', (error) => this.logger.warn(`Delivery queue: ${error.message}`));
+  }
+
+  /** Adds the delivery's job; while that job waits, is delayed or runs, adding it again does nothing. */
+  async add(job: DeliverJob): Promise<void> {
+    await this.queue.add(DeliveryJobName.Deliver, job, { jobId: deliveryJobId(job.deliveryId) });
+  }
+
+  /** Drops the jobs of deleted deliveries that still wait; one running now finds its row gone. */
+  async removeWaiting(deliveryIds: string[]): Promise<void> {
+    for (const id of deliveryIds) {
+      // Fails for a job that is running (it holds a lock): that one ends by itself.
+      await this.queue.remove(deliveryJobId(id)).catch(() => undefined);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,232 @@
+import { Injectable } from '@nestjs/common';
+import { EnsureRequestContext, MikroORM } from '@mikro-orm/postgresql';
+import type { NotificationKind } from '@northstar/contracts';
+import { currentRequestId } from '@northstar/observability';
+import { NotificationsConfig } from '../config';
+import { EmailChannel } from '../email/email.channel';
+import {
+  alertEmail,
+  notificationSummary,
+  notificationTitle,
+  webhookBody,
+  webhookPayload,
+  type AlertComparator,
+  type NotificationContent,
+} from './delivery.content';
+import { Delivery, InAppNotification, type DeliveryStatus } from './delivery.entities';
+import type { DeliverJob } from './delivery.jobs';
+import { DeliveryQueue } from './delivery.queue';
+import { DeliveryRepository } from './delivery.repository';
+import { InboxRepository } from './inbox.repository';
+import { displayUrl } from './webhook-address';
+import { WebhookSender, type WebhookResult } from './webhook.sender';
+
+export { webhookUrlProblem } from './webhook-address';
+
+export type DeliveryChannel =
+  { type: 'email'; to: string } | { type: 'webhook'; url: string; secret: string } | { type: 'in_app' };
+
+export interface AlertNotification {
+  /** Stable id of the history entry that caused this notification (uuid); deliveries derive from it. */
+  notificationId: string;
+  kind: NotificationKind;
+  orgId: string;
+  projectId: string;
+  alert: {
+    id: string;
+    name: string;
+    metric: string;
+    comparator: AlertComparator;
+    threshold: number;
+    windowSeconds: number;
+    filter: Record<string, string | number>;
+  };
+  /** The measured value (null for a test without a measurement). */
+  value: number | null;
+  /** ISO time of the evaluation. */
+  at: string;
+  channels: DeliveryChannel[];
+}
+
+export interface DeliveryAttemptView {
+  attempt: number;
+  at: string;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+export interface DeliveryView {
+  id: string;
+  notificationId: string;
+  channel: 'email' | 'webhook' | 'in_app';
+  /** Email address, webhook URL without query string, null for in-app. */
+  target: string | null;
+  status: DeliveryStatus;
+  attempts: DeliveryAttemptView[];
+  createdAt: string;
+}
+
+/**
+ * Alert notifications through their channels. Each (notification, channel) becomes a delivery row
+ * and one BullMQ job whose retries are the delivery's attempts; every attempt is recorded.
+ */
+@Injectable()
+export class DeliveryService {
+  constructor(
+    private readonly config: NotificationsConfig,
+    private readonly deliveries: DeliveryRepository,
+    private readonly inbox: InboxRepository,
+    private readonly queue: DeliveryQueue,
+    private readonly webhooks: WebhookSender,
+    private readonly email: EmailChannel,
+    // Read by @EnsureRequestContext: callers outside a request (the alerts' evaluation jobs) get one.
+    readonly orm: MikroORM,
+  ) {}
+
+  /** Idempotent per (notificationId, channel index): calling twice creates no second delivery or job. */
+  @EnsureRequestContext()
+  async enqueue(notification: AlertNotification): Promise<void> {
+    const content: NotificationContent = {
+      kind: notification.kind,
+      projectId: notification.projectId,
+      alert: { ...notification.alert, filter: { ...notification.alert.filter } },
+      value: notification.value,
+      at: notification.at,
+    };
+    const rows = notification.channels.map((channel, index) => {
+      const delivery = new Delivery();
+      delivery.orgId = notification.orgId;
+      delivery.projectId = notification.projectId;
+      delivery.alertId = notification.alert.id;
+      delivery.notificationId = notification.notificationId;
+      delivery.channelIndex = index;
+      delivery.channel = channel.type;
+      delivery.kind = notification.kind;
+      delivery.content = content;
+      if (channel.type === 'email') delivery.target = channel.to;
+      if (channel.type === 'webhook') {
+        delivery.target = displayUrl(channel.url);
+        delivery.url = channel.url;
+        delivery.secret = channel.secret;
+        delivery.body = webhookBody(webhookPayload(delivery.id, content, this.config.PUBLIC_URL));
+      }
+      return delivery;
+    });
+    await this.deliveries.insertNew(rows);
+    // Jobs for every delivery still pending, not only the new ones: when an earlier call stored the
+    // rows and then failed to reach Redis, this one adds the missing jobs (an existing job is kept).
+    const pending = await this.deliveries.findPendingOfNotification(
+      notification.orgId,
+      notification.notificationId,
+    );
+    const requestId = currentRequestId();
+    for (const delivery of pending) {
+      await this.queue.add({
+        orgId: delivery.orgId,
+        deliveryId: delivery.id,
+        ...(requestId ? { requestId } : {}),
+      });
+    }
+  }
+
+  /** The deliveries of these notifications (all of org `orgId`), attempts oldest first. */
+  @EnsureRequestContext()
+  async listForNotifications(orgId: string, notificationIds: string[]): Promise<DeliveryView[]> {
+    const found = await this.deliveries.listForNotifications(orgId, [...new Set(notificationIds)]);
+    return found.map(({ delivery, attempts }) => ({
+      id: delivery.id,
+      notificationId: delivery.notificationId,
+      channel: delivery.channel,
+      target: delivery.target,
+      status: delivery.status,
+      attempts: attempts.map((attempt) => ({
+        attempt: attempt.attempt,
+        at: attempt.at.toISOString(),
+        statusCode: attempt.statusCode,
+        error: attempt.error,
+        durationMs: attempt.durationMs,
+      })),
+      createdAt: delivery.createdAt.toISOString(),
+    }));
+  }
+
+  /** Removes deliveries/attempts/in-app notifications of these alerts (alert or project deleted). */
+  @EnsureRequestContext()
+  async deleteForAlerts(orgId: string, alertIds: string[]): Promise<void> {
+    const ids = [...new Set(alertIds)];
+    const pending = await this.deliveries.deleteForAlerts(orgId, ids);
+    await this.inbox.deleteForAlerts(orgId, ids);
+    await this.queue.removeWaiting(pending);
+  }
+
+  /**
+   * One attempt of a delivery (the worker's job). Records it; throws when it failed and attempts
+   * remain, so that BullMQ retries it after the backoff; marks the delivery failed after the last.
+   */
+  @EnsureRequestContext()
+  async attempt(job: DeliverJob, attempt: number, isLast: boolean): Promise<void> {
+    const delivery = await this.deliveries.findDelivery(job.orgId, job.deliveryId);
+    // Deleted with its alert, or already settled by an earlier run of this job: nothing to do.
+    if (!delivery || delivery.status !== 'pending') return;
+    const startedAt = new Date();
+    const started = performance.now();
+    const result = await this.send(delivery);
+    const status: DeliveryStatus = result.ok ? 'delivered' : isLast ? 'failed' : 'pending';
+    await this.deliveries.recordAttempt(
+      delivery.orgId,
+      delivery.id,
+      {
+        attempt,
+        at: startedAt,
+        statusCode: result.statusCode,
+        error: result.error,
+        durationMs: Math.round(performance.now() - started),
+      },
+      status,
+    );
+    if (!result.ok)
+      throw new Error(`${delivery.channel} delivery failed: ${result.error ?? 'unknown error'}`);
+  }
+
+  private async send(delivery: Delivery): Promise<WebhookResult> {
+    try {
+      switch (delivery.channel) {
+        case 'webhook':
+          return await this.webhooks.send({
+            url: delivery.url ?? '',
+            deliveryId: delivery.id,
+            secret: delivery.secret ?? '',
+            body: delivery.body ?? '',
+          });
+        case 'email':
+          await this.email.send({
+            to: delivery.target ?? '',
+            kind: `alert-${delivery.kind}`,
+            ...alertEmail(delivery.content, this.config.PUBLIC_URL),
+          });
+          return { ok: true, statusCode: null, error: null };
+        case 'in_app':
+          await this.inbox.insertOnce(inAppNotification(delivery));
+          return { ok: true, statusCode: null, error: null };
+      }
+    } catch (error) {
+      // The worker logs the failure with the attempt count.
+      const message = (error as Partial<Error> | null)?.message;
+      return { ok: false, statusCode: null, error: message ? String(message) : String(error) };
+    }
+  }
+}
+
+function inAppNotification(delivery: Delivery): InAppNotification {
+  const notification = new InAppNotification();
+  notification.id = delivery.notificationId;
+  notification.orgId = delivery.orgId;
+  notification.projectId = delivery.projectId;
+  notification.alertId = delivery.alertId;
+  notification.kind = delivery.kind;
+  notification.title = notificationTitle(delivery.content);
+  notification.body = notificationSummary(delivery.content);
+  notification.value = delivery.content.value;
+  return notification;
+}

@@ -1,0 +1,68 @@
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { runWithRequestContext, sanitizeRequestId } from '@northstar/observability';
+import { Worker, type Job } from 'bullmq';
+import { NotificationsConfig } from '../config';
+import { DELIVERY_QUEUE, type DeliveryJobData, type DeliveryJobName } from './delivery.jobs';
+import { DeliveryService } from './delivery.service';
+
+const CONCURRENCY = 5;
+
+/** The consumer side of the delivery queue: one call into DeliveryService per attempt. */
+@Injectable()
+export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(DeliveryWorker.name);
+  private worker?: Worker<DeliveryJobData, void, DeliveryJobName>;
+
+  constructor(
+    private readonly config: NotificationsConfig,
+    private readonly deliveries: DeliveryService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // A hybrid Nest app (HTTP + microservice) may run the bootstrap hooks twice: one worker only.
+    if (this.worker) return;
+    const worker = new Worker<DeliveryJobData, void, DeliveryJobName>(
+      DELIVERY_QUEUE,
+      (job) => this.process(job),
+      {
+        prefix: this.config.QUEUE_PREFIX,
+        // Its own connection: BullMQ blocks on it waiting for jobs, and retries commands forever.
+        connection: {
+          url: this.config.REDIS_URL,
+          connectionName: 'notifications-delivery-worker',
+          maxRetriesPerRequest: null,
+        },
+        concurrency: CONCURRENCY,
+      },
+    );
+    worker.on('failed', (job, error) => {
+      if (!job) return;
+      const attempts = job.opts.attempts ?? 1;
+      const summary = `Delivery ${job.data.deliveryId} failed (attempt ${job.attemptsMade} of ${attempts})`;
+      if (job.attemptsMade < attempts) this.logger.warn(`${summary}, will retry: ${error.message}`);
+      else this.logger.error(`${summary}, giving up: ${error.message}`);
+    });
+    // Without a listener an 'error' event would end the process; ioredis reconnects by itself.
+    worker.on('error', (error) => this.logger.warn(`Delivery worker: ${error.message}`));
+    this.worker = worker;
+  }
+
+  // Before the database connections close: the attempts running now finish and are recorded; the
+  // other jobs wait in Redis for the next replica.
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+  }
+
+  private process(job: Job<DeliveryJobData, void, DeliveryJobName>): Promise<void> {
+    const requestId = sanitizeRequestId(job.data.requestId);
+    const attempt = job.attemptsMade + 1;
+    return runWithRequestContext({ requestId }, () =>
+      this.deliveries.attempt(job.data, attempt, attempt >= (job.opts.attempts ?? 1)),
+    );
+  }
+}

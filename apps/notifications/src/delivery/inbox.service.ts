@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import {
+  DEFAULT_PAGE_LIMIT,
+  decodeCursor,
+  DomainException,
+  encodeCursor,
+  parseIsoTime,
+  type InAppNotificationDto,
+  type InAppNotificationPage,
+  type ListInboxRequest,
+  type MarkNotificationReadRequest,
+} from '@northstar/contracts';
+import { InboxRepository, type InboxPosition, type InboxRow } from './inbox.repository';
+import { OrgMemberships } from './org-memberships';
+
+/** The in-app inbox: the notifications of the caller's organisations, each with the caller's read state. */
+@Injectable()
+export class InboxService {
+  constructor(
+    private readonly inbox: InboxRepository,
+    private readonly memberships: OrgMemberships,
+  ) {}
+
+  async list(request: ListInboxRequest): Promise<InAppNotificationPage> {
+    const after = request.cursor === undefined ? null : decodePosition(request.cursor);
+    const orgIds = await this.memberships.orgIdsOf(request.actor);
+    const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
+    const page = await this.inbox.list(orgIds, request.actor.userId, after, limit + 1);
+    const items = page.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map(toDto),
+      nextCursor:
+        page.length > limit
+          ? encodePosition({ createdAt: last.notification.createdAt, id: last.notification.id })
+          : null,
+    };
+  }
+
+  /** Idempotent. A notification of an organisation the caller is not in is answered as missing. */
+  async markRead(request: MarkNotificationReadRequest): Promise<void> {
+    const orgId = await this.inbox.findOrgOf(request.id);
+    if (orgId === null) throw notificationNotFound();
+    const orgIds = await this.memberships.orgIdsOf(request.actor);
+    if (!orgIds.includes(orgId)) throw notificationNotFound();
+    await this.inbox.markRead(orgId, request.id, request.actor.userId, new Date());
+  }
+}
+
+function notificationNotFound(): DomainException {
+  return DomainException.notFound('Notification');
+}
+
+function toDto({ notification, readAt }: InboxRow): InAppNotificationDto {
+  return {
+    id: notification.id,
+    kind: notification.kind,
+    orgId: notification.orgId,
+    projectId: notification.projectId,
+    alertId: notification.alertId,
+    title: notification.title,
+    body: notification.body,
+    ...(notification.value === null ? {} : { value: notification.value }),
+    createdAt: notification.createdAt.toISOString(),
+    readAt: readAt === null ? null : readAt.toISOString(),
+  };
+}
+
+function encodePosition(position: InboxPosition): string {
+  return encodeCursor(`${position.createdAt.toISOString()}|${position.id}`);
+}
+
+function decodePosition(cursor: string): InboxPosition {
+  const [time, id, ...rest] = (decodeCursor(cursor) ?? '').split('|');
+  const ms = parseIsoTime(time);
+  if (ms === null || !id || rest.length > 0 || !/^[0-9a-f-]{36}$/i.test(id)) {
+    throw DomainException.invalid([{ field: 'cursor', message: 'cursor is not a valid cursor' }]);
+  }
+  return { createdAt: new Date(ms), id };
+}

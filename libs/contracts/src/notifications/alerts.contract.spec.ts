@@ -1,0 +1,118 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import {
+  AlertEmailChannelInput,
+  AlertWebhookChannelInput,
+  CreateAlertBody,
+  UpdateAlertBody,
+} from './alerts.contract';
+
+// The gateway's and the services' pipe settings: unknown fields are errors.
+function errorsOf<T extends object>(type: new () => T, value: object): { field: string; message: string }[] {
+  const errors = validateSync(plainToInstance(type, value), { whitelist: true, forbidNonWhitelisted: true });
+  const out: { field: string; message: string }[] = [];
+  const walk = (list: ValidationError[], parent: string) => {
+    for (const error of list) {
+      const field = parent ? `${parent}.${error.property}` : error.property;
+      for (const message of Object.values(error.constraints ?? {})) out.push({ field, message });
+      walk(error.children ?? [], field);
+    }
+  };
+  walk(errors, '');
+  return out;
+}
+
+/** The invalid fields, each once, sorted. */
+const fieldsOf = <T extends object>(type: new () => T, value: object) =>
+  [...new Set(errorsOf(type, value).map((error) => error.field))].sort();
+
+const VALID = {
+  name: '  Checkout errors ',
+  metric: 'events',
+  filter: { event: 'Checkout Failed', type: 'track', chainId: 1 },
+  comparator: 'gt',
+  threshold: 10.5,
+  windowSeconds: 300,
+  channels: [
+    { type: 'email', to: 'oncall@example.com' },
+    { type: 'webhook', url: 'https://hooks.example.com/x?token=1' },
+    { type: 'webhook', url: 'http://localhost:8080/hook', secret: 's'.repeat(16) },
+    { type: 'in_app' },
+  ],
+};
+
+describe('alert bodies', () => {
+  it('accepts a full alert, trims the name and makes each channel its own class', () => {
+    expect(errorsOf(CreateAlertBody, VALID)).toEqual([]);
+    const body = plainToInstance(CreateAlertBody, VALID);
+    expect(body.name).toBe('Checkout errors');
+    expect(body.channels[0]).toBeInstanceOf(AlertEmailChannelInput);
+    expect(body.channels[1]).toBeInstanceOf(AlertWebhookChannelInput);
+    expect(body.channels.map((channel) => channel.type)).toEqual(['email', 'webhook', 'webhook', 'in_app']);
+  });
+
+  it.each([
+    [{ name: '' }, ['name']],
+    [{ name: 'x'.repeat(101) }, ['name']],
+    [{ metric: 'sessions' }, ['metric']],
+    [{ comparator: 'eq' }, ['comparator']],
+    [{ threshold: '10' }, ['threshold']],
+    [{ windowSeconds: 59 }, ['windowSeconds']],
+    [{ windowSeconds: 30 * 86_400 + 1 }, ['windowSeconds']],
+    [{ windowSeconds: 120.5 }, ['windowSeconds']],
+    [{ everySeconds: 4 }, ['everySeconds']],
+    [{ everySeconds: 86_401 }, ['everySeconds']],
+    [{ cooldownSeconds: -1 }, ['cooldownSeconds']],
+    [{ enabled: 'yes' }, ['enabled']],
+    [{ filter: { chainId: 0 } }, ['filter.chainId']],
+    [{ filter: { type: 'click' } }, ['filter.type']],
+    [{ filter: { from: '2026-01-01T00:00:00Z' } }, ['filter.from']],
+    [{ channels: [] }, ['channels']],
+    [{ channels: Array.from({ length: 11 }, () => ({ type: 'in_app' })) }, ['channels']],
+  ])('refuses %j naming %j', (change, fields) => {
+    expect(fieldsOf(CreateAlertBody, { ...VALID, ...change })).toEqual(fields);
+  });
+
+  it('names the field of the channel that is wrong, checked by its type', () => {
+    const channels = [
+      { type: 'email', to: 'not-an-address' },
+      { type: 'webhook', url: 'ftp://hooks.example.com/x' },
+      { type: 'webhook', url: 'https://hooks.example.com/x', secret: 'short' },
+      { type: 'webhook', url: `https://hooks.example.com/${'x'.repeat(2048)}` },
+      { type: 'sms', to: '+33600000000' },
+      { type: 'in_app', to: 'oncall@example.com' },
+      { type: 'email', url: 'https://hooks.example.com/x' },
+    ];
+    expect(fieldsOf(CreateAlertBody, { ...VALID, channels })).toEqual([
+      'channels.0.to',
+      'channels.1.url',
+      'channels.2.secret',
+      'channels.3.url',
+      'channels.4.to',
+      'channels.4.type',
+      'channels.5.to',
+      'channels.6.to',
+      'channels.6.url',
+    ]);
+    const errors = errorsOf(CreateAlertBody, { ...VALID, channels });
+    expect(errors).toContainEqual({ field: 'channels.1.url', message: 'url must be an http(s) URL' });
+    expect(errors).toContainEqual({
+      field: 'channels.4.type',
+      message: 'type must be one of email, webhook, in_app',
+    });
+  });
+
+  it('requires what a new alert needs, and nothing of a change', () => {
+    expect(fieldsOf(CreateAlertBody, {})).toEqual([
+      'channels',
+      'comparator',
+      'metric',
+      'name',
+      'threshold',
+      'windowSeconds',
+    ]);
+    expect(errorsOf(UpdateAlertBody, {})).toEqual([]);
+    expect(errorsOf(UpdateAlertBody, { threshold: 3, channels: [{ type: 'in_app' }] })).toEqual([]);
+    expect(fieldsOf(UpdateAlertBody, { channels: [{ type: 'webhook' }] })).toContain('channels.0.url');
+  });
+});

@@ -1,0 +1,585 @@
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { EventFilter, TIMESERIES_METRICS, type TimeseriesMetric } from '../analytics/analytics.contract';
+import { Actor } from '../common/actor';
+import { PageQuery, type Page } from '../common/pagination';
+import type { Rpc } from '../rpc';
+import { DeletedResponse } from '../chains/chains.contract';
+import { NOTIFICATION_KINDS, type NotificationKind } from './inbox.contract';
+
+/**
+ * Request/reply subjects of alert rules (notifications service). Every command carries the acting
+ * user; notifications asks tenancy (`alerts:manage` to change or test, `alerts:read` to read) and
+ * answers `not_found` for alerts of an organisation the actor is not a member of.
+ */
+export const AlertsSubjects = {
+  create: 'notifications.alert.create',
+  list: 'notifications.alert.list',
+  get: 'notifications.alert.get',
+  update: 'notifications.alert.update',
+  delete: 'notifications.alert.delete',
+  history: 'notifications.alert.history',
+  test: 'notifications.alert.test',
+} as const;
+
+export const ALERT_COMPARATORS = ['gt', 'gte', 'lt', 'lte'] as const;
+export type AlertComparator = (typeof ALERT_COMPARATORS)[number];
+
+export const ALERT_STATES = ['ok', 'firing'] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
+
+export const ALERT_CHANNEL_TYPES = ['email', 'webhook', 'in_app'] as const;
+export type AlertChannelType = (typeof ALERT_CHANNEL_TYPES)[number];
+
+export const MIN_ALERT_WINDOW_SECONDS = 60;
+export const MAX_ALERT_WINDOW_SECONDS = 30 * 86_400;
+export const MIN_ALERT_EVERY_SECONDS = 5;
+export const MAX_ALERT_EVERY_SECONDS = 86_400;
+export const DEFAULT_ALERT_EVERY_SECONDS = 60;
+export const MAX_ALERT_COOLDOWN_SECONDS = 30 * 86_400;
+export const DEFAULT_ALERT_COOLDOWN_SECONDS = 3600;
+export const MAX_ALERT_CHANNELS = 10;
+export const MAX_WEBHOOK_URL_LENGTH = 2048;
+export const MIN_WEBHOOK_SECRET_LENGTH = 16;
+export const MAX_WEBHOOK_SECRET_LENGTH = 256;
+
+const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+
+function apply(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Channels: a union told apart by `type`; each member is validated as its own class, so the errors
+// name the field of the channel that is wrong (`channels.1.url`).
+
+/** What every channel has; an unknown `type` is validated as this class and fails on `type`. */
+export class AlertChannelInput {
+  @ApiProperty({ enum: ALERT_CHANNEL_TYPES })
+  @IsIn(ALERT_CHANNEL_TYPES, { message: `type must be one of ${ALERT_CHANNEL_TYPES.join(', ')}` })
+  type!: AlertChannelType;
+}
+
+export class AlertEmailChannelInput extends AlertChannelInput {
+  @ApiProperty({ enum: ['email'] })
+  override type!: 'email';
+
+  @ApiProperty({ format: 'email', maxLength: 254, example: 'oncall@example.com' })
+  @Transform(trim)
+  @IsString()
+  @MaxLength(254)
+  @IsEmail({}, { message: 'to must be an email address' })
+  to!: string;
+}
+
+export class AlertWebhookChannelInput extends AlertChannelInput {
+  @ApiProperty({ enum: ['webhook'] })
+  override type!: 'webhook';
+
+  @ApiProperty({
+    format: 'uri',
+    maxLength: MAX_WEBHOOK_URL_LENGTH,
+    example: 'https://hooks.example.com/northstar',
+    description:
+      'http(s), without credentials. Private, loopback and link-local addresses (also after DNS ' +
+      'resolution) are refused unless the platform allows them (`WEBHOOK_ALLOW_PRIVATE`).',
+  })
+  @IsString()
+  @MaxLength(MAX_WEBHOOK_URL_LENGTH)
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+    { message: 'url must be an http(s) URL' },
+  )
+  url!: string;
+
+  @ApiPropertyOptional({
+    minLength: MIN_WEBHOOK_SECRET_LENGTH,
+    maxLength: MAX_WEBHOOK_SECRET_LENGTH,
+    description:
+      'The HMAC-SHA256 key of `X-Northstar-Signature`. Absent: one is generated (`whsec_` and 32 random ' +
+      'bytes in base64url) and returned once, in the answer that creates or changes the alert.',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(MIN_WEBHOOK_SECRET_LENGTH)
+  @MaxLength(MAX_WEBHOOK_SECRET_LENGTH)
+  secret?: string;
+}
+
+export class AlertInAppChannelInput extends AlertChannelInput {
+  @ApiProperty({ enum: ['in_app'], description: "Every member of the project's organisation sees it" })
+  override type!: 'in_app';
+}
+
+export type AlertChannelInputUnion =
+  AlertEmailChannelInput | AlertWebhookChannelInput | AlertInAppChannelInput;
+
+function Channels(): PropertyDecorator {
+  return apply(
+    ApiProperty({
+      minItems: 1,
+      maxItems: MAX_ALERT_CHANNELS,
+      type: 'array',
+      items: {
+        oneOf: [
+          { $ref: getSchemaPath(AlertEmailChannelInput) },
+          { $ref: getSchemaPath(AlertWebhookChannelInput) },
+          { $ref: getSchemaPath(AlertInAppChannelInput) },
+        ],
+      },
+    }),
+    IsArray(),
+    ArrayMinSize(1),
+    ArrayMaxSize(MAX_ALERT_CHANNELS),
+    ValidateNested({ each: true }),
+    Type(() => AlertChannelInput, {
+      keepDiscriminatorProperty: true,
+      discriminator: {
+        property: 'type',
+        subTypes: [
+          { name: 'email', value: AlertEmailChannelInput },
+          { name: 'webhook', value: AlertWebhookChannelInput },
+          { name: 'in_app', value: AlertInAppChannelInput },
+        ],
+      },
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bodies of the public routes.
+
+/** The events an alert's metric counts: the filters of the analytics routes. */
+export class AlertFilter extends EventFilter {}
+
+const Name = () => apply(Transform(trim), IsString(), MinLength(1), MaxLength(100));
+const Metric = () =>
+  IsIn(TIMESERIES_METRICS, { message: `metric must be one of ${TIMESERIES_METRICS.join(', ')}` });
+const Comparator = () =>
+  IsIn(ALERT_COMPARATORS, { message: `comparator must be one of ${ALERT_COMPARATORS.join(', ')}` });
+const Threshold = () =>
+  IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'threshold must be a finite number' });
+const Seconds = (min: number, max: number) => apply(IsInt(), Min(min), Max(max));
+const Filter = () =>
+  apply(
+    IsOptional(),
+    ValidateNested(),
+    Type(() => AlertFilter),
+  );
+
+@ApiExtraModels(AlertEmailChannelInput, AlertWebhookChannelInput, AlertInAppChannelInput)
+export class CreateAlertBody {
+  @ApiProperty({ minLength: 1, maxLength: 100, example: 'Checkout errors' })
+  @Name()
+  name!: string;
+
+  @ApiProperty({ enum: TIMESERIES_METRICS, description: 'Any metric of the analytics time series' })
+  @Metric()
+  metric!: TimeseriesMetric;
+
+  @ApiPropertyOptional({ type: AlertFilter, description: 'Only the events that match' })
+  @Filter()
+  filter?: AlertFilter;
+
+  @ApiProperty({
+    enum: ALERT_COMPARATORS,
+    description: 'The alert fires while `value <comparator> threshold`',
+  })
+  @Comparator()
+  comparator!: AlertComparator;
+
+  @ApiProperty({ example: 100 })
+  @Threshold()
+  threshold!: number;
+
+  @ApiProperty({
+    minimum: MIN_ALERT_WINDOW_SECONDS,
+    maximum: MAX_ALERT_WINDOW_SECONDS,
+    example: 300,
+    description: 'The metric is measured over the last `windowSeconds`',
+  })
+  @Seconds(MIN_ALERT_WINDOW_SECONDS, MAX_ALERT_WINDOW_SECONDS)
+  windowSeconds!: number;
+
+  @ApiPropertyOptional({
+    minimum: MIN_ALERT_EVERY_SECONDS,
+    maximum: MAX_ALERT_EVERY_SECONDS,
+    default: DEFAULT_ALERT_EVERY_SECONDS,
+    description: 'How often the alert is evaluated',
+  })
+  @IsOptional()
+  @Seconds(MIN_ALERT_EVERY_SECONDS, MAX_ALERT_EVERY_SECONDS)
+  everySeconds?: number;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: MAX_ALERT_COOLDOWN_SECONDS,
+    default: DEFAULT_ALERT_COOLDOWN_SECONDS,
+    description: 'While it keeps firing, the alert notifies again at most once per `cooldownSeconds`',
+  })
+  @IsOptional()
+  @Seconds(0, MAX_ALERT_COOLDOWN_SECONDS)
+  cooldownSeconds?: number;
+
+  @ApiPropertyOptional({ default: true, description: 'A disabled alert is not evaluated' })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @Channels()
+  channels!: AlertChannelInputUnion[];
+}
+
+/** Absent fields stay as they are; `channels` replaces the whole list. */
+@ApiExtraModels(AlertEmailChannelInput, AlertWebhookChannelInput, AlertInAppChannelInput)
+export class UpdateAlertBody {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
+  @IsOptional()
+  @Name()
+  name?: string;
+
+  @ApiPropertyOptional({ enum: TIMESERIES_METRICS })
+  @IsOptional()
+  @Metric()
+  metric?: TimeseriesMetric;
+
+  @ApiPropertyOptional({ type: AlertFilter, description: 'Replaces the filter; `{}` removes it' })
+  @Filter()
+  filter?: AlertFilter;
+
+  @ApiPropertyOptional({ enum: ALERT_COMPARATORS })
+  @IsOptional()
+  @Comparator()
+  comparator?: AlertComparator;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Threshold()
+  threshold?: number;
+
+  @ApiPropertyOptional({ minimum: MIN_ALERT_WINDOW_SECONDS, maximum: MAX_ALERT_WINDOW_SECONDS })
+  @IsOptional()
+  @Seconds(MIN_ALERT_WINDOW_SECONDS, MAX_ALERT_WINDOW_SECONDS)
+  windowSeconds?: number;
+
+  @ApiPropertyOptional({ minimum: MIN_ALERT_EVERY_SECONDS, maximum: MAX_ALERT_EVERY_SECONDS })
+  @IsOptional()
+  @Seconds(MIN_ALERT_EVERY_SECONDS, MAX_ALERT_EVERY_SECONDS)
+  everySeconds?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_ALERT_COOLDOWN_SECONDS })
+  @IsOptional()
+  @Seconds(0, MAX_ALERT_COOLDOWN_SECONDS)
+  cooldownSeconds?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'Replaces every channel. A webhook sent without `secret` keeps the secret of the current webhook ' +
+      'with the same URL, or gets a new generated one (returned once in this answer).',
+  })
+  @IsOptional()
+  @Channels()
+  channels?: AlertChannelInputUnion[];
+}
+
+export class ProjectAlertsParams {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'projectId must be a project id' })
+  projectId!: string;
+}
+
+export class AlertIdParams {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'alertId must be an alert id' })
+  alertId!: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bus requests.
+
+const Acting = () =>
+  apply(
+    IsDefined(),
+    ValidateNested(),
+    Type(() => Actor),
+  );
+
+export class CreateAlertRequest extends CreateAlertBody {
+  @Acting()
+  actor!: Actor;
+
+  @IsUUID()
+  projectId!: string;
+}
+
+export class ListAlertsRequest extends PageQuery {
+  @Acting()
+  actor!: Actor;
+
+  @IsUUID()
+  projectId!: string;
+}
+
+/** Any request about one alert and nothing else (get, delete, test). */
+export class AlertRequest {
+  @Acting()
+  actor!: Actor;
+
+  @IsUUID()
+  alertId!: string;
+}
+
+export class UpdateAlertRequest extends UpdateAlertBody {
+  @Acting()
+  actor!: Actor;
+
+  @IsUUID()
+  alertId!: string;
+}
+
+export class AlertHistoryRequest extends PageQuery {
+  @Acting()
+  actor!: Actor;
+
+  @IsUUID()
+  alertId!: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers.
+
+export class AlertEmailChannelDto {
+  @ApiProperty({ enum: ['email'] })
+  type!: 'email';
+
+  @ApiProperty({ format: 'email' })
+  to!: string;
+}
+
+export class AlertWebhookChannelDto {
+  @ApiProperty({ enum: ['webhook'] })
+  type!: 'webhook';
+
+  @ApiProperty({ format: 'uri' })
+  url!: string;
+
+  @ApiProperty({ example: 'Zk3q', description: 'The last 4 characters of the secret, to recognise it' })
+  secretHint!: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Only in the answer that generated it (create or update without a `secret`): save it now, ' +
+      'later answers show `secretHint` only',
+  })
+  secret?: string;
+}
+
+export class AlertInAppChannelDto {
+  @ApiProperty({ enum: ['in_app'] })
+  type!: 'in_app';
+}
+
+export type AlertChannelDto = AlertEmailChannelDto | AlertWebhookChannelDto | AlertInAppChannelDto;
+
+@ApiExtraModels(AlertEmailChannelDto, AlertWebhookChannelDto, AlertInAppChannelDto)
+export class AlertDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  projectId!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  orgId!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty({ enum: TIMESERIES_METRICS })
+  metric!: TimeseriesMetric;
+
+  @ApiProperty({ type: AlertFilter })
+  filter!: AlertFilter;
+
+  @ApiProperty({ enum: ALERT_COMPARATORS })
+  comparator!: AlertComparator;
+
+  @ApiProperty()
+  threshold!: number;
+
+  @ApiProperty()
+  windowSeconds!: number;
+
+  @ApiProperty()
+  everySeconds!: number;
+
+  @ApiProperty()
+  cooldownSeconds!: number;
+
+  @ApiProperty()
+  enabled!: boolean;
+
+  @ApiProperty({
+    type: 'array',
+    items: {
+      oneOf: [
+        { $ref: getSchemaPath(AlertEmailChannelDto) },
+        { $ref: getSchemaPath(AlertWebhookChannelDto) },
+        { $ref: getSchemaPath(AlertInAppChannelDto) },
+      ],
+    },
+  })
+  channels!: AlertChannelDto[];
+
+  @ApiProperty({
+    enum: ALERT_STATES,
+    description: '`firing` while the condition held at the last evaluation',
+  })
+  state!: AlertState;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'The value measured at the last evaluation' })
+  lastValue!: number | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  lastEvaluatedAt!: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt!: string;
+}
+
+export class AlertListResponse implements Page<AlertDto> {
+  @ApiProperty({ type: [AlertDto] })
+  items!: AlertDto[];
+
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor!: string | null;
+}
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export class AlertDeliveryAttemptDto {
+  @ApiProperty({ example: 1 })
+  attempt!: number;
+
+  @ApiProperty({ format: 'date-time' })
+  at!: string;
+
+  @ApiProperty({ type: Number, nullable: true, description: "The receiver's HTTP status (webhooks)" })
+  statusCode!: number | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Why the attempt failed, if it did' })
+  error!: string | null;
+
+  @ApiProperty({ example: 120 })
+  durationMs!: number;
+}
+
+export class AlertDeliveryDto {
+  @ApiProperty({ format: 'uuid', description: 'Also `X-Northstar-Delivery` of a webhook' })
+  id!: string;
+
+  @ApiProperty({ enum: ALERT_CHANNEL_TYPES })
+  channel!: AlertChannelType;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The email address, or the webhook URL without its query string; null in-app',
+  })
+  target!: string | null;
+
+  @ApiProperty({ enum: DELIVERY_STATUSES })
+  status!: DeliveryStatus;
+
+  @ApiProperty({ type: [AlertDeliveryAttemptDto], description: 'Oldest first' })
+  attempts!: AlertDeliveryAttemptDto[];
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+}
+
+/** One notification of the alert: it started firing, fired again after the cooldown, resolved, or a test. */
+export class AlertHistoryEntryDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ enum: NOTIFICATION_KINDS })
+  kind!: NotificationKind;
+
+  @ApiProperty({ enum: ALERT_STATES, description: "The alert's state after this entry" })
+  state!: AlertState;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'The measured value (null: a test without one)' })
+  value!: number | null;
+
+  @ApiProperty({ format: 'date-time' })
+  at!: string;
+
+  @ApiProperty({ type: [AlertDeliveryDto] })
+  deliveries!: AlertDeliveryDto[];
+}
+
+export class AlertHistoryResponse implements Page<AlertHistoryEntryDto> {
+  @ApiProperty({ type: [AlertHistoryEntryDto], description: 'Newest first' })
+  items!: AlertHistoryEntryDto[];
+
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor!: string | null;
+}
+
+export class AlertTestResponse {
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The history entry of the test; its deliveries are in the history',
+  })
+  id!: string;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'The value measured now (null if analytics did not answer)',
+  })
+  value!: number | null;
+
+  @ApiProperty({ format: 'date-time' })
+  at!: string;
+}
+
+export interface AlertsContract {
+  [AlertsSubjects.create]: Rpc<CreateAlertRequest, AlertDto>;
+  [AlertsSubjects.list]: Rpc<ListAlertsRequest, AlertListResponse>;
+  [AlertsSubjects.get]: Rpc<AlertRequest, AlertDto>;
+  [AlertsSubjects.update]: Rpc<UpdateAlertRequest, AlertDto>;
+  [AlertsSubjects.delete]: Rpc<AlertRequest, DeletedResponse>;
+  [AlertsSubjects.history]: Rpc<AlertHistoryRequest, AlertHistoryResponse>;
+  [AlertsSubjects.test]: Rpc<AlertRequest, AlertTestResponse>;
+}
