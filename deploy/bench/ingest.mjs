@@ -12,7 +12,8 @@
 //     its requests nor consumes its events), then from dist/ identity, tenancy and keys (to create a
 //     key through the API), ingestion, the gateway, and the control server (this file, run with
 //     --control-server): a bare Fastify route doing the same JetStream publish (the same
-//     EventStreamPublisher, one envelope per event) without Nest, validation or authentication.
+//     EventStreamPublisher: a request's envelopes in one message) without Nest, validation or
+//     authentication.
 //
 // Steps:
 //   1. Sign up, create an organisation, a project and a key with `events:write` through the gateway.
@@ -29,7 +30,9 @@
 // Environment: DATABASE_URL, REDIS_URL, CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD (the
 // development defaults otherwise), BENCH_DURATION_SECONDS (10), BENCH_CONNECTIONS (100),
 // BENCH_BATCH_CONNECTIONS (20), BENCH_FIXED_RATE (2000), BENCH_E2E_RATE (50), BENCH_E2E_SECONDS (10),
-// NATS_SERVER (path of the nats-server binary).
+// NATS_SERVER (path of the nats-server binary), BENCH_DIST (a build other than dist/, e.g. one
+// compiled to a private directory), BENCH_CPU_PROF_DIR (the gateway and the control write V8 CPU
+// profiles there as they stop: gateway.cpuprofile, control.cpuprofile).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -40,7 +43,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const DIST = join(ROOT, 'dist');
+const DIST = process.env.BENCH_DIST ? resolve(process.env.BENCH_DIST) : join(ROOT, 'dist');
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR ? resolve(process.env.BENCH_CPU_PROF_DIR) : null;
+const cpuProf = (name) =>
+  CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR, '--cpu-prof-name', `${name}.cpuprofile`] : [];
 const require = createRequire(import.meta.url);
 const fromDist = (path) => require(join(DIST, path));
 
@@ -164,10 +170,15 @@ async function main() {
     children.push(ingestion);
     children.push(startApp('gateway', env, { PORT: String(gatewayPort), HOST: '127.0.0.1', OPS_PORT: '0' }));
     children.push(
-      spawnLogged('control', process.execPath, [fileURLToPath(import.meta.url), '--control-server'], {
-        ...env,
-        PORT: String(controlPort),
-      }),
+      spawnLogged(
+        'control',
+        process.execPath,
+        [...cpuProf('control'), fileURLToPath(import.meta.url), '--control-server'],
+        {
+          ...env,
+          PORT: String(controlPort),
+        },
+      ),
     );
     const gateway = `http://127.0.0.1:${gatewayPort}`;
     const control = `http://127.0.0.1:${controlPort}`;
@@ -440,7 +451,8 @@ function migrate(app, env) {
 }
 
 function startApp(app, env, extra) {
-  return spawnLogged(app, process.execPath, [entryOf(app)], { ...env, ...extra });
+  const profiled = app === 'gateway' ? cpuProf(app) : [];
+  return spawnLogged(app, process.execPath, [...profiled, entryOf(app)], { ...env, ...extra });
 }
 
 function startNats(port, dir) {

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { createValidationPipe, MessagingModule } from '@northstar/messaging';
 import { MetricsService, ReadinessService } from '@northstar/observability';
 import { OpsController } from '@northstar/service-runtime';
@@ -9,7 +9,6 @@ import { AuthModule } from './auth/auth.module';
 import { ChainsController } from './chains/chains.controller';
 import { GatewayConfig } from './config';
 import { ProblemFilter } from './http/problem.filter';
-import { RequestContextInterceptor } from './http/request-context.interceptor';
 import { IdentityRoutesModule } from './identity/identity-routes.module';
 import { IngestRoutesModule } from './ingest/ingest-routes.module';
 import { KeysRoutesModule } from './keys/keys-routes.module';
@@ -55,7 +54,6 @@ export class GatewayModule {
         SystemService,
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: ProblemFilter },
-        { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
       ],
     };
   }

@@ -136,7 +136,10 @@ async function accepted(response: Response): Promise<IngestAnswer> {
   return JSON.parse(text) as IngestAnswer;
 }
 
-/** What the EVENTS stream holds for the project, oldest first (an ordered consumer on its subject). */
+/**
+ * The events the EVENTS stream holds for the project, oldest first (an ordered consumer on its
+ * subject). A message holds one envelope, or a request's events as an array of them.
+ */
 async function streamed(projectId: string, connection = nats): Promise<EventEnvelope[]> {
   const subject = eventsSubject(projectId);
   const info = await (
@@ -147,9 +150,11 @@ async function streamed(projectId: string, connection = nats): Promise<EventEnve
   if (count === 0) return envelopes;
   const consumer = await connection.jetstream().consumers.get(EVENTS_STREAM, { filterSubjects: subject });
   const messages = await consumer.fetch({ max_messages: count, expires: 2000 });
+  let read = 0;
   for await (const message of messages) {
-    envelopes.push(message.json<EventEnvelope>());
-    if (envelopes.length === count) break;
+    const body = message.json<EventEnvelope | EventEnvelope[]>();
+    envelopes.push(...(Array.isArray(body) ? body : [body]));
+    if (++read === count) break;
   }
   return envelopes;
 }

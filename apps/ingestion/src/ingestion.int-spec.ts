@@ -383,6 +383,25 @@ describe('nothing doubled', () => {
     await clickhouse.command({ query: toSql(sql`OPTIMIZE TABLE events PARTITION ${partition} FINAL`) });
     expect(await counts(projectId)).toEqual({ rows: 2, distinct: 2, final: 2 });
   });
+  it("counts an event once when it comes again in a batch made up differently (the gateway's event ids)", async () => {
+    const projectId = randomUUID();
+    const gatewayIntake = (messageIds: string[]) =>
+      intakeBatch(
+        {
+          batch: messageIds.map((messageId) => ({ type: 'track', event: messageId, userId: 'u', messageId })),
+        },
+        { projectId, receivedAt: new Date(), eventIds: 'fromMessageId' },
+      ).accepted;
+    const first = gatewayIntake(['x', 'y']);
+    const second = gatewayIntake(['x', 'z']);
+    // Two different stream messages, so JetStream stores both: only the event id can collapse x.
+    expect(await publisher.publish(first)).toEqual({ stored: 2, duplicates: 0 });
+    expect(await publisher.publish(second)).toEqual({ stored: 2, duplicates: 0 });
+    expect(second[0].eventId).toBe(first[0].eventId);
+    const rows = await rowsEventually(projectId, 3);
+    expect(rows.map((row) => row['event']).sort()).toEqual(['x', 'y', 'z']);
+    await eventually(async () => expect((await counts(projectId)).distinct).toBe(3), WAIT);
+  });
 });
 
 describe('poison messages', () => {
@@ -416,6 +435,38 @@ describe('poison messages', () => {
         ).toBe(before + 2),
       WAIT,
     );
+  });
+  it('dead-letters one invalid event of a message of several alone, with its index, and writes the others', async () => {
+    const projectId = randomUUID();
+    const [a, b] = intakeBatch(
+      {
+        batch: [
+          { type: 'track', event: 'Kept A', userId: 'u' },
+          { type: 'track', event: 'Kept B', userId: 'u' },
+        ],
+      },
+      { projectId, receivedAt: new Date() },
+    ).accepted;
+    const broken = { ...a, messageId: 'broken', eventId: 'not-a-uuid' };
+    const js = client.connection.jetstream();
+    await js.publish(eventsSubject(projectId), new TextEncoder().encode(JSON.stringify([a, broken, b])));
+
+    const rows = await rowsEventually(projectId, 2);
+    expect(rows.map((row) => row['event']).sort()).toEqual(['Kept A', 'Kept B']);
+    const [letter, ...others] = await eventually(async () => {
+      const found = await deadLetters(projectId);
+      expect(found).toHaveLength(1);
+      return found;
+    }, WAIT);
+    expect(others).toEqual([]);
+    expect(JSON.parse(new TextDecoder().decode(letter.data))).toEqual(broken);
+    expect(letter.headers?.get(DeadLetterHeaders.originalIndex)).toBe('1');
+    expect(letter.headers?.get(DeadLetterHeaders.reason)).toContain('eventId');
+    const jsm = await client.connection.jetstreamManager();
+    await eventually(async () => {
+      const info = await jsm.consumers.info(EVENTS_STREAM, 'ingestion');
+      expect(info.num_ack_pending).toBe(0);
+    }, WAIT);
   });
 });
 

@@ -15,11 +15,16 @@
  * - Time: `timestamp + (receivedAt − sentAt)` when the event (or the batch) has `sentAt`; the
  *   event's `timestamp` (or RudderStack's `originalTimestamp`) as it is without; `receivedAt` when
  *   the event has no time of its own.
- * - Ids: `eventId` is a new UUID; `messageId` is the client's or a new UUID; numeric ids become
- *   strings. Web3 addresses and hashes are lower-cased, `value` loses its leading zeros.
+ * - Ids: `eventId` is a new UUID, or with `eventIds: 'fromMessageId'` (the gateway) the version-5
+ *   UUID of `<projectId>:<messageId>` (`stableEventId`), the same for every copy of an event;
+ *   `messageId` is the client's or a new UUID; numeric ids become strings. Web3 addresses and hashes
+ *   are lower-cased, `value` loses its leading zeros.
+ * - Validation: a hand-written check of the contract's rules (`fast-check.ts`) accepts the common
+ *   valid event; anything it is not sure of goes through class-validator, which has the messages.
  * - `impliedType` (Segment's per-type routes) fills in a missing `type` and rejects another one.
  *
- * Ingestion validates what it takes off the stream with `decodeEnvelope`.
+ * Ingestion validates what it takes off the stream with `decodeEventMessage` (a message holds one
+ * envelope or an array of them; `decodeEnvelope` reads the former alone).
  */
 export * from './intake';
 export * from './envelope';

@@ -2,6 +2,7 @@ import {
   EARLIEST_EVENT_TIME,
   EVENT_ENVELOPE_VERSION,
   EVENT_LIMITS,
+  eventMessageId,
   IncomingEvent,
   LATEST_EVENT_TIME,
   parseEventTime,
@@ -11,8 +12,9 @@ import {
   type FieldError,
   type Web3Fields,
 } from '@northstar/contracts';
-import { randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
+import { fastCheckIncomingEvent } from './fast-check';
 import { isPlainObject, MAX_EVENT_DEPTH, nestsDeeperThan, validateAs } from './validation';
 
 export interface IntakeOptions {
@@ -30,6 +32,29 @@ export interface IntakeOptions {
    * Pass it for browser and mobile traffic; a server-side SDK's address says nothing about the user.
    */
   clientIp?: string;
+  /**
+   * How `eventId`, the key that collapses copies of an event in storage, is made: `random` (default),
+   * a new UUID for each event taken in; `fromMessageId`, derived from the project and the messageId
+   * (`stableEventId`), so that every copy of an event has the same id, in whatever request or
+   * stream message it arrives. The gateway uses `fromMessageId`: a request's events travel in one
+   * stream message, and JetStream's duplicate window only recognises a batch resent whole.
+   */
+  eventIds?: 'random' | 'fromMessageId';
+}
+
+// The namespace of the events' name-based UUIDs: the UUID whose 16 bytes spell `northstar-events`
+// (ASCII), so that hashing the text namespace + name hashes the namespace's bytes, as version 5 does.
+const EVENT_ID_NAMESPACE = 'northstar-events';
+
+/**
+ * The eventId of `messageId` in `projectId`: the version-5 UUID of `<projectId>:<messageId>`, the
+ * same for every copy of the event.
+ */
+export function stableEventId(projectId: string, messageId: string): string {
+  // One-shot hashing to hex: several times cheaper per event than a Hash object and a Buffer.
+  const hex = hash('sha1', EVENT_ID_NAMESPACE + eventMessageId(projectId, messageId), 'hex');
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 export interface RejectedEventEntry {
@@ -77,9 +102,10 @@ export function intakeBatch(body: unknown, options: IntakeOptions): IntakeResult
     throw new IntakeRequestError(400, [{ field: 'sentAt', message: SENT_AT_MESSAGE }]);
   }
   const batchSentAt = typeof sentAt === 'string' ? sentAt : undefined;
+  const context = requestContext(options);
   const result: IntakeResult = { accepted: [], rejected: [] };
   batch.forEach((event, index) => {
-    const outcome = intakeOne(event, options, batchSentAt);
+    const outcome = intakeOne(event, context, batchSentAt);
     if ('errors' in outcome) result.rejected.push({ index, errors: outcome.errors });
     else result.accepted.push(outcome.envelope);
   });
@@ -91,19 +117,15 @@ export function intakeBatch(body: unknown, options: IntakeOptions): IntakeResult
  * event over 32 KiB throws IntakeRequestError 413, as a request over the limit.
  */
 export function intakeEvent(body: unknown, options: IntakeOptions): IntakeResult {
-  if (isPlainObject(body) && !nestsDeeperThan(body, MAX_EVENT_DEPTH)) {
-    const size = jsonSize(body);
-    if (size > EVENT_LIMITS.maxEventBytes) throw new IntakeRequestError(413, [tooLarge(size)]);
+  const outcome = intakeOne(body, requestContext(options), undefined);
+  if ('errors' in outcome) {
+    if (outcome.tooLarge) throw new IntakeRequestError(413, outcome.errors);
+    return { accepted: [], rejected: [{ index: 0, errors: outcome.errors }] };
   }
-  const outcome = intakeOne(body, options, undefined);
-  return 'errors' in outcome
-    ? { accepted: [], rejected: [{ index: 0, errors: outcome.errors }] }
-    : { accepted: [outcome.envelope], rejected: [] };
+  return { accepted: [outcome.envelope], rejected: [] };
 }
 
 const SENT_AT_MESSAGE = 'sentAt must be an ISO-8601 time with a time zone, between 2000 and 2099';
-
-const jsonSize = (value: unknown): number => Buffer.byteLength(JSON.stringify(value), 'utf8');
 
 const tooLarge = (size: number): FieldError => ({
   field: '',
@@ -128,15 +150,33 @@ const KNOWN_FIELDS = [
   'web3',
 ] as const;
 
-type Outcome = { envelope: EventEnvelope } | { errors: FieldError[] };
+type Outcome = { envelope: EventEnvelope } | { errors: FieldError[]; tooLarge?: true };
 
-function intakeOne(input: unknown, options: IntakeOptions, batchSentAt: string | undefined): Outcome {
+/** What every event of one request shares, computed once per request rather than per event. */
+interface RequestContext {
+  options: IntakeOptions;
+  receivedAtMs: number;
+  receivedAtIso: string;
+}
+
+function requestContext(options: IntakeOptions): RequestContext {
+  return {
+    options,
+    receivedAtMs: options.receivedAt.getTime(),
+    receivedAtIso: options.receivedAt.toISOString(),
+  };
+}
+
+function intakeOne(input: unknown, request: RequestContext, batchSentAt: string | undefined): Outcome {
+  const { options } = request;
   if (!isPlainObject(input)) return { errors: [{ field: '', message: 'the event must be a JSON object' }] };
   if (nestsDeeperThan(input, MAX_EVENT_DEPTH)) {
     return { errors: [{ field: '', message: `the event nests deeper than ${MAX_EVENT_DEPTH} levels` }] };
   }
-  const size = jsonSize(input);
-  if (size > EVENT_LIMITS.maxEventBytes) return { errors: [tooLarge(size)] };
+  // The event's JSON serves twice: its size for the limit, and (most often) the raw JSON kept.
+  const json = JSON.stringify(input);
+  const size = Buffer.byteLength(json, 'utf8');
+  if (size > EVENT_LIMITS.maxEventBytes) return { errors: [tooLarge(size)], tooLarge: true };
 
   const known: Record<string, unknown> = {};
   for (const field of KNOWN_FIELDS) if (input[field] !== undefined) known[field] = input[field];
@@ -150,37 +190,44 @@ function intakeOne(input: unknown, options: IntakeOptions, batchSentAt: string |
   if (isPlainObject(known['properties'])) known['properties'] = {};
   if (isPlainObject(known['traits'])) known['traits'] = {};
 
-  const { value: event, errors } = validateAs(IncomingEvent, known);
-  if (errors.length > 0) return { errors };
+  let event = fastCheckIncomingEvent(known);
+  if (!event) {
+    const validated = validateAs(IncomingEvent, known);
+    if (validated.errors.length > 0) return { errors: validated.errors };
+    event = validated.value;
+  }
 
   const sentAtText = event.sentAt ?? batchSentAt;
   const clientText = event.timestamp ?? originalTimestamp(input);
-  const receivedAt = options.receivedAt.getTime();
+  const receivedAt = request.receivedAtMs;
+  const sentAt = sentAtText === undefined ? undefined : (parseEventTime(sentAtText) as number);
+  const client = clientText === undefined ? undefined : (parseEventTime(clientText) as number);
+  // The client's clock may be off: shift by how far its sentAt is from our receive time.
   let timestamp = receivedAt;
-  if (clientText !== undefined) {
-    const client = parseEventTime(clientText) as number;
-    // The client's clock may be off: shift by how far its sentAt is from our receive time.
-    timestamp =
-      sentAtText === undefined ? client : client + (receivedAt - (parseEventTime(sentAtText) as number));
-  }
+  if (client !== undefined) timestamp = sentAt === undefined ? client : client + (receivedAt - sentAt);
   if (timestamp < EARLIEST_EVENT_TIME || timestamp >= LATEST_EVENT_TIME) {
     return {
       errors: [{ field: 'timestamp', message: 'timestamp, corrected by sentAt, falls outside 2000 to 2099' }],
     };
   }
 
+  const messageId = event.messageId ?? randomUUID();
   const envelope: EventEnvelope = {
     v: EVENT_ENVELOPE_VERSION,
-    eventId: randomUUID(),
+    eventId:
+      options.eventIds === 'fromMessageId' ? stableEventId(options.projectId, messageId) : randomUUID(),
     projectId: options.projectId,
-    messageId: event.messageId ?? randomUUID(),
+    messageId,
     type: event.type,
-    timestamp: new Date(timestamp).toISOString(),
-    receivedAt: options.receivedAt.toISOString(),
+    timestamp:
+      timestamp === receivedAt
+        ? request.receivedAtIso
+        : isoTime(timestamp === client ? clientText : undefined, timestamp),
+    receivedAt: request.receivedAtIso,
     context: normalizeContext(event.context, options.clientIp),
     properties: isPlainObject(input['properties']) ? input['properties'] : {},
     traits: isPlainObject(input['traits']) ? input['traits'] : {},
-    raw: rawJson(input),
+    raw: rawJson(input, json),
   };
   assign(envelope, 'event', event.event);
   assign(envelope, 'name', event.name);
@@ -188,15 +235,21 @@ function intakeOne(input: unknown, options: IntakeOptions, batchSentAt: string |
   assign(envelope, 'anonymousId', idString(event.anonymousId));
   assign(envelope, 'groupId', idString(event.groupId));
   assign(envelope, 'previousId', idString(event.previousId));
-  assign(envelope, 'sentAt', sentAtText && new Date(parseEventTime(sentAtText) as number).toISOString());
-  assign(
-    envelope,
-    'clientTimestamp',
-    clientText && new Date(parseEventTime(clientText) as number).toISOString(),
-  );
+  if (sentAt !== undefined) envelope.sentAt = isoTime(sentAtText, sentAt);
+  if (client !== undefined) envelope.clientTimestamp = isoTime(clientText, client);
   if (event.web3) envelope.web3 = normalizeWeb3(event.web3);
   return { envelope };
 }
+
+// What toISOString writes, for times that exist as written: such a text is its own normalized form
+// (SDKs mostly send times like this). Days 29 to 31 and hour 24 may roll over into the next day or
+// month (2026-02-30 is March 2nd), so those take the long way.
+const CANONICAL_TIME =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
+/** The time `ms` as toISOString writes it; `text` (the same time as sent) when it already is. */
+const isoTime = (text: string | undefined, ms: number): string =>
+  text !== undefined && CANONICAL_TIME.test(text) ? text : new Date(ms).toISOString();
 
 // RudderStack sends the client time as originalTimestamp; a malformed one is ignored, like any
 // field the platform does not require.
@@ -216,30 +269,45 @@ function assign<K extends keyof EventEnvelope>(
 const idString = (value: string | number | undefined | null): string | undefined =>
   value === undefined || value === null ? undefined : String(value);
 
+const PAGE_KEYS = ['url', 'path', 'referrer', 'title', 'search'] as const;
+const LIBRARY_KEYS = ['name', 'version'] as const;
+const CAMPAIGN_KEYS = ['name', 'source', 'medium', 'term', 'content'] as const;
+const OS_KEYS = ['name', 'version'] as const;
+const DEVICE_KEYS = ['type', 'manufacturer', 'model'] as const;
+
+function pick<T extends object>(value: T | undefined, keys: ReadonlyArray<keyof T>): T | undefined {
+  if (!value) return undefined;
+  let picked: Partial<T> | undefined;
+  for (const key of keys) {
+    if (value[key] === undefined || value[key] === null) continue;
+    picked ??= {};
+    picked[key] = value[key];
+  }
+  return picked as T | undefined;
+}
+
 /** Only what the platform uses, without empty parts; the ip stays for the country lookup only. */
 function normalizeContext(context: EventContext | undefined, clientIp: string | undefined): EventContext {
   const out: EventContext = {};
-  const pick = <T extends object>(value: T | undefined, keys: Array<keyof T>): T | undefined => {
-    if (!value) return undefined;
-    const picked: Partial<T> = {};
-    for (const key of keys) if (value[key] !== undefined && value[key] !== null) picked[key] = value[key];
-    return Object.keys(picked).length > 0 ? (picked as T) : undefined;
-  };
-  const page = pick(context?.page, ['url', 'path', 'referrer', 'title', 'search']);
-  if (page) out.page = page;
-  if (context?.userAgent) out.userAgent = context.userAgent;
   const ip = context?.ip ?? (clientIp && isIP(clientIp) ? clientIp : undefined);
+  if (!context) {
+    if (ip) out.ip = ip;
+    return out;
+  }
+  const page = pick(context.page, PAGE_KEYS);
+  if (page) out.page = page;
+  if (context.userAgent) out.userAgent = context.userAgent;
   if (ip) out.ip = ip;
-  if (context?.locale) out.locale = context.locale;
-  const library = pick(context?.library, ['name', 'version']);
+  if (context.locale) out.locale = context.locale;
+  const library = pick(context.library, LIBRARY_KEYS);
   if (library) out.library = library;
-  const campaign = pick(context?.campaign, ['name', 'source', 'medium', 'term', 'content']);
+  const campaign = pick(context.campaign, CAMPAIGN_KEYS);
   if (campaign) out.campaign = campaign;
-  const os = pick(context?.os, ['name', 'version']);
+  const os = pick(context.os, OS_KEYS);
   if (os) out.os = os;
-  const device = pick(context?.device, ['type', 'manufacturer', 'model']);
+  const device = pick(context.device, DEVICE_KEYS);
   if (device) out.device = device;
-  const sessionId = idString(context?.sessionId);
+  const sessionId = idString(context.sessionId);
   if (sessionId) out.sessionId = sessionId;
   return out;
 }
@@ -258,8 +326,13 @@ function normalizeWeb3(web3: Web3Fields): Web3Fields {
   return out;
 }
 
-/** The event as sent, minus what must never be stored: the write key (a credential) and the ip. */
-function rawJson(input: Record<string, unknown>): string {
+/**
+ * The event as sent, minus what must never be stored: the write key (a credential) and the ip.
+ * `json` is the whole event's JSON, which is the answer when neither is there.
+ */
+function rawJson(input: Record<string, unknown>, json: string): string {
+  const context = input['context'];
+  if (!('writeKey' in input) && !(isPlainObject(context) && 'ip' in context)) return json;
   const { writeKey: _writeKey, ...rest } = input;
   if (isPlainObject(rest['context']) && 'ip' in rest['context']) {
     const { ip: _ip, ...context } = rest['context'];

@@ -5,16 +5,15 @@ import { validateSync, type ValidationError } from 'class-validator';
 /** Deepest nesting accepted in an event: far beyond real payloads, far below stack limits. */
 export const MAX_EVENT_DEPTH = 32;
 
-/** Whether a JSON value nests deeper than `limit` objects/arrays (iterative: deep input cannot overflow). */
+/**
+ * Whether a JSON value nests deeper than `limit` objects/arrays. Recursive, but never more than
+ * `limit` calls deep: it stops descending at the limit, so deep input cannot overflow the stack.
+ */
 export function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop() as [unknown, number];
-    if (typeof current !== 'object' || current === null) continue;
-    if (depth >= limit) return true;
-    for (const child of Array.isArray(current) ? current : Object.values(current)) {
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-    }
+  if (typeof value !== 'object' || value === null) return false;
+  if (limit <= 0) return true;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) {
+    if (typeof child === 'object' && child !== null && nestsDeeperThan(child, limit - 1)) return true;
   }
   return false;
 }

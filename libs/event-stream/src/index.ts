@@ -3,11 +3,14 @@
  *
  * - `ensureEventStreams(jsm, settings?, { update? })`: the EVENTS stream (`events.>`, file storage,
  *   limits retention, 24 h duplicate window) and EVENTS_DLQ (`events_dlq.>`).
- * - `EventStreamPublisher`: `await publisher.publish(envelopes)` publishes a request's events
- *   concurrently with `Nats-Msg-Id` = `<projectId>:<messageId>` and resolves once JetStream has
- *   acknowledged all of them (throws EventPublishError otherwise: answer 503, the client retries, and
- *   the duplicate window drops what was already stored).
- * - `publishDeadLetter(js, message, reason)`: moves an unwritable message to the dead-letter stream.
+ * - `EventStreamPublisher`: `await publisher.publish(envelopes)` publishes a request's events as one
+ *   message (a JSON array of envelopes, split only at the server's max_payload; a lone event as its
+ *   envelope) with a `Nats-Msg-Id` derived from the project and the messageIds, and resolves once
+ *   JetStream has acknowledged it (throws EventPublishError otherwise: answer 503, the client
+ *   retries, and the duplicate window drops what was already stored).
+ * - `decodeEventMessage(data)` (@northstar/event-intake) reads either form back.
+ * - `publishDeadLetter(js, message, reason, part?)`: moves an unwritable message, or one event of it,
+ *   to the dead-letter stream.
  */
 export * from './streams';
 export * from './publisher';

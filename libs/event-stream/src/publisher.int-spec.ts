@@ -1,5 +1,11 @@
-import { EVENTS_DLQ_STREAM, EVENTS_STREAM, eventsSubject, type EventEnvelope } from '@northstar/contracts';
-import { intakeBatch } from '@northstar/event-intake';
+import {
+  eventBatchMessageId,
+  EVENTS_DLQ_STREAM,
+  EVENTS_STREAM,
+  eventsSubject,
+  type EventEnvelope,
+} from '@northstar/contracts';
+import { decodeEventMessage, intakeBatch } from '@northstar/event-intake';
 import { randomUUID } from 'node:crypto';
 import {
   connect,
@@ -7,6 +13,7 @@ import {
   RetentionPolicy,
   StorageType,
   type JetStreamManager,
+  type JsMsg,
   type NatsConnection,
 } from 'nats';
 import { EventPublishError, EventStreamPublisher } from './publisher';
@@ -42,20 +49,29 @@ const track = (messageId?: string) => ({
   ...(messageId ? { messageId } : {}),
 });
 
-/** What EVENTS holds on the project's subject, oldest first. */
-async function stored(projectId: string): Promise<EventEnvelope[]> {
+/** The messages EVENTS holds on the project's subject, oldest first. */
+async function messages(projectId: string): Promise<JsMsg[]> {
   const subject = eventsSubject(projectId);
   const info = await jsm.streams.info(EVENTS_STREAM, { subjects_filter: subject });
   const count = info.state.subjects?.[subject] ?? 0;
-  const out: EventEnvelope[] = [];
+  const out: JsMsg[] = [];
   if (count === 0) return out;
   const consumer = await connection.jetstream().consumers.get(EVENTS_STREAM, { filterSubjects: subject });
   const batch = await consumer.fetch({ max_messages: count, expires: 2000 });
   for await (const message of batch) {
-    out.push(message.json<EventEnvelope>());
+    out.push(message);
     if (out.length === count) break;
   }
   return out;
+}
+
+/** The events EVENTS holds for the project, oldest first, as ingestion reads them. */
+async function stored(projectId: string): Promise<EventEnvelope[]> {
+  return (await messages(projectId)).flatMap((message) => {
+    const decoded = decodeEventMessage(message.data);
+    if ('errors' in decoded) throw new Error(`not a message of events: ${JSON.stringify(decoded.errors)}`);
+    return decoded.events.map((event) => ('envelope' in event ? event.envelope : null));
+  }) as EventEnvelope[];
 }
 
 describe('ensureEventStreams', () => {
@@ -134,6 +150,54 @@ describe('EventStreamPublisher', () => {
     await publisher.publish([...envelopes(a, [track('shared')]), ...envelopes(b, [track('shared')])]);
     expect(await stored(a)).toHaveLength(1);
     expect(await stored(b)).toHaveLength(1);
+  });
+
+  it("sends a request's events as one message, which a retry of the same batch does not store again", async () => {
+    const projectId = randomUUID();
+    const batch = envelopes(
+      projectId,
+      Array.from({ length: 100 }, (_, i) => track(`b-${i}`)),
+    );
+    expect(await publisher.publish(batch)).toEqual({ stored: 100, duplicates: 0 });
+    expect(await publisher.publish(batch)).toEqual({ stored: 0, duplicates: 100 });
+    const [message, ...others] = await messages(projectId);
+    expect(others).toEqual([]);
+    expect(message.headers?.get('Nats-Msg-Id')).toBe(
+      eventBatchMessageId(
+        projectId,
+        batch.map((e) => e.messageId),
+      ),
+    );
+    expect(await stored(projectId)).toEqual(batch);
+
+    // The same events batched otherwise are a new message: ClickHouse collapses them by eventId.
+    expect(await publisher.publish(batch.slice(0, 50))).toEqual({ stored: 50, duplicates: 0 });
+    // A lone event has its own id, so a single event and a batch of one deduplicate each other.
+    expect(await publisher.publish(batch.slice(0, 1))).toEqual({ stored: 1, duplicates: 0 });
+    expect(await publisher.publish(batch.slice(0, 1))).toEqual({ stored: 0, duplicates: 1 });
+    const last = (await messages(projectId)).at(-1);
+    expect(last?.headers?.get('Nats-Msg-Id')).toBe(`${projectId}:b-0`);
+    expect(last?.json()).toEqual(batch[0]);
+  });
+
+  it("splits a batch where a message would pass the server's max_payload, the same way every time", async () => {
+    const maxPayload = connection.info?.max_payload ?? 0;
+    expect(maxPayload).toBe(1024 * 1024);
+    const projectId = randomUUID();
+    // 500 events of 1.8 KB of properties, each there and in the raw JSON: a request body under 1 MiB
+    // makes about 2 MiB of envelopes.
+    const big = Array.from({ length: 500 }, (_, i) => ({
+      ...track(`big-${i}`),
+      properties: { pad: 'x'.repeat(1800) },
+    }));
+    expect(JSON.stringify({ batch: big }).length).toBeLessThan(1024 * 1024);
+    const batch = envelopes(projectId, big);
+    expect(await publisher.publish(batch)).toEqual({ stored: 500, duplicates: 0 });
+    expect(await publisher.publish(batch)).toEqual({ stored: 0, duplicates: 500 });
+    const sent = await messages(projectId);
+    expect(sent.length).toBeGreaterThan(1);
+    for (const message of sent) expect(message.data.length).toBeLessThanOrEqual(maxPayload - 4096);
+    expect((await stored(projectId)).map((e) => e.messageId)).toEqual(batch.map((e) => e.messageId));
   });
 
   it('fails the whole publish when JetStream does not acknowledge', async () => {

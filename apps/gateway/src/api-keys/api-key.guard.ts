@@ -1,10 +1,9 @@
-import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard, type IAuthModuleOptions } from '@nestjs/passport';
 import { BusErrorCode, DomainException, type KeyScope } from '@northstar/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BODY_WRITE_KEY_PROPERTY } from './api-key-credential';
-import { API_KEY_STRATEGY } from './api-key.strategy';
+import { ApiKeyAuthenticator } from './api-key.authenticator';
 import type { AuthenticatedKey } from './key-verifier';
 import { RateLimiter } from './rate-limiter';
 import { UsageRecorder } from './usage-recorder';
@@ -21,25 +20,24 @@ export type KeyAuthenticatedRequest = FastifyRequest & {
 };
 
 /**
- * Authenticates a route's caller by API key (the `api-key` strategy), then applies the key's own rate
+ * Authenticates a route's caller by API key (ApiKeyAuthenticator), then applies the key's own rate
  * limit (shared by every gateway through Redis; 429 with Retry-After and RateLimit-* headers), then
  * the scopes the route requires (403), and counts the request toward the key's usage.
+ *
+ * It calls the authenticator itself rather than through a passport strategy: passport builds a
+ * middleware and a strategy object for every request, a measurable share of an event ingestion
+ * request (SDK routes are the gateway's hottest path), for nothing a key needs.
  */
 @Injectable()
-export class ApiKeyGuard extends AuthGuard(API_KEY_STRATEGY) {
+export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
+    private readonly authenticator: ApiKeyAuthenticator,
     private readonly limiter: RateLimiter,
     private readonly usage: UsageRecorder,
-  ) {
-    super();
-  }
+  ) {}
 
-  override getAuthenticateOptions(): IAuthModuleOptions {
-    return { session: false, property: API_KEY_REQUEST_PROPERTY };
-  }
-
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const request = http.getRequest<KeyAuthenticatedRequest>();
     const reply = http.getResponse<FastifyReply>();
@@ -51,16 +49,16 @@ export class ApiKeyGuard extends AuthGuard(API_KEY_STRATEGY) {
     ) {
       request[BODY_WRITE_KEY_PROPERTY] = writeKeyOf(request.body);
     }
+    let key: AuthenticatedKey;
     try {
-      await super.canActivate(context);
+      key = await this.authenticator.authenticate(request);
     } catch (error) {
       if (error instanceof DomainException && error.code === BusErrorCode.Unauthenticated) {
         void reply.header('www-authenticate', 'Bearer realm="northstar", error="invalid_token"');
       }
       throw error;
     }
-    const key = request[API_KEY_REQUEST_PROPERTY];
-    if (!key) throw new DomainException(BusErrorCode.Unauthenticated, 'The API key is invalid');
+    request[API_KEY_REQUEST_PROPERTY] = key;
 
     if (key.rateLimit) {
       const { limit, windowSeconds } = key.rateLimit;
@@ -92,13 +90,6 @@ export class ApiKeyGuard extends AuthGuard(API_KEY_STRATEGY) {
       );
     }
     return true;
-  }
-
-  // Errors of the strategy are the authenticator's domain errors (401, 429): passed on unchanged.
-  override handleRequest<TKey = AuthenticatedKey>(error: unknown, key: TKey | false): TKey {
-    if (error) throw error;
-    if (!key) throw new DomainException(BusErrorCode.Unauthenticated, 'The API key is invalid');
-    return key;
   }
 }
 

@@ -1,9 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
 import type { GatewayConfig } from '../config';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
 import { ApiKeyGuard } from './api-key.guard';
-import { ApiKeyStrategy } from './api-key.strategy';
 import { API_KEYS_REDIS, ApiKeysRedisCloser, createApiKeysRedis } from './api-keys.redis';
 import { ApiKeysSettings, apiKeysSettingsOf } from './api-keys.settings';
 import { KeyBroadcastListener } from './key-broadcast.listener';
@@ -22,7 +20,6 @@ export class ApiKeysModule {
     const settings = apiKeysSettingsOf(config);
     return {
       module: ApiKeysModule,
-      imports: [PassportModule],
       providers: [
         { provide: ApiKeysSettings, useValue: settings },
         { provide: API_KEYS_REDIS, useFactory: () => createApiKeysRedis(settings.REDIS_URL) },
@@ -31,7 +28,6 @@ export class ApiKeysModule {
         RateLimiter,
         UsageRecorder,
         ApiKeyAuthenticator,
-        ApiKeyStrategy,
         ApiKeyGuard,
         KeyBroadcastListener,
       ],

@@ -6,9 +6,14 @@ import {
   type OnApplicationBootstrap,
   type OnModuleInit,
 } from '@nestjs/common';
-import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, type EventEnvelope } from '@northstar/contracts';
-import { decodeEnvelope } from '@northstar/event-intake';
-import { ensureEventStreams, publishDeadLetter } from '@northstar/event-stream';
+import {
+  EVENTS_STREAM,
+  EVENTS_SUBJECT_PREFIX,
+  type EventEnvelope,
+  type FieldError,
+} from '@northstar/contracts';
+import { decodeEventMessage } from '@northstar/event-intake';
+import { ensureEventStreams, publishDeadLetter, type DeadLetterPart } from '@northstar/event-stream';
 import { NATS_CONNECTION } from '@northstar/messaging';
 import { ReadinessService } from '@northstar/observability';
 import {
@@ -33,28 +38,43 @@ const HEARTBEAT_MS = ACK_WAIT_MS / 3;
 const BACKLOG_REFRESH_MS = 15_000;
 const MAX_BACKOFF_MS = 30_000;
 const NAK_ON_SHUTDOWN_MS = 2000;
+// What one pull may bring: a few inserts' worth of typical events, and always whole messages of up to
+// the server's max_payload. Counted in bytes, since a message holds one event or hundreds.
+const PREFETCH_BYTES = 16 * 1024 * 1024;
 
+/** A message taken off the stream with its valid events, until they are written and it is acked. */
 interface Held {
   message: JsMsg;
-  envelope: EventEnvelope;
+  envelopes: EventEnvelope[];
+  /** Each envelope's position in the message (events refused before writing leave gaps). */
+  indexes: number[];
+  /** Whether the message holds several events (an array), rather than one envelope. */
+  several: boolean;
   heldAt: number;
 }
 
 const nanos = (ms: number): number => ms * 1e6;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const encoder = new TextEncoder();
+const reasonOf = (errors: readonly FieldError[]): string =>
+  errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
 
 /**
  * Reads EVENTS with a durable pull consumer and writes the events to ClickHouse in batches of up to
- * INGEST_BATCH_ROWS rows or every INGEST_FLUSH_MS. A message is acknowledged only after the insert
- * holding it succeeded: a failed insert is retried with backoff while the messages stay unacked (and
- * kept alive with `working()`), so a ClickHouse outage delays events and loses none. A message that
- * cannot be decoded, or that was delivered INGEST_MAX_DELIVERIES times without being written, or that
- * ClickHouse refuses as data, goes to the dead-letter subject and the stream moves on.
+ * INGEST_BATCH_ROWS rows or every INGEST_FLUSH_MS. A message holds one event or a request's batch;
+ * it is acknowledged only after the insert holding all its events succeeded: a failed insert is
+ * retried with backoff while the messages stay unacked (and kept alive with `working()`), so a
+ * ClickHouse outage delays events and loses none. A message that cannot be decoded, or that was
+ * delivered INGEST_MAX_DELIVERIES times without being written, goes to the dead-letter subject and
+ * the stream moves on; so does an event that is not a valid envelope or that ClickHouse refuses as
+ * data, alone when its message holds others (which are written).
  */
 @Injectable()
 export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('EventConsumer');
   private readonly buffer: Held[] = [];
+  /** Events in `buffer`: a message holds one or many. */
+  private bufferedRows = 0;
   /** Every message taken off the stream and neither acknowledged nor given back yet. */
   private readonly held = new Set<JsMsg>();
   private js!: JetStreamClient;
@@ -144,7 +164,7 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
     while (!this.stopping) {
       try {
         const consumer = await this.js.consumers.get(EVENTS_STREAM, INGESTION_CONSUMER);
-        this.messages = await consumer.consume({ max_messages: this.config.INGEST_BATCH_ROWS });
+        this.messages = await consumer.consume({ max_bytes: PREFETCH_BYTES });
         if (this.stopping) await this.messages.close();
         for await (const message of this.messages) await this.take(message);
       } catch (error) {
@@ -161,24 +181,52 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
       message.nak(NAK_ON_SHUTDOWN_MS);
       return;
     }
-    if (message.info.deliveryCount > this.config.INGEST_MAX_DELIVERIES) {
-      const times = message.info.deliveryCount - 1;
-      await this.deadLetter(
-        message,
-        `delivered ${times === 1 ? 'once' : `${times} times`} without being written`,
-        'max_deliveries',
-      );
+    const decoded = decodeEventMessage(message.data);
+    if ('errors' in decoded) {
+      await this.deadLetter(message, `invalid event envelope: ${reasonOf(decoded.errors)}`, 'invalid');
       return;
     }
-    const decoded = decodeEnvelope(message.data);
-    if ('errors' in decoded) {
-      const reasons = decoded.errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message));
-      await this.deadLetter(message, `invalid event envelope: ${reasons.join('; ')}`, 'invalid');
+    if (message.info.deliveryCount > this.config.INGEST_MAX_DELIVERIES) {
+      const times = message.info.deliveryCount - 1;
+      const reason = `delivered ${times === 1 ? 'once' : `${times} times`} without being written`;
+      if (!decoded.several) {
+        await this.deadLetter(message, reason, 'max_deliveries');
+        return;
+      }
+      // Dead letters hold one event each, ready to be replayed one by one.
+      for (const [index, event] of decoded.events.entries()) {
+        const data = encoder.encode(JSON.stringify('envelope' in event ? event.envelope : event.value));
+        if (!(await this.deadLetter(message, reason, 'max_deliveries', { index, data }))) return;
+      }
+      message.ack();
+      return;
+    }
+    const held: Held = {
+      message,
+      envelopes: [],
+      indexes: [],
+      several: decoded.several,
+      heldAt: Date.now(),
+    };
+    for (const [index, event] of decoded.events.entries()) {
+      if ('envelope' in event) {
+        held.envelopes.push(event.envelope);
+        held.indexes.push(index);
+        continue;
+      }
+      // One bad event of several: it goes to the dead letters alone, the others are written.
+      const part = { index, data: encoder.encode(JSON.stringify(event.value)) };
+      const reason = `invalid event envelope: ${reasonOf(event.errors)}`;
+      if (!(await this.deadLetter(message, reason, 'invalid', part))) return;
+    }
+    if (held.envelopes.length === 0) {
+      message.ack();
       return;
     }
     this.held.add(message);
-    this.buffer.push({ message, envelope: decoded.envelope, heldAt: Date.now() });
-    if (this.buffer.length === 1 || this.buffer.length >= this.config.INGEST_BATCH_ROWS) this.wake?.();
+    this.buffer.push(held);
+    this.bufferedRows += held.envelopes.length;
+    if (this.buffer.length === 1 || this.bufferedRows >= this.config.INGEST_BATCH_ROWS) this.wake?.();
   }
 
   private async writeLoop(): Promise<void> {
@@ -189,15 +237,28 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
         continue;
       }
       const waited = Date.now() - this.buffer[0].heldAt;
-      const full = this.buffer.length >= this.config.INGEST_BATCH_ROWS;
+      const full = this.bufferedRows >= this.config.INGEST_BATCH_ROWS;
       if (!full && !this.stopping && waited < this.config.INGEST_FLUSH_MS) {
         await this.waitForWork(this.config.INGEST_FLUSH_MS - waited);
         continue;
       }
-      const batch = this.buffer.splice(0, this.config.INGEST_BATCH_ROWS);
-      const written = await this.writeBatch(batch);
+      const written = await this.writeBatch(this.nextBatch());
       if (!written) return;
     }
+  }
+
+  /** Whole messages from the front of the buffer, up to INGEST_BATCH_ROWS events (at least one message). */
+  private nextBatch(): Held[] {
+    let rows = 0;
+    let count = 0;
+    while (count < this.buffer.length) {
+      const size = this.buffer[count].envelopes.length;
+      if (count > 0 && rows + size > this.config.INGEST_BATCH_ROWS) break;
+      rows += size;
+      count += 1;
+    }
+    this.bufferedRows -= rows;
+    return this.buffer.splice(0, count);
   }
 
   private waitForWork(ms: number): Promise<void> {
@@ -217,19 +278,16 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
     for (let attempt = 1; ; attempt++) {
       const stop = this.metrics.insertSeconds.startTimer();
       try {
-        const outcome = await this.store.write(batch.map((item) => item.envelope));
+        const rows = batch.flatMap((item) => item.envelopes);
+        const outcome = await this.store.write(rows);
         stop();
-        const unwritable = new Map(outcome.unwritable.map((row) => [row.index, row.reason]));
-        for (const [index, item] of batch.entries()) {
-          const reason = unwritable.get(index);
-          if (reason !== undefined) {
-            await this.deadLetter(item.message, `ClickHouse refused the row: ${reason}`, 'unwritable');
-          } else {
-            item.message.ack();
-          }
-          this.held.delete(item.message);
+        const refused = new Map(outcome.unwritable.map((row) => [row.index, row.reason]));
+        let offset = 0;
+        for (const item of batch) {
+          await this.settle(item, offset, refused);
+          offset += item.envelopes.length;
         }
-        this.metrics.written.inc(batch.length - outcome.unwritable.length - outcome.dropped.length);
+        this.metrics.written.inc(rows.length - outcome.unwritable.length - outcome.dropped.length);
         if (outcome.dropped.length > 0)
           this.metrics.dropped.inc({ reason: 'project_deleted' }, outcome.dropped.length);
         return true;
@@ -255,18 +313,50 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
     }
   }
 
-  private async deadLetter(message: JsMsg, reason: string, kind: DeadLetterReason): Promise<void> {
+  /**
+   * After its rows went to ClickHouse (those at `offset`… of the insert): acknowledges the message,
+   * once the rows ClickHouse refused are in the dead letters (the whole message if it was that one
+   * event, else each refused event alone).
+   */
+  private async settle(item: Held, offset: number, refused: Map<number, string>): Promise<void> {
+    this.held.delete(item.message);
+    for (const [i, envelope] of item.envelopes.entries()) {
+      const reason = refused.get(offset + i);
+      if (reason === undefined) continue;
+      const why = `ClickHouse refused the row: ${reason}`;
+      if (!item.several) {
+        await this.deadLetter(item.message, why, 'unwritable');
+        return;
+      }
+      const part = { index: item.indexes[i], data: encoder.encode(JSON.stringify(envelope)) };
+      if (!(await this.deadLetter(item.message, why, 'unwritable', part))) return;
+    }
+    item.message.ack();
+  }
+
+  /**
+   * Stores the message (or with `part`, that one event of it) in the dead letters. The whole message
+   * is then acknowledged; a part leaves that to the caller, which goes on with the other events.
+   * False when the dead letter could not be stored: the message is given back to JetStream rather
+   * than dropped, and comes again later.
+   */
+  private async deadLetter(
+    message: JsMsg,
+    reason: string,
+    kind: DeadLetterReason,
+    part?: DeadLetterPart,
+  ): Promise<boolean> {
+    const where = `${message.info.streamSequence}${part ? ` (event ${part.index})` : ''}`;
     try {
-      await publishDeadLetter(this.js, message, reason);
-      message.ack();
+      await publishDeadLetter(this.js, message, reason, part);
+      if (!part) message.ack();
       this.metrics.deadLetters.inc({ reason: kind });
-      this.logger.warn(`Dead-lettered message ${message.info.streamSequence} (${kind}): ${reason}`);
+      this.logger.warn(`Dead-lettered message ${where} (${kind}): ${reason}`);
+      return true;
     } catch (error) {
-      // Without a stored dead letter the message must not be dropped: JetStream delivers it again.
-      this.logger.error(
-        `Could not dead-letter message ${message.info.streamSequence}: ${(error as Error).message}`,
-      );
+      this.logger.error(`Could not dead-letter message ${where}: ${(error as Error).message}`);
       message.nak(5000);
+      return false;
     }
   }
 

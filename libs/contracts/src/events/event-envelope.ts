@@ -7,7 +7,8 @@ import { EVENT_TYPES, EventContext, MESSAGE_ID_PATTERN, Web3Fields, type EventTy
 export const EVENT_ENVELOPE_VERSION = 1;
 
 /**
- * What the gateway publishes to JetStream for each accepted event, and what ingestion validates
+ * What the gateway publishes to JetStream for each accepted event (a request's envelopes travel
+ * together as a JSON array in one message; see event-stream.ts), and what ingestion validates
  * again before writing it (input from the bus is input). Normalized: ids are strings, the timestamp
  * is corrected for the client's clock, Web3 addresses and hashes are lower-case, and only the
  * context fields the platform uses are kept (the rest stays in `raw`). Absent fields are omitted.
@@ -16,7 +17,10 @@ export class EventEnvelope {
   @Equals(EVENT_ENVELOPE_VERSION)
   v!: typeof EVENT_ENVELOPE_VERSION;
 
-  /** Assigned by the server; the key that makes a redelivered event collapse in ClickHouse. */
+  /**
+   * Assigned by the server (by the gateway from the project and the messageId, so every copy of an
+   * event has it); the key that makes copies of an event collapse in ClickHouse.
+   */
   @IsUUID()
   eventId!: string;
 

@@ -1,7 +1,12 @@
+import { hash } from 'node:crypto';
+
 /**
- * Where ingested events travel: the gateway publishes each accepted event to JetStream stream
- * `EVENTS` on `events.<projectId>`, ingestion consumes it with one durable pull consumer, and a message
- * that can never be written goes to `events_dlq.<projectId>` on its own stream.
+ * Where ingested events travel: the gateway publishes a request's accepted events to JetStream stream
+ * `EVENTS` on `events.<projectId>`, ingestion consumes them with one durable pull consumer, and what
+ * can never be written goes to `events_dlq.<projectId>` on its own stream.
+ *
+ * A message's body is one event envelope (a JSON object) or several (a JSON array of envelopes): a
+ * request's events travel together, so a batch costs one publish and one acknowledgement.
  */
 export const EVENTS_STREAM = 'EVENTS';
 export const EVENTS_SUBJECT_PREFIX = 'events';
@@ -45,6 +50,18 @@ export function eventMessageId(projectId: string, messageId: string): string {
   return `${projectId}:${messageId}`;
 }
 
+/**
+ * The JetStream message id of a message holding several events: a digest of their messageIds in
+ * order, so that an SDK retrying the same batch is stored once. A message of one event keeps that
+ * event's own id (`eventMessageId`), so a single event and a batch of one deduplicate each other.
+ * A project id has no `/`, so this id never equals an event's.
+ */
+export function eventBatchMessageId(projectId: string, messageIds: readonly string[]): string {
+  if (messageIds.length === 1) return eventMessageId(projectId, messageIds[0]);
+  // Printable ids (MESSAGE_ID_PATTERN) hold no newline: the joined text is unambiguous.
+  return `${projectId}/batch:${hash('sha256', messageIds.join('\n'), 'base64url')}`;
+}
+
 /** Headers on a dead-lettered message; its body is the original message, unchanged, for a replay. */
 export const DeadLetterHeaders = {
   reason: 'Northstar-Dead-Letter-Reason',
@@ -52,4 +69,6 @@ export const DeadLetterHeaders = {
   originalSequence: 'Northstar-Original-Sequence',
   deliveries: 'Northstar-Deliveries',
   failedAt: 'Northstar-Failed-At',
+  /** Set when one event of a message of several was dead-lettered: its position in the original. */
+  originalIndex: 'Northstar-Original-Index',
 } as const;
