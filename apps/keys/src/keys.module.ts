@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { TenantAccess } from '@northstar/messaging';
 import { PostgresModule } from '@northstar/persistence';
 import { RedisModule } from '@northstar/redis';
 import { KeysConfig } from './config';
@@ -39,6 +40,7 @@ export class KeysModule {
       providers: [
         { provide: KeysConfig, useValue: config },
         KeyRepository,
+        TenantAccess,
         KeyAccess,
         KeyChanges,
         KeyService,

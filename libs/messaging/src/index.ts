@@ -6,3 +6,4 @@ export * from './messaging.module';
 export * from './nats-connection';
 export * from './validation';
 export * from './durable-events';
+export * from './tenant-access';

@@ -1,52 +1,31 @@
 import { Injectable } from '@nestjs/common';
-import {
-  BusErrorCode,
-  DomainException,
-  TenancySubjects,
-  type AccessGrant,
-  type Actor,
-  type Permission,
-} from '@northstar/contracts';
-import { BusClient } from '@northstar/messaging';
+import { DomainException, type AccessGrant, type Actor, type Permission } from '@northstar/contracts';
+import { TenantAccess, type TenantObjectLookup } from '@northstar/messaging';
 import type { Alert } from './alert.entity';
 import { AlertRepository } from './alert.repository';
 
-/**
- * Who may do what with alerts is tenancy's policy: every command asks it (`alerts:read`,
- * `alerts:manage`) rather than trusting the gateway. An alert of an organisation the actor does not
- * belong to is answered as not found, exactly like an alert that does not exist.
- */
+/** Access to alerts as tenancy grants it (`alerts:read`, `alerts:manage`); see TenantAccess. */
 @Injectable()
 export class AlertAccess {
-  constructor(
-    private readonly bus: BusClient,
-    private readonly alerts: AlertRepository,
-  ) {}
+  private readonly lookup: TenantObjectLookup<Alert>;
 
-  /** The actor's grant on the project; tenancy's not_found / forbidden pass through. */
-  async toProject(actor: Actor, projectId: string, permission: Permission): Promise<AccessGrant> {
-    const grant = await this.bus.send(TenancySubjects.checkAccess, { actor, projectId, permission });
-    if (grant.projectId !== undefined && grant.projectId !== projectId)
-      throw DomainException.notFound('Project');
-    return grant;
+  constructor(
+    private readonly access: TenantAccess,
+    alerts: AlertRepository,
+  ) {
+    this.lookup = {
+      tenantOf: (alertId) => alerts.findTenantOf(alertId),
+      find: (orgId, alertId) => alerts.findAlert(orgId, alertId),
+      notFound: alertNotFound,
+    };
   }
 
-  /** The alert, loaded within the organisation the actor was granted access to. */
-  async toAlert(actor: Actor, alertId: string, permission: Permission): Promise<Alert> {
-    const tenant = await this.alerts.findTenantOf(alertId);
-    if (!tenant) throw alertNotFound();
-    let grant: AccessGrant;
-    try {
-      grant = await this.toProject(actor, tenant.projectId, permission);
-    } catch (error) {
-      // Tenancy speaks of the project; the caller asked about an alert and must not learn the difference.
-      if (error instanceof DomainException && error.code === BusErrorCode.NotFound) throw alertNotFound();
-      throw error;
-    }
-    if (grant.orgId !== tenant.orgId) throw alertNotFound();
-    const alert = await this.alerts.findAlert(grant.orgId, alertId);
-    if (!alert) throw alertNotFound();
-    return alert;
+  toProject(actor: Actor, projectId: string, permission: Permission): Promise<AccessGrant> {
+    return this.access.toProject(actor, projectId, permission);
+  }
+
+  toAlert(actor: Actor, alertId: string, permission: Permission): Promise<Alert> {
+    return this.access.toObject(actor, alertId, permission, this.lookup);
   }
 }
 

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { TenantAccess } from '@northstar/messaging';
 import { NotificationsConfig } from '../config';
 import { AlertAccess } from './alert-access';
 import { AlertEvaluationService } from './alert-evaluation.service';
@@ -28,6 +29,7 @@ export class AlertsModule {
       providers: [
         { provide: NotificationsConfig, useValue: config },
         AlertRepository,
+        TenantAccess,
         AlertAccess,
         AlertMeasure,
         AlertNotifier,
