@@ -7,7 +7,7 @@ import {
   type ListChainsRequest,
 } from '@northstar/contracts';
 import type { NatsConnection } from 'nats';
-import { respondOnBus, type StandInResponder } from './stand-in';
+import { respondOnBus, type StandInResponder } from '@northstar/testing';
 
 /**
  * Stands in for the chains service's list on the real bus, with a catalog the test controls and

@@ -6,3 +6,4 @@ export * from './factories';
 export * from './mail';
 export * from './ops';
 export * from './service';
+export * from './stand-ins';

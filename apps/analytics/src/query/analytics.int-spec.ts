@@ -8,10 +8,17 @@ import {
   type TimeseriesRequest,
 } from '@northstar/contracts';
 import type { RunningService } from '@northstar/service-runtime';
-import { busError, connectTestBus, startTestService, userActor, type TestBus } from '@northstar/testing';
+import {
+  busError,
+  connectTestBus,
+  startTestService,
+  userActor,
+  type TestBus,
+  TenancyStandIn,
+  type TestProject,
+} from '@northstar/testing';
 import { randomUUID } from 'node:crypto';
 import { openEventStore, type EventStore, type TestEvent } from '../../test/event-store';
-import { TenancyStandIn, type TestProject } from '../../test/tenancy-stand-in';
 import { analyticsService } from '../analytics.service-definition';
 
 let service: RunningService;

@@ -5,10 +5,16 @@ import {
   type MetricRequest,
 } from '@northstar/contracts';
 import type { RunningService } from '@northstar/service-runtime';
-import { busError, connectTestBus, startTestService, userActor, type TestBus } from '@northstar/testing';
+import {
+  busError,
+  connectTestBus,
+  startTestService,
+  userActor,
+  type TestBus,
+  TenancyStandIn,
+} from '@northstar/testing';
 import { randomUUID } from 'node:crypto';
 import { openEventStore, type EventStore } from '../../test/event-store';
-import { TenancyStandIn } from '../../test/tenancy-stand-in';
 import { analyticsService } from '../analytics.service-definition';
 
 // analytics.query.metric: one number over a whole range, as notifications asks it to evaluate alerts.

@@ -1,9 +1,15 @@
 import { AnalyticsSubjects, type Actor } from '@northstar/contracts';
 import type { RunningService } from '@northstar/service-runtime';
-import { connectTestBus, startTestService, userActor, type TestBus } from '@northstar/testing';
+import {
+  connectTestBus,
+  startTestService,
+  userActor,
+  type TestBus,
+  TenancyStandIn,
+  type TestProject,
+} from '@northstar/testing';
 import { randomUUID } from 'node:crypto';
 import { openEventStore, type EventStore } from '../../test/event-store';
-import { TenancyStandIn, type TestProject } from '../../test/tenancy-stand-in';
 import { analyticsService } from '../analytics.service-definition';
 
 // The roll-up of closed hours (events_hourly, fed by a materialized view on events) and the project's

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { keysService } from '../../../keys/src/keys.service-definition';
 import { AnalyticsSubjects, KeysSubjects } from '@northstar/contracts';
 import type { RunningService } from '@northstar/service-runtime';
-import { connectTestBus, eventually, startTestService, userActor, type TestBus } from '@northstar/testing';
+import {
+  connectTestBus,
+  eventually,
+  startTestService,
+  userActor,
+  type TestBus,
+  TenancyStandIn,
+} from '@northstar/testing';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +18,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Counter, Registry } from 'prom-client';
-import { TenancyStandIn } from '../../test/tenancy-stand-in';
 import { analyticsService } from '../analytics.service-definition';
 
 // RPC usage from a real Prometheus: deploy/local/prometheus.sh installs (Debian package) and starts a

@@ -24,12 +24,13 @@ import {
   testEnv,
   userActor,
   type TestBus,
+  TenancyStandIn,
+  type TestProject,
 } from '@northstar/testing';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { JSONCodec, type Subscription } from 'nats';
 import { ChainsStandIn } from '../../test/chains-stand-in';
-import { TenancyStandIn, type TestTenant } from '../../test/tenancy-stand-in';
 import { keysService } from '../keys.service-definition';
 
 let keys: RunningService;
@@ -67,14 +68,14 @@ afterAll(async () => {
 });
 
 /** A user who owns a fresh organisation with one project. */
-function owner(): { actor: Actor; tenant: TestTenant } {
+function owner(): { actor: Actor; tenant: TestProject } {
   const actor = userActor();
   return { actor, tenant: tenancy.organisation(actor.userId) };
 }
 
 function create(
   actor: Actor,
-  tenant: TestTenant,
+  tenant: TestProject,
   overrides: Partial<Omit<CreateKeyRequest, 'actor' | 'projectId'>> = {},
 ): Promise<CreatedApiKeyDto> {
   return client.bus.send(KeysSubjects.create, {
@@ -285,10 +286,10 @@ describe('who may do what', () => {
 
   it('keeps the keys of two projects of one organisation apart', async () => {
     const { actor, tenant } = owner();
-    const other = tenancy.project(tenant);
+    const other = tenancy.sibling(tenant);
     const first = await create(actor, tenant);
     const second = await create(actor, other);
-    const list = async (t: TestTenant) =>
+    const list = async (t: TestProject) =>
       (await client.bus.send(KeysSubjects.list, { actor, projectId: t.projectId })).items.map((k) => k.id);
     expect(await list(tenant)).toEqual([first.id]);
     expect(await list(other)).toEqual([second.id]);
@@ -459,7 +460,7 @@ describe('revoking keys', () => {
 
   it("revokes every key of a deleted project, once, and no other project's keys", async () => {
     const { actor, tenant } = owner();
-    const other = tenancy.project(tenant);
+    const other = tenancy.sibling(tenant);
     const [a, b, kept] = [
       await create(actor, tenant),
       await create(actor, tenant),

@@ -22,6 +22,8 @@ import {
   testEnv,
   userActor,
   type TestBus,
+  TenancyStandIn,
+  type TestProject,
 } from '@northstar/testing';
 import { MikroORM, RequestContext } from '@mikro-orm/postgresql';
 import { Queue } from 'bullmq';
@@ -32,7 +34,6 @@ import { WebhookReceiver } from '../delivery/test/webhook-receiver';
 import { ALERT_EVALUATION_QUEUE } from './alert-evaluation.jobs';
 import { AlertEvaluationService } from './alert-evaluation.service';
 import { AlertScheduler } from './alert-scheduler';
-import { AccessStandIn, type TestProject } from './test/access-stand-in';
 
 // The notifications service as deployed, its own queue keys in the test Redis, with the real analytics
 // service reading events written to ClickHouse, a real HTTP receiver for the webhooks, and tenancy's
@@ -49,7 +50,7 @@ const ENV = {
 let notifications: RunningService;
 let analytics: RunningService;
 let client: TestBus;
-let tenancy: AccessStandIn;
+let tenancy: TenancyStandIn;
 let store: EventStore;
 let receiver: WebhookReceiver;
 let evaluationQueue: Queue;
@@ -59,7 +60,7 @@ beforeAll(async () => {
   receiver = new WebhookReceiver();
   await receiver.start();
   client = await connectTestBus();
-  tenancy = new AccessStandIn(client.connection);
+  tenancy = new TenancyStandIn(client.connection);
   await tenancy.start();
   analytics = await startTestService(analyticsService);
   notifications = await startTestService(notificationsService, ENV);

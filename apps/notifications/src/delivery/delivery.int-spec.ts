@@ -11,6 +11,7 @@ import {
   userActor,
   type TestBus,
   type TestSmtp,
+  TenancyStandIn,
 } from '@northstar/testing';
 import { Queue } from 'bullmq';
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
@@ -22,7 +23,6 @@ import {
   type DeliveryChannel,
   type DeliveryView,
 } from './delivery.service';
-import { OrgListStandIn } from './test/tenancy-stand-in';
 import { WebhookReceiver } from './test/webhook-receiver';
 
 // The service as deployed (its own queue keys in the test Redis), with a real SMTP server, a real
@@ -36,7 +36,7 @@ let smtp: TestSmtp;
 let receiver: WebhookReceiver;
 let service: RunningService;
 let client: TestBus;
-let tenancy: OrgListStandIn;
+let tenancy: TenancyStandIn;
 let deliveries: DeliveryService;
 let queue: Queue;
 
@@ -45,7 +45,7 @@ beforeAll(async () => {
   receiver = new WebhookReceiver();
   await receiver.start();
   client = await connectTestBus();
-  tenancy = new OrgListStandIn(client.connection);
+  tenancy = new TenancyStandIn(client.connection);
   await tenancy.start();
   service = await startTestService(notificationsService, {
     SMTP_URL: smtp.url,
@@ -331,7 +331,7 @@ describe('the in-app inbox', () => {
     const member = userActor();
     const colleague = userActor();
     const stranger = userActor();
-    const orgId = tenancy.organisation(member.userId, colleague.userId);
+    const { orgId } = tenancy.organisation(member.userId, colleague.userId);
     tenancy.organisation(stranger.userId);
     const sent = notification([{ type: 'in_app' }], { orgId });
 
@@ -378,9 +378,9 @@ describe('the in-app inbox', () => {
   it('lists the notifications of all the user’s organisations, newest first, page by page', async () => {
     const user = userActor();
     const orgs = [
-      tenancy.organisation(user.userId),
-      tenancy.organisation(user.userId),
-      tenancy.organisation(user.userId),
+      tenancy.organisation(user.userId).orgId,
+      tenancy.organisation(user.userId).orgId,
+      tenancy.organisation(user.userId).orgId,
     ];
     const sent: AlertNotification[] = [];
     for (const orgId of orgs) {
@@ -405,7 +405,7 @@ describe('the in-app inbox', () => {
 
   it('forgets the deliveries and notifications of deleted alerts', async () => {
     const user = userActor();
-    const orgId = tenancy.organisation(user.userId);
+    const { orgId } = tenancy.organisation(user.userId);
     const path = uniquePath('deleted');
     const kept = notification([{ type: 'in_app' }], { orgId });
     const deleted = notification(
