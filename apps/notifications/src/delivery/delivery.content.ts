@@ -1,8 +1,6 @@
-import type { NotificationKind } from '@northstar/contracts';
+import type { AlertComparator, NotificationKind } from '@northstar/contracts';
 import { createHmac } from 'node:crypto';
 import { escapeHtml, formatUtc } from '../email/email.templates';
-
-export type AlertComparator = 'gt' | 'gte' | 'lt' | 'lte';
 
 export interface AlertSnapshot {
   id: string;

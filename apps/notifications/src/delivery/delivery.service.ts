@@ -10,7 +10,7 @@ import {
   notificationTitle,
   webhookBody,
   webhookPayload,
-  type AlertComparator,
+  type AlertSnapshot,
   type NotificationContent,
 } from './delivery.content';
 import { Delivery, InAppNotification, type DeliveryStatus } from './delivery.entities';
@@ -32,15 +32,7 @@ export interface AlertNotification {
   kind: NotificationKind;
   orgId: string;
   projectId: string;
-  alert: {
-    id: string;
-    name: string;
-    metric: string;
-    comparator: AlertComparator;
-    threshold: number;
-    windowSeconds: number;
-    filter: Record<string, string | number>;
-  };
+  alert: AlertSnapshot;
   /** The measured value (null for a test without a measurement). */
   value: number | null;
   /** ISO time of the evaluation. */
