@@ -297,12 +297,20 @@ export class IncomingEvent {
   @IsIdValue()
   anonymousId?: string | number;
 
-  @ApiPropertyOptional({ description: 'The group (group events; required there)' })
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'string' }, { type: 'number' }],
+    example: 'acme-inc',
+    description: 'The group (group events; required there)',
+  })
   @ValidateIf((o: IncomingEvent) => o.type === 'group' || hasValue(o.groupId))
   @IsIdValue({ message: `groupId is required for group events (a non-empty string or a number)` })
   groupId?: string | number;
 
-  @ApiPropertyOptional({ description: 'The earlier id (alias events; required there)' })
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'string' }, { type: 'number' }],
+    example: 'b1f2c3d4',
+    description: 'The earlier id (alias events; required there)',
+  })
   @ValidateIf((o: IncomingEvent) => o.type === 'alias' || hasValue(o.previousId))
   @IsIdValue({ message: `previousId is required for alias events (a non-empty string or a number)` })
   previousId?: string | number;
@@ -336,6 +344,15 @@ export class IncomingEvent {
   @ApiPropertyOptional({ type: EventContext })
   @Nested(() => EventContext)
   context?: EventContext;
+
+  // Documentation only: the key, as browser libraries send it in the body. It authenticates the
+  // request (the gateway reads it before intake) and is never stored.
+  @ApiPropertyOptional({
+    example: 'nsk_live_…',
+    description:
+      'The API key, for browser libraries that cannot set headers (instead of Authorization); never stored',
+  })
+  writeKey?: string;
 
   @ApiPropertyOptional({ type: Web3Fields, description: 'Required for transaction and wallet' })
   @ValidateIf((o: IncomingEvent) => o.type === 'transaction' || o.type === 'wallet' || hasValue(o.web3))
