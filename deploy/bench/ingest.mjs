@@ -47,6 +47,8 @@ const DIST = process.env.BENCH_DIST ? resolve(process.env.BENCH_DIST) : join(ROO
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR ? resolve(process.env.BENCH_CPU_PROF_DIR) : null;
 const cpuProf = (name) =>
   CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR, '--cpu-prof-name', `${name}.cpuprofile`] : [];
+// The gateway's node flags of deploy/build/run.mjs (NODE_FLAGS), so that the bench measures it as it runs.
+const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=64'];
 const require = createRequire(import.meta.url);
 const fromDist = (path) => require(join(DIST, path));
 
@@ -451,8 +453,8 @@ function migrate(app, env) {
 }
 
 function startApp(app, env, extra) {
-  const profiled = app === 'gateway' ? cpuProf(app) : [];
-  return spawnLogged(app, process.execPath, [...profiled, entryOf(app)], { ...env, ...extra });
+  const flags = app === 'gateway' ? [...GATEWAY_NODE_FLAGS, ...cpuProf(app)] : [];
+  return spawnLogged(app, process.execPath, [...flags, entryOf(app)], { ...env, ...extra });
 }
 
 function startNats(port, dir) {

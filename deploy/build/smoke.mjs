@@ -52,7 +52,10 @@ async function smoke() {
   const email = `smoke-${randomBytes(4).toString('hex')}@example.com`;
   const password = 'correct horse battery staple';
   await call('POST', '/auth/register', { body: { email, password, name: 'Smoke' }, status: 201 });
-  const { accessToken: token } = await call('POST', '/auth/login', { body: { email, password }, status: 200 });
+  const { accessToken: token } = await call('POST', '/auth/login', {
+    body: { email, password },
+    status: 200,
+  });
   await call('GET', '/me', { token, status: 200 });
   const org = await call('POST', '/orgs', { token, body: { name: 'Smoke Org' }, status: 201 });
   const project = await call('POST', `/orgs/${org.id}/projects`, {
@@ -78,7 +81,8 @@ async function smoke() {
     },
     status: 202,
   });
-  if (sent.accepted !== 2 || sent.rejected.length !== 1) throw new Error(`batch answer ${JSON.stringify(sent)}`);
+  if (sent.accepted !== 2 || sent.rejected.length !== 1)
+    throw new Error(`batch answer ${JSON.stringify(sent)}`);
   const deadline = Date.now() + 30_000;
   for (;;) {
     const summary = await call('GET', `/projects/${project.id}/analytics/summary`, { token, status: 200 });
@@ -90,6 +94,34 @@ async function smoke() {
   await call('GET', `/keys/${key.id}/usage`, { token, status: 200 });
   await call('GET', `/orgs/${org.id}/usage`, { token, status: 200 });
   await call('DELETE', `/keys/${key.id}`, { token, status: 204 });
+
+  // An alert with an in-app channel: its test notification reaches the member's inbox.
+  const alert = await call('POST', `/projects/${project.id}/alerts`, {
+    token,
+    body: {
+      name: 'Smoke alert',
+      metric: 'events',
+      comparator: 'gt',
+      threshold: 1000000,
+      windowSeconds: 300,
+      everySeconds: 60,
+      channels: [{ type: 'in_app' }],
+    },
+    status: 201,
+  });
+  await call('POST', `/alerts/${alert.id}/test`, { token, status: 202 });
+  const inboxDeadline = Date.now() + 30_000;
+  for (;;) {
+    const inbox = await call('GET', '/me/notifications', { token, status: 200 });
+    const mine = inbox.items.find((item) => item.alertId === alert.id);
+    if (mine) {
+      await call('POST', `/me/notifications/${mine.id}/read`, { token, status: 204 });
+      break;
+    }
+    if (Date.now() > inboxDeadline) throw new Error('the test notification did not reach the inbox');
+    await sleep(500);
+  }
+  await call('DELETE', `/alerts/${alert.id}`, { token, status: 204 });
 }
 
 let child;
@@ -102,7 +134,7 @@ try {
   }
   await waitUp(child, 120_000);
   await smoke();
-  console.log('smoke: the built platform signs up, issues keys, ingests and answers analytics');
+  console.log('smoke: the built platform signs up, issues keys, ingests, answers analytics and notifies');
 } catch (error) {
   console.error(`smoke: FAILED: ${error instanceof Error ? error.message : error}`);
   process.exitCode = 1;

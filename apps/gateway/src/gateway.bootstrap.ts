@@ -11,7 +11,19 @@ import { GatewayModule } from './gateway.module';
 import { registerHttpHooks } from './http/http-hooks';
 import { answerFrameworkError } from './http/problem.filter';
 import { setupOpenApi } from './http/openapi';
-import { corsWithOpenIngestion, registerIngestHttp } from './ingest/ingest-http';
+import { ApiKeyAdmission } from './api-keys/api-key-admission';
+import { serveIngestRoutesDirectly } from './ingest/ingest-fast-path';
+import { openIngestionCors, registerIngestHttp } from './ingest/ingest-http';
+import { IngestService } from './ingest/ingest.service';
+
+// Answer headers a browser script may read, on every route.
+const EXPOSED_HEADERS = [
+  'X-Request-Id',
+  'Retry-After',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+];
 
 export interface RunningGateway {
   app: NestFastifyApplication;
@@ -40,22 +52,17 @@ export async function startGateway(env?: Record<string, string | undefined>): Pr
       { path: 'metrics', method: RequestMethod.GET },
     ],
   });
-  app.enableCors(
-    corsWithOpenIngestion({
-      origin:
-        config.CORS_ORIGINS === '*' ? true : config.CORS_ORIGINS.split(',').map((origin) => origin.trim()),
-      exposedHeaders: [
-        'X-Request-Id',
-        'Retry-After',
-        'RateLimit-Limit',
-        'RateLimit-Remaining',
-        'RateLimit-Reset',
-      ],
-      maxAge: 600,
-    }),
-  );
-  registerHttpHooks(app.getHttpAdapter().getInstance(), app.get(MetricsService));
-  registerIngestHttp(app.getHttpAdapter().getInstance());
+  app.enableCors({
+    origin:
+      config.CORS_ORIGINS === '*' ? true : config.CORS_ORIGINS.split(',').map((origin) => origin.trim()),
+    exposedHeaders: EXPOSED_HEADERS,
+    maxAge: 600,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  registerHttpHooks(fastify, app.get(MetricsService));
+  registerIngestHttp(fastify);
+  openIngestionCors(fastify, EXPOSED_HEADERS);
+  serveIngestRoutesDirectly(fastify, app.get(IngestService), app.get(ApiKeyAdmission));
   setupOpenApi(app, platformVersion());
   await app.listen(config.PORT, config.HOST);
   const address = app.getHttpServer().address();

@@ -17,6 +17,8 @@ export interface MessagingOptions {
   /** Shown in NATS monitoring; the service or gateway name. */
   clientName: string;
   requestTimeoutMs: number;
+  /** See NatsConnectionOptions.asyncTraces (on unless set to false). */
+  asyncTraces?: boolean;
 }
 
 class NatsConnectionCloser implements OnApplicationShutdown {
@@ -36,7 +38,13 @@ export class MessagingModule {
       module: MessagingModule,
       imports: [DiscoveryModule],
       providers: [
-        { provide: NATS_CONNECTION, useFactory: () => connectNats(options.natsUrl, options.clientName) },
+        {
+          provide: NATS_CONNECTION,
+          useFactory: () =>
+            connectNats(options.natsUrl, options.clientName, {
+              ...(options.asyncTraces === undefined ? {} : { asyncTraces: options.asyncTraces }),
+            }),
+        },
         {
           provide: BusClient,
           inject: [NATS_CONNECTION],

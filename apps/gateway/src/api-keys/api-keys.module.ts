@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { GatewayConfig } from '../config';
+import { ApiKeyAdmission } from './api-key-admission';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
 import { ApiKeyGuard } from './api-key.guard';
 import { API_KEYS_REDIS, ApiKeysRedisCloser, createApiKeysRedis } from './api-keys.redis';
@@ -28,10 +29,11 @@ export class ApiKeysModule {
         RateLimiter,
         UsageRecorder,
         ApiKeyAuthenticator,
+        ApiKeyAdmission,
         ApiKeyGuard,
         KeyBroadcastListener,
       ],
-      exports: [ApiKeyGuard, ApiKeyAuthenticator, KeyVerifier, RateLimiter, UsageRecorder],
+      exports: [ApiKeyGuard, ApiKeyAdmission, ApiKeyAuthenticator, KeyVerifier, RateLimiter, UsageRecorder],
     };
   }
 }

@@ -8,6 +8,8 @@ import { IngestService } from './ingest.service';
 
 // Bodies are taken as they come (`unknown`): intake validates each event on its own and ignores the
 // fields SDKs add, where the global pipe would refuse the whole request for one unknown field.
+// These routes are declared here (route config, OpenAPI) but Fastify serves them through
+// ingest-fast-path.ts, which makes the same IngestService calls without Nest's pipeline.
 @ApiTags('Events')
 @Controller()
 export class EventsController {

@@ -1,11 +1,9 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { EVENT_LIMITS } from '@northstar/contracts';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { INGEST_ROUTE, isIngestUrl } from './ingest-paths';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { INGEST_ROUTE, INGEST_URLS } from './ingest-paths';
 
-export type GatewayCorsOptions = Exclude<Parameters<NestFastifyApplication['enableCors']>[0], undefined>;
-
-const isIngestRoute = (config: unknown): boolean =>
+/** Whether a Fastify route config is an ingestion route's (see INGEST_ROUTE). */
+export const isIngestRoute = (config: unknown): boolean =>
   typeof config === 'object' && config !== null && (config as Record<string, unknown>)[INGEST_ROUTE] === true;
 
 /**
@@ -35,23 +33,27 @@ export function registerIngestHttp(fastify: FastifyInstance): void {
   });
 }
 
+// Reached only if the CORS hook did not answer the preflight itself (it answers every one).
+const unansweredPreflight = (_request: FastifyRequest, reply: FastifyReply): void => reply.callNotFound();
+
 /**
- * CORS for the gateway: the dashboard routes keep `dashboard`; the ingestion routes are open to any
- * origin without credentials (SDKs run on customers' sites; the key is the credential), preflight
- * included. The choice is made per request, from its path.
+ * CORS of the ingestion routes: open to any origin without credentials (SDKs run on customers' sites;
+ * the key is the credential), preflight included, whatever the dashboard's CORS options. Given to
+ * @fastify/cors as route options (`config.cors`, which it merges over the app's options) on the POST
+ * routes, and on an OPTIONS route of each ingestion path for the preflight (the app's is a wildcard
+ * route): the app's CORS hook keeps static options rather than choosing them per request.
  */
-export function corsWithOpenIngestion(dashboard: GatewayCorsOptions): GatewayCorsOptions {
-  const ingestion: GatewayCorsOptions = {
-    ...dashboard,
+export function openIngestionCors(fastify: FastifyInstance, exposedHeaders: readonly string[]): void {
+  // In @fastify/cors' normalized form: route options are merged as they are.
+  const cors = {
     origin: '*',
     credentials: false,
-    methods: ['POST'],
+    methods: 'POST',
     maxAge: 86_400,
+    exposedHeaders: exposedHeaders.join(', '),
   };
-  return {
-    delegator: (
-      request: FastifyRequest,
-      callback: (error: Error | null, options: GatewayCorsOptions) => void,
-    ) => callback(null, isIngestUrl(request.url) ? ingestion : dashboard),
-  };
+  fastify.addHook('onRoute', (route) => {
+    if (isIngestRoute(route.config)) route.config = { ...route.config, cors };
+  });
+  for (const url of INGEST_URLS) fastify.options(url, { config: { cors } }, unansweredPreflight);
 }

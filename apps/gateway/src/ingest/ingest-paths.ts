@@ -1,3 +1,5 @@
+import type { KeyScope } from '@northstar/contracts';
+
 /** The ingestion routes, below the gateway's `/v1` prefix. */
 export const IngestPaths = {
   events: 'events',
@@ -11,17 +13,21 @@ export const IngestPaths = {
   alias: 'alias',
 } as const;
 
+/** The key scope every ingestion route requires. */
+export const INGEST_SCOPE: KeyScope = 'events:write';
+
 /**
  * Fastify route config flag of the ingestion routes (set with Nest's @RouteConfig): they get the
  * batch body limit and JSON in text/plain bodies (see ingest-http.ts).
  */
 export const INGEST_ROUTE = 'northstarIngest';
 
-// The gateway's global prefix (gateway.bootstrap.ts) is part of what the CORS hook sees.
-const INGEST_URLS = new Set(Object.values(IngestPaths).map((path) => `/v1/${path}`));
+// As Fastify registers the routes: below the gateway's global prefix (gateway.bootstrap.ts).
+export const INGEST_URLS: readonly string[] = Object.values(IngestPaths).map((path) => `/v1/${path}`);
+const INGEST_URL_SET = new Set(INGEST_URLS);
 
 /** Whether a request URL (path and query) is one of the ingestion routes. */
 export function isIngestUrl(url: string): boolean {
   const query = url.indexOf('?');
-  return INGEST_URLS.has(query < 0 ? url : url.slice(0, query));
+  return INGEST_URL_SET.has(query < 0 ? url : url.slice(0, query));
 }

@@ -10,7 +10,7 @@ import {
 } from '@nestjs/swagger';
 import { EVENT_LIMITS, IngestResponse } from '@northstar/contracts';
 import { AcceptWriteKeyInBody, RequireScopes } from '../api-keys/api-key.decorators';
-import { INGEST_ROUTE } from './ingest-paths';
+import { INGEST_ROUTE, INGEST_SCOPE } from './ingest-paths';
 
 const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };
 const KIB = 1024;
@@ -39,13 +39,14 @@ interface IngestRouteDoc {
 /**
  * An event ingestion route: a key with `events:write` (also as `writeKey` in the body), the batch
  * body limit and JSON in text/plain bodies (ingest-http.ts), 202 once JetStream has every accepted
- * event, and its OpenAPI description.
+ * event, and its OpenAPI description. Fastify serves these routes with ingest-fast-path.ts, which
+ * applies the same rules without Nest's pipeline: change both together.
  */
 export function IngestRoute(doc: IngestRouteDoc): MethodDecorator {
   return applyDecorators(
     HttpCode(HttpStatus.ACCEPTED),
     RouteConfig({ [INGEST_ROUTE]: true }),
-    RequireScopes('events:write'),
+    RequireScopes(INGEST_SCOPE),
     AcceptWriteKeyInBody(),
     ApiOperation({
       summary: doc.summary,

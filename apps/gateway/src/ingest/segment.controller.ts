@@ -17,7 +17,10 @@ const perType = (type: string) => ({
   tooLarge: 'The event is over 32 KiB, or the body over 1 MiB',
 });
 
-/** Segment's HTTP tracking routes, one per type, for libraries that send events one by one. */
+/**
+ * Segment's HTTP tracking routes, one per type, for libraries that send events one by one. Declared
+ * here, served by ingest-fast-path.ts (see EventsController).
+ */
 @ApiTags('Events')
 @Controller()
 export class SegmentController {
