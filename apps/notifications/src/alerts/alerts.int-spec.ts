@@ -71,6 +71,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const { actor, alertId } of created) {
+    // Some tests delete their alert themselves: not_found is fine.
+    await client.bus.send(AlertsSubjects.delete, { actor, alertId }).catch(() => undefined);
+  }
   await notifications?.close();
   await analytics?.close();
   for (const name of [ALERT_EVALUATION_QUEUE, DELIVERY_QUEUE]) {
@@ -95,11 +99,15 @@ function owner(): Owner {
   return { actor, project: tenancy.organisation(actor.userId) };
 }
 
-function create(
+// Every alert made here, deleted after the run: an alert left in the test database would be scheduled
+// again by every later run's notifications service, and evaluated against an analytics that is gone.
+const created: Array<{ actor: Actor; alertId: string }> = [];
+
+async function create(
   { actor, project }: Owner,
   overrides: Partial<Omit<CreateAlertRequest, 'actor' | 'projectId'>> = {},
 ): Promise<AlertDto> {
-  return client.bus.send(AlertsSubjects.create, {
+  const alert = await client.bus.send(AlertsSubjects.create, {
     actor,
     projectId: project.projectId,
     name: 'Signups spike',
@@ -114,6 +122,8 @@ function create(
     channels: [{ type: 'in_app' }],
     ...overrides,
   });
+  created.push({ actor, alertId: alert.id });
+  return alert;
 }
 
 const history = async (actor: Actor, alertId: string): Promise<AlertHistoryEntryDto[]> =>
