@@ -24,18 +24,20 @@ describe('NotificationsConfig', () => {
     });
   });
 
-  it('refuses to start in production without an SMTP server and a public URL', () => {
+  it('refuses to start in production without an SMTP server, a public URL and a secrets key', () => {
     expect(problems({ NODE_ENV: 'production' })).toEqual([
       expect.stringMatching(/^SMTP_URL: must be set in production/),
       expect.stringMatching(/^PUBLIC_URL: must be set in production/),
+      expect.stringMatching(/^WEBHOOK_SECRETS_KEY: must be set in production/),
     ]);
   });
 
-  it('starts in production with both', () => {
+  it('starts in production with all three', () => {
     const config = loadConfig(NotificationsConfig, {
       NODE_ENV: 'production',
       SMTP_URL: 'smtps://mailer:s3cret@smtp.example.com:465',
       PUBLIC_URL: 'https://app.example.com',
+      WEBHOOK_SECRETS_KEY: 'a-long-random-production-key',
     });
     expect(config.SMTP_URL).toBe('smtps://mailer:s3cret@smtp.example.com:465');
   });

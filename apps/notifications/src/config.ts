@@ -58,6 +58,16 @@ export class NotificationsConfig extends WithRedis(WithPostgres(ServiceConfig)) 
   @IsIn(['', 'true', 'false'])
   WEBHOOK_ALLOW_PRIVATE: '' | 'true' | 'false' = '';
 
+  /**
+   * Seals the webhook signing secrets in the database (AES-256-GCM, key derived from this value): a long
+   * random string, e.g. `openssl rand -base64 32`. Changing it makes the stored secrets unreadable, so
+   * their webhooks fail until the alerts get new ones.
+   */
+  @Secret()
+  @IsString()
+  @MinLength(16)
+  WEBHOOK_SECRETS_KEY = 'development-only-webhook-secrets-key';
+
   /** How long one webhook attempt may take (connect to last byte) before it counts as failed. */
   @Type(() => Number)
   @IsInt()

@@ -1,5 +1,8 @@
 import { channelViews, generateWebhookSecret, resolveChannels } from './alert-channels';
 
+// Stands in for SecretBox.seal: visible, so the tests see what is stored.
+const seal = (secret: string): string => `sealed(${secret})`;
+
 describe('webhook secrets of alert channels', () => {
   it('generates whsec_ and 32 random bytes in base64url, different every time', () => {
     const secrets = new Set(Array.from({ length: 50 }, generateWebhookSecret));
@@ -11,18 +14,24 @@ describe('webhook secrets of alert channels', () => {
   });
 
   it('keeps a given secret, generates a missing one, and shows only the generated one', () => {
-    const { channels, generated } = resolveChannels([
-      { type: 'in_app' },
-      { type: 'webhook', url: 'https://a.example.com', secret: 'given-secret-0123' },
-      { type: 'webhook', url: 'https://b.example.com' },
-    ]);
+    const { channels, generated } = resolveChannels(
+      [
+        { type: 'in_app' },
+        { type: 'webhook', url: 'https://a.example.com', secret: 'given-secret-0123' },
+        { type: 'webhook', url: 'https://b.example.com' },
+      ],
+      [],
+      seal,
+    );
     expect([...generated.keys()]).toEqual([2]);
     expect(channels[1]).toEqual({
       type: 'webhook',
       url: 'https://a.example.com',
-      secret: 'given-secret-0123',
+      secret: 'sealed(given-secret-0123)',
+      hint: '0123',
     });
     const made = generated.get(2) ?? '';
+    expect(channels[2]).toMatchObject({ secret: `sealed(${made})`, hint: made.slice(-4) });
     expect(channelViews(channels, generated)).toEqual([
       { type: 'in_app' },
       { type: 'webhook', url: 'https://a.example.com', secretHint: '0123' },
@@ -32,15 +41,22 @@ describe('webhook secrets of alert channels', () => {
   });
 
   it('keeps the current secret of a webhook sent back without it, matched by URL', () => {
-    const current = resolveChannels([{ type: 'webhook', url: 'https://a.example.com' }]).channels;
+    const current = resolveChannels([{ type: 'webhook', url: 'https://a.example.com' }], [], seal).channels;
     const kept = resolveChannels(
       [
         { type: 'webhook', url: 'https://a.example.com' },
         { type: 'webhook', url: 'https://c.example.com' },
       ],
       current,
+      seal,
     );
     expect(kept.channels[0]).toEqual(current[0]);
     expect([...kept.generated.keys()]).toEqual([1]);
+  });
+
+  it('shows the hint of a channel stored before secrets were sealed, from its secret in clear', () => {
+    expect(
+      channelViews([{ type: 'webhook', url: 'https://a.example.com', secret: 'old-plain-secret-wxyz' }]),
+    ).toEqual([{ type: 'webhook', url: 'https://a.example.com', secretHint: 'wxyz' }]);
   });
 });

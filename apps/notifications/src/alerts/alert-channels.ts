@@ -16,13 +16,15 @@ export interface ResolvedChannels {
 }
 
 /**
- * The channels to store from the ones asked for. A webhook without a secret keeps the secret of a
- * current webhook with the same URL (a client sending back what it read, which never includes the
- * secret, must not rotate it), else gets a generated one.
+ * The channels to store from the ones asked for, webhook secrets sealed with `seal` (SecretBox) and
+ * their hint kept beside them. A webhook without a secret keeps the secret of a current webhook with
+ * the same URL (a client sending back what it read, which never includes the secret, must not rotate
+ * it), else gets a generated one.
  */
 export function resolveChannels(
   requested: AlertChannelInputUnion[],
-  current: StoredAlertChannel[] = [],
+  current: StoredAlertChannel[],
+  seal: (secret: string) => string,
 ): ResolvedChannels {
   const generated = new Map<number, string>();
   const channels = requested.map((channel, index): StoredAlertChannel => {
@@ -32,13 +34,18 @@ export function resolveChannels(
       case 'in_app':
         return { type: 'in_app' };
       case 'webhook': {
-        if (channel.secret !== undefined)
-          return { type: 'webhook', url: channel.url, secret: channel.secret };
+        const sealed = (secret: string): StoredAlertChannel => ({
+          type: 'webhook',
+          url: channel.url,
+          secret: seal(secret),
+          hint: secret.slice(-SECRET_HINT_LENGTH),
+        });
+        if (channel.secret !== undefined) return sealed(channel.secret);
         const kept = current.find((existing) => existing.type === 'webhook' && existing.url === channel.url);
-        if (kept?.type === 'webhook') return { type: 'webhook', url: channel.url, secret: kept.secret };
+        if (kept?.type === 'webhook') return { ...kept };
         const secret = generateWebhookSecret();
         generated.set(index, secret);
-        return { type: 'webhook', url: channel.url, secret };
+        return sealed(secret);
       }
       default:
         return assertNever(channel);
@@ -58,7 +65,8 @@ export function channelViews(
     return {
       type: 'webhook',
       url: channel.url,
-      secretHint: channel.secret.slice(-SECRET_HINT_LENGTH),
+      // A channel stored before secrets were sealed has no hint, and its secret in clear.
+      secretHint: channel.hint ?? channel.secret.slice(-SECRET_HINT_LENGTH),
       ...(secret !== undefined && { secret }),
     };
   });

@@ -20,6 +20,7 @@ import {
   type ListAlertsRequest,
   type UpdateAlertRequest,
 } from '@northstar/contracts';
+import { SecretBox } from '../common/secret-box';
 import { NotificationsConfig } from '../config';
 import { DeliveryService, webhookUrlProblem } from '../delivery/delivery.service';
 import { AlertAccess } from './alert-access';
@@ -45,7 +46,10 @@ export class AlertService {
     private readonly notifier: AlertNotifier,
     private readonly delivery: DeliveryService,
     private readonly config: NotificationsConfig,
+    private readonly secrets: SecretBox,
   ) {}
+
+  private readonly seal = (secret: string): string => this.secrets.seal(secret);
 
   async create(request: CreateAlertRequest): Promise<AlertDto> {
     const grant = await this.access.toProject(request.actor, request.projectId, 'alerts:manage');
@@ -62,7 +66,7 @@ export class AlertService {
     alert.everySeconds = request.everySeconds ?? DEFAULT_ALERT_EVERY_SECONDS;
     alert.cooldownSeconds = request.cooldownSeconds ?? DEFAULT_ALERT_COOLDOWN_SECONDS;
     alert.enabled = request.enabled ?? true;
-    const { channels, generated } = resolveChannels(request.channels);
+    const { channels, generated } = resolveChannels(request.channels, [], this.seal);
     alert.channels = channels;
     alert.createdBy = request.actor.userId;
     await this.alerts.save(alert);
@@ -93,7 +97,7 @@ export class AlertService {
     let generated = new Map<number, string>();
     if (request.channels !== undefined) {
       await this.assertWebhookUrls(request.channels);
-      const resolved = resolveChannels(request.channels, alert.channels);
+      const resolved = resolveChannels(request.channels, alert.channels, this.seal);
       alert.channels = resolved.channels;
       generated = resolved.generated;
     }

@@ -232,6 +232,18 @@ describe('alert rules', () => {
     expect(
       tenancy.checks.filter((check) => check.actor.userId === o.actor.userId).map((c) => c.permission),
     ).toEqual(['alerts:manage', 'alerts:read', 'alerts:read']);
+
+    // What PostgreSQL holds: neither secret in clear.
+    const [row] = await notifications.app
+      .get(MikroORM)
+      .em.getConnection()
+      .execute<{ channels: string }[]>(
+        `select "channels"::text as "channels" from "notifications"."alerts" where "id" = ?`,
+        [created.id],
+      );
+    expect(row.channels).toMatch(/enc:v1:/);
+    expect(row.channels).not.toContain(generated.slice(6));
+    expect(row.channels).not.toContain('a-secret-of-my-own-choice');
   });
 
   it('refuses a webhook URL with credentials on the channel field, and saves nothing', async () => {

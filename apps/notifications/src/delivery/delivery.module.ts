@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { SecretBox } from '../common/secret-box';
 import { NotificationsConfig } from '../config';
 import { createEmailChannel, EmailChannel } from '../email/email.channel';
 import { Delivery, DeliveryAttempt, InAppNotification, NotificationRead } from './delivery.entities';
@@ -32,6 +33,7 @@ export class DeliveryModule {
         // The email area's transport (SMTP, or files in development), an instance of its own here.
         { provide: EmailChannel, useFactory: () => createEmailChannel(config) },
         WebhookSender,
+        SecretBox,
         DeliveryRepository,
         InboxRepository,
         DeliveryQueue,
@@ -40,7 +42,7 @@ export class DeliveryModule {
         OrgMemberships,
         InboxService,
       ],
-      exports: [DeliveryService],
+      exports: [DeliveryService, SecretBox],
     };
   }
 }

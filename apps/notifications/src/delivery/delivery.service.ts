@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EnsureRequestContext, MikroORM } from '@mikro-orm/postgresql';
 import type { NotificationKind } from '@northstar/contracts';
 import { currentRequestId } from '@northstar/observability';
+import { SecretBox } from '../common/secret-box';
 import { NotificationsConfig } from '../config';
 import { EmailChannel } from '../email/email.channel';
 import {
@@ -72,6 +73,7 @@ export class DeliveryService {
     private readonly queue: DeliveryQueue,
     private readonly webhooks: WebhookSender,
     private readonly email: EmailChannel,
+    private readonly secrets: SecretBox,
     // Read by @EnsureRequestContext: callers outside a request (the alerts' evaluation jobs) get one.
     readonly orm: MikroORM,
   ) {}
@@ -188,7 +190,7 @@ export class DeliveryService {
           return await this.webhooks.send({
             url: delivery.url ?? '',
             deliveryId: delivery.id,
-            secret: delivery.secret ?? '',
+            secret: this.secrets.open(delivery.secret ?? ''),
             body: delivery.body ?? '',
           });
         case 'email':
