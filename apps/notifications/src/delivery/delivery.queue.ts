@@ -40,9 +40,19 @@ export class DeliveryQueue implements OnApplicationShutdown {
     this.queue.on('error', (error) => this.logger.warn(`Delivery queue: ${error.message}`));
   }
 
-  /** Adds the delivery's job; while that job waits, is delayed or runs, adding it again does nothing. */
-  async add(job: DeliverJob): Promise<void> {
-    await this.queue.add(DeliveryJobName.Deliver, job, { jobId: deliveryJobId(job.deliveryId) });
+  /**
+   * Adds the deliveries' jobs in one round trip; while a job waits, is delayed or runs, adding it
+   * again does nothing.
+   */
+  async addAll(jobs: DeliverJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(
+      jobs.map((job) => ({
+        name: DeliveryJobName.Deliver,
+        data: job,
+        opts: { jobId: deliveryJobId(job.deliveryId) },
+      })),
+    );
   }
 
   /** Drops the jobs of deleted deliveries that still wait; one running now finds its row gone. */

@@ -115,13 +115,13 @@ export class DeliveryService {
       notification.notificationId,
     );
     const requestId = currentRequestId();
-    for (const delivery of pending) {
-      await this.queue.add({
+    await this.queue.addAll(
+      pending.map((delivery) => ({
         orgId: delivery.orgId,
         deliveryId: delivery.id,
         ...(requestId ? { requestId } : {}),
-      });
-    }
+      })),
+    );
   }
 
   /** The deliveries of these notifications (all of org `orgId`), attempts oldest first. */
