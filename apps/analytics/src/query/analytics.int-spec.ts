@@ -7,39 +7,12 @@ import {
   type EventsRequest,
   type TimeseriesRequest,
 } from '@northstar/contracts';
-import type { RunningService } from '@northstar/service-runtime';
-import {
-  busError,
-  connectTestBus,
-  startTestService,
-  userActor,
-  type TestBus,
-  TenancyStandIn,
-  type TestProject,
-} from '@northstar/testing';
+import { busError, userActor, type TestProject } from '@northstar/testing';
+import { analyticsTestBed } from '../../test/analytics-test-bed';
 import { randomUUID } from 'node:crypto';
-import { openEventStore, type EventStore, type TestEvent } from '../../test/event-store';
-import { analyticsService } from '../analytics.service-definition';
+import { type TestEvent } from '../../test/event-store';
 
-let service: RunningService;
-let client: TestBus;
-let tenancy: TenancyStandIn;
-let store: EventStore;
-
-beforeAll(async () => {
-  store = await openEventStore();
-  client = await connectTestBus();
-  tenancy = new TenancyStandIn(client.connection);
-  await tenancy.start();
-  service = await startTestService(analyticsService);
-});
-
-afterAll(async () => {
-  await service?.close();
-  tenancy?.stop();
-  await client?.close();
-  await store?.close();
-});
+const bed = analyticsTestBed();
 
 const RANGE = { from: '2026-10-24T00:00:00Z', to: '2026-10-27T00:00:00Z' };
 const WALLET_A = '0x' + 'a'.repeat(40);
@@ -105,16 +78,16 @@ interface Tenant extends TestProject {
 
 async function tenantWithEvents(events: TestEvent[] = EVENTS): Promise<Tenant> {
   const actor = userActor();
-  const project = tenancy.project(actor.userId, 'viewer');
-  await store.write(project.projectId, events);
+  const project = bed.tenancy.project(actor.userId, 'viewer');
+  await bed.store.write(project.projectId, events);
   // A redelivered event, written a second time before ClickHouse merges it away.
   const duplicate = events.find((event) => event.eventId === SIGNED_UP_ID);
-  if (duplicate) await store.write(project.projectId, [duplicate]);
+  if (duplicate) await bed.store.write(project.projectId, [duplicate]);
   return { ...project, actor, caller: { actor } };
 }
 
 const summary = (tenant: Tenant, query: Record<string, unknown> = {}) =>
-  client.bus.send(AnalyticsSubjects.summary, {
+  bed.client.bus.send(AnalyticsSubjects.summary, {
     caller: tenant.caller,
     projectId: tenant.projectId,
     ...RANGE,
@@ -122,7 +95,7 @@ const summary = (tenant: Tenant, query: Record<string, unknown> = {}) =>
   });
 
 const series = (tenant: Tenant, query: Partial<TimeseriesRequest>) =>
-  client.bus.send(AnalyticsSubjects.timeseries, {
+  bed.client.bus.send(AnalyticsSubjects.timeseries, {
     caller: tenant.caller,
     projectId: tenant.projectId,
     metric: 'events',
@@ -218,7 +191,7 @@ describe('analytics of one project, checked against the events written', () => {
 
   it('ranks the top values of a dimension with their counts and people', async () => {
     const top = (dimension: string, limit?: number) =>
-      client.bus.send(AnalyticsSubjects.top, {
+      bed.client.bus.send(AnalyticsSubjects.top, {
         caller: tenant.caller,
         projectId: tenant.projectId,
         ...RANGE,
@@ -249,7 +222,7 @@ describe('analytics of one project, checked against the events written', () => {
 
   it('counts a funnel of ordered steps within the window', async () => {
     const funnel = (windowSeconds: number) =>
-      client.bus.send(AnalyticsSubjects.funnel, {
+      bed.client.bus.send(AnalyticsSubjects.funnel, {
         caller: tenant.caller,
         projectId: tenant.projectId,
         ...RANGE,
@@ -278,7 +251,7 @@ describe('analytics of one project, checked against the events written', () => {
         limit: 3,
         ...(cursor && { cursor }),
       };
-      const answer = await client.bus.send(AnalyticsSubjects.events, request);
+      const answer = await bed.client.bus.send(AnalyticsSubjects.events, request);
       seen.push(...answer.items);
       pages.push(answer.items.length);
       if (answer.nextCursor === null) break;
@@ -318,7 +291,7 @@ describe('bad parameters', () => {
     expect(await fieldsOf(series(tenant, { tz: 'Mars/Olympus_Mons' }))).toEqual(['tz']);
     expect(
       await fieldsOf(
-        client.bus.send(AnalyticsSubjects.top, {
+        bed.client.bus.send(AnalyticsSubjects.top, {
           caller: tenant.caller,
           projectId: tenant.projectId,
           dimension: 'password' as 'event',
@@ -342,7 +315,7 @@ describe('bad parameters', () => {
   it('refuses a cursor it did not make', async () => {
     expect(
       await fieldsOf(
-        client.bus.send(AnalyticsSubjects.events, {
+        bed.client.bus.send(AnalyticsSubjects.events, {
           caller: tenant.caller,
           projectId: tenant.projectId,
           cursor: 'bm90IGEgY3Vyc29y',
@@ -360,7 +333,7 @@ describe('who may read', () => {
 
   it('asks tenancy for analytics:read on the project', async () => {
     await summary(tenant);
-    expect(tenancy.checks).toContainEqual({
+    expect(bed.tenancy.checks).toContainEqual({
       actor: tenant.actor,
       projectId: tenant.projectId,
       permission: 'analytics:read',
@@ -369,10 +342,10 @@ describe('who may read', () => {
 
   it('answers not_found to a member of another organisation, for every query', async () => {
     const stranger: Tenant = { ...tenant, caller: { actor: userActor() } };
-    tenancy.project(stranger.caller.actor?.userId ?? '', 'owner');
+    bed.tenancy.project(stranger.caller.actor?.userId ?? '', 'owner');
     expect((await busError(summary(stranger))).code).toBe(BusErrorCode.NotFound);
     expect((await busError(series(stranger, {}))).code).toBe(BusErrorCode.NotFound);
-    const events = client.bus.send(AnalyticsSubjects.events, {
+    const events = bed.client.bus.send(AnalyticsSubjects.events, {
       caller: stranger.caller,
       projectId: tenant.projectId,
     });
@@ -437,7 +410,7 @@ describe('literal round trip through the queries', () => {
       names.map((name) => ({ event: name, userId: name, at: '2026-10-24T12:00:00Z' })),
     );
 
-    const top = await client.bus.send(AnalyticsSubjects.top, {
+    const top = await bed.client.bus.send(AnalyticsSubjects.top, {
       caller: tenant.caller,
       projectId: tenant.projectId,
       ...RANGE,

@@ -4,47 +4,26 @@ import {
   type AnalyticsCaller,
   type MetricRequest,
 } from '@northstar/contracts';
-import type { RunningService } from '@northstar/service-runtime';
-import {
-  busError,
-  connectTestBus,
-  startTestService,
-  userActor,
-  type TestBus,
-  TenancyStandIn,
-} from '@northstar/testing';
+import { busError, userActor } from '@northstar/testing';
+import { analyticsTestBed } from '../../test/analytics-test-bed';
 import { randomUUID } from 'node:crypto';
-import { openEventStore, type EventStore } from '../../test/event-store';
-import { analyticsService } from '../analytics.service-definition';
 
 // analytics.query.metric: one number over a whole range, as notifications asks it to evaluate alerts.
 
-let service: RunningService;
-let client: TestBus;
-let tenancy: TenancyStandIn;
-let store: EventStore;
-
-beforeAll(async () => {
-  store = await openEventStore();
-  client = await connectTestBus();
-  tenancy = new TenancyStandIn(client.connection);
-  await tenancy.start();
-  service = await startTestService(analyticsService);
-});
-
-afterAll(async () => {
-  await service?.close();
-  tenancy?.stop();
-  await client?.close();
-  await store?.close();
-});
+const bed = analyticsTestBed();
 
 const WALLET = '0x' + 'd'.repeat(40);
 // Two days of closed hours (read from the roll-up) with edges at half hours (read from raw events).
 const RANGE = { from: '2026-11-01T10:30:00Z', to: '2026-11-03T10:30:00Z' };
 
 const metric = (caller: AnalyticsCaller, projectId: string, request: Partial<MetricRequest> = {}) =>
-  client.bus.send(AnalyticsSubjects.metric, { caller, projectId, metric: 'events', ...RANGE, ...request });
+  bed.client.bus.send(AnalyticsSubjects.metric, {
+    caller,
+    projectId,
+    metric: 'events',
+    ...RANGE,
+    ...request,
+  });
 
 const asNotifications = (projectId: string): AnalyticsCaller => ({
   service: { name: 'notifications', projectId },
@@ -53,7 +32,7 @@ const asNotifications = (projectId: string): AnalyticsCaller => ({
 describe('a metric over a range', () => {
   const projectId = randomUUID();
   beforeAll(async () => {
-    await store.write(projectId, [
+    await bed.store.write(projectId, [
       { event: 'Signed Up', userId: 'u1', at: '2026-11-01T10:45:00Z' },
       { event: 'Signed Up', userId: 'u1', at: '2026-11-02T12:00:00Z' },
       { event: 'Signed Up', anonymousId: 'a2', at: '2026-11-03T10:15:00Z' },
@@ -105,8 +84,10 @@ describe('a metric over a range', () => {
 
   it('answers a member, and not_found to a stranger, through tenancy', async () => {
     const member = userActor();
-    const project = tenancy.project(member.userId, 'viewer');
-    await store.write(project.projectId, [{ event: 'Signed Up', userId: 'u1', at: '2026-11-02T12:00:00Z' }]);
+    const project = bed.tenancy.project(member.userId, 'viewer');
+    await bed.store.write(project.projectId, [
+      { event: 'Signed Up', userId: 'u1', at: '2026-11-02T12:00:00Z' },
+    ]);
     expect(await metric({ actor: member }, project.projectId)).toEqual({ value: 1 });
     const stranger = await busError(metric({ actor: userActor() }, project.projectId));
     expect(stranger.code).toBe(BusErrorCode.NotFound);
@@ -118,7 +99,7 @@ describe('a metric over a range', () => {
     );
     expect(unknown.extra.errors?.map((e) => e.field)).toEqual(['caller.service.name']);
     const noRange = await busError(
-      client.bus.send(AnalyticsSubjects.metric, {
+      bed.client.bus.send(AnalyticsSubjects.metric, {
         caller: asNotifications(projectId),
         projectId,
         metric: 'events',

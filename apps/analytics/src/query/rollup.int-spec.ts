@@ -1,39 +1,12 @@
 import { AnalyticsSubjects, type Actor } from '@northstar/contracts';
-import type { RunningService } from '@northstar/service-runtime';
-import {
-  connectTestBus,
-  startTestService,
-  userActor,
-  type TestBus,
-  TenancyStandIn,
-  type TestProject,
-} from '@northstar/testing';
+import { userActor, type TestProject } from '@northstar/testing';
+import { analyticsTestBed } from '../../test/analytics-test-bed';
 import { randomUUID } from 'node:crypto';
-import { openEventStore, type EventStore } from '../../test/event-store';
-import { analyticsService } from '../analytics.service-definition';
 
 // The roll-up of closed hours (events_hourly, fed by a materialized view on events) and the project's
 // time zone as the default of `tz`.
 
-let service: RunningService;
-let client: TestBus;
-let tenancy: TenancyStandIn;
-let store: EventStore;
-
-beforeAll(async () => {
-  store = await openEventStore();
-  client = await connectTestBus();
-  tenancy = new TenancyStandIn(client.connection);
-  await tenancy.start();
-  service = await startTestService(analyticsService);
-});
-
-afterAll(async () => {
-  await service?.close();
-  tenancy?.stop();
-  await client?.close();
-  await store?.close();
-});
+const bed = analyticsTestBed();
 
 interface Tenant extends TestProject {
   actor: Actor;
@@ -41,11 +14,11 @@ interface Tenant extends TestProject {
 
 function tenant(): Tenant {
   const actor = userActor();
-  return { ...tenancy.project(actor.userId), actor };
+  return { ...bed.tenancy.project(actor.userId), actor };
 }
 
 const eventsIn = async (who: Tenant, range: { from: string; to: string }, userId?: string) => {
-  const summary = await client.bus.send(AnalyticsSubjects.summary, {
+  const summary = await bed.client.bus.send(AnalyticsSubjects.summary, {
     caller: { actor: who.actor },
     projectId: who.projectId,
     ...range,
@@ -57,7 +30,7 @@ const eventsIn = async (who: Tenant, range: { from: string; to: string }, userId
 /** A row of the roll-up holding an event id that is not in the events table. */
 async function rollupOnlyEvent(projectId: string, hour: Date): Promise<void> {
   const seconds = Math.floor(hour.getTime() / 1000);
-  await store.client.command({
+  await bed.store.client.command({
     query: `INSERT INTO events_hourly SELECT '${projectId}', toDateTime(${seconds}, 'UTC'), 'Ghost',
       'track', 0, 0, uniqExactState(toUUID('${randomUUID()}')), uniqExactIfState('ghost', toUInt8(1)),
       uniqExactIfState('', toUInt8(0)), uniqExactIfState('', toUInt8(0))`,
@@ -69,7 +42,7 @@ describe('the roll-up of closed hours', () => {
 
   it('answers closed hours from the roll-up, and raw events only where it cannot', async () => {
     const who = tenant();
-    await store.write(who.projectId, [{ event: 'Signed Up', userId: 'u1', at: '2026-11-01T10:15:00Z' }]);
+    await bed.store.write(who.projectId, [{ event: 'Signed Up', userId: 'u1', at: '2026-11-01T10:15:00Z' }]);
     await rollupOnlyEvent(who.projectId, new Date('2026-11-01T10:00:00Z'));
     // The id only the roll-up has is counted: the closed hour was not rescanned.
     expect(await eventsIn(who, RANGE)).toBe(2);
@@ -82,17 +55,17 @@ describe('the roll-up of closed hours', () => {
   it('counts a late event for a closed hour, and a late duplicate once', async () => {
     const who = tenant();
     const first = randomUUID();
-    await store.write(who.projectId, [
+    await bed.store.write(who.projectId, [
       { eventId: first, event: 'Signed Up', userId: 'u1', at: '2026-11-01T10:15:00Z' },
       { event: 'Signed Up', userId: 'u2', at: '2026-11-02T10:15:00Z' },
     ]);
     expect(await eventsIn(who, RANGE)).toBe(2);
-    await store.write(who.projectId, [
+    await bed.store.write(who.projectId, [
       { event: 'Signed Up', userId: 'u3', at: '2026-11-01T10:40:00Z' },
       { eventId: first, event: 'Signed Up', userId: 'u1', at: '2026-11-01T10:15:00Z' },
     ]);
     expect(await eventsIn(who, RANGE)).toBe(3);
-    const series = await client.bus.send(AnalyticsSubjects.timeseries, {
+    const series = await bed.client.bus.send(AnalyticsSubjects.timeseries, {
       caller: { actor: who.actor },
       projectId: who.projectId,
       ...RANGE,
@@ -107,7 +80,7 @@ describe('the roll-up of closed hours', () => {
     const who = tenant();
     const now = Date.now();
     const hour = new Date(now - (now % 3_600_000));
-    await store.write(who.projectId, [
+    await bed.store.write(who.projectId, [
       { event: 'Now', userId: 'u1', at: new Date(now - 1000).toISOString() },
     ]);
     // A roll-up row for the open hour is not read: only raw events count there.
@@ -123,7 +96,7 @@ describe('the roll-up of closed hours', () => {
 describe("the project's time zone", () => {
   const RANGE = { from: '2026-11-09T00:00:00Z', to: '2026-11-12T00:00:00Z' };
   const days = async (who: Tenant, tz?: string) => {
-    const series = await client.bus.send(AnalyticsSubjects.timeseries, {
+    const series = await bed.client.bus.send(AnalyticsSubjects.timeseries, {
       caller: { actor: who.actor },
       projectId: who.projectId,
       ...RANGE,
@@ -136,18 +109,18 @@ describe("the project's time zone", () => {
 
   it("buckets days in the project's zone when the request names none", async () => {
     const who = tenant();
-    tenancy.setTimezone(who, 'Europe/Paris');
+    bed.tenancy.setTimezone(who, 'Europe/Paris');
     // 23:30 UTC on the 10th is 00:30 on the 11th in Paris.
-    await store.write(who.projectId, [{ event: 'Late', userId: 'u1', at: '2026-11-10T23:30:00Z' }]);
+    await bed.store.write(who.projectId, [{ event: 'Late', userId: 'u1', at: '2026-11-10T23:30:00Z' }]);
     expect(await days(who)).toEqual([{ t: '2026-11-10T23:00:00.000Z', value: 1 }]);
     expect(await days(who, 'UTC')).toEqual([{ t: '2026-11-10T00:00:00.000Z', value: 1 }]);
   });
 
   it('answers zones with half-hour offsets from raw events', async () => {
     const who = tenant();
-    tenancy.setTimezone(who, 'Asia/Kolkata');
+    bed.tenancy.setTimezone(who, 'Asia/Kolkata');
     // 19:00 UTC is 00:30 on the next day in India (UTC+05:30).
-    await store.write(who.projectId, [{ event: 'Late', userId: 'u1', at: '2026-11-10T19:00:00Z' }]);
+    await bed.store.write(who.projectId, [{ event: 'Late', userId: 'u1', at: '2026-11-10T19:00:00Z' }]);
     expect(await days(who)).toEqual([{ t: '2026-11-10T18:30:00.000Z', value: 1 }]);
   });
 });
