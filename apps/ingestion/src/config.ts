@@ -35,11 +35,29 @@ export class IngestionConfig extends WithRedis(WithClickHouse(ServiceConfig)) {
   INGEST_SHUTDOWN_GRACE_MS = 10_000;
 
   /**
-   * Unacknowledged messages JetStream hands out to all replicas together. Also the memory bound of a
-   * replica while ClickHouse is down: it keeps the messages it holds (unacked) and takes no more.
+   * Unacknowledged messages JetStream hands out to all replicas together (the consumer's
+   * max_ack_pending): with N replicas, at least N × INGEST_MAX_HELD_MESSAGES lets each fill its budget.
    */
   @Int(100, 1_000_000)
-  INGEST_MAX_ACK_PENDING = 20_000;
+  INGEST_MAX_ACK_PENDING = 40_000;
+
+  /**
+   * Messages one replica holds at most (taken off the stream, not yet written and acknowledged). It
+   * pulls only while it holds less, so a ClickHouse outage costs bounded memory.
+   */
+  @Int(1, 1_000_000)
+  INGEST_MAX_HELD_MESSAGES = 20_000;
+
+  /** Bytes of messages one replica holds at most (a message holds one event or a request's batch). */
+  @Int(64 * 1024, 4 * 1024 ** 3)
+  INGEST_MAX_HELD_BYTES = 64 * 1024 ** 2;
+
+  /**
+   * Readiness fails (and `northstar_ingestion_stalled` is 1) when the consumer has taken no message
+   * for this long while the stream has messages pending for it.
+   */
+  @Int(1000, 3_600_000)
+  INGEST_STALL_AFTER_MS = 30_000;
 
   /** Limits of the EVENTS stream, applied by the migrate step (see @northstar/event-stream). */
   @Int(24, 24 * 365)

@@ -19,6 +19,7 @@ import { ReadinessService } from '@northstar/observability';
 import {
   AckPolicy,
   DeliverPolicy,
+  type Consumer,
   type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
@@ -35,12 +36,16 @@ const ACK_WAIT_MS = 30_000;
 // Held messages are reported in progress well within the ack wait, so a slow or stalled insert
 // never makes JetStream redeliver them to another replica.
 const HEARTBEAT_MS = ACK_WAIT_MS / 3;
-const BACKLOG_REFRESH_MS = 15_000;
+const BACKLOG_REFRESH_MS = 2000;
 const MAX_BACKOFF_MS = 30_000;
 const NAK_ON_SHUTDOWN_MS = 2000;
-// What one pull may bring: a few inserts' worth of typical events, and always whole messages of up to
-// the server's max_payload. Counted in bytes, since a message holds one event or hundreds.
-const PREFETCH_BYTES = 16 * 1024 * 1024;
+// Most messages one pull asks for: several inserts' worth of single events, without keeping a pull
+// open on the server for longer than it takes to fill.
+const PULL_MAX_MESSAGES = 1000;
+// How long a pull waits on the server for messages. Short, so that an idle consumer notices within
+// seconds that it was cut off (a NATS restart ends its pulls without telling it).
+const PULL_EXPIRES_MS = 5000;
+const MAX_PULL_BACKOFF_MS = 5000;
 
 /** A message taken off the stream with its valid events, until they are written and it is acked. */
 interface Held {
@@ -51,6 +56,8 @@ interface Held {
   /** Whether the message holds several events (an array), rather than one envelope. */
   several: boolean;
   heldAt: number;
+  /** The message's size as it counts against INGEST_MAX_HELD_BYTES. */
+  bytes: number;
 }
 
 const nanos = (ms: number): number => ms * 1e6;
@@ -77,12 +84,23 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
   private bufferedRows = 0;
   /** Every message taken off the stream and neither acknowledged nor given back yet. */
   private readonly held = new Set<JsMsg>();
+  private heldBytes = 0;
+  private heldEvents = 0;
+  /** Mean size of a message, steering how many messages a pull asks for within the byte budget. */
+  private meanMessageBytes = 1024;
   private js!: JetStreamClient;
   private jsm!: JetStreamManager;
-  private messages?: ConsumerMessages;
+  /** The pull in progress, closed on shutdown. */
+  private pull?: ConsumerMessages;
   private reading?: Promise<void>;
   private writing?: Promise<void>;
   private wake?: () => void;
+  /** Resolves the pull loop's wait for room once held messages are settled. */
+  private roomFreed?: () => void;
+  /** When the last message came off the stream. */
+  private lastMessageAt = Date.now();
+  /** Since when the stream has had messages for this consumer without a break (0: none pending). */
+  private pendingSince = 0;
   private stopping = false;
   private giveUpAt = Number.POSITIVE_INFINITY;
   private timers: NodeJS.Timeout[] = [];
@@ -98,6 +116,13 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
   onModuleInit(): void {
     this.readiness.register('jetstream', async () => {
       await (await this.connection.jetstreamManager()).consumers.info(EVENTS_STREAM, INGESTION_CONSUMER);
+    });
+    this.readiness.register('consumer', () => {
+      const stalledMs = this.stalledForMs();
+      if (stalledMs === 0) return Promise.resolve('pulling');
+      return Promise.reject(
+        new Error(`no message taken for ${Math.round(stalledMs / 1000)} s while the stream has pending messages`),
+      );
     });
   }
 
@@ -122,7 +147,8 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
     this.stopping = true;
     this.giveUpAt = Date.now() + this.config.INGEST_SHUTDOWN_GRACE_MS;
     for (const timer of this.timers) clearInterval(timer);
-    await this.messages?.close();
+    this.roomFreed?.();
+    await this.pull?.close().catch(() => undefined);
     await this.reading;
     this.wake?.();
     await this.writing;
@@ -160,22 +186,67 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
     }
   }
 
+  /**
+   * Pulls one batch of messages at a time, whenever what it holds leaves room, and never more than
+   * that room. Each pull is a request of its own with a whole number of messages: no byte budget
+   * that could shrink below the next message's size (nats.js's `consume` with `max_bytes` tops its
+   * pulls up with the budget it believes is left, its count of bytes drifts from the server's, and
+   * once a top-up is smaller than the next message the server refuses it, the client asks again,
+   * and nothing is ever delivered). An error ends one pull, never the loop.
+   */
   private async readLoop(): Promise<void> {
+    let consumer: Consumer | undefined;
+    let failures = 0;
     while (!this.stopping) {
+      const batch = this.pullSize();
+      if (batch === 0) {
+        await new Promise<void>((resolve) => (this.roomFreed = resolve));
+        this.roomFreed = undefined;
+        continue;
+      }
       try {
-        const consumer = await this.js.consumers.get(EVENTS_STREAM, INGESTION_CONSUMER);
-        this.messages = await consumer.consume({ max_bytes: PREFETCH_BYTES });
-        if (this.stopping) await this.messages.close();
-        for await (const message of this.messages) await this.take(message);
+        consumer ??= await this.js.consumers.get(EVENTS_STREAM, INGESTION_CONSUMER);
+        this.pull = await consumer.fetch({ max_messages: batch, expires: PULL_EXPIRES_MS });
+        if (this.stopping) await this.pull.close();
+        for await (const message of this.pull) await this.take(message);
+        failures = 0;
       } catch (error) {
         if (this.stopping) return;
-        this.logger.error(`Reading EVENTS failed, resuming in 1 s: ${(error as Error).message}`);
-        await sleep(1000);
+        failures += 1;
+        // The consumer is looked up again: it may have been deleted and created anew.
+        consumer = undefined;
+        const delay = Math.min(MAX_PULL_BACKOFF_MS, 100 * 2 ** Math.min(failures - 1, 6));
+        if (failures === 1 || failures % 20 === 0) {
+          this.logger.warn(`Pulling from EVENTS failed (${failures}), again in ${delay} ms: ${(error as Error).message}`);
+        }
+        await sleep(delay);
+      } finally {
+        this.pull = undefined;
       }
     }
   }
 
+  /**
+   * Messages the next pull may ask for: the room left under INGEST_MAX_HELD_MESSAGES, and under
+   * INGEST_MAX_HELD_BYTES at the mean message size seen so far; 0 when either budget is spent.
+   */
+  private pullSize(): number {
+    const messageRoom = this.config.INGEST_MAX_HELD_MESSAGES - this.held.size;
+    const byteRoom = this.config.INGEST_MAX_HELD_BYTES - this.heldBytes;
+    if (messageRoom <= 0 || byteRoom <= 0) return 0;
+    return Math.max(1, Math.min(PULL_MAX_MESSAGES, messageRoom, Math.floor(byteRoom / this.meanMessageBytes)));
+  }
+
+  /** Milliseconds the consumer has taken nothing while the stream had messages for it; 0 if it has not. */
+  stalledForMs(now = Date.now()): number {
+    if (this.pendingSince === 0) return 0;
+    const quietMs = now - Math.max(this.lastMessageAt, this.pendingSince);
+    return quietMs > this.config.INGEST_STALL_AFTER_MS ? quietMs : 0;
+  }
+
   private async take(message: JsMsg): Promise<void> {
+    this.lastMessageAt = Date.now();
+    this.meanMessageBytes += (message.data.length - this.meanMessageBytes) / 64;
     if (this.stopping) {
       // Prefetched while shutting down: hand it back rather than let it wait out the ack wait.
       message.nak(NAK_ON_SHUTDOWN_MS);
@@ -207,6 +278,7 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
       indexes: [],
       several: decoded.several,
       heldAt: Date.now(),
+      bytes: message.data.length,
     };
     for (const [index, event] of decoded.events.entries()) {
       if ('envelope' in event) {
@@ -223,7 +295,7 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
       message.ack();
       return;
     }
-    this.held.add(message);
+    this.hold(held);
     this.buffer.push(held);
     this.bufferedRows += held.envelopes.length;
     if (this.buffer.length === 1 || this.bufferedRows >= this.config.INGEST_BATCH_ROWS) this.wake?.();
@@ -319,7 +391,7 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
    * event, else each refused event alone).
    */
   private async settle(item: Held, offset: number, refused: Map<number, string>): Promise<void> {
-    this.held.delete(item.message);
+    this.release(item);
     for (const [i, envelope] of item.envelopes.entries()) {
       const reason = refused.get(offset + i);
       if (reason === undefined) continue;
@@ -360,6 +432,23 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
     }
   }
 
+  private hold(item: Held): void {
+    this.held.add(item.message);
+    this.heldBytes += item.bytes;
+    this.heldEvents += item.envelopes.length;
+    this.metrics.heldMessages.set(this.held.size);
+    this.metrics.heldEvents.set(this.heldEvents);
+  }
+
+  private release(item: Held): void {
+    if (!this.held.delete(item.message)) return;
+    this.heldBytes -= item.bytes;
+    this.heldEvents -= item.envelopes.length;
+    this.metrics.heldMessages.set(this.held.size);
+    this.metrics.heldEvents.set(this.heldEvents);
+    this.roomFreed?.();
+  }
+
   private heartbeat(): void {
     for (const message of this.held) message.working();
   }
@@ -368,6 +457,9 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
     try {
       const info = await this.jsm.consumers.info(EVENTS_STREAM, INGESTION_CONSUMER);
       this.metrics.backlog.set(info.num_pending + info.num_ack_pending);
+      if (info.num_pending === 0) this.pendingSince = 0;
+      else if (this.pendingSince === 0) this.pendingSince = Date.now();
+      this.metrics.stalled.set(this.stalledForMs() > 0 ? 1 : 0);
     } catch {
       // The readiness check reports JetStream trouble; the gauge keeps its last value.
     }

@@ -14,6 +14,9 @@ export class IngestionMetrics {
   readonly insertSeconds: Histogram;
   readonly sessionFallbacks: Counter;
   readonly backlog: Gauge;
+  readonly heldMessages: Gauge;
+  readonly heldEvents: Gauge;
+  readonly stalled: Gauge;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -53,6 +56,21 @@ export class IngestionMetrics {
     this.backlog = new Gauge({
       name: 'northstar_ingestion_backlog_messages',
       help: 'Messages of the EVENTS stream not yet acknowledged by ingestion (pending and in flight)',
+      registers,
+    });
+    this.heldMessages = new Gauge({
+      name: 'northstar_ingestion_held_messages',
+      help: 'Messages this replica took off the stream and has not acknowledged yet',
+      registers,
+    });
+    this.heldEvents = new Gauge({
+      name: 'northstar_ingestion_held_events',
+      help: 'Events in the messages this replica holds (buffered or being written)',
+      registers,
+    });
+    this.stalled = new Gauge({
+      name: 'northstar_ingestion_stalled',
+      help: '1 while the consumer has taken nothing for INGEST_STALL_AFTER_MS although messages are pending',
       registers,
     });
   }
