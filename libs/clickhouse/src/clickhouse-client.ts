@@ -17,6 +17,9 @@ export function createClickHouse(
     password: connection.password,
     ...(database ? { database } : {}),
     request_timeout: 30_000,
+    // A socket idle past the server's keep-alive (3 s by default) is closed by the server; reused
+    // after a busy event loop held it too long, it fails the request with "socket hang up".
+    keep_alive: { eagerly_destroy_stale_sockets: true },
     compression: { request: false, response: false },
   });
 }

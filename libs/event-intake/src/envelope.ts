@@ -1,4 +1,5 @@
 import { EventEnvelope, type FieldError } from '@northstar/contracts';
+import { fastCheckEnvelope } from './fast-check';
 import { isPlainObject, MAX_EVENT_DEPTH, nestsDeeperThan, validateAs } from './validation';
 
 /**
@@ -11,6 +12,8 @@ export function validateEnvelope(value: unknown): { envelope: EventEnvelope } | 
   if (nestsDeeperThan(value, MAX_EVENT_DEPTH + 2)) {
     return { errors: [{ field: '', message: 'the envelope nests too deep' }] };
   }
+  const fast = fastCheckEnvelope(value);
+  if (fast) return { envelope: fast };
   const { errors } = validateAs(EventEnvelope, value);
   // The parsed value itself is returned: ingestion reads only the declared fields.
   return errors.length > 0 ? { errors } : { envelope: value as unknown as EventEnvelope };

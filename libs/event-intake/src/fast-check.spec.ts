@@ -1,5 +1,6 @@
-import { IncomingEvent } from '@northstar/contracts';
-import { fastCheckIncomingEvent } from './fast-check';
+import { EventEnvelope, IncomingEvent } from '@northstar/contracts';
+import { fastCheckEnvelope, fastCheckIncomingEvent } from './fast-check';
+import { intakeBatch } from './intake';
 import { validateAs } from './validation';
 
 // The hand-written check against class-validator, the reference: on valid events and on every field
@@ -169,5 +170,68 @@ describe('fastCheckIncomingEvent', () => {
     // The comparison means something only if both sides were exercised a good deal.
     expect(refused).toBeGreaterThan(all.length / 5);
     expect(fast).toBeGreaterThan(all.length / 3);
+  });
+});
+
+describe('fastCheckEnvelope', () => {
+  // Envelopes as the gateway makes them from the valid events, then each field broken in every way.
+  const { accepted } = intakeBatch({ batch: VALID }, { projectId: 'project-1', receivedAt: new Date() });
+  const ENVELOPE_TOP = [
+    'v',
+    'eventId',
+    'projectId',
+    'messageId',
+    'type',
+    'event',
+    'name',
+    'userId',
+    'anonymousId',
+    'groupId',
+    'previousId',
+    'timestamp',
+    'receivedAt',
+    'sentAt',
+    'clientTimestamp',
+    'context',
+    'web3',
+    'properties',
+    'traits',
+    'raw',
+  ];
+  const envelopes = accepted.map((envelope) => ({ ...envelope }) as Record<string, unknown>);
+  const all: Array<Record<string, unknown>> = [];
+  for (const base of envelopes) {
+    all.push(base);
+    for (const value of [...STRANGE, 1, 2, '4f9b1c2e-8f1a-4c55-9d43-0b5d1f6f2a11', 'project_2']) {
+      for (const key of ENVELOPE_TOP) all.push(withValue(base, key, value));
+      const context = (base['context'] ?? {}) as Record<string, unknown>;
+      for (const key of CONTEXT) all.push({ ...base, context: withValue(context, key, value) });
+      const web3 = (base['web3'] ?? {}) as Record<string, unknown>;
+      for (const key of WEB3) all.push({ ...base, web3: withValue(web3, key, value) });
+    }
+  }
+
+  it('accepts every envelope intake makes', () => {
+    expect(envelopes).toHaveLength(VALID.length);
+    for (const envelope of envelopes) expect(fastCheckEnvelope(envelope)).not.toBeNull();
+  });
+
+  it(`accepts exactly what class-validator accepts (${all.length} envelopes)`, () => {
+    const missed: unknown[] = [];
+    let fast = 0;
+    let refused = 0;
+    for (const envelope of all) {
+      const accepted = fastCheckEnvelope({ ...envelope });
+      const reference = validateAs(EventEnvelope, { ...envelope });
+      if (reference.errors.length > 0) refused += 1;
+      if (!accepted && reference.errors.length === 0) missed.push(envelope);
+      if (!accepted) continue;
+      fast += 1;
+      expect({ envelope, errors: reference.errors }).toEqual({ envelope, errors: [] });
+    }
+    // Ingestion takes the slow path only for what is really wrong: none of these valid ones.
+    expect(missed).toEqual([]);
+    expect(refused).toBeGreaterThan(all.length / 5);
+    expect(fast).toBeGreaterThan(all.length / 4);
   });
 });

@@ -1,16 +1,19 @@
 import {
   ADDRESS_PATTERN,
+  EVENT_ENVELOPE_VERSION,
   EVENT_TYPES,
   isIdValue,
   MESSAGE_ID_PATTERN,
   NAMED_EVENT_TYPES,
   parseEventTime,
+  SUBJECT_TOKEN_PATTERN,
   TX_HASH_PATTERN,
   TX_STATUSES,
   UINT_STRING_PATTERN,
+  type EventEnvelope,
   type IncomingEvent,
 } from '@northstar/contracts';
-import { isInt, isIP, maxLength, minLength } from 'class-validator';
+import { isInt, isIP, isUUID, maxLength, minLength } from 'class-validator';
 import { isPlainObject } from './validation';
 
 /**
@@ -44,6 +47,36 @@ export function fastCheckIncomingEvent(known: Record<string, unknown>): Incoming
     if (!isPlainObject(web3) || !web3Ok(web3, type)) return null;
   }
   return known as unknown as IncomingEvent;
+}
+
+/**
+ * The rules of `EventEnvelope`, by hand, for ingestion: it checks every event it takes off the stream,
+ * and class-validator there cost more CPU than decoding, enrichment and the insert together. The same
+ * contract as `fastCheckIncomingEvent`: the envelope when certainly valid, null when it may not be.
+ */
+export function fastCheckEnvelope(value: Record<string, unknown>): EventEnvelope | null {
+  if (value['v'] !== EVENT_ENVELOPE_VERSION) return null;
+  const eventId = value['eventId'];
+  if (typeof eventId !== 'string' || !isUUID(eventId)) return null;
+  const projectId = value['projectId'];
+  if (typeof projectId !== 'string' || !SUBJECT_TOKEN_PATTERN.test(projectId)) return null;
+  const messageId = value['messageId'];
+  if (typeof messageId !== 'string' || !MESSAGE_ID_PATTERN.test(messageId)) return null;
+  const type = value['type'];
+  if (typeof type !== 'string' || !TYPES.has(type)) return null;
+  if (!optionalString(value['event']) || !optionalString(value['name'])) return null;
+  for (const id of ['userId', 'anonymousId', 'groupId', 'previousId']) {
+    if (has(value[id]) && !isIdValue(value[id])) return null;
+  }
+  if (parseEventTime(value['timestamp']) === null || parseEventTime(value['receivedAt']) === null) return null;
+  if (!optionalTime(value['sentAt']) || !optionalTime(value['clientTimestamp'])) return null;
+  if (!contextOk(value['context'])) return null;
+  const web3 = value['web3'];
+  // The envelope's web3 is the general Web3Fields: no field required whatever the type.
+  if (has(web3) && !(isPlainObject(web3) && web3Ok(web3, ''))) return null;
+  if (!isPlainObject(value['properties']) || !isPlainObject(value['traits'])) return null;
+  if (typeof value['raw'] !== 'string') return null;
+  return value as unknown as EventEnvelope;
 }
 
 const MAX_NAME_LENGTH = 255;

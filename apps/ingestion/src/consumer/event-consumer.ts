@@ -46,6 +46,9 @@ const PULL_MAX_MESSAGES = 1000;
 // seconds that it was cut off (a NATS restart ends its pulls without telling it).
 const PULL_EXPIRES_MS = 5000;
 const MAX_PULL_BACKOFF_MS = 5000;
+// A pull brings up to PULL_MAX_MESSAGES at once, and a message can hold hundreds of events to check:
+// after this much work the loop lets timers (progress acks), inserts and acks run.
+const YIELD_AFTER_MS = 10;
 
 /** A message taken off the stream with its valid events, until they are written and it is acked. */
 interface Held {
@@ -62,6 +65,7 @@ interface Held {
 
 const nanos = (ms: number): number => ms * 1e6;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const encoder = new TextEncoder();
 const reasonOf = (errors: readonly FieldError[]): string =>
   errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
@@ -87,7 +91,7 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
   private heldBytes = 0;
   private heldEvents = 0;
   /** Mean size of a message, steering how many messages a pull asks for within the byte budget. */
-  private meanMessageBytes = 1024;
+  private meanMessageBytes = 16 * 1024;
   private js!: JetStreamClient;
   private jsm!: JetStreamManager;
   /** The pull in progress, closed on shutdown. */
@@ -208,7 +212,14 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
         consumer ??= await this.js.consumers.get(EVENTS_STREAM, INGESTION_CONSUMER);
         this.pull = await consumer.fetch({ max_messages: batch, expires: PULL_EXPIRES_MS });
         if (this.stopping) await this.pull.close();
-        for await (const message of this.pull) await this.take(message);
+        let sliceStart = performance.now();
+        for await (const message of this.pull) {
+          await this.take(message);
+          if (performance.now() - sliceStart > YIELD_AFTER_MS) {
+            await yieldToEventLoop();
+            sliceStart = performance.now();
+          }
+        }
         failures = 0;
       } catch (error) {
         if (this.stopping) return;
