@@ -18,6 +18,10 @@ export class IngestionConfig extends WithRedis(WithClickHouse(ServiceConfig)) {
   @Int(1, 200_000)
   INGEST_BATCH_ROWS = 5000;
 
+  /** Batches written to ClickHouse at once, so that preparing the next overlaps the insert of one. */
+  @Int(1, 16)
+  INGEST_WRITE_CONCURRENCY = 2;
+
   /** Longest an event waits in memory before its (partial) batch is inserted. */
   @Int(10, 60_000)
   INGEST_FLUSH_MS = 500;

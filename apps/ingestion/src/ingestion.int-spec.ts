@@ -332,13 +332,22 @@ describe('writing events to ClickHouse', () => {
     });
     await send(projectId, [event('a', 0), event('a', 20), event('b', 21)]);
     // A later batch continues the session it falls into, or starts one after the gap.
-    await send(projectId, [event('a', 45), event('a', 80), event('c', 1, { context: { sessionId: 777 } })]);
-    const rows = await rowsEventually(projectId, 6);
+    // One visitor's events of one batch are decided together: one continues, one comes long before the
+    // session (a session of its own, which changes nothing), one starts a new session after the gap.
+    await send(projectId, [
+      event('a', 45),
+      event('a', 80),
+      event('a', -40),
+      event('c', 1, { context: { sessionId: 777 } }),
+    ]);
+    const rows = await rowsEventually(projectId, 7);
     const session = Object.fromEntries(rows.map((row) => [row['event'], row['session_id'] as string]));
     expect(session['e-a-0']).toMatch(/^[0-9a-f-]{36}$/);
     expect(session['e-a-20']).toBe(session['e-a-0']);
     expect(session['e-a-45']).toBe(session['e-a-0']);
     expect(session['e-a-80']).not.toBe(session['e-a-0']);
+    expect(session['e-a--40']).toMatch(/^[0-9a-f-]{36}$/);
+    expect([session['e-a-0'], session['e-a-80']]).not.toContain(session['e-a--40']);
     expect(session['e-b-21']).not.toBe(session['e-a-0']);
     expect(session['e-c-1']).toBe('777');
   });

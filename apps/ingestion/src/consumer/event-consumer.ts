@@ -42,6 +42,14 @@ const NAK_ON_SHUTDOWN_MS = 2000;
 // Most messages one pull asks for: several inserts' worth of single events, without keeping a pull
 // open on the server for longer than it takes to fill.
 const PULL_MAX_MESSAGES = 1000;
+// Most bytes one pull may bring, at the size estimate below. Far under what the NATS server lets
+// queue up for one client (max_pending, 64 MiB by default): past that it cuts the connection as a
+// slow consumer, and every message on the way waits out the ack wait before coming again.
+const PULL_MAX_BYTES = 8 * 1024 * 1024;
+// The size estimate falls back this much per message after a large one: a pull is sized for the
+// largest messages seen lately, never for a mean that a burst of batches would overrun.
+const SIZE_ESTIMATE_DECAY = 0.995;
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 // How long a pull waits on the server for messages. Short, so that an idle consumer notices within
 // seconds that it was cut off (a NATS restart ends its pulls without telling it).
 const PULL_EXPIRES_MS = 5000;
@@ -90,8 +98,11 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
   private readonly held = new Set<JsMsg>();
   private heldBytes = 0;
   private heldEvents = 0;
-  /** Mean size of a message, steering how many messages a pull asks for within the byte budget. */
-  private meanMessageBytes = 16 * 1024;
+  /**
+   * The size a pull assumes of each message: the largest seen lately, at first the largest the server
+   * takes. Messages hold one event or a request's batch, so sizes differ a hundredfold.
+   */
+  private messageBytesEstimate = DEFAULT_MAX_PAYLOAD;
   private js!: JetStreamClient;
   private jsm!: JetStreamManager;
   /** The pull in progress, closed on shutdown. */
@@ -133,6 +144,7 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
   async onApplicationBootstrap(): Promise<void> {
     this.jsm = await this.connection.jetstreamManager();
     this.js = this.connection.jetstream();
+    this.messageBytesEstimate = this.connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
     await ensureEventStreams(this.jsm);
     await this.ensureConsumer();
     this.timers = [
@@ -239,13 +251,14 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
 
   /**
    * Messages the next pull may ask for: the room left under INGEST_MAX_HELD_MESSAGES, and under
-   * INGEST_MAX_HELD_BYTES at the mean message size seen so far; 0 when either budget is spent.
+   * INGEST_MAX_HELD_BYTES and PULL_MAX_BYTES at the size estimate; 0 when either budget is spent.
    */
   private pullSize(): number {
     const messageRoom = this.config.INGEST_MAX_HELD_MESSAGES - this.held.size;
     const byteRoom = this.config.INGEST_MAX_HELD_BYTES - this.heldBytes;
     if (messageRoom <= 0 || byteRoom <= 0) return 0;
-    return Math.max(1, Math.min(PULL_MAX_MESSAGES, messageRoom, Math.floor(byteRoom / this.meanMessageBytes)));
+    const byBytes = Math.floor(Math.min(byteRoom, PULL_MAX_BYTES) / this.messageBytesEstimate);
+    return Math.max(1, Math.min(PULL_MAX_MESSAGES, messageRoom, byBytes));
   }
 
   /** Milliseconds the consumer has taken nothing while the stream had messages for it; 0 if it has not. */
@@ -257,7 +270,7 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
 
   private async take(message: JsMsg): Promise<void> {
     this.lastMessageAt = Date.now();
-    this.meanMessageBytes += (message.data.length - this.meanMessageBytes) / 64;
+    this.messageBytesEstimate = Math.max(message.data.length, this.messageBytesEstimate * SIZE_ESTIMATE_DECAY);
     if (this.stopping) {
       // Prefetched while shutting down: hand it back rather than let it wait out the ack wait.
       message.nak(NAK_ON_SHUTDOWN_MS);
@@ -312,10 +325,16 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
     if (this.buffer.length === 1 || this.bufferedRows >= this.config.INGEST_BATCH_ROWS) this.wake?.();
   }
 
+  /**
+   * Writes full batches (or what waited INGEST_FLUSH_MS), up to INGEST_WRITE_CONCURRENCY at once: while
+   * one insert waits on ClickHouse, the next batch is enriched and sessionized.
+   */
   private async writeLoop(): Promise<void> {
-    for (;;) {
+    const writes = new Set<Promise<boolean>>();
+    let gaveUp = false;
+    while (!gaveUp) {
       if (this.buffer.length === 0) {
-        if (this.stopping) return;
+        if (this.stopping) break;
         await this.waitForWork(this.config.INGEST_FLUSH_MS);
         continue;
       }
@@ -325,9 +344,14 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
         await this.waitForWork(this.config.INGEST_FLUSH_MS - waited);
         continue;
       }
-      const written = await this.writeBatch(this.nextBatch());
-      if (!written) return;
+      if (writes.size >= this.config.INGEST_WRITE_CONCURRENCY) {
+        gaveUp = !(await Promise.race(writes));
+        continue;
+      }
+      const write: Promise<boolean> = this.writeBatch(this.nextBatch()).finally(() => writes.delete(write));
+      writes.add(write);
     }
+    await Promise.all(writes);
   }
 
   /** Whole messages from the front of the buffer, up to INGEST_BATCH_ROWS events (at least one message). */

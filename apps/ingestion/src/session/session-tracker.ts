@@ -18,33 +18,46 @@ const KEY_PREFIX = 'ingestion:session:';
 const STATE_TTL_MS = 6 * 3600 * 1000;
 const FALLBACK_CAPACITY = 100_000;
 
-// decideSession, atomically in Redis: KEYS[1] the visitor; ARGV atMs, gapMs, newId, ttlMs.
+// decideSession for one visitor's events of a batch, in time order, atomically in Redis: KEYS[1] the
+// visitor; ARGV gapMs, ttlMs, then atMs and a new session id per event. One call per visitor rather
+// than per event: a batch often holds many events of one visitor, and the state is written once.
 const SCRIPT = `
-local at = tonumber(ARGV[1])
-local gap = tonumber(ARGV[2])
+local gap = tonumber(ARGV[1])
+local sid, last, lastText
 local kept = redis.call('GET', KEYS[1])
 if kept then
   local sep = string.find(kept, '|', 1, true)
-  local sid = string.sub(kept, 1, sep - 1)
-  local last = tonumber(string.sub(kept, sep + 1))
-  if at < last + gap and at > last - gap then
-    if at > last then redis.call('SET', KEYS[1], sid .. '|' .. ARGV[1], 'PX', ARGV[4]) end
-    return sid
-  end
-  if at <= last - gap then return ARGV[3] end
+  sid = string.sub(kept, 1, sep - 1)
+  lastText = string.sub(kept, sep + 1)
+  last = tonumber(lastText)
 end
-redis.call('SET', KEYS[1], ARGV[3] .. '|' .. ARGV[1], 'PX', ARGV[4])
-return ARGV[3]
+local out = {}
+local changed = false
+for i = 3, #ARGV, 2 do
+  local at = tonumber(ARGV[i])
+  if sid and at < last + gap and at > last - gap then
+    if at > last then last = at; lastText = ARGV[i]; changed = true end
+    out[#out + 1] = sid
+  elseif sid and at <= last - gap then
+    out[#out + 1] = ARGV[i + 1]
+  else
+    sid = ARGV[i + 1]; last = at; lastText = ARGV[i]; changed = true
+    out[#out + 1] = sid
+  end
+end
+if changed then redis.call('SET', KEYS[1], sid .. '|' .. lastText, 'PX', ARGV[2]) end
+return out
 `;
 
 interface SessionCommands {
-  northstarSession(key: string, atMs: string, gapMs: string, newId: string, ttlMs: string): unknown;
+  northstarSessions(key: string, gapMs: string, ttlMs: string, ...timesAndNewIds: string[]): unknown;
 }
 
 /**
  * Assigns sessions to a batch of events. The state lives in Redis, not in the process: replicas share
  * the JetStream consumer, so one visitor's consecutive events reach different replicas, and a restart
- * must not cut every open session. One pipelined round trip per batch; each decision is atomic.
+ * must not cut every open session. One pipelined round trip per batch, one script call per visitor;
+ * each visitor's decisions are atomic.
  * If Redis is unreachable the batch is not held up: a bounded in-memory map stands in, at the price
  * of sessions split across replicas until Redis is back.
  */
@@ -60,8 +73,8 @@ export class SessionTracker {
     private readonly metrics: IngestionMetrics,
   ) {
     this.gapMs = config.INGEST_SESSION_GAP_MINUTES * 60_000;
-    if (!('northstarSession' in this.redis)) {
-      this.redis.defineCommand('northstarSession', { numberOfKeys: 1, lua: SCRIPT });
+    if (!('northstarSessions' in this.redis)) {
+      this.redis.defineCommand('northstarSessions', { numberOfKeys: 1, lua: SCRIPT });
     }
   }
 
@@ -80,25 +93,32 @@ export class SessionTracker {
   }
 
   private async assignInRedis(queries: readonly SessionQuery[], order: number[]): Promise<string[]> {
+    const byVisitor = new Map<string, number[]>();
+    for (const index of order) {
+      const list = byVisitor.get(queries[index].visitor);
+      if (list) list.push(index);
+      else byVisitor.set(queries[index].visitor, [index]);
+    }
     const pipeline = this.redis.pipeline();
     const commands = pipeline as unknown as SessionCommands;
-    for (const index of order) {
-      const { visitor, atMs } = queries[index];
-      commands.northstarSession(
-        `${KEY_PREFIX}${visitor}`,
-        String(Math.round(atMs)),
-        String(this.gapMs),
-        randomUUID(),
-        String(STATE_TTL_MS),
-      );
+    const gap = String(this.gapMs);
+    const ttl = String(STATE_TTL_MS);
+    for (const [visitor, indexes] of byVisitor) {
+      const args: string[] = [];
+      for (const index of indexes) args.push(String(Math.round(queries[index].atMs)), randomUUID());
+      commands.northstarSessions(`${KEY_PREFIX}${visitor}`, gap, ttl, ...args);
     }
     const results = (await pipeline.exec()) ?? [];
     const out = new Array<string>(queries.length);
-    order.forEach((index, position) => {
-      const [error, sessionId] = results[position] ?? [new Error('no reply')];
+    let position = 0;
+    for (const indexes of byVisitor.values()) {
+      const [error, sessionIds] = results[position++] ?? [new Error('no reply')];
       if (error) throw error;
-      out[index] = String(sessionId);
-    });
+      if (!Array.isArray(sessionIds) || sessionIds.length !== indexes.length) {
+        throw new Error('unexpected reply to the session script');
+      }
+      indexes.forEach((index, i) => (out[index] = String(sessionIds[i])));
+    }
     return out;
   }
 
