@@ -1,10 +1,10 @@
-import { BaseConfig, Secret, WithRedis } from '@northstar/config';
+import { BaseConfig, Secret, WithEventStream, WithRedis } from '@northstar/config';
 import { DEVELOPMENT_JWT_SECRET } from '@northstar/contracts';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsString, Max, Min, MinLength } from 'class-validator';
 import { WithApiKeys } from './api-keys/api-keys.settings';
 
-export class GatewayConfig extends WithApiKeys(WithRedis(BaseConfig)) {
+export class GatewayConfig extends WithEventStream(WithApiKeys(WithRedis(BaseConfig))) {
   @Type(() => Number)
   @IsInt()
   @Min(0)

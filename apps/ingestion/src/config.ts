@@ -1,4 +1,4 @@
-import { ServiceConfig, WithClickHouse, WithRedis } from '@northstar/config';
+import { ServiceConfig, WithClickHouse, WithEventStream, WithRedis } from '@northstar/config';
 import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 
@@ -11,7 +11,7 @@ const Int =
     Max(max)(target, key);
   };
 
-export class IngestionConfig extends WithRedis(WithClickHouse(ServiceConfig)) {
+export class IngestionConfig extends WithEventStream(WithRedis(WithClickHouse(ServiceConfig))) {
   override OPS_PORT = 3105;
 
   /** Most rows in one ClickHouse insert; small inserts waste the server. */
@@ -62,15 +62,4 @@ export class IngestionConfig extends WithRedis(WithClickHouse(ServiceConfig)) {
    */
   @Int(1000, 3_600_000)
   INGEST_STALL_AFTER_MS = 30_000;
-
-  /** Limits of the EVENTS stream, applied by the migrate step (see @northstar/event-stream). */
-  @Int(24, 24 * 365)
-  EVENTS_STREAM_MAX_AGE_HOURS = 168;
-
-  /** -1: bounded by the NATS server's JetStream storage. */
-  @Int(-1, Number.MAX_SAFE_INTEGER)
-  EVENTS_STREAM_MAX_BYTES = -1;
-
-  @Int(1, 5)
-  EVENTS_STREAM_REPLICAS = 1;
 }

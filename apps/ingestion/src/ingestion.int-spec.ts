@@ -528,12 +528,16 @@ describe('project deletion', () => {
 });
 
 /** Stops the test's service and runs `work` with an instance whose ClickHouse is a closed port. */
-async function withBrokenInstance(work: (broken: RunningService) => Promise<void>): Promise<void> {
+async function withBrokenInstance(
+  work: (broken: RunningService) => Promise<void>,
+  settings: Record<string, string> = {},
+): Promise<void> {
   await service.close();
   const broken = await startTestService(ingestionService, {
     CLICKHOUSE_URL: `http://127.0.0.1:${await closedPort()}`,
     INGEST_SHUTDOWN_GRACE_MS: '200',
     LOG_LEVEL: 'error',
+    ...settings,
   });
   try {
     await work(broken);
@@ -569,6 +573,40 @@ describe('ClickHouse unreachable', () => {
     await eventually(async () => {
       const info = await jsm.consumers.info(EVENTS_STREAM, 'ingestion');
       expect(info.num_ack_pending).toBe(0);
+    }, WAIT);
+  });
+});
+
+describe('a consumer that takes nothing', () => {
+  it('holds no more than its budget, and is not ready (stalled = 1) while messages wait for it', async () => {
+    const projectId = randomUUID();
+    const readiness = async (instance: RunningService) => {
+      const response = await fetch(`${instance.opsUrl}/ready`);
+      const body = (await response.json()) as { checks: Record<string, { status: string; error?: string }> };
+      return { status: response.status, consumer: body.checks['consumer'] };
+    };
+    await withBrokenInstance(
+      async (broken) => {
+        // Three messages: the one it holds cannot be written, so it may take no other.
+        for (const event of ['A', 'B', 'C']) await send(projectId, [{ type: 'track', event, userId: 'u' }]);
+        await eventually(async () => expect(await insertFailures(broken)).toBeGreaterThan(0), WAIT);
+        await eventually(async () => {
+          expect(await readMetric(broken.opsUrl, 'northstar_ingestion_stalled')).toBe(1);
+          const { status, consumer } = await readiness(broken);
+          expect(status).toBe(503);
+          expect(consumer).toMatchObject({ status: 'down' });
+          expect(consumer?.error).toMatch(/while the stream has pending messages/);
+        }, WAIT);
+        expect(await readMetric(broken.opsUrl, 'northstar_ingestion_held_messages')).toBe(1);
+      },
+      { INGEST_MAX_HELD_MESSAGES: '1', INGEST_STALL_AFTER_MS: '1000' },
+    );
+
+    service = await startTestService(ingestionService);
+    await rowsEventually(projectId, 3);
+    await eventually(async () => {
+      expect(await readMetric(service.opsUrl, 'northstar_ingestion_stalled')).toBe(0);
+      expect(await readiness(service)).toMatchObject({ status: 200, consumer: { status: 'up' } });
     }, WAIT);
   });
 });

@@ -1,5 +1,6 @@
+import { Logger } from '@nestjs/common';
 import { clickHouseConnectionFrom, migrateClickHouse } from '@northstar/clickhouse';
-import { ensureEventStreams, DEFAULT_EVENT_STREAM_SETTINGS } from '@northstar/event-stream';
+import { ensureEventStreams, eventStreamSettingsFrom } from '@northstar/event-stream';
 import { connectNats } from '@northstar/messaging';
 import type { ServiceDefinition } from '@northstar/service-runtime';
 import { eventStoreMigrations } from './clickhouse-migrations';
@@ -16,16 +17,18 @@ export const ingestionService: ServiceDefinition<IngestionConfig> = {
     // The streams are infrastructure of the event store: their limits follow this service's config.
     const connection = await connectNats(config.NATS_URL, 'ingestion-migrate');
     try {
-      await ensureEventStreams(
+      const migration = await ensureEventStreams(
         await connection.jetstreamManager(),
-        {
-          ...DEFAULT_EVENT_STREAM_SETTINGS,
-          maxAgeMs: config.EVENTS_STREAM_MAX_AGE_HOURS * 3600 * 1000,
-          maxBytes: config.EVENTS_STREAM_MAX_BYTES,
-          replicas: config.EVENTS_STREAM_REPLICAS,
-        },
+        eventStreamSettingsFrom(config),
         { update: true },
       );
+      if (migration === 'waiting-for-backlog') {
+        // JetStream cannot change a stream's retention: the old EVENTS is made anew once it is drained.
+        new Logger('ingestion').warn(
+          'EVENTS was made by an older version (limits retention) and still holds events ingestion has ' +
+            'not written: it keeps its old limits until ingestion has drained it; run the migrate step again then.',
+        );
+      }
     } finally {
       await connection.close();
     }

@@ -74,3 +74,33 @@ export function WithClickHouse<B extends Constructor>(Base: B) {
   }
   return ClickHouseSettings;
 }
+
+/**
+ * Adds the limits of the EVENTS stream (see @northstar/event-stream): the gateway creates it with them
+ * if it comes up first, and ingestion's migrate step applies them to an existing stream.
+ */
+export function WithEventStream<B extends Constructor>(Base: B) {
+  class EventStreamSettings extends Base {
+    /** Events ingestion has not written are dropped after this long (at least the 24 h duplicate window). */
+    @Type(() => Number)
+    @IsInt()
+    @Min(24)
+    @Max(24 * 365)
+    EVENTS_STREAM_MAX_AGE_HOURS = 168;
+
+    /** Bytes of events not yet written that EVENTS holds; when full the gateway answers 503. */
+    @Type(() => Number)
+    @IsInt()
+    @Min(64 * 1024)
+    @Max(Number.MAX_SAFE_INTEGER)
+    EVENTS_STREAM_MAX_BYTES = 1024 ** 3;
+
+    /** JetStream replicas of the event streams (3 on a NATS cluster). */
+    @Type(() => Number)
+    @IsInt()
+    @Min(1)
+    @Max(5)
+    EVENTS_STREAM_REPLICAS = 1;
+  }
+  return EventStreamSettings;
+}

@@ -17,7 +17,13 @@ import {
   type NatsConnection,
 } from 'nats';
 import { EventPublishError, EventStreamPublisher } from './publisher';
-import { DEFAULT_EVENT_STREAM_SETTINGS, ensureEventStreams } from './streams';
+import {
+  DEFAULT_EVENT_STREAM_SETTINGS,
+  ensureEventStreams,
+  eventStreamConfigs,
+  INGESTION_CONSUMER,
+  INGESTION_CONSUMER_CONFIG,
+} from './streams';
 
 // Against the real JetStream (NATS_URL, a private server per test run).
 const NATS_URL = process.env['NATS_URL'] || 'nats://127.0.0.1:4222';
@@ -75,17 +81,23 @@ async function stored(projectId: string): Promise<EventEnvelope[]> {
 }
 
 describe('ensureEventStreams', () => {
-  it('creates EVENTS and EVENTS_DLQ as the design needs them, and is idempotent', async () => {
+  it('creates EVENTS, EVENTS_DLQ and the ingestion consumer as the design needs them, and is idempotent', async () => {
     await ensureEventStreams(jsm);
     await ensureEventStreams(jsm);
     const events = (await jsm.streams.info(EVENTS_STREAM)).config;
+    // A buffer of what ingestion has not written, bounded, refusing new events rather than dropping old.
     expect(events).toMatchObject({
       subjects: ['events.>'],
       storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      discard: DiscardPolicy.Old,
+      retention: RetentionPolicy.Interest,
+      discard: DiscardPolicy.New,
+      max_bytes: 1024 ** 3,
       duplicate_window: 24 * 3600 * 1e9,
       max_age: 7 * 24 * 3600 * 1e9,
+    });
+    expect((await jsm.consumers.info(EVENTS_STREAM, INGESTION_CONSUMER)).config).toMatchObject({
+      durable_name: 'ingestion',
+      filter_subject: 'events.>',
     });
     expect((await jsm.streams.info(EVENTS_DLQ_STREAM)).config).toMatchObject({
       subjects: ['events_dlq.>'],
@@ -102,6 +114,67 @@ describe('ensureEventStreams', () => {
       );
       await ensureEventStreams(jsm, longer, { update: true });
       expect((await jsm.streams.info(EVENTS_STREAM)).config.max_age).toBe(longer.maxAgeMs * 1e6);
+    } finally {
+      await ensureEventStreams(jsm, DEFAULT_EVENT_STREAM_SETTINGS, { update: true });
+    }
+  });
+
+  it('makes a limits-retention EVENTS of an older version anew, only once ingestion has written it all', async () => {
+    const [current] = eventStreamConfigs(DEFAULT_EVENT_STREAM_SETTINGS);
+    await jsm.streams.delete(EVENTS_STREAM);
+    try {
+      await jsm.streams.add({ ...current, retention: RetentionPolicy.Limits, discard: DiscardPolicy.Old });
+      const projectId = randomUUID();
+      await publisher.publish(envelopes(projectId, [track('old-1')]));
+      await jsm.consumers.add(EVENTS_STREAM, INGESTION_CONSUMER_CONFIG);
+
+      // One event not yet written: the stream is left as it is, event included.
+      expect(await ensureEventStreams(jsm, DEFAULT_EVENT_STREAM_SETTINGS, { update: true })).toBe(
+        'waiting-for-backlog',
+      );
+      expect((await jsm.streams.info(EVENTS_STREAM)).config.retention).toBe(RetentionPolicy.Limits);
+      expect(await stored(projectId)).toHaveLength(1);
+
+      const consumer = await connection.jetstream().consumers.get(EVENTS_STREAM, INGESTION_CONSUMER);
+      for await (const message of await consumer.fetch({ max_messages: 1, expires: 2000 })) await message.ackAck();
+      expect(await ensureEventStreams(jsm, DEFAULT_EVENT_STREAM_SETTINGS, { update: true })).toBe('recreated');
+      expect((await jsm.streams.info(EVENTS_STREAM)).config).toMatchObject({
+        retention: RetentionPolicy.Interest,
+        discard: DiscardPolicy.New,
+      });
+      expect((await jsm.consumers.info(EVENTS_STREAM, INGESTION_CONSUMER)).num_pending).toBe(0);
+    } finally {
+      await ensureEventStreams(jsm, DEFAULT_EVENT_STREAM_SETTINGS, { update: true });
+    }
+  });
+
+  it('refuses new events when full (the error says so), and keeps every event it acknowledged', async () => {
+    const projectId = randomUUID();
+    const before = await jsm.streams.info(EVENTS_STREAM);
+    // Room for a few batches beyond what the stream holds now.
+    await jsm.streams.update(EVENTS_STREAM, { ...before.config, max_bytes: before.state.bytes + 200 * 1024 });
+    try {
+      let acknowledged = 0;
+      let refusal: unknown = null;
+      for (let i = 0; i < 50 && !refusal; i++) {
+        const batch = envelopes(
+          projectId,
+          Array.from({ length: 100 }, (_, n) => ({ ...track(`full-${i}-${n}`), properties: { pad: 'x'.repeat(200) } })),
+        );
+        refusal = await publisher.publish(batch).then(
+          (result) => {
+            acknowledged += result.stored;
+            return null;
+          },
+          (error: unknown) => error,
+        );
+      }
+      expect(refusal).toBeInstanceOf(EventPublishError);
+      expect(refusal).toMatchObject({ streamFull: true });
+      expect(acknowledged).toBeGreaterThan(0);
+      expect(await stored(projectId)).toHaveLength(acknowledged);
+      // Nothing pushed out to make room: every message there before is there still (one per batch here).
+      expect((await jsm.streams.info(EVENTS_STREAM)).state.messages).toBe(before.state.messages + acknowledged / 100);
     } finally {
       await ensureEventStreams(jsm, DEFAULT_EVENT_STREAM_SETTINGS, { update: true });
     }
@@ -210,6 +283,6 @@ describe('EventStreamPublisher', () => {
       (reason: unknown) => reason,
     );
     expect(error).toBeInstanceOf(EventPublishError);
-    expect(error).toMatchObject({ failed: 2, total: 2 });
+    expect(error).toMatchObject({ failed: 2, total: 2, streamFull: false });
   });
 });

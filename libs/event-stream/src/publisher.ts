@@ -16,8 +16,14 @@ export interface EventPublishResult {
   duplicates: number;
 }
 
+// JetStream's words for a stream at its limits (discard new), or a server out of storage for it.
+const STREAM_FULL = /maximum (bytes|messages|messages per subject) exceeded|insufficient (storage )?resources/i;
+
 /** Some events were not acknowledged by JetStream: none of the batch may be reported as queued. */
 export class EventPublishError extends Error {
+  /** The stream refused them for want of room: ingestion is behind, not JetStream down. */
+  readonly streamFull: boolean;
+
   constructor(
     readonly failed: number,
     readonly total: number,
@@ -25,7 +31,14 @@ export class EventPublishError extends Error {
   ) {
     super(`JetStream did not acknowledge ${failed} of ${total} events: ${String(firstCause)}`);
     this.name = 'EventPublishError';
+    this.streamFull = isStreamFull(firstCause);
   }
+}
+
+// nats.js words a refused publish "503" and carries JetStream's reason in `api_error`.
+function isStreamFull(cause: unknown): boolean {
+  const apiError = (cause as { api_error?: { description?: unknown } } | null)?.api_error;
+  return STREAM_FULL.test(`${String(cause)} ${String(apiError?.description ?? '')}`);
 }
 
 export interface EventStreamPublisherOptions {

@@ -6,9 +6,12 @@ import {
   EVENTS_SUBJECT_PREFIX,
 } from '@northstar/contracts';
 import {
+  AckPolicy,
+  DeliverPolicy,
   DiscardPolicy,
   RetentionPolicy,
   StorageType,
+  type ConsumerConfig,
   type JetStreamManager,
   type StreamConfig,
   type StreamInfo,
@@ -18,12 +21,21 @@ const HOUR_MS = 3600 * 1000;
 const GIB = 1024 ** 3;
 const nanos = (ms: number): number => ms * 1e6;
 
+/** The durable consumer of EVENTS that every ingestion replica shares. */
+export const INGESTION_CONSUMER = 'ingestion';
+/** How long a message taken by ingestion may go without an ack or a progress report before it comes again. */
+export const INGESTION_ACK_WAIT_MS = 30_000;
+
 export interface EventStreamSettings {
-  /** How long EVENTS keeps a message, consumed or not (at least the 24 h duplicate window). */
+  /**
+   * How long EVENTS keeps a message that ingestion has not written (at least the 24 h duplicate
+   * window): older ones are dropped, so an ingestion outage longer than this loses events.
+   */
   maxAgeMs: number;
   /**
-   * The most EVENTS may hold, beyond which the oldest messages go; -1 leaves the bound to the NATS
-   * server's JetStream storage limit (a stream's max_bytes is reserved on the server up front).
+   * The most EVENTS may hold of events not yet written (it keeps only those). When full it refuses new
+   * messages, and the gateway answers 503: what was accepted is never pushed out. Reserved on the
+   * NATS server's JetStream storage up front.
    */
   maxBytes: number;
   /** JetStream replicas of both streams (3 on a NATS cluster). */
@@ -34,17 +46,32 @@ export interface EventStreamSettings {
 }
 
 /**
- * EVENTS keeps a week: enough backlog to ride out a long ingestion or ClickHouse outage and to replay
- * a botched write. A message can only be lost if ingestion falls further behind than the limits allow
- * (ingestion's backlog gauge says how far behind it is).
+ * EVENTS is a buffer in front of ingestion, not an archive: a message goes once ingestion acknowledged
+ * it (interest retention). Up to a week or 1 GiB of events not yet written (a million or more): enough
+ * to ride out a long ingestion or ClickHouse outage, after which the gateway refuses events (503)
+ * rather than drop any it accepted.
  */
 export const DEFAULT_EVENT_STREAM_SETTINGS: EventStreamSettings = {
   maxAgeMs: 7 * 24 * HOUR_MS,
-  maxBytes: -1,
+  maxBytes: GIB,
   replicas: 1,
   deadLetterMaxAgeMs: 30 * 24 * HOUR_MS,
   deadLetterMaxBytes: GIB,
 };
+
+/** The settings from an app's config (WithEventStream of @northstar/config). */
+export function eventStreamSettingsFrom(config: {
+  EVENTS_STREAM_MAX_AGE_HOURS: number;
+  EVENTS_STREAM_MAX_BYTES: number;
+  EVENTS_STREAM_REPLICAS: number;
+}): EventStreamSettings {
+  return {
+    ...DEFAULT_EVENT_STREAM_SETTINGS,
+    maxAgeMs: config.EVENTS_STREAM_MAX_AGE_HOURS * HOUR_MS,
+    maxBytes: config.EVENTS_STREAM_MAX_BYTES,
+    replicas: config.EVENTS_STREAM_REPLICAS,
+  };
+}
 
 export function eventStreamConfigs(
   settings: EventStreamSettings,
@@ -61,8 +88,10 @@ export function eventStreamConfigs(
       description: 'Ingested SDK events, consumed by ingestion into ClickHouse',
       subjects: [`${EVENTS_SUBJECT_PREFIX}.>`],
       storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      discard: DiscardPolicy.Old,
+      // Kept until ingestion acknowledged it; the durable consumer exists whenever the stream does,
+      // since a message nobody is interested in yet would be dropped at once.
+      retention: RetentionPolicy.Interest,
+      discard: DiscardPolicy.New,
       max_age: nanos(settings.maxAgeMs),
       max_bytes: settings.maxBytes,
       num_replicas: settings.replicas,
@@ -83,19 +112,48 @@ export function eventStreamConfigs(
   ];
 }
 
+/** The ingestion consumer as the gateway may create it; ingestion sets its own tunables. */
+export const INGESTION_CONSUMER_CONFIG: Partial<ConsumerConfig> = {
+  durable_name: INGESTION_CONSUMER,
+  filter_subject: `${EVENTS_SUBJECT_PREFIX}.>`,
+  ack_policy: AckPolicy.Explicit,
+  deliver_policy: DeliverPolicy.All,
+  ack_wait: nanos(INGESTION_ACK_WAIT_MS),
+  // Unlimited: ingestion counts deliveries itself and dead-letters, rather than JetStream silently
+  // giving up on a message.
+  max_deliver: -1,
+};
+
+/** What `ensureEventStreams` did about an EVENTS stream made by an older version (limits retention). */
+export type EventStreamMigration = 'none' | 'recreated' | 'waiting-for-backlog';
+
 /**
- * Creates the EVENTS and EVENTS_DLQ streams if they are missing. The gateway and ingestion both call
- * it at start, so either may come up first. With `update`, an existing stream also takes the given
- * limits: ingestion's migrate step does that, so the stream's limits follow its configuration.
+ * Creates the EVENTS and EVENTS_DLQ streams and the ingestion consumer if they are missing. The
+ * gateway and ingestion both call it at start, so either may come up first. With `update`, an
+ * existing stream also takes the given limits: ingestion's migrate step does that, so the stream's
+ * limits follow its configuration. An EVENTS of limits retention (made by an older version; JetStream
+ * cannot change a stream's retention) is made anew by `update` once ingestion has written all it
+ * holds, and left as it is until then ('waiting-for-backlog').
  */
 export async function ensureEventStreams(
   jsm: JetStreamManager,
   settings: EventStreamSettings = DEFAULT_EVENT_STREAM_SETTINGS,
   options: { update?: boolean } = {},
-): Promise<void> {
+): Promise<EventStreamMigration> {
+  let migration: EventStreamMigration = 'none';
   for (const config of eventStreamConfigs(settings)) {
     const name = config.name as string;
-    const existing = await streamInfo(jsm, name);
+    let existing = await streamInfo(jsm, name);
+    if (existing && options.update && existing.config.retention !== config.retention) {
+      if (await drained(jsm, existing)) {
+        await jsm.streams.delete(name);
+        existing = null;
+        migration = 'recreated';
+      } else {
+        migration = 'waiting-for-backlog';
+        continue;
+      }
+    }
     if (!existing) {
       try {
         await jsm.streams.add(config);
@@ -106,6 +164,31 @@ export async function ensureEventStreams(
     } else if (options.update) {
       await jsm.streams.update(name, { ...existing.config, ...config });
     }
+  }
+  await ensureIngestionConsumer(jsm);
+  return migration;
+}
+
+async function ensureIngestionConsumer(jsm: JetStreamManager): Promise<void> {
+  try {
+    await jsm.consumers.info(EVENTS_STREAM, INGESTION_CONSUMER);
+  } catch (error) {
+    if (!/consumer not found/i.test(String(error))) throw error;
+    await jsm.consumers.add(EVENTS_STREAM, INGESTION_CONSUMER_CONFIG).catch((addError: unknown) => {
+      // Another process created it in between.
+      if (!/already (exists|in use)/i.test(String(addError))) throw addError;
+    });
+  }
+}
+
+/** Whether ingestion has written every message of the stream (or there is nothing to write). */
+async function drained(jsm: JetStreamManager, stream: StreamInfo): Promise<boolean> {
+  if (stream.state.messages === 0) return true;
+  try {
+    const consumer = await jsm.consumers.info(stream.config.name, INGESTION_CONSUMER);
+    return consumer.num_pending === 0 && consumer.num_ack_pending === 0;
+  } catch {
+    return false;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { EventStreamPublisher } from '@northstar/event-stream';
+import { EventStreamPublisher, type EventStreamSettings } from '@northstar/event-stream';
 import { NATS_CONNECTION } from '@northstar/messaging';
 import type { NatsConnection } from 'nats';
 
@@ -8,10 +8,11 @@ import type { NatsConnection } from 'nats';
  * request). The EVENTS stream is ensured at start-up, so the first request finds it even when the
  * gateway comes up before ingestion.
  */
-export function eventPublisherProvider(ackTimeoutMs: number): Provider {
+export function eventPublisherProvider(ackTimeoutMs: number, settings: EventStreamSettings): Provider {
   return {
     provide: EventStreamPublisher,
     inject: [NATS_CONNECTION],
-    useFactory: (connection: NatsConnection) => EventStreamPublisher.connect(connection, { ackTimeoutMs }),
+    useFactory: (connection: NatsConnection) =>
+      EventStreamPublisher.connect(connection, { ackTimeoutMs, settings }),
   };
 }

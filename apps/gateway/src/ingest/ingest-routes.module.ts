@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { GatewayConfig } from '../config';
+import { eventStreamSettingsFrom } from '@northstar/event-stream';
 import { eventPublisherProvider } from './event-publisher.provider';
 import { EventsController } from './events.controller';
 import { IngestService } from './ingest.service';
@@ -16,7 +17,7 @@ export class IngestRoutesModule {
     return {
       module: IngestRoutesModule,
       controllers: [EventsController, SegmentController],
-      providers: [eventPublisherProvider(config.EVENTS_PUBLISH_TIMEOUT_MS), IngestService],
+      providers: [eventPublisherProvider(config.EVENTS_PUBLISH_TIMEOUT_MS, eventStreamSettingsFrom(config)), IngestService],
     };
   }
 }

@@ -12,6 +12,8 @@ import type { IngestCaller } from './ingest-caller';
 
 /** Seconds an SDK is told to wait after JetStream failed to take its events. */
 export const PUBLISH_RETRY_AFTER_SECONDS = 2;
+/** Seconds an SDK is told to wait when the event stream is full (ingestion has a backlog to write). */
+export const STREAM_FULL_RETRY_AFTER_SECONDS = 30;
 
 /**
  * The gateway's half of ingestion: validates and normalizes SDK events (event-intake), publishes the
@@ -52,6 +54,13 @@ export class IngestService {
       } catch (error) {
         if (!(error instanceof EventPublishError)) throw error;
         this.logger.warn(`Events of project ${caller.projectId} not queued: ${error.message}`);
+        if (error.streamFull) {
+          throw new DomainException(
+            BusErrorCode.Unavailable,
+            'The event queue is full while ingestion catches up; nothing was accepted, send the events again later',
+            { retryAfterSeconds: STREAM_FULL_RETRY_AFTER_SECONDS },
+          );
+        }
         throw new DomainException(
           BusErrorCode.Unavailable,
           'The events could not be queued; nothing was accepted, send them again',

@@ -8,17 +8,22 @@ import {
 } from '@nestjs/common';
 import {
   EVENTS_STREAM,
-  EVENTS_SUBJECT_PREFIX,
   type EventEnvelope,
   type FieldError,
 } from '@northstar/contracts';
 import { decodeEventMessage } from '@northstar/event-intake';
-import { ensureEventStreams, publishDeadLetter, type DeadLetterPart } from '@northstar/event-stream';
+import {
+  ensureEventStreams,
+  eventStreamSettingsFrom,
+  INGESTION_ACK_WAIT_MS,
+  INGESTION_CONSUMER,
+  INGESTION_CONSUMER_CONFIG,
+  publishDeadLetter,
+  type DeadLetterPart,
+} from '@northstar/event-stream';
 import { NATS_CONNECTION } from '@northstar/messaging';
 import { ReadinessService } from '@northstar/observability';
 import {
-  AckPolicy,
-  DeliverPolicy,
   type Consumer,
   type ConsumerMessages,
   type JetStreamClient,
@@ -30,12 +35,9 @@ import { IngestionConfig } from '../config';
 import { EventStoreService } from '../event-store/event-store.service';
 import { IngestionMetrics, type DeadLetterReason } from './ingestion.metrics';
 
-/** The durable consumer every replica shares: JetStream hands each message to one of them. */
-export const INGESTION_CONSUMER = 'ingestion';
-const ACK_WAIT_MS = 30_000;
 // Held messages are reported in progress well within the ack wait, so a slow or stalled insert
 // never makes JetStream redeliver them to another replica.
-const HEARTBEAT_MS = ACK_WAIT_MS / 3;
+const HEARTBEAT_MS = INGESTION_ACK_WAIT_MS / 3;
 const BACKLOG_REFRESH_MS = 2000;
 const MAX_BACKOFF_MS = 30_000;
 const NAK_ON_SHUTDOWN_MS = 2000;
@@ -71,7 +73,6 @@ interface Held {
   bytes: number;
 }
 
-const nanos = (ms: number): number => ms * 1e6;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const encoder = new TextEncoder();
@@ -145,7 +146,7 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
     this.jsm = await this.connection.jetstreamManager();
     this.js = this.connection.jetstream();
     this.messageBytesEstimate = this.connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
-    await ensureEventStreams(this.jsm);
+    await ensureEventStreams(this.jsm, eventStreamSettingsFrom(this.config));
     await this.ensureConsumer();
     this.timers = [
       setInterval(() => this.heartbeat(), HEARTBEAT_MS),
@@ -174,31 +175,15 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
     this.held.clear();
   }
 
+  /** The shared durable consumer (ensureEventStreams made it) takes this replica's configured tunables. */
   private async ensureConsumer(): Promise<void> {
-    const tunables = {
-      ack_wait: nanos(ACK_WAIT_MS),
-      // Unlimited: the consumer counts deliveries itself and dead-letters, rather than JetStream
-      // silently giving up on a message.
-      max_deliver: -1,
-      max_ack_pending: this.config.INGEST_MAX_ACK_PENDING,
-    };
+    const tunables = { max_ack_pending: this.config.INGEST_MAX_ACK_PENDING };
     try {
-      await this.jsm.consumers.info(EVENTS_STREAM, INGESTION_CONSUMER);
       await this.jsm.consumers.update(EVENTS_STREAM, INGESTION_CONSUMER, tunables);
     } catch (error) {
       if (!/consumer not found/i.test(String(error))) throw error;
-      await this.jsm.consumers
-        .add(EVENTS_STREAM, {
-          durable_name: INGESTION_CONSUMER,
-          filter_subject: `${EVENTS_SUBJECT_PREFIX}.>`,
-          ack_policy: AckPolicy.Explicit,
-          deliver_policy: DeliverPolicy.All,
-          ...tunables,
-        })
-        .catch((addError: unknown) => {
-          // Another replica created it in between.
-          if (!/already (exists|in use)/i.test(String(addError))) throw addError;
-        });
+      // Deleted by an operator since: made again, with the same settings the gateway would use.
+      await this.jsm.consumers.add(EVENTS_STREAM, { ...INGESTION_CONSUMER_CONFIG, ...tunables });
     }
   }
 
