@@ -43,6 +43,9 @@ export async function startGateway(env?: Record<string, string | undefined>): Pr
     logger: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forConfig(config), adapter, {
+    // Body parsers are Fastify's JSON parser and registerIngestHttp's (ingestion routes read JSON
+    // whatever the Content-Type); Nest's form parser would claim the form type for every route.
+    bodyParser: false,
     logger: new RequestAwareLogger('gateway', { logLevels: logLevelsFrom(config.LOG_LEVEL) }),
   });
   app.setGlobalPrefix('v1', {

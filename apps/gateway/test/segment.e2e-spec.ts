@@ -9,13 +9,18 @@ import { tenancyService } from '../../tenancy/src/tenancy.service-definition';
 import { createClickHouse, sql, toSql, type ClickHouseClient } from '@northstar/clickhouse';
 import { loadConfig, type ServiceConfig } from '@northstar/config';
 import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
+import RudderAnalytics from '@rudderstack/rudder-sdk-node';
 import { Analytics } from '@segment/analytics-node';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { RunningGateway } from '../src/gateway.bootstrap';
 import { e2eEnv, eventually, startTestGateway, startTestService, type Env } from './support';
 import { call, createOrg, newUser } from './tenancy-support';
 
-// The official Segment Node library, unchanged, pointed at the gateway (host = the gateway, path
-// /v1/batch, write key = a Northstar key): its events end up in ClickHouse once ingestion runs.
+// Segment-family server libraries, unchanged, pointed at the gateway (host = the gateway, path
+// /v1/batch, write key = a Northstar key): their events end up in ClickHouse once ingestion runs.
+// @segment/analytics-node posts JSON; @rudderstack/rudder-sdk-node posts gzip JSON as
+// application/x-www-form-urlencoded (axios' type for a Buffer), the key as Basic auth user.
 
 // The test ClickHouse database, unless the runner exports its own (as `npm test` does).
 const runner: Env = process.env;
@@ -66,6 +71,7 @@ interface EventRow {
   type: string;
   event: string;
   user_id: string;
+  anonymous_id: string;
   message_id: string;
   library_name: string;
   'traits.key': string[];
@@ -74,9 +80,13 @@ interface EventRow {
   'properties.value': string[];
 }
 
-it('takes the events of @segment/analytics-node, which ingestion writes to ClickHouse', async () => {
-  const owner = await newUser(gateway.url, 'Segment User');
-  const org = await createOrg(gateway.url, owner, 'Segment E2E');
+const mapOf = (keys: string[], values: string[]): Record<string, string> =>
+  Object.fromEntries(keys.map((key, i) => [key, values[i]]));
+
+/** A fresh owner, organisation and project, and a key of that project with `events:write`. */
+async function newProjectKey(label: string): Promise<{ projectId: string; key: string }> {
+  const owner = await newUser(gateway.url, `${label} User`);
+  const org = await createOrg(gateway.url, owner, `${label} E2E`);
   const project = await call<{ id: string }>(gateway.url, 'POST', `/orgs/${org.id}/projects`, owner, {
     name: 'Storefront',
     kind: 'web2',
@@ -86,16 +96,76 @@ it('takes the events of @segment/analytics-node, which ingestion writes to Click
     'POST',
     `/projects/${project.body.id}/keys`,
     owner,
-    {
-      name: 'Segment SDK',
-      scopes: ['events:write'],
-    },
+    { name: `${label} SDK`, scopes: ['events:write'] },
   );
   expect([project.status, created.status]).toEqual([201, 201]);
-  const projectId = project.body.id;
+  return { projectId: project.body.id, key: created.body.key };
+}
+
+let ingestion: RunningService | undefined;
+
+/** Ingestion, started once: the events were durably queued when the gateway answered. */
+async function startIngestion(): Promise<void> {
+  if (ingestion) return;
+  ingestion = await startTestService(ingestionService, clickhouseEnv);
+  services.push(ingestion);
+}
+
+/** The project's events in ClickHouse, by event name, once `count` of them are there. */
+function eventsOf(projectId: string, count: number): Promise<EventRow[]> {
+  return eventually(
+    async () => {
+      const result = await clickhouse.query({
+        query: toSql(
+          sql`SELECT type, event, user_id, anonymous_id, message_id, library_name, traits.key,
+                traits.value, properties.key, properties.value
+              FROM events FINAL WHERE project_id = ${projectId} ORDER BY event`,
+        ),
+        format: 'JSONEachRow',
+      });
+      const found = await result.json<EventRow>();
+      if (found.length < count) throw new Error(`${found.length} of ${count} events in ClickHouse`);
+      return found;
+    },
+    { timeoutMs: 30_000, intervalMs: 250 },
+  );
+}
+
+interface SentRequest {
+  path: string;
+  contentType: unknown;
+  contentEncoding: unknown;
+  authorization: unknown;
+  status: number | undefined;
+}
+
+/**
+ * Records what this process's `node:http` clients send to the gateway's ingestion routes, as they
+ * send it (node's diagnostics channel), with the answer's status.
+ */
+function recordIngestRequests(): { requests: SentRequest[]; stop(): void } {
+  const requests: SentRequest[] = [];
+  const host = new URL(gateway.url).host;
+  const onResponse = (message: unknown) => {
+    const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
+    if (request.getHeader('host') !== host) return;
+    requests.push({
+      path: request.path,
+      contentType: request.getHeader('content-type'),
+      contentEncoding: request.getHeader('content-encoding'),
+      authorization: request.getHeader('authorization'),
+      status: response.statusCode,
+    });
+  };
+  subscribe('http.client.response.finish', onResponse);
+  return { requests, stop: () => unsubscribe('http.client.response.finish', onResponse) };
+}
+
+it('takes the events of @segment/analytics-node, which ingestion writes to ClickHouse', async () => {
+  const { projectId, key } = await newProjectKey('Segment');
 
   const analytics = new Analytics({
-    writeKey: created.body.key,
+    writeKey: key,
     host: gateway.url,
     path: '/v1/batch',
     flushAt: 20,
@@ -117,46 +187,90 @@ it('takes the events of @segment/analytics-node, which ingestion writes to Click
   expect(errors).toEqual([]);
   expect(statuses).toEqual([202]);
 
-  // Ingestion starts only now: the events were durably queued when the gateway answered.
-  services.push(await startTestService(ingestionService, clickhouseEnv));
-  const rows = await eventually(
-    async () => {
-      const result = await clickhouse.query({
-        query: toSql(
-          sql`SELECT type, event, user_id, message_id, library_name, traits.key, traits.value,
-                properties.key, properties.value
-              FROM events FINAL WHERE project_id = ${projectId} ORDER BY event`,
-        ),
-        format: 'JSONEachRow',
-      });
-      const found = await result.json<EventRow>();
-      if (found.length < 3) throw new Error(`${found.length} of 3 events in ClickHouse`);
-      return found;
-    },
-    { timeoutMs: 30_000, intervalMs: 250 },
-  );
+  await startIngestion();
+  const rows = await eventsOf(projectId, 3);
 
   expect(rows).toHaveLength(3);
-  expect(rows.map((row) => [row.type, row.event, row.user_id])).toEqual([
-    ['identify', '', 'segment-user-1'],
-    ['track', 'Order Completed', 'segment-user-1'],
-    ['track', 'Product Viewed', ''],
+  expect(rows.map((row) => [row.type, row.event, row.user_id, row.anonymous_id])).toEqual([
+    ['identify', '', 'segment-user-1', ''],
+    ['track', 'Order Completed', 'segment-user-1', ''],
+    ['track', 'Product Viewed', '', 'anon-7'],
   ]);
   for (const row of rows) {
     expect(row.library_name).toBe('@segment/analytics-node');
     expect(row.message_id).not.toBe('');
   }
   const [identify, order] = rows;
-  expect(
-    Object.fromEntries(identify['traits.key'].map((key, i) => [key, identify['traits.value'][i]])),
-  ).toEqual({
+  expect(mapOf(identify['traits.key'], identify['traits.value'])).toEqual({
     email: 'ada@example.com',
     plan: 'pro',
   });
-  expect(
-    Object.fromEntries(order['properties.key'].map((key, i) => [key, order['properties.value'][i]])),
-  ).toEqual({
+  expect(mapOf(order['properties.key'], order['properties.value'])).toEqual({
     total: '42.5',
     currency: 'EUR',
   });
+});
+
+it('takes the gzip batches of @rudderstack/rudder-sdk-node, which ingestion writes to ClickHouse', async () => {
+  const { projectId, key } = await newProjectKey('RudderStack');
+
+  const errors: unknown[] = [];
+  const analytics = new RudderAnalytics(key, {
+    dataPlaneUrl: gateway.url,
+    gzip: true,
+    // A refused batch must fail the test at once, not after retries.
+    retryCount: 0,
+    flushAt: 20,
+    logLevel: 'error',
+    errorHandler: (error: unknown) => errors.push(error),
+  });
+  const sent = recordIngestRequests();
+  try {
+    analytics.identify({ userId: 'rudder-user-1', traits: { email: 'grace@example.com', plan: 'team' } });
+    analytics.track({
+      userId: 'rudder-user-1',
+      event: 'Order Completed',
+      properties: { total: 19.99, currency: 'USD' },
+    });
+    analytics.track({ anonymousId: 'anon-9', event: 'Product Viewed', properties: { sku: 'SKU-2' } });
+    await analytics.flush();
+  } finally {
+    sent.stop();
+  }
+  expect(errors).toEqual([]);
+  // What makes this library different: its wire format, as the gateway received it.
+  expect(sent.requests.length).toBeGreaterThan(0);
+  for (const request of sent.requests) {
+    expect(request).toEqual({
+      path: '/v1/batch',
+      contentType: 'application/x-www-form-urlencoded',
+      contentEncoding: 'gzip',
+      authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}`,
+      status: 202,
+    });
+  }
+
+  await startIngestion();
+  const rows = await eventsOf(projectId, 3);
+
+  expect(rows).toHaveLength(3);
+  expect(rows.map((row) => [row.type, row.event, row.user_id, row.anonymous_id])).toEqual([
+    ['identify', '', 'rudder-user-1', ''],
+    ['track', 'Order Completed', 'rudder-user-1', ''],
+    ['track', 'Product Viewed', '', 'anon-9'],
+  ]);
+  for (const row of rows) {
+    expect(row.library_name).toBe('analytics-node');
+    expect(row.message_id).not.toBe('');
+  }
+  const [identify, order, viewed] = rows;
+  expect(mapOf(identify['traits.key'], identify['traits.value'])).toEqual({
+    email: 'grace@example.com',
+    plan: 'team',
+  });
+  expect(mapOf(order['properties.key'], order['properties.value'])).toEqual({
+    total: '19.99',
+    currency: 'USD',
+  });
+  expect(mapOf(viewed['properties.key'], viewed['properties.value'])).toEqual({ sku: 'SKU-2' });
 });

@@ -286,6 +286,57 @@ describe('intakeBatch', () => {
     expect(envelope.raw).not.toContain('198.51.100.4');
   });
 
+  it('takes a batch of @rudderstack/rudder-sdk-node as it sends it, extra fields and all', () => {
+    // The body that library posts (3.0.13), plus the rudderId and context its other SDKs add.
+    const rudder = (overrides: Record<string, unknown>) => ({
+      context: {
+        library: { name: 'analytics-node', version: '3.0.13' },
+        screen: { density: 2 },
+      },
+      channel: 'server',
+      _metadata: { nodeVersion: '20.20.2' },
+      originalTimestamp: '2026-11-22T10:00:00.000Z',
+      messageId: '0d82eb24-8bdd-4c17-8cb7-8e3a75f77350',
+      rudderId: 'b6fd6d74-4c7c-4e3f-9c38-9c1d1b9b8b1e',
+      sentAt: '2026-11-22T10:00:00.000Z',
+      ...overrides,
+    });
+    const body = {
+      batch: [
+        rudder({
+          type: 'identify',
+          userId: 'user-1',
+          traits: { plan: 'pro' },
+          context: { traits: { plan: 'pro' }, library: { name: 'analytics-node', version: '3.0.13' } },
+        }),
+        rudder({
+          type: 'track',
+          userId: 'user-1',
+          event: 'Order Completed',
+          properties: { total: 42.5 },
+          messageId: '8a40779c-9112-49f7-9e0d-cc8f179112b4',
+        }),
+      ],
+      timestamp: '2026-11-22T10:00:00.000Z',
+      sentAt: '2026-11-22T10:00:00.000Z',
+    };
+    const { accepted, rejected } = intakeBatch(body, options);
+    expect(rejected).toEqual([]);
+    expect(accepted.map((e) => [e.type, e.userId, e.event, e.traits, e.properties])).toEqual([
+      ['identify', 'user-1', undefined, { plan: 'pro' }, {}],
+      ['track', 'user-1', 'Order Completed', {}, { total: 42.5 }],
+    ]);
+    expect(accepted[0].context).toEqual({
+      library: { name: 'analytics-node', version: '3.0.13' },
+    });
+    expect(accepted[1].context).toEqual({
+      library: { name: 'analytics-node', version: '3.0.13' },
+    });
+    // originalTimestamp is the client time, corrected by sentAt like Segment's timestamp.
+    expect(accepted[1].timestamp).toBe('2026-11-22T10:00:10.000Z');
+    expect(JSON.parse(accepted[1].raw)).toMatchObject({ channel: 'server', rudderId: expect.any(String) });
+  });
+
   it('turns numeric ids into strings', () => {
     const envelope = only({ type: 'group', userId: 42, anonymousId: 7, groupId: 9 });
     expect(envelope).toMatchObject({ userId: '42', anonymousId: '7', groupId: '9' });

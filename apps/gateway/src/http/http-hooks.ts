@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 /**
  * Fastify hooks that run for every request, matched route or not: the request's context (its id, for
  * the logs and for every bus request made while handling it) and the request id header on every
- * answer, gzip bodies (limits then apply to the decompressed size), and the HTTP histogram.
+ * answer, gzip bodies (decodeGzipBodies), and the HTTP histogram.
  */
 export function registerHttpHooks(fastify: FastifyInstance, metrics: MetricsService): void {
   const requests = new Histogram({
@@ -32,6 +32,22 @@ export function registerHttpHooks(fastify: FastifyInstance, metrics: MetricsServ
     return payload;
   });
 
+  decodeGzipBodies(fastify);
+
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+}
+
+/**
+ * Inflates `Content-Encoding: gzip` bodies before any content-type parser reads them, whatever the
+ * Content-Type: body limits then apply to the decompressed size. Other encodings: 415.
+ */
+export function decodeGzipBodies(fastify: FastifyInstance): void {
   fastify.addHook('preParsing', async (request, _reply, payload) => {
     const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase();
     if (encoding === 'identity') return payload;
@@ -51,13 +67,5 @@ export function registerHttpHooks(fastify: FastifyInstance, metrics: MetricsServ
       Object.assign(error, { statusCode: 400, message: 'The gzip body is corrupt' }),
     );
     return payload.pipe(gunzip);
-  });
-
-  fastify.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    requests.observe(
-      { method: request.method, route, status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
   });
 }

@@ -18,7 +18,7 @@ export const INGEST_SCOPE: KeyScope = 'events:write';
 
 /**
  * Fastify route config flag of the ingestion routes (set with Nest's @RouteConfig): they get the
- * batch body limit and JSON in text/plain bodies (see ingest-http.ts).
+ * batch body limit and a JSON body whatever the Content-Type (see ingest-http.ts).
  */
 export const INGEST_ROUTE = 'northstarIngest';
 

@@ -21,6 +21,11 @@ const INGEST_AUTH_NOTE =
   'RudderStack SDKs), or `writeKey` in the JSON body (browser libraries, which may send the JSON as ' +
   '`Content-Type: text/plain`). CORS is open to any origin on this route, without credentials.';
 
+const BODY_NOTE =
+  'The body is read as JSON whatever its `Content-Type`: `application/json`, `text/plain`, ' +
+  '`application/x-www-form-urlencoded` (what @rudderstack/rudder-sdk-node sends) or none, gzip-compressed ' +
+  'or not. Fields the platform does not use are accepted and ignored.';
+
 const LIMITS_NOTE =
   `Limits: ${EVENT_LIMITS.maxBatchEvents} events and ${EVENT_LIMITS.maxBatchBytes / KIB / KIB} MiB a request ` +
   `(after gzip decompression), ${EVENT_LIMITS.maxEventBytes / KIB} KiB an event.`;
@@ -38,7 +43,7 @@ interface IngestRouteDoc {
 
 /**
  * An event ingestion route: a key with `events:write` (also as `writeKey` in the body), the batch
- * body limit and JSON in text/plain bodies (ingest-http.ts), 202 once JetStream has every accepted
+ * body limit and a JSON body whatever the Content-Type (ingest-http.ts), 202 once JetStream has every accepted
  * event, and its OpenAPI description. Fastify serves these routes with ingest-fast-path.ts, which
  * applies the same rules without Nest's pipeline: change both together.
  */
@@ -50,7 +55,7 @@ export function IngestRoute(doc: IngestRouteDoc): MethodDecorator {
     AcceptWriteKeyInBody(),
     ApiOperation({
       summary: doc.summary,
-      description: `${doc.description}\n\n${INGEST_AUTH_NOTE}\n\n${LIMITS_NOTE}`,
+      description: `${doc.description}\n\n${INGEST_AUTH_NOTE}\n\n${BODY_NOTE}\n\n${LIMITS_NOTE}`,
     }),
     ApiConsumes('application/json', 'text/plain'),
     ApiBody({ type: doc.body, description: doc.bodyDescription }),
