@@ -77,8 +77,10 @@ export function IngestRoute(doc: IngestRouteDoc): MethodDecorator {
     ApiResponse({
       status: 503,
       description:
-        'The event queue did not acknowledge the events: none of them is accepted; send them again (same ' +
-        '`messageId`s) after Retry-After seconds',
+        'The event queue did not acknowledge the events, or it is full while ingestion catches up (its ' +
+        'limits are EVENTS_STREAM_MAX_BYTES and EVENTS_STREAM_MAX_AGE_HOURS; Retry-After is 30 then): none ' +
+        'of them is accepted, and nothing accepted before is dropped; send them again (same `messageId`s) ' +
+        'after Retry-After seconds',
       headers: {
         'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
       },
