@@ -87,6 +87,21 @@ export async function startFaultStack(options: { clickhouse?: Env } = {}): Promi
   }
 }
 
+/** Starts a stack before the tests of the file and closes it after them; the getter answers it. */
+export function useFaultStack(): () => FaultStack {
+  let stack: FaultStack | undefined;
+  beforeAll(async () => {
+    stack = await startFaultStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+  return () => {
+    if (!stack) throw new Error('The fault stack did not start');
+    return stack;
+  };
+}
+
 async function migrate<C extends ServiceConfig>(definition: ServiceDefinition<C>, env: Env): Promise<void> {
   await definition.migrate?.(loadConfig(definition.configClass, e2eEnv(env)));
 }

@@ -5,21 +5,14 @@
  * FAULT_EVENTS events (20,000 in `npm test`, 100,000 in `npm run test:fault`).
  */
 import { FAULT_EVENTS, killWhileHolding, storedOnceEach, type HeldWork } from './fault-harness';
-import { startFaultStack, type FaultStack } from './fault-stack';
+import { useFaultStack } from './fault-stack';
 
 jest.setTimeout(15 * 60_000);
 
-let stack: FaultStack;
-
-beforeAll(async () => {
-  stack = await startFaultStack();
-});
-
-afterAll(async () => {
-  await stack?.close();
-});
+const currentStack = useFaultStack();
 
 it(`stores each of ${FAULT_EVENTS} acknowledged events exactly once across two kill -9 of ingestion holding work`, async () => {
+  const stack = currentStack();
   const { processes } = stack;
   let ingestion = await stack.startIngestion();
   const load = stack.load(FAULT_EVENTS, 'kill');

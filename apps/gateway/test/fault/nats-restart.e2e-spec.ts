@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FAULT_EVENTS, heldBy, storedOnceEach } from './fault-harness';
-import { startFaultStack, type FaultStack } from './fault-stack';
+import { useFaultStack } from './fault-stack';
 
 jest.setTimeout(15 * 60_000);
 
@@ -17,17 +17,10 @@ jest.setTimeout(15 * 60_000);
  */
 const DOWNTIME_MS = 7000;
 
-let stack: FaultStack;
-
-beforeAll(async () => {
-  stack = await startFaultStack();
-});
-
-afterAll(async () => {
-  await stack?.close();
-});
+const currentStack = useFaultStack();
 
 it(`stores each of ${FAULT_EVENTS} acknowledged events exactly once across a restart of the NATS server`, async () => {
+  const stack = currentStack();
   const ingestion = await stack.startIngestion();
   const load = stack.load(FAULT_EVENTS, 'nats');
   const resume = load.holdAt(0.4);

@@ -5,21 +5,14 @@
  */
 import { eventually } from '../support';
 import { eventsWritten, FAULT_EVENTS, storedOnceEach } from './fault-harness';
-import { startFaultStack, type FaultStack } from './fault-stack';
+import { useFaultStack } from './fault-stack';
 
 jest.setTimeout(15 * 60_000);
 
-let stack: FaultStack;
-
-beforeAll(async () => {
-  stack = await startFaultStack();
-});
-
-afterAll(async () => {
-  await stack?.close();
-});
+const currentStack = useFaultStack();
 
 it(`two ingestion replicas store each of ${FAULT_EVENTS} events exactly once, and both write`, async () => {
+  const stack = currentStack();
   const replicas = await Promise.all([stack.startIngestion(), stack.startIngestion()]);
   const load = stack.load(FAULT_EVENTS, 'replicas');
 
