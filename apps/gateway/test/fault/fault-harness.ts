@@ -157,15 +157,16 @@ export class NatsServer {
     );
     this.child = child;
     await eventually(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          if (child.exitCode !== null) reject(new Error(`nats-server exited: ${this.processes.output()}`));
+      async () => {
+        if (child.exitCode !== null) throw new Error(`nats-server exited: ${this.processes.output()}`);
+        await new Promise<void>((resolve, reject) => {
           const socket = createConnection(this.port, '127.0.0.1', () => {
             socket.destroy();
             resolve();
           });
           socket.once('error', reject);
-        }),
+        });
+      },
       { timeoutMs: 10_000, intervalMs: 50 },
     );
   }

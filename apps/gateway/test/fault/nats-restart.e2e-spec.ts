@@ -23,16 +23,17 @@ it(`stores each of ${FAULT_EVENTS} acknowledged events exactly once across a res
   const stack = currentStack();
   const ingestion = await stack.startIngestion();
   const load = stack.load(FAULT_EVENTS, 'nats');
-  const resume = load.holdAt(0.4);
+  const holds = [load.holdAt(0.4), load.holdAt(0.6)];
   const sending = load.run();
 
   await load.reached(0.4);
   const held = await heldBy(ingestion);
-  // Requests in flight as the server goes, and more during the outage.
-  resume();
+  // Requests in flight as the server goes, and the rest held back until it is down.
+  holds[0]();
   // SIGTERM, the documented way to stop a server: it flushes the stream's file store. A SIGKILL can
   // lose the last writes JetStream already acknowledged, which its default sync has not yet written.
   await stack.nats.stop('SIGTERM');
+  holds[1]();
   await sleep(DOWNTIME_MS);
   await stack.nats.start();
 
