@@ -77,10 +77,10 @@ function assertDocsAssetsLoadable(): void {
   }
 }
 
-/** Answers the service's ping over the bus, or throws (no responders, timeout). */
-export async function pingService(name: ServiceName, timeoutMs = 500): Promise<void> {
+/** Answers the service's ping over the bus (the runner's, or `env`'s NATS_URL), or throws. */
+export async function pingService(name: ServiceName, timeoutMs = 500, env: Env = {}): Promise<void> {
   const connection = await connect({
-    servers: (e2eEnv()['NATS_URL'] ?? '').split(','),
+    servers: (e2eEnv(env)['NATS_URL'] ?? '').split(','),
     name: 'gateway-e2e-probe',
     maxReconnectAttempts: 0,
   });
@@ -104,7 +104,7 @@ export async function startTestService<C extends ServiceConfig>(
     e2eEnv({ OPS_PORT: '0', OPS_HOST: '127.0.0.1', ...overrides }),
   );
   try {
-    await eventually(() => pingService(definition.name), { timeoutMs: 5000 });
+    await eventually(() => pingService(definition.name, 500, overrides), { timeoutMs: 5000 });
   } catch (error) {
     await service.close();
     throw error;
