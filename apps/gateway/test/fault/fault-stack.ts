@@ -27,6 +27,8 @@ export interface FaultStack {
   /** The ClickHouse database ingestion writes to. */
   clickhouse: ClickHouseClient;
   projectId: string;
+  /** The project's key, with events:write. */
+  key: string;
   /** Starts one more ingestion replica on this stack's NATS and ClickHouse. */
   startIngestion(): Promise<Ingestion>;
   /** A load of `total` events with messageIds `<prefix>-<n>`, for the project's key. */
@@ -34,14 +36,17 @@ export interface FaultStack {
   close(): Promise<void>;
 }
 
-/** `clickhouse` overrides the test ClickHouse (a private server that a test stops). */
-export async function startFaultStack(options: { clickhouse?: Env } = {}): Promise<FaultStack> {
+/**
+ * `clickhouse` overrides the test ClickHouse (a private server that a test stops); `env` adds settings
+ * to every part of the stack (the EVENTS stream's limits, say).
+ */
+export async function startFaultStack(options: { clickhouse?: Env; env?: Env } = {}): Promise<FaultStack> {
   const processes = new Processes();
   const nats = await NatsServer.start(processes);
   const services: RunningService[] = [];
   let gateway: RunningGateway | undefined;
   const chEnv = { ...clickhouseEnv(), ...options.clickhouse };
-  const onThisBus: Env = { NATS_URL: nats.url };
+  const onThisBus: Env = { ...options.env, NATS_URL: nats.url };
   const clickhouse = createClickHouse({
     url: chEnv['CLICKHOUSE_URL'] as string,
     database: chEnv['CLICKHOUSE_DATABASE'] as string,
@@ -77,6 +82,7 @@ export async function startFaultStack(options: { clickhouse?: Env } = {}): Promi
       processes,
       clickhouse,
       projectId,
+      key,
       startIngestion: () => processes.startIngestion(ingestionEnv),
       load: (total, prefix) => new EventLoad(started.url, key, total, prefix),
       close,
@@ -88,10 +94,10 @@ export async function startFaultStack(options: { clickhouse?: Env } = {}): Promi
 }
 
 /** Starts a stack before the tests of the file and closes it after them; the getter answers it. */
-export function useFaultStack(): () => FaultStack {
+export function useFaultStack(options: Parameters<typeof startFaultStack>[0] = {}): () => FaultStack {
   let stack: FaultStack | undefined;
   beforeAll(async () => {
-    stack = await startFaultStack();
+    stack = await startFaultStack(options);
   });
   afterAll(async () => {
     await stack?.close();
