@@ -1,20 +1,12 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { identityService } from '../../identity/src/identity.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { ingestionService } from '../../ingestion/src/ingestion.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { keysService } from '../../keys/src/keys.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { tenancyService } from '../../tenancy/src/tenancy.service-definition';
-import { createClickHouse, sql, toSql, type ClickHouseClient } from '@northstar/clickhouse';
-import { loadConfig, type ServiceConfig } from '@northstar/config';
+import { sql, toSql } from '@northstar/clickhouse';
 import { EVENTS_STREAM } from '@northstar/contracts';
-import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
-import { connect, type NatsConnection } from 'nats';
+import { INGESTION_CONSUMER } from '@northstar/event-stream';
+import { readMetric } from '@northstar/testing';
+import { connect } from 'nats';
 import { randomUUID } from 'node:crypto';
-import type { RunningGateway } from '../src/gateway.bootstrap';
-import { e2eEnv, eventually, startTestGateway, startTestService, type Env } from './support';
-import { call, createOrg, newUser } from './tenancy-support';
+import { type Ingestion } from './fault/fault-harness';
+import { useFaultStack } from './fault/fault-stack';
+import { eventually } from './support';
 
 // The pipeline under the load that once stalled it for good: saturating single events, at once
 // followed by saturating batches of 100, with ingestion consuming all along; then idle. Every event
@@ -31,70 +23,18 @@ const BATCH_SIZE = 100;
 const LOAD_MONTH = Date.UTC(2001, 0, 1);
 const LOAD_PARTITION = 200101;
 
-const runner: Env = process.env;
-const clickhouseEnv: Env = {
-  CLICKHOUSE_URL: runner['CLICKHOUSE_URL'] || 'http://127.0.0.1:8123',
-  CLICKHOUSE_DATABASE: runner['CLICKHOUSE_DATABASE'] || 'northstar_test',
-  CLICKHOUSE_USER: runner['CLICKHOUSE_USER'] || 'default',
-  CLICKHOUSE_PASSWORD: runner['CLICKHOUSE_PASSWORD'] ?? '',
-};
-if (!(clickhouseEnv['CLICKHOUSE_DATABASE'] ?? '').includes('test')) {
-  throw new Error(`Refusing to run e2e tests against ClickHouse database "${clickhouseEnv['CLICKHOUSE_DATABASE']}"`);
-}
-
-const services: RunningService[] = [];
-let ingestion: RunningService;
-let gateway: RunningGateway;
-let clickhouse: ClickHouseClient;
-let nats: NatsConnection;
-
-async function migrate<C extends ServiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
-  await definition.migrate?.(loadConfig(definition.configClass, e2eEnv(clickhouseEnv)));
-}
+const currentStack = useFaultStack();
+let ingestion: Ingestion;
 
 beforeAll(async () => {
-  await migrate(identityService);
-  await migrate(tenancyService);
-  await migrate(keysService);
-  await migrate(ingestionService);
-  services.push(await startTestService(identityService));
-  services.push(await startTestService(tenancyService));
-  services.push(await startTestService(keysService));
-  ingestion = await startTestService(ingestionService, clickhouseEnv);
-  services.push(ingestion);
-  gateway = await startTestGateway();
-  clickhouse = createClickHouse({
-    url: clickhouseEnv['CLICKHOUSE_URL'] as string,
-    database: clickhouseEnv['CLICKHOUSE_DATABASE'] as string,
-    username: clickhouseEnv['CLICKHOUSE_USER'] as string,
-    password: clickhouseEnv['CLICKHOUSE_PASSWORD'] ?? '',
-  });
-  nats = await connect({ servers: (e2eEnv()['NATS_URL'] ?? '').split(',') });
+  ingestion = await currentStack().startIngestion();
 });
 
 afterAll(async () => {
-  await nats?.close();
-  await gateway?.close();
-  for (const service of services.reverse()) await service.close();
-  await clickhouse?.command({ query: toSql(sql`ALTER TABLE events DROP PARTITION ${LOAD_PARTITION}`) });
-  await clickhouse?.close();
+  await currentStack()
+    .clickhouse.command({ query: toSql(sql`ALTER TABLE events DROP PARTITION ${LOAD_PARTITION}`) })
+    .catch(() => undefined);
 });
-
-async function newProjectKey(): Promise<{ projectId: string; key: string }> {
-  const owner = await newUser(gateway.url, 'Load Sender');
-  const org = await createOrg(gateway.url, owner, 'Load');
-  const project = await call<{ id: string }>(gateway.url, 'POST', `/orgs/${org.id}/projects`, owner, {
-    name: 'Load',
-    kind: 'hybrid',
-  });
-  if (project.status !== 201) throw new Error(`project: ${project.status} ${JSON.stringify(project.body)}`);
-  const key = await call<{ key: string }>(gateway.url, 'POST', `/projects/${project.body.id}/keys`, owner, {
-    name: 'SDK',
-    scopes: ['events:write'],
-  });
-  if (key.status !== 201) throw new Error(`key: ${key.status} ${JSON.stringify(key.body)}`);
-  return { projectId: project.body.id, key: key.body.key };
-}
 
 interface LoadResult {
   /** Events in requests answered 2xx: what the platform promised to keep. */
@@ -108,11 +48,11 @@ interface LoadResult {
  */
 async function load(
   path: string,
-  key: string,
   connections: number,
   seconds: number,
   body: () => { json: unknown; events: number },
 ): Promise<LoadResult> {
+  const { gateway, key } = currentStack();
   const result: LoadResult = { acknowledged: 0, statuses: {} };
   const until = Date.now() + seconds * 1000;
   const sender = async (): Promise<void> => {
@@ -148,7 +88,7 @@ function event(): Record<string, unknown> {
 }
 
 async function storedEvents(projectId: string): Promise<number> {
-  const result = await clickhouse.query({
+  const result = await currentStack().clickhouse.query({
     query: toSql(sql`SELECT uniqExact(message_id) AS n FROM events WHERE project_id = ${projectId}`),
     format: 'JSONEachRow',
   });
@@ -157,10 +97,10 @@ async function storedEvents(projectId: string): Promise<number> {
 }
 
 it('writes every acknowledged event of saturating single events then batches, and ends with nothing pending', async () => {
-  const { projectId, key } = await newProjectKey();
+  const { projectId, nats } = currentStack();
 
-  const singles = await load('/v1/events', key, 100, LOAD_SECONDS, () => ({ json: event(), events: 1 }));
-  const batches = await load('/v1/batch', key, 50, LOAD_SECONDS, () => ({
+  const singles = await load('/v1/events', 100, LOAD_SECONDS, () => ({ json: event(), events: 1 }));
+  const batches = await load('/v1/batch', 50, LOAD_SECONDS, () => ({
     json: { batch: Array.from({ length: BATCH_SIZE }, event) },
     events: BATCH_SIZE,
   }));
@@ -182,17 +122,20 @@ it('writes every acknowledged event of saturating single events then batches, an
   );
 
   // Idle afterwards: the consumer has nothing pending or unacknowledged, and says it is not stalled.
-  const jsm = await nats.jetstreamManager();
-  await eventually(
-    async () => {
-      const info = await jsm.consumers.info(EVENTS_STREAM, 'ingestion');
-      expect({ pending: info.num_pending, unacked: info.num_ack_pending }).toEqual({ pending: 0, unacked: 0 });
-    },
-    { timeoutMs: 30_000, intervalMs: 250 },
-  );
-  const metrics = await (await fetch(`${ingestion.opsUrl}/metrics`)).text();
-  expect(metrics).toMatch(/^northstar_ingestion_stalled\{[^}]*\} 0$/m);
-  expect(metrics).toMatch(/^northstar_ingestion_held_messages\{[^}]*\} 0$/m);
-  const ready = await fetch(`${ingestion.opsUrl}/ready`);
-  expect(ready.status).toBe(200);
+  const connection = await connect({ servers: nats.url });
+  try {
+    const jsm = await connection.jetstreamManager();
+    await eventually(
+      async () => {
+        const info = await jsm.consumers.info(EVENTS_STREAM, INGESTION_CONSUMER);
+        expect({ pending: info.num_pending, unacked: info.num_ack_pending }).toEqual({ pending: 0, unacked: 0 });
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+  } finally {
+    await connection.close();
+  }
+  expect(await readMetric(ingestion.opsUrl, 'northstar_ingestion_stalled')).toBe(0);
+  expect(await readMetric(ingestion.opsUrl, 'northstar_ingestion_held_messages')).toBe(0);
+  expect((await fetch(`${ingestion.opsUrl}/ready`)).status).toBe(200);
 });
