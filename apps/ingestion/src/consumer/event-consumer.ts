@@ -130,6 +130,7 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
   ) {}
 
   onModuleInit(): void {
+    this.metrics.held = () => ({ messages: this.held.size, events: this.heldEvents });
     this.readiness.register('jetstream', async () => {
       await (await this.connection.jetstreamManager()).consumers.info(EVENTS_STREAM, INGESTION_CONSUMER);
     });
@@ -456,16 +457,12 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
     this.held.add(item.message);
     this.heldBytes += item.bytes;
     this.heldEvents += item.envelopes.length;
-    this.metrics.heldMessages.set(this.held.size);
-    this.metrics.heldEvents.set(this.heldEvents);
   }
 
   private release(item: Held): void {
     if (!this.held.delete(item.message)) return;
     this.heldBytes -= item.bytes;
     this.heldEvents -= item.envelopes.length;
-    this.metrics.heldMessages.set(this.held.size);
-    this.metrics.heldEvents.set(this.heldEvents);
     this.roomFreed?.();
   }
 

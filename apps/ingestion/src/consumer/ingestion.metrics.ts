@@ -17,6 +17,8 @@ export class IngestionMetrics {
   readonly heldMessages: Gauge;
   readonly heldEvents: Gauge;
   readonly stalled: Gauge;
+  /** What the consumer holds, read by the held gauges when scraped. */
+  held: () => { messages: number; events: number } = () => ({ messages: 0, events: 0 });
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -58,15 +60,23 @@ export class IngestionMetrics {
       help: 'Messages of the EVENTS stream not yet acknowledged by ingestion (pending and in flight)',
       registers,
     });
+    // Read when scraped, not set per message: the hot path only counts.
+    const heldNow = () => this.held();
     this.heldMessages = new Gauge({
       name: 'northstar_ingestion_held_messages',
       help: 'Messages this replica took off the stream and has not acknowledged yet',
       registers,
+      collect() {
+        this.set(heldNow().messages);
+      },
     });
     this.heldEvents = new Gauge({
       name: 'northstar_ingestion_held_events',
       help: 'Events in the messages this replica holds (buffered or being written)',
       registers,
+      collect() {
+        this.set(heldNow().events);
+      },
     });
     this.stalled = new Gauge({
       name: 'northstar_ingestion_stalled',
