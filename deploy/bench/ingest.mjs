@@ -40,6 +40,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
+  bareEnvelope,
   batchBody,
   benchEnv,
   cpuProf,
@@ -86,25 +87,9 @@ async function controlServer() {
   const publisher = await EventStreamPublisher.connect(connection);
   const app = Fastify({ bodyLimit: 1024 * 1024, logger: false });
 
-  const envelopeOf = (event, receivedAt) => ({
-    v: 1,
-    eventId: randomUUID(),
-    projectId: CONTROL_PROJECT,
-    messageId: typeof event.messageId === 'string' ? event.messageId : randomUUID(),
-    type: event.type ?? 'track',
-    ...(typeof event.event === 'string' ? { event: event.event } : {}),
-    ...(event.userId !== undefined ? { userId: String(event.userId) } : {}),
-    ...(event.anonymousId !== undefined ? { anonymousId: String(event.anonymousId) } : {}),
-    timestamp: receivedAt,
-    receivedAt,
-    context: {},
-    properties: event.properties ?? {},
-    traits: event.traits ?? {},
-    raw: JSON.stringify(event),
-  });
   const publish = async (events, reply) => {
     const receivedAt = new Date().toISOString();
-    await publisher.publish(events.map((event) => envelopeOf(event, receivedAt)));
+    await publisher.publish(events.map((event) => bareEnvelope(event, CONTROL_PROJECT, receivedAt)));
     return reply.code(202).send({ accepted: events.length, rejected: [] });
   };
   app.post('/v1/events', (request, reply) => publish([request.body], reply));

@@ -4,7 +4,7 @@
 // utilities. Importing it starts nothing.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,6 +15,7 @@ import { nodeFlagsOf } from '../build/node-flags.mjs';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const DIST = process.env.BENCH_DIST ? resolve(process.env.BENCH_DIST) : join(ROOT, 'dist');
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR ? resolve(process.env.BENCH_CPU_PROF_DIR) : null;
+const CHILD_LOG_DIR = process.env.BENCH_CHILD_LOG_DIR ? resolve(process.env.BENCH_CHILD_LOG_DIR) : null;
 export const require = createRequire(import.meta.url);
 export const fromDist = (path) => require(join(DIST, path));
 
@@ -41,6 +42,29 @@ export const batchBody = (size) =>
   JSON.stringify({ batch: Array.from({ length: size }, () => SAMPLE_EVENT) });
 
 /**
+ * The envelope a bare control makes of an SDK event: the fields Northstar's intake fills, without its
+ * validation, normalisation or enrichment (fresh ids, the receive time as the event's time).
+ */
+export function bareEnvelope(event, projectId, receivedAt) {
+  return {
+    v: 1,
+    eventId: randomUUID(),
+    projectId,
+    messageId: typeof event.messageId === 'string' ? event.messageId : randomUUID(),
+    type: event.type ?? 'track',
+    ...(typeof event.event === 'string' ? { event: event.event } : {}),
+    ...(event.userId !== undefined ? { userId: String(event.userId) } : {}),
+    ...(event.anonymousId !== undefined ? { anonymousId: String(event.anonymousId) } : {}),
+    timestamp: receivedAt,
+    receivedAt,
+    context: event.context ?? {},
+    properties: event.properties ?? {},
+    traits: event.traits ?? {},
+    raw: JSON.stringify(event),
+  };
+}
+
+/**
  * The settings of the bench's services: the development databases, and a ClickHouse database of the
  * bench's own (BENCH_CLICKHOUSE_DATABASE, `defaultDatabase`), dropped at the end.
  */
@@ -63,7 +87,7 @@ export function benchEnv(defaultDatabase = 'northstar_bench') {
  * Checks the build and the stores, starts a NATS server of the bench's own (free port, temporary
  * store) and the platform (identity, tenancy, keys, ingestion, gateway, migrated first), runs `body`,
  * then stops every child (those `body` adds to `children` as well), removes the NATS store and drops
- * the bench's ClickHouse database, whatever happened.
+ * the bench's ClickHouse database, whatever happened (on SIGINT / SIGTERM as well).
  */
 export async function withPlatform(env, body) {
   for (const app of PLATFORM_APPS) {
@@ -75,6 +99,7 @@ export async function withPlatform(env, body) {
   if (!(await reachable(env.CLICKHOUSE_URL, 8123))) missing.push(`ClickHouse (${env.CLICKHOUSE_URL})`);
   if (missing.length > 0) fail(`${missing.join(', ')} not reachable: start them with \`npm run infra:up\``);
 
+  if (CHILD_LOG_DIR) mkdirSync(CHILD_LOG_DIR, { recursive: true });
   const children = [];
   const natsDir = mkdtempSync(join(os.tmpdir(), 'northstar-bench-nats-'));
   const { createClickHouse, sql, toSql, identifier } = fromDist('libs/clickhouse/src/index.js');
@@ -84,6 +109,21 @@ export async function withPlatform(env, body) {
     password: env.CLICKHOUSE_PASSWORD,
     database: env.CLICKHOUSE_DATABASE,
   });
+  const cleanUp = async () => {
+    for (const child of [...children].reverse()) await stop(child);
+    rmSync(natsDir, { recursive: true, force: true });
+    await clickhouse
+      .command({ query: toSql(sql`DROP DATABASE IF EXISTS ${identifier(env.CLICKHOUSE_DATABASE)}`) })
+      .catch((error) => console.error(`could not drop ${env.CLICKHOUSE_DATABASE}: ${error.message}`));
+    await clickhouse.close();
+  };
+  // Ctrl-C or a SIGTERM: the same clean-up, then out.
+  const interrupted = (signal) => {
+    console.error(`\n${signal}: stopping the bench's processes`);
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const natsPort = await freePort();
     children.push(startNats(natsPort, natsDir));
@@ -91,7 +131,7 @@ export async function withPlatform(env, body) {
     Object.assign(env, {
       NATS_URL: `nats://127.0.0.1:${natsPort}`,
       NODE_ENV: 'development',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'warn',
     });
 
     for (const app of PLATFORM_APPS.filter((name) => name !== 'gateway')) migrate(app, env);
@@ -104,12 +144,9 @@ export async function withPlatform(env, body) {
     await waitFor(async () => (await status(`${gateway}/health`)) === 200, 'the gateway', 60_000);
     return await body({ gateway, ingestion, children, clickhouse, sql, toSql, identifier });
   } finally {
-    for (const child of [...children].reverse()) await stop(child);
-    rmSync(natsDir, { recursive: true, force: true });
-    await clickhouse
-      .command({ query: toSql(sql`DROP DATABASE IF EXISTS ${identifier(env.CLICKHOUSE_DATABASE)}`) })
-      .catch((error) => console.error(`could not drop ${env.CLICKHOUSE_DATABASE}: ${error.message}`));
-    await clickhouse.close();
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await cleanUp();
   }
 }
 
@@ -251,23 +288,34 @@ function startNats(port, dir) {
   return spawnLogged('nats', binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], {});
 }
 
+/**
+ * A child process whose stderr is printed with its name (but nats-server's, which logs there as a
+ * matter of course); with BENCH_CHILD_LOG_DIR, its whole output goes to <dir>/<name>.log as well.
+ */
 export function spawnLogged(name, command, args, env) {
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', CHILD_LOG_DIR ? 'pipe' : 'ignore', 'pipe'],
   });
+  const file = CHILD_LOG_DIR ? createWriteStream(join(CHILD_LOG_DIR, `${name}.log`), { flags: 'a' }) : null;
+  child.stdout?.on('data', (chunk) => file?.write(chunk));
   child.stderr.on('data', (chunk) => {
-    // nats-server logs to stderr as a matter of course; the apps only warnings and errors.
+    file?.write(chunk);
     if (name !== 'nats') process.stderr.write(`[${name}] ${chunk}`);
   });
   child.once('error', (error) => console.error(`[${name}] could not start: ${error.message}`));
+  child.once('exit', (code, signal) => {
+    if (!child.stopping)
+      console.error(`[${name}] exited by itself (${signal ? `signal ${signal}` : `code ${code}`})`);
+  });
   return child;
 }
 
 export async function stop(child) {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+  child.stopping = true;
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
   await exited;
