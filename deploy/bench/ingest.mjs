@@ -35,7 +35,8 @@
 // BENCH_BATCH_CONNECTIONS (20), BENCH_FIXED_RATE (2000), BENCH_E2E_RATE (50), BENCH_E2E_SECONDS (10),
 // NATS_SERVER (path of the nats-server binary), BENCH_DIST (a build other than dist/, e.g. one
 // compiled to a private directory), BENCH_CPU_PROF_DIR (the gateway and the control write V8 CPU
-// profiles there as they stop: gateway.cpuprofile, control.cpuprofile).
+// profiles there as they stop: gateway.cpuprofile, control.cpuprofile), BENCH_LOG_LEVEL (the services'
+// LOG_LEVEL, warn), BENCH_CHILD_LOG_DIR (each child's whole output to <dir>/<name>.log).
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +52,7 @@ import {
   freePort,
   fromDist,
   GATEWAY_NODE_FLAGS,
+  loadSettings,
   percentiles,
   require,
   runAutocannon,
@@ -108,9 +110,7 @@ async function controlServer() {
 
 async function main() {
   const settings = {
-    durationSeconds: Number(process.env.BENCH_DURATION_SECONDS ?? 10),
-    connections: Number(process.env.BENCH_CONNECTIONS ?? 100),
-    batchConnections: Number(process.env.BENCH_BATCH_CONNECTIONS ?? 20),
+    ...loadSettings(10),
     fixedRate: Number(process.env.BENCH_FIXED_RATE ?? 2000),
     e2eRate: Number(process.env.BENCH_E2E_RATE ?? 50),
     e2eSeconds: Number(process.env.BENCH_E2E_SECONDS ?? 10),

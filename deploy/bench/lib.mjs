@@ -64,6 +64,15 @@ export function bareEnvelope(event, projectId, receivedAt) {
   };
 }
 
+/** The load settings the HTTP benches share; `durationSeconds` defaults to `defaultDuration`. */
+export function loadSettings(defaultDuration) {
+  return {
+    durationSeconds: Number(process.env.BENCH_DURATION_SECONDS ?? defaultDuration),
+    connections: Number(process.env.BENCH_CONNECTIONS ?? 100),
+    batchConnections: Number(process.env.BENCH_BATCH_CONNECTIONS ?? 20),
+  };
+}
+
 /**
  * The settings of the bench's services: the development databases, and a ClickHouse database of the
  * bench's own (BENCH_CLICKHOUSE_DATABASE, `defaultDatabase`), dropped at the end.
@@ -333,7 +342,7 @@ export function freePort() {
   });
 }
 
-function reachable(url, defaultPort) {
+export function reachable(url, defaultPort) {
   const { hostname, port } = new URL(url);
   return new Promise((resolveReachable) => {
     const socket = net.connect({ host: hostname, port: Number(port || defaultPort) });

@@ -60,7 +60,8 @@
 // development defaults otherwise), BENCH_DURATION_SECONDS (30), BENCH_ROUNDS (3), BENCH_CONNECTIONS
 // (100), BENCH_BATCH_CONNECTIONS (20), BENCH_DRAIN_TIMEOUT_SECONDS (120), BENCH_PROBE_RATE (10),
 // BENCH_REPLICAS (2; 1 skips the replica runs), BENCH_CLICKHOUSE_DATABASE (northstar_bench_pipeline_<id>),
-// NATS_SERVER (path of the nats-server binary), BENCH_DIST (a build other than dist/).
+// NATS_SERVER (path of the nats-server binary), BENCH_DIST (a build other than dist/), BENCH_LOG_LEVEL
+// (the services' LOG_LEVEL, warn), BENCH_CHILD_LOG_DIR (each child's whole output to <dir>/<name>.log).
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -77,6 +78,7 @@ import {
   freePort,
   fromDist,
   GATEWAY_NODE_FLAGS,
+  loadSettings,
   percentiles,
   require,
   runAutocannon,
@@ -271,10 +273,8 @@ async function controlConsumer() {
 
 async function main() {
   const settings = {
-    durationSeconds: Number(process.env.BENCH_DURATION_SECONDS ?? 30),
+    ...loadSettings(30),
     rounds: Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3)),
-    connections: Number(process.env.BENCH_CONNECTIONS ?? 100),
-    batchConnections: Number(process.env.BENCH_BATCH_CONNECTIONS ?? 20),
     drainTimeoutSeconds: Number(process.env.BENCH_DRAIN_TIMEOUT_SECONDS ?? 120),
     probeRate: Number(process.env.BENCH_PROBE_RATE ?? 10),
     replicas: Math.max(1, Number(process.env.BENCH_REPLICAS ?? 2)),
@@ -343,12 +343,27 @@ async function main() {
       /** One pipeline: where to POST, where its events land, whose CPU counts, how to restart it. */
       const makeTarget = ({ name, url, stream, consumer, table, project, probe, start }) => {
         const target = { name, url, stream, consumer, table, project, probe, processes: [], broken: false };
+        // A consumer process that exits without being asked to (something else signalled it) is
+        // started again at once; the run it happened in says so and has no CPU figure.
+        target.unexpectedExits = 0;
+        const watch = (child) => {
+          child.once('exit', () => {
+            const at = target.processes.indexOf(child);
+            if (child.stopping || at < 0) return;
+            target.unexpectedExits += 1;
+            console.log(`  (${name}'s consumer process ${child.pid} exited by itself: started again)`);
+            target.processes[at] = launch(at + 1);
+          });
+          return child;
+        };
+        const launch = (replica) => {
+          const child = watch(start(replica));
+          children.push(child);
+          return child;
+        };
+        target.adopt = (child) => target.processes.push(watch(child));
         target.scale = async (count) => {
-          while (target.processes.length < count) {
-            const child = start(target.processes.length + 1);
-            target.processes.push(child);
-            children.push(child);
-          }
+          while (target.processes.length < count) target.processes.push(launch(target.processes.length + 1));
           while (target.processes.length > count) await stop(target.processes.pop());
         };
         target.restart = async () => {
@@ -371,7 +386,7 @@ async function main() {
         probe: { projectId: probeKey.projectId, headers: keyHeaders(probeKey.key) },
         start: (replica) => startApp('ingestion', env, { OPS_PORT: '0' }, `ingestion-${replica}`),
       });
-      northstar.processes.push(platform.ingestion);
+      northstar.adopt(platform.ingestion);
       const control = makeTarget({
         name: 'control',
         url: controlUrl,
@@ -490,6 +505,7 @@ async function measureRun(ctx, target, options) {
   await untilIdle(ctx, target);
 
   const processes = [...target.processes];
+  const exitsBefore = target.unexpectedExits;
   const cpuBefore = cpuTicks(processes);
   const backlog = sampleBacklog(ctx.jsm, target);
   const probe = startProbe(ctx, target);
@@ -565,6 +581,7 @@ async function measureRun(ctx, target, options) {
         ? ((cpuAfter - cpuBefore) * 1e6) / ctx.clockTicks / written
         : null,
     stall,
+    consumerExits: target.unexpectedExits - exitsBefore,
   };
   printRun(run, load, probed, target, pending);
   return run;
@@ -584,6 +601,11 @@ function printRun(run, load, probed, target, pending) {
       `POST → visible p50 ${show(run.p50)} / p95 ${show(run.p95)} ms (${probed.seen} of ${probed.sent} probes` +
       `${probed.refused ? `, ${probed.refused} not 2xx` : ''}); ${consumerName} CPU ${show(run.cpuMicrosPerEvent, 1)} µs/event`,
   );
+  if (run.consumerExits > 0) {
+    console.log(
+      `  note: a consumer process exited by itself ${run.consumerExits} time(s) in this run (started again)`,
+    );
+  }
   if (run.stall) {
     console.log(
       `  STALL: ${fmt(Math.max(0, run.expected - run.stored))} of ${fmt(run.expected)} events answered 2xx not in ` +
@@ -636,7 +658,7 @@ function report({ runs, eighty, stalls, settings, loadAtStart, loadAtEnd, broken
     );
   const verdict = (ok) => (ok === null ? 'not measured' : ok ? 'met' : 'NOT met');
   const line = (what, value, target, ok) =>
-    console.log(`  ${what.padEnd(58)} ${value.padStart(12)}   target ${target.padEnd(10)} ${verdict(ok)}`);
+    console.log(`  ${what.padEnd(62)} ${value.padStart(10)}   target ${target.padEnd(10)} ${verdict(ok)}`);
   const check = (value, test) =>
     value === null || value === undefined || Number.isNaN(value) ? null : test(value);
   console.log('\nTargets (issue 12)');
@@ -668,7 +690,7 @@ function report({ runs, eighty, stalls, settings, loadAtStart, loadAtEnd, broken
         : `${run.drainSeconds.toFixed(1)} s`
       : '–';
     line(
-      `drain after load at 80% of saturation, ${kind === 'batch' ? 'batches' : 'single events'}` +
+      `drain at 80% of saturation, ${kind === 'batch' ? 'batches' : 'single events'}` +
         (run ? ` (${fmt(run.offered)} req/s)` : ''),
       value,
       '<= 10 s',
@@ -692,7 +714,7 @@ function report({ runs, eighty, stalls, settings, loadAtStart, loadAtEnd, broken
       .filter((v) => v !== null),
   );
   console.log(
-    `  ${'ingestion CPU per event, single events'.padEnd(58)} ${`${show(cpuSingle, 1)} µs`.padStart(12)}`,
+    `  ${'ingestion CPU per event, single events'.padEnd(62)} ${`${show(cpuSingle, 1)} µs`.padStart(10)}`,
   );
 
   const one = median(rounds('Northstar', 'batch').map((r) => r.storedPerSecond));
