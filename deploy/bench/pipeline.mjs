@@ -445,8 +445,9 @@ async function main() {
           for (const target of order) await measure(target, { kind, round, label: `r${round}-${kind}` });
         }
         if (settings.replicas > 1 && !northstar.broken) {
+          const pulling = await pullRequests(jsm, northstar);
           await northstar.scale(settings.replicas);
-          await waitForConsumers(jsm, northstar, settings.replicas);
+          await waitForMorePulls(jsm, northstar, pulling);
           await measure(northstar, {
             kind: 'batch',
             round,
@@ -769,16 +770,21 @@ function sampleBacklog(jsm, target) {
   return state;
 }
 
-/** With several replicas: until JetStream sees a pull request from each (at most 30 s). */
-async function waitForConsumers(jsm, target, count) {
+/** Pull requests JetStream holds for the target's consumer (each consuming process keeps some open). */
+async function pullRequests(jsm, target) {
+  const info = await jsm.consumers.info(target.stream, target.consumer).catch(() => null);
+  return info?.num_waiting ?? 0;
+}
+
+/** After starting replicas: until JetStream holds more pull requests than before (at most 30 s). */
+async function waitForMorePulls(jsm, target, before) {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const info = await jsm.consumers.info(target.stream, target.consumer).catch(() => null);
-    if (info && info.num_waiting >= count) return;
+    if ((await pullRequests(jsm, target)) > before) return;
     await sleep(SAMPLE_MS);
   }
   console.log(
-    `  (JetStream does not see ${count} pulling ${target.name} consumers after 30 s; measuring anyway)`,
+    `  (no more pull requests on ${target.name}'s consumer 30 s after adding replicas; measuring anyway)`,
   );
 }
 
