@@ -10,11 +10,10 @@
 //   - It starts (with deploy/bench/lib.mjs, shared with pipeline.mjs), as child processes: a NATS
 //     server with JetStream of its own (free port, temporary store, removed at the end: a running
 //     `npm start` platform on the shared NATS neither answers its requests nor consumes its events),
-//     then from dist/ identity, tenancy and keys (to create a
-//     key through the API), ingestion, the gateway, and the control server (this file, run with
-//     --control-server): a bare Fastify route doing the same JetStream publish (the same
-//     EventStreamPublisher: a request's envelopes in one message) without Nest, validation or
-//     authentication.
+//     then from dist/ identity, tenancy and keys (to create a key through the API), ingestion, the
+//     gateway, and the control server (this file, run with --control-server): a bare Fastify route
+//     doing the same JetStream publish (the same EventStreamPublisher: a request's envelopes in one
+//     message) without Nest, validation or authentication.
 //
 // Steps:
 //   1. Sign up, create an organisation, a project and a key with `events:write` through the gateway.
