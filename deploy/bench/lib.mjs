@@ -129,6 +129,8 @@ export async function withPlatform(env, body) {
   // Ctrl-C or a SIGTERM: the same clean-up, then out.
   const interrupted = (signal) => {
     console.error(`\n${signal}: stopping the bench's processes`);
+    // At most 30 s: a clean-up that hangs must not keep the bench alive.
+    setTimeout(() => process.exit(130), 30_000).unref();
     void cleanUp().finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupted);

@@ -2,8 +2,9 @@
 // Whole-pipeline benchmark (`npm run bench:pipeline`, which builds dist/ first): POST → JetStream →
 // ingestion → ClickHouse, against a bare control pipeline. Prints figures and the targets of issue 12;
 // asserts nothing. Exits non-zero only when the bench itself broke: a run whose events were not all
-// stored within BENCH_DRAIN_TIMEOUT_SECONDS is reported as a STALL (with what remained) rather than
-// waited on forever, and the bench goes on with the consumers restarted.
+// stored (no progress for BENCH_STALL_SECONDS, or past BENCH_DRAIN_TIMEOUT_SECONDS) is reported as a
+// STALL (with what remained) rather than waited on forever, and the bench goes on with the consumers
+// restarted; the exit code is then 1.
 //
 // What it needs and what it starts:
 //   - PostgreSQL, Redis and ClickHouse already answering (`npm run infra:up`, or `npm start`'s), and the
@@ -38,7 +39,9 @@
 //      (which goes first alternates by round), then Northstar's batches again with BENCH_REPLICAS
 //      ingestion processes. A run: autocannon at saturation for BENCH_DURATION_SECONDS, then the
 //      drain: until every event answered 2xx is in ClickHouse (count() of the run's project) and the
-//      consumer's backlog is empty, at most BENCH_DRAIN_TIMEOUT_SECONDS (else a STALL). Figures:
+//      consumer's backlog is empty. A STALL when neither moves for BENCH_STALL_SECONDS or the drain
+//      passes BENCH_DRAIN_TIMEOUT_SECONDS: the consumer processes are then stopped, the messages left
+//      in the stream purged, and the consumers started again for the next run. Figures:
 //        - accepted/s: 2xx answers × events per request / load time (non-2xx printed apart);
 //        - stored/s: events stored (uniqExact(event_id) of the run's project) / (load + drain time);
 //        - drain time, and the largest backlog (num_pending + num_ack_pending of the consumer,
@@ -58,7 +61,8 @@
 //
 // Environment: DATABASE_URL, REDIS_URL, CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD (the
 // development defaults otherwise), BENCH_DURATION_SECONDS (30), BENCH_ROUNDS (3), BENCH_CONNECTIONS
-// (100), BENCH_BATCH_CONNECTIONS (20), BENCH_DRAIN_TIMEOUT_SECONDS (120), BENCH_PROBE_RATE (10),
+// (100), BENCH_BATCH_CONNECTIONS (20), BENCH_DRAIN_TIMEOUT_SECONDS (120), BENCH_STALL_SECONDS (30),
+// BENCH_PROBE_RATE (10),
 // BENCH_REPLICAS (2; 1 skips the replica runs), BENCH_CLICKHOUSE_DATABASE (northstar_bench_pipeline_<id>),
 // NATS_SERVER (path of the nats-server binary), BENCH_DIST (a build other than dist/), BENCH_LOG_LEVEL
 // (the services' LOG_LEVEL, warn), BENCH_CHILD_LOG_DIR (each child's whole output to <dir>/<name>.log).
@@ -276,6 +280,7 @@ async function main() {
     ...loadSettings(30),
     rounds: Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3)),
     drainTimeoutSeconds: Number(process.env.BENCH_DRAIN_TIMEOUT_SECONDS ?? 120),
+    stallSeconds: Number(process.env.BENCH_STALL_SECONDS ?? 30),
     probeRate: Number(process.env.BENCH_PROBE_RATE ?? 10),
     replicas: Math.max(1, Number(process.env.BENCH_REPLICAS ?? 2)),
   };
@@ -366,9 +371,11 @@ async function main() {
           while (target.processes.length < count) target.processes.push(launch(target.processes.length + 1));
           while (target.processes.length > count) await stop(target.processes.pop());
         };
-        target.restart = async () => {
+        /** Stops the consumer processes, runs `meanwhile` (if given), starts as many again. */
+        target.restart = async (meanwhile) => {
           const count = target.processes.length;
           while (target.processes.length > 0) await stop(target.processes.pop());
+          await meanwhile?.();
           await target.scale(count);
         };
         return target;
@@ -415,8 +422,13 @@ async function main() {
         const run = await measureRun(ctx, target, options);
         if (run.stall) {
           stalls += 1;
-          console.log(`  restarting ${target.name}'s consumer process(es) after the stall`);
-          await target.restart();
+          // The stalled run is reported; what it left in the stream would only slow the next runs.
+          const left = await backlogOf(jsm, target).catch(() => null);
+          console.log(
+            `  after the stall: ${target.name}'s consumer process(es) restarted, the ${show(left)} messages ` +
+              `left in ${target.stream} purged`,
+          );
+          await target.restart(() => jsm.streams.purge(target.stream));
           if (!(await untilIdle(ctx, target))) {
             target.broken = true;
             console.log(
@@ -527,22 +539,27 @@ async function measureRun(ctx, target, options) {
     loadEnd = performance.now();
     probe.stopSending();
 
-    // The drain: until every event answered 2xx is stored and the backlog is empty, or the timeout.
+    // The drain: until every event answered 2xx is stored and the backlog is empty. A STALL when
+    // neither the stored count nor the backlog moves for BENCH_STALL_SECONDS, or at the latest
+    // BENCH_DRAIN_TIMEOUT_SECONDS after the load.
     const deadline = loadEnd + settings.drainTimeoutSeconds * 1000;
+    let movedAt = performance.now();
+    // Progress: more rows stored, or a backlog lower than any before (it may wobble while stalled).
+    let lowest = Infinity;
     for (;;) {
       // A query that fails (ClickHouse busy) is asked again at the next turn.
-      stored = await countRows(ctx, target.table, projectId, 'count()').catch(() => stored);
-      if (stored >= load.acceptedEvents) {
-        pending = await backlogOf(ctx.jsm, target).catch(() => null);
-        if (pending === 0) {
-          drainedAt = performance.now();
-          break;
-        }
-      }
-      if (performance.now() > deadline) {
-        pending = await backlogOf(ctx.jsm, target).catch(() => null);
+      const count = await countRows(ctx, target.table, projectId, 'count()').catch(() => stored);
+      const backlogNow = await backlogOf(ctx.jsm, target).catch(() => pending);
+      if (count > stored || (backlogNow !== null && backlogNow < lowest)) movedAt = performance.now();
+      if (backlogNow !== null) lowest = Math.min(lowest, backlogNow);
+      stored = count;
+      pending = backlogNow;
+      if (stored >= load.acceptedEvents && pending === 0) {
+        drainedAt = performance.now();
         break;
       }
+      const now = performance.now();
+      if (now > deadline || now - movedAt > settings.stallSeconds * 1000) break;
       await sleep(SAMPLE_MS);
     }
     probed = await probe.finish(drainedAt ? performance.now() + 5000 : performance.now());
