@@ -16,10 +16,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, reachable } from './lib.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = join(ROOT, 'dist');
@@ -142,34 +142,6 @@ async function inProcess() {
   console.log(
     `  target: cache hit p99 <= ${TARGET_P99_MS} ms: ${p99 <= TARGET_P99_MS ? 'met' : 'NOT met'} (${p99.toFixed(4)} ms)`,
   );
-}
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-function reachable(url, defaultPort) {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolveReachable) => {
-    const socket = net.connect({ host: hostname, port: Number(port || defaultPort) });
-    socket.setTimeout(1000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolveReachable(true);
-    });
-    socket.once('error', () => resolveReachable(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolveReachable(false);
-    });
-  });
 }
 
 function startApp(app, extraEnv) {

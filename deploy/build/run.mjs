@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the compiled Northstar apps from dist/ (no dependencies).
+// Runs the compiled Northstar apps from dist/ (no dependencies; the apps' Node flags are in node-flags.mjs).
 //
 //   node deploy/build/run.mjs migrate [app...]   `main.js migrate` for each app, in order; stops at the
 //                                               first failure with that app's exit code
@@ -17,6 +17,7 @@ import net from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { nodeFlagsOf } from './node-flags.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // Migration order: the catalog first, the edge last.
@@ -71,13 +72,8 @@ function childEnv() {
   return env;
 }
 
-// The gateway allocates a few short-lived objects per SDK event; a larger young generation lets
-// them die in fewer scavenges (GC was a tenth of its CPU at saturation). Kept in step with the
-// gateway's flags in deploy/bench/ingest.mjs.
-const NODE_FLAGS = { gateway: ['--max-semi-space-size=64'] };
-
 function launch(app, args, options = {}) {
-  const child = spawn(process.execPath, [...(NODE_FLAGS[app] ?? []), entryOf(app), ...args], {
+  const child = spawn(process.execPath, [...nodeFlagsOf(app), entryOf(app), ...args], {
     cwd: ROOT,
     env: childEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
