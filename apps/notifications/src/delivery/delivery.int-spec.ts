@@ -30,7 +30,9 @@ import { WebhookReceiver } from './test/webhook-receiver';
 const PUBLIC_URL = 'https://app.northstar.test';
 const QUEUE_PREFIX = `test-delivery-${randomUUID().slice(0, 8)}`;
 const ATTEMPTS = 5;
-const TIMEOUT_MS = 500;
+// Long enough for a receiver on this machine to answer under a loaded CI (500 ms once was not); the
+// hanging receiver's five attempts still end well within the test's wait.
+const TIMEOUT_MS = 1500;
 
 let smtp: TestSmtp;
 let receiver: WebhookReceiver;
