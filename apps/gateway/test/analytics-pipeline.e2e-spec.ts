@@ -14,7 +14,7 @@ import { loadConfig, type ServiceConfig } from '@northstar/config';
 import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
 import { randomUUID } from 'node:crypto';
 import type { RunningGateway } from '../src/gateway.bootstrap';
-import { e2eEnv, eventually, startTestGateway, startTestService, type Env } from './support';
+import { e2eClickhouseEnv, e2eEnv, eventually, startTestGateway, startTestService } from './support';
 import { createOrg, newUser } from './tenancy-support';
 import type { SignedUpUser } from './users';
 
@@ -22,18 +22,7 @@ import type { SignedUpUser } from './users';
 // queues them on JetStream, ingestion writes them to ClickHouse, and every analytics endpoint must
 // then answer exactly what was sent, a batch sent twice counted once.
 
-const runner: Env = process.env;
-const clickhouseEnv: Env = {
-  CLICKHOUSE_URL: runner['CLICKHOUSE_URL'] || 'http://127.0.0.1:8123',
-  CLICKHOUSE_DATABASE: runner['CLICKHOUSE_DATABASE'] || 'northstar_test',
-  CLICKHOUSE_USER: runner['CLICKHOUSE_USER'] || 'default',
-  CLICKHOUSE_PASSWORD: runner['CLICKHOUSE_PASSWORD'] ?? '',
-};
-if (!(clickhouseEnv['CLICKHOUSE_DATABASE'] ?? '').includes('test')) {
-  throw new Error(
-    `Refusing to run e2e tests against ClickHouse database "${clickhouseEnv['CLICKHOUSE_DATABASE']}"`,
-  );
-}
+const clickhouseEnv = e2eClickhouseEnv();
 
 const HOUR_MS = 3_600_000;
 // A whole UTC day a week ago: closed hours, so the summary and the series read the hourly roll-up.

@@ -128,7 +128,10 @@ it('writes every acknowledged event of saturating single events then batches, an
     await eventually(
       async () => {
         const info = await jsm.consumers.info(EVENTS_STREAM, INGESTION_CONSUMER);
-        expect({ pending: info.num_pending, unacked: info.num_ack_pending }).toEqual({ pending: 0, unacked: 0 });
+        expect({ pending: info.num_pending, unacked: info.num_ack_pending }).toEqual({
+          pending: 0,
+          unacked: 0,
+        });
       },
       { timeoutMs: 30_000, intervalMs: 250 },
     );

@@ -14,7 +14,7 @@ import { Analytics } from '@segment/analytics-node';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { RunningGateway } from '../src/gateway.bootstrap';
-import { e2eEnv, eventually, startTestGateway, startTestService, type Env } from './support';
+import { e2eClickhouseEnv, e2eEnv, eventually, startTestGateway, startTestService } from './support';
 import { call, createOrg, newUser } from './tenancy-support';
 
 // Segment-family server libraries, unchanged, pointed at the gateway (host = the gateway, path
@@ -22,19 +22,7 @@ import { call, createOrg, newUser } from './tenancy-support';
 // @segment/analytics-node posts JSON; @rudderstack/rudder-sdk-node posts gzip JSON as
 // application/x-www-form-urlencoded (axios' type for a Buffer), the key as Basic auth user.
 
-// The test ClickHouse database, unless the runner exports its own (as `npm test` does).
-const runner: Env = process.env;
-const clickhouseEnv: Env = {
-  CLICKHOUSE_URL: runner['CLICKHOUSE_URL'] || 'http://127.0.0.1:8123',
-  CLICKHOUSE_DATABASE: runner['CLICKHOUSE_DATABASE'] || 'northstar_test',
-  CLICKHOUSE_USER: runner['CLICKHOUSE_USER'] || 'default',
-  CLICKHOUSE_PASSWORD: runner['CLICKHOUSE_PASSWORD'] ?? '',
-};
-if (!(clickhouseEnv['CLICKHOUSE_DATABASE'] ?? '').includes('test')) {
-  throw new Error(
-    `Refusing to run e2e tests against ClickHouse database "${clickhouseEnv['CLICKHOUSE_DATABASE']}"`,
-  );
-}
+const clickhouseEnv = e2eClickhouseEnv();
 
 const services: RunningService[] = [];
 let gateway: RunningGateway;

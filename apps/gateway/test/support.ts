@@ -45,6 +45,20 @@ export function e2eEnv(overrides: Env = {}): Env {
   return env;
 }
 
+/** The test ClickHouse database, unless the runner exports its own (as `npm test` does). */
+export function e2eClickhouseEnv(): Env {
+  const env: Env = {
+    CLICKHOUSE_URL: runnerEnv['CLICKHOUSE_URL'] || 'http://127.0.0.1:8123',
+    CLICKHOUSE_DATABASE: runnerEnv['CLICKHOUSE_DATABASE'] || 'northstar_test',
+    CLICKHOUSE_USER: runnerEnv['CLICKHOUSE_USER'] || 'default',
+    CLICKHOUSE_PASSWORD: runnerEnv['CLICKHOUSE_PASSWORD'] ?? '',
+  };
+  if (!(env['CLICKHOUSE_DATABASE'] ?? '').includes('test')) {
+    throw new Error(`Refusing to run e2e tests against ClickHouse database "${env['CLICKHOUSE_DATABASE']}"`);
+  }
+  return env;
+}
+
 /** The gateway on an ephemeral port of the loopback interface. */
 export function startTestGateway(overrides: Env = {}): Promise<RunningGateway> {
   assertDocsAssetsLoadable();

@@ -68,7 +68,8 @@ export function fastCheckEnvelope(value: Record<string, unknown>): EventEnvelope
   for (const id of ['userId', 'anonymousId', 'groupId', 'previousId']) {
     if (has(value[id]) && !isIdValue(value[id])) return null;
   }
-  if (parseEventTime(value['timestamp']) === null || parseEventTime(value['receivedAt']) === null) return null;
+  if (parseEventTime(value['timestamp']) === null || parseEventTime(value['receivedAt']) === null)
+    return null;
   if (!optionalTime(value['sentAt']) || !optionalTime(value['clientTimestamp'])) return null;
   if (!contextOk(value['context'])) return null;
   const web3 = value['web3'];

@@ -136,8 +136,11 @@ describe('ensureEventStreams', () => {
       expect(await stored(projectId)).toHaveLength(1);
 
       const consumer = await connection.jetstream().consumers.get(EVENTS_STREAM, INGESTION_CONSUMER);
-      for await (const message of await consumer.fetch({ max_messages: 1, expires: 2000 })) await message.ackAck();
-      expect(await ensureEventStreams(jsm, DEFAULT_EVENT_STREAM_SETTINGS, { update: true })).toBe('recreated');
+      for await (const message of await consumer.fetch({ max_messages: 1, expires: 2000 }))
+        await message.ackAck();
+      expect(await ensureEventStreams(jsm, DEFAULT_EVENT_STREAM_SETTINGS, { update: true })).toBe(
+        'recreated',
+      );
       expect((await jsm.streams.info(EVENTS_STREAM)).config).toMatchObject({
         retention: RetentionPolicy.Interest,
         discard: DiscardPolicy.New,
@@ -159,7 +162,10 @@ describe('ensureEventStreams', () => {
       for (let i = 0; i < 50 && !refusal; i++) {
         const batch = envelopes(
           projectId,
-          Array.from({ length: 100 }, (_, n) => ({ ...track(`full-${i}-${n}`), properties: { pad: 'x'.repeat(200) } })),
+          Array.from({ length: 100 }, (_, n) => ({
+            ...track(`full-${i}-${n}`),
+            properties: { pad: 'x'.repeat(200) },
+          })),
         );
         refusal = await publisher.publish(batch).then(
           (result) => {
@@ -174,7 +180,9 @@ describe('ensureEventStreams', () => {
       expect(acknowledged).toBeGreaterThan(0);
       expect(await stored(projectId)).toHaveLength(acknowledged);
       // Nothing pushed out to make room: every message there before is there still (one per batch here).
-      expect((await jsm.streams.info(EVENTS_STREAM)).state.messages).toBe(before.state.messages + acknowledged / 100);
+      expect((await jsm.streams.info(EVENTS_STREAM)).state.messages).toBe(
+        before.state.messages + acknowledged / 100,
+      );
     } finally {
       await ensureEventStreams(jsm, DEFAULT_EVENT_STREAM_SETTINGS, { update: true });
     }

@@ -17,7 +17,8 @@ export interface EventPublishResult {
 }
 
 // JetStream's words for a stream at its limits (discard new), or a server out of storage for it.
-const STREAM_FULL = /maximum (bytes|messages|messages per subject) exceeded|insufficient (storage )?resources/i;
+const STREAM_FULL =
+  /maximum (bytes|messages|messages per subject) exceeded|insufficient (storage )?resources/i;
 
 /** Some events were not acknowledged by JetStream: none of the batch may be reported as queued. */
 export class EventPublishError extends Error {

@@ -17,7 +17,10 @@ export class IngestRoutesModule {
     return {
       module: IngestRoutesModule,
       controllers: [EventsController, SegmentController],
-      providers: [eventPublisherProvider(config.EVENTS_PUBLISH_TIMEOUT_MS, eventStreamSettingsFrom(config)), IngestService],
+      providers: [
+        eventPublisherProvider(config.EVENTS_PUBLISH_TIMEOUT_MS, eventStreamSettingsFrom(config)),
+        IngestService,
+      ],
     };
   }
 }

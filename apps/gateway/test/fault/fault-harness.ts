@@ -27,21 +27,7 @@ if (!Number.isInteger(FAULT_EVENTS) || FAULT_EVENTS < 1000) {
   throw new Error(`FAULT_EVENTS must be a whole number of at least 1000, not "${runner['FAULT_EVENTS']}"`);
 }
 
-/** The test ClickHouse database, unless the runner exports its own (as `npm test` does). */
-export function clickhouseEnv(): Env {
-  const env: Env = {
-    CLICKHOUSE_URL: runner['CLICKHOUSE_URL'] || 'http://127.0.0.1:8123',
-    CLICKHOUSE_DATABASE: runner['CLICKHOUSE_DATABASE'] || 'northstar_test',
-    CLICKHOUSE_USER: runner['CLICKHOUSE_USER'] || 'default',
-    CLICKHOUSE_PASSWORD: runner['CLICKHOUSE_PASSWORD'] ?? '',
-  };
-  if (!(env['CLICKHOUSE_DATABASE'] ?? '').includes('test')) {
-    throw new Error(
-      `Refusing to run fault tests against ClickHouse database "${env['CLICKHOUSE_DATABASE']}"`,
-    );
-  }
-  return env;
-}
+export { e2eClickhouseEnv as clickhouseEnv } from '../support';
 
 export async function freePort(): Promise<number> {
   const server = createServer();

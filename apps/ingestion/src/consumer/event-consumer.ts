@@ -6,11 +6,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleInit,
 } from '@nestjs/common';
-import {
-  EVENTS_STREAM,
-  type EventEnvelope,
-  type FieldError,
-} from '@northstar/contracts';
+import { EVENTS_STREAM, type EventEnvelope, type FieldError } from '@northstar/contracts';
 import { decodeEventMessage } from '@northstar/event-intake';
 import {
   ensureEventStreams,
@@ -138,7 +134,9 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
       const stalledMs = this.stalledForMs();
       if (stalledMs === 0) return Promise.resolve('pulling');
       return Promise.reject(
-        new Error(`no message taken for ${Math.round(stalledMs / 1000)} s while the stream has pending messages`),
+        new Error(
+          `no message taken for ${Math.round(stalledMs / 1000)} s while the stream has pending messages`,
+        ),
       );
     });
   }
@@ -226,7 +224,9 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
         consumer = undefined;
         const delay = Math.min(MAX_PULL_BACKOFF_MS, 100 * 2 ** Math.min(failures - 1, 6));
         if (failures === 1 || failures % 20 === 0) {
-          this.logger.warn(`Pulling from EVENTS failed (${failures}), again in ${delay} ms: ${(error as Error).message}`);
+          this.logger.warn(
+            `Pulling from EVENTS failed (${failures}), again in ${delay} ms: ${(error as Error).message}`,
+          );
         }
         await sleep(delay);
       } finally {
@@ -256,7 +256,10 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
 
   private async take(message: JsMsg): Promise<void> {
     this.lastMessageAt = Date.now();
-    this.messageBytesEstimate = Math.max(message.data.length, this.messageBytesEstimate * SIZE_ESTIMATE_DECAY);
+    this.messageBytesEstimate = Math.max(
+      message.data.length,
+      this.messageBytesEstimate * SIZE_ESTIMATE_DECAY,
+    );
     if (this.stopping) {
       // Prefetched while shutting down: hand it back rather than let it wait out the ack wait.
       message.nak(NAK_ON_SHUTDOWN_MS);
