@@ -298,8 +298,9 @@ async function main() {
     const { gateway, children, clickhouse, sql, toSql, identifier } = platform;
     const { connect } = require('nats');
     const { EVENTS_STREAM } = fromDist('libs/contracts/src/index.js');
-    const { eventStreamConfigs, DEFAULT_EVENT_STREAM_SETTINGS } = fromDist('libs/event-stream/src/index.js');
-    const { INGESTION_CONSUMER } = fromDist('apps/ingestion/src/consumer/event-consumer.js');
+    const { eventStreamConfigs, DEFAULT_EVENT_STREAM_SETTINGS, INGESTION_CONSUMER } = fromDist(
+      'libs/event-stream/src/index.js',
+    );
     const nats = await connect({ servers: env.NATS_URL, name: 'bench-pipeline' });
     try {
       const jsm = await nats.jetstreamManager();
