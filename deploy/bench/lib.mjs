@@ -25,6 +25,7 @@ export const cpuProf = (name) =>
 
 /** The gateway's Node flags under npm start (deploy/build/node-flags.mjs); the controls run with them too. */
 export const GATEWAY_NODE_FLAGS = nodeFlagsOf('gateway');
+export const INGESTION_NODE_FLAGS = nodeFlagsOf('ingestion');
 
 /** The services a bench starts from dist/, in migration order. */
 const PLATFORM_APPS = ['identity', 'tenancy', 'keys', 'ingestion', 'gateway'];

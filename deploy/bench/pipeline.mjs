@@ -22,9 +22,9 @@
 //         and publishes them as one message, as Northstar does, to stream BENCH_CONTROL
 //         (`bench_control.>`, the EVENTS configuration of @northstar/event-stream under another name,
 //         so ingestion never reads it), with a Nats-Msg-Id, and answers 202 once JetStream acked;
-//       --control-consumer: a plain `nats` pull consumer (durable `bench-control`, ingestion's ack
-//         wait and max ack pending, `consume({ max_messages: 1000 })`: pulls counted in messages, not
-//         in bytes as ingestion's, which stalls under batch load at the time of writing) that parses each
+//       --control-consumer: a plain `nats` pull consumer (ingestion's Node flags; durable
+//         `bench-control`, ingestion's ack wait and max ack pending, `consume({ max_messages: 200 })`:
+//         pulls counted in messages, few enough that batches stay under the server's max_pending) that parses each
 //         message, makes each envelope a row of the same columns as `events` with ingestion's
 //         toEventRow (no user-agent, country or session enrichment: those columns stay empty),
 //         inserts them as JSONEachRow into `control_events` (CREATE TABLE … AS events: the same
@@ -82,6 +82,7 @@ import {
   freePort,
   fromDist,
   GATEWAY_NODE_FLAGS,
+  INGESTION_NODE_FLAGS,
   loadSettings,
   percentiles,
   require,
@@ -105,7 +106,10 @@ const CONTROL_PROJECT_HEADER = 'x-bench-project';
 // its pulls are counted in messages though (see the header).
 const CONTROL_BATCH_ROWS = 5000;
 const CONTROL_FLUSH_MS = 500;
-const CONTROL_PREFETCH_MESSAGES = 1000;
+// Enough single events per pull, and few enough 100-event messages (about 100 KB each) that a pull never
+// passes what the NATS server lets queue up for one client (64 MiB), which it answers by cutting the
+// connection as a slow consumer.
+const CONTROL_PREFETCH_MESSAGES = 200;
 const CONTROL_ACK_WAIT_MS = 30_000;
 const CONTROL_MAX_ACK_PENDING = 20_000;
 const BATCH_SIZE = 100;
@@ -328,7 +332,7 @@ async function main() {
       const controlPort = await freePort();
       const self = fileURLToPath(import.meta.url);
       const startControlConsumer = () =>
-        spawnLogged('control-consumer', process.execPath, [self, '--control-consumer'], env);
+        spawnLogged('control-consumer', process.execPath, [...INGESTION_NODE_FLAGS, self, '--control-consumer'], env);
       children.push(
         spawnLogged('control-gateway', process.execPath, [...GATEWAY_NODE_FLAGS, self, '--control-gateway'], {
           ...env,
