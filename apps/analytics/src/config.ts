@@ -1,5 +1,6 @@
 import { ServiceConfig, WithClickHouse } from '@northstar/config';
-import { IsUrl, ValidateIf } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, IsUrl, Max, Min, ValidateIf } from 'class-validator';
 
 export class AnalyticsConfig extends WithClickHouse(ServiceConfig) {
   override OPS_PORT = 3106;
@@ -11,4 +12,15 @@ export class AnalyticsConfig extends WithClickHouse(ServiceConfig) {
   @ValidateIf((config: AnalyticsConfig) => config.PROMETHEUS_URL !== '')
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   PROMETHEUS_URL = '';
+
+  /**
+   * Longest an analytics query may run in ClickHouse (whole seconds; it stops the query) before the
+   * caller gets a 422 asking for a narrower range. Keep it under the gateway's BUS_TIMEOUT_MS, or a
+   * heavy query ends as a 503 instead.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  ANALYTICS_QUERY_BUDGET_MS = 4000;
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLICKHOUSE, toSql, type ClickHouseClient, type SqlFragment } from '@northstar/clickhouse';
-import { BusErrorCode, DomainException, type TimeseriesInterval } from '@northstar/contracts';
+import { CLICKHOUSE, type ClickHouseClient, type SqlFragment } from '@northstar/clickhouse';
+import type { TimeseriesInterval } from '@northstar/contracts';
 import {
   eventKeysQuery,
   eventsQuery,
@@ -20,6 +20,8 @@ import {
   rollupSummaryQuery,
   rollupTimeseriesQuery,
 } from './rollup-query';
+import { AnalyticsConfig } from '../config';
+import { queryWithinBudget } from './budgeted-query';
 
 const HOUR_MS = 3_600_000;
 
@@ -65,12 +67,13 @@ export interface EventRow {
   property_values: string[];
 }
 
-const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE']);
-
 /** The events table, read through the query builder; nothing else in the service talks to ClickHouse. */
 @Injectable()
 export class AnalyticsRepository {
-  constructor(@Inject(CLICKHOUSE) private readonly clickhouse: ClickHouseClient) {}
+  constructor(
+    @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouseClient,
+    private readonly config: AnalyticsConfig,
+  ) {}
 
   /** Closed hours come from the roll-up when the filters allow it; the rest from raw events. */
   async summary(scope: EventScope): Promise<SummaryRow> {
@@ -158,18 +161,7 @@ export class AnalyticsRepository {
     );
   }
 
-  private async rows<T>(query: SqlFragment): Promise<T[]> {
-    try {
-      const result = await this.clickhouse.query({ query: toSql(query), format: 'JSONEachRow' });
-      return await result.json<T>();
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (typeof code === 'string' && NETWORK_ERRORS.has(code)) {
-        throw new DomainException(BusErrorCode.Unavailable, 'The event store is unavailable', {
-          retryAfterSeconds: 5,
-        });
-      }
-      throw error;
-    }
+  private rows<T>(query: SqlFragment): Promise<T[]> {
+    return queryWithinBudget<T>(this.clickhouse, query, this.config.ANALYTICS_QUERY_BUDGET_MS);
   }
 }

@@ -21,7 +21,9 @@ import { CurrentAnalyticsCaller, UserOrKey } from './user-or-key';
 
 const WHO =
   "For the project's members (viewer and up), or with an API key of this project that has `analytics:read`. " +
-  "`from`/`to` default to the last 7 days; `tz` (IANA) to the project's time zone (UTC with an API key).";
+  "`from`/`to` default to the last 7 days; `tz` (IANA) to the project's time zone (UTC with an API key). " +
+  'A query that would run past its time budget (ANALYTICS_QUERY_BUDGET_MS, 4 s) is stopped and answered 422 ' +
+  'naming `from`: narrow the range.';
 
 @ApiTags('Analytics')
 @Controller('projects/:projectId/analytics')
@@ -35,7 +37,7 @@ export class AnalyticsController {
     description: WHO,
   })
   @ApiOkResponse({ type: SummaryResponse })
-  @ApiProblemResponses(400, 404, 503)
+  @ApiProblemResponses(400, 404, 422, 503)
   summary(
     @CurrentAnalyticsCaller() caller: AnalyticsCaller,
     @Param() params: AnalyticsProjectParams,
@@ -50,7 +52,7 @@ export class AnalyticsController {
     description: `${WHO} Buckets start on the clock of \`tz\`; at most 1500 points (400 on \`interval\` beyond).`,
   })
   @ApiOkResponse({ type: TimeseriesResponse })
-  @ApiProblemResponses(400, 404, 503)
+  @ApiProblemResponses(400, 404, 422, 503)
   timeseries(
     @CurrentAnalyticsCaller() caller: AnalyticsCaller,
     @Param() params: AnalyticsProjectParams,
@@ -65,7 +67,7 @@ export class AnalyticsController {
     description: WHO,
   })
   @ApiOkResponse({ type: TopResponse })
-  @ApiProblemResponses(400, 404, 503)
+  @ApiProblemResponses(400, 404, 422, 503)
   top(
     @CurrentAnalyticsCaller() caller: AnalyticsCaller,
     @Param() params: AnalyticsProjectParams,
@@ -81,7 +83,7 @@ export class AnalyticsController {
     description: `${WHO} Range and filters come from the query string. \`conversion\` is relative to the first step.`,
   })
   @ApiOkResponse({ type: FunnelResponse })
-  @ApiProblemResponses(400, 404, 503)
+  @ApiProblemResponses(400, 404, 422, 503)
   funnel(
     @CurrentAnalyticsCaller() caller: AnalyticsCaller,
     @Param() params: AnalyticsProjectParams,
@@ -99,7 +101,7 @@ export class AnalyticsController {
   @Get('events')
   @ApiOperation({ summary: 'The newest events, for a live view (cursor-paginated)', description: WHO })
   @ApiOkResponse({ type: AnalyticsEventsResponse })
-  @ApiProblemResponses(400, 404, 503)
+  @ApiProblemResponses(400, 404, 422, 503)
   events(
     @CurrentAnalyticsCaller() caller: AnalyticsCaller,
     @Param() params: AnalyticsProjectParams,
