@@ -23,4 +23,14 @@ export class AnalyticsConfig extends WithClickHouse(ServiceConfig) {
   @Min(1000)
   @Max(600_000)
   ANALYTICS_QUERY_BUDGET_MS = 4000;
+
+  /**
+   * Queries of one project that run at once in this process; the others wait their turn (within their
+   * budget), so one tenant's heavy dashboard cannot take every ClickHouse core from the others.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  ANALYTICS_MAX_QUERIES_PER_PROJECT = 4;
 }
