@@ -132,6 +132,8 @@ it('writes every acknowledged event of saturating single events then batches, an
           pending: 0,
           unacked: 0,
         });
+        // The stream keeps only what is not written yet: ingestion purged the rest.
+        expect((await jsm.streams.info(EVENTS_STREAM)).state.messages).toBe(0);
       },
       { timeoutMs: 30_000, intervalMs: 250 },
     );

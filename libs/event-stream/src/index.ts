@@ -2,7 +2,8 @@
  * The JetStream side of event ingestion, shared by the gateway (publishing) and ingestion (consuming):
  *
  * - `ensureEventStreams(jsm, settings?, { update? })`: the EVENTS stream (`events.>`, file storage,
- *   limits retention, 24 h duplicate window) and EVENTS_DLQ (`events_dlq.>`).
+ *   limits retention, discard new, 24 h duplicate window), EVENTS_DLQ (`events_dlq.>`) and the
+ *   ingestion consumer; `purgeWritten(jsm, below)` drops what ingestion acknowledged.
  * - `EventStreamPublisher`: `await publisher.publish(envelopes)` publishes a request's events as one
  *   message (a JSON array of envelopes, split only at the server's max_payload; a lone event as its
  *   envelope) with a `Nats-Msg-Id` derived from the project and the messageIds, and resolves once

@@ -23,6 +23,7 @@ import {
   eventStreamConfigs,
   INGESTION_CONSUMER,
   INGESTION_CONSUMER_CONFIG,
+  purgeWritten,
 } from './streams';
 
 // Against the real JetStream (NATS_URL, a private server per test run).
@@ -89,7 +90,7 @@ describe('ensureEventStreams', () => {
     expect(events).toMatchObject({
       subjects: ['events.>'],
       storage: StorageType.File,
-      retention: RetentionPolicy.Interest,
+      retention: RetentionPolicy.Limits,
       discard: DiscardPolicy.New,
       max_bytes: 1024 ** 3,
       duplicate_window: 24 * 3600 * 1e9,
@@ -119,20 +120,21 @@ describe('ensureEventStreams', () => {
     }
   });
 
-  it('makes a limits-retention EVENTS of an older version anew, only once ingestion has written it all', async () => {
+  it('makes an interest-retention EVENTS of an earlier version anew, only once ingestion has written it all', async () => {
     const [current] = eventStreamConfigs(DEFAULT_EVENT_STREAM_SETTINGS);
     await jsm.streams.delete(EVENTS_STREAM);
     try {
-      await jsm.streams.add({ ...current, retention: RetentionPolicy.Limits, discard: DiscardPolicy.Old });
+      await jsm.streams.add({ ...current, retention: RetentionPolicy.Interest });
+      // An interest stream drops what no consumer wants: the consumer first.
+      await jsm.consumers.add(EVENTS_STREAM, INGESTION_CONSUMER_CONFIG);
       const projectId = randomUUID();
       await publisher.publish(envelopes(projectId, [track('old-1')]));
-      await jsm.consumers.add(EVENTS_STREAM, INGESTION_CONSUMER_CONFIG);
 
       // One event not yet written: the stream is left as it is, event included.
       expect(await ensureEventStreams(jsm, DEFAULT_EVENT_STREAM_SETTINGS, { update: true })).toBe(
         'waiting-for-backlog',
       );
-      expect((await jsm.streams.info(EVENTS_STREAM)).config.retention).toBe(RetentionPolicy.Limits);
+      expect((await jsm.streams.info(EVENTS_STREAM)).config.retention).toBe(RetentionPolicy.Interest);
       expect(await stored(projectId)).toHaveLength(1);
 
       const consumer = await connection.jetstream().consumers.get(EVENTS_STREAM, INGESTION_CONSUMER);
@@ -142,10 +144,34 @@ describe('ensureEventStreams', () => {
         'recreated',
       );
       expect((await jsm.streams.info(EVENTS_STREAM)).config).toMatchObject({
-        retention: RetentionPolicy.Interest,
+        retention: RetentionPolicy.Limits,
         discard: DiscardPolicy.New,
       });
       expect((await jsm.consumers.info(EVENTS_STREAM, INGESTION_CONSUMER)).num_pending).toBe(0);
+    } finally {
+      await ensureEventStreams(jsm, DEFAULT_EVENT_STREAM_SETTINGS, { update: true });
+    }
+  });
+
+  it('purges what ingestion acknowledged and keeps the rest; a purged event sent again is still a duplicate', async () => {
+    await jsm.streams.delete(EVENTS_STREAM);
+    try {
+      await ensureEventStreams(jsm);
+      const projectId = randomUUID();
+      for (const id of ['p-1', 'p-2', 'p-3']) await publisher.publish(envelopes(projectId, [track(id)]));
+      const consumer = await connection.jetstream().consumers.get(EVENTS_STREAM, INGESTION_CONSUMER);
+      for await (const message of await consumer.fetch({ max_messages: 2, expires: 2000 }))
+        await message.ackAck();
+
+      expect(await purgeWritten(jsm, 0)).toBe(2);
+      expect((await stored(projectId)).map((e) => e.messageId)).toEqual(['p-3']);
+      expect(await publisher.publish(envelopes(projectId, [track('p-1')]))).toEqual({
+        stored: 0,
+        duplicates: 1,
+      });
+      // Nothing new acknowledged: nothing more purged.
+      expect(await purgeWritten(jsm, 2)).toBe(2);
+      expect(await stored(projectId)).toHaveLength(1);
     } finally {
       await ensureEventStreams(jsm, DEFAULT_EVENT_STREAM_SETTINGS, { update: true });
     }

@@ -46,10 +46,10 @@ export interface EventStreamSettings {
 }
 
 /**
- * EVENTS is a buffer in front of ingestion, not an archive: a message goes once ingestion acknowledged
- * it (interest retention). Up to a week or 1 GiB of events not yet written (a million or more): enough
- * to ride out a long ingestion or ClickHouse outage, after which the gateway refuses events (503)
- * rather than drop any it accepted.
+ * EVENTS is a buffer in front of ingestion, not an archive: ingestion purges what it has acknowledged
+ * (`purgeWritten`). Up to a week or 1 GiB of events not yet written (a million or more): enough to
+ * ride out a long ingestion or ClickHouse outage, after which the gateway refuses events (503) rather
+ * than drop any it accepted.
  */
 export const DEFAULT_EVENT_STREAM_SETTINGS: EventStreamSettings = {
   maxAgeMs: 7 * 24 * HOUR_MS,
@@ -88,9 +88,11 @@ export function eventStreamConfigs(
       description: 'Ingested SDK events, consumed by ingestion into ClickHouse',
       subjects: [`${EVENTS_SUBJECT_PREFIX}.>`],
       storage: StorageType.File,
-      // Kept until ingestion acknowledged it; the durable consumer exists whenever the stream does,
-      // since a message nobody is interested in yet would be dropped at once.
-      retention: RetentionPolicy.Interest,
+      // Limits, not interest retention: an interest stream drops a message stored while it knows of no
+      // consumer, as while a restarted NATS server has recovered the stream but not yet its consumers,
+      // after acknowledging it to the gateway. Written messages go by `purgeWritten` instead; when
+      // the stream is full it refuses new ones rather than push out old ones (discard new).
+      retention: RetentionPolicy.Limits,
       discard: DiscardPolicy.New,
       max_age: nanos(settings.maxAgeMs),
       max_bytes: settings.maxBytes,
@@ -131,9 +133,9 @@ export type EventStreamMigration = 'none' | 'recreated' | 'waiting-for-backlog';
  * Creates the EVENTS and EVENTS_DLQ streams and the ingestion consumer if they are missing. The
  * gateway and ingestion both call it at start, so either may come up first. With `update`, an
  * existing stream also takes the given limits: ingestion's migrate step does that, so the stream's
- * limits follow its configuration. An EVENTS of limits retention (made by an older version; JetStream
- * cannot change a stream's retention) is made anew by `update` once ingestion has written all it
- * holds, and left as it is until then ('waiting-for-backlog').
+ * limits follow its configuration. An EVENTS of another retention (interest, made by an earlier
+ * version; JetStream cannot change a stream's retention) is made anew by `update` once ingestion has
+ * written all it holds, and left as it is until then ('waiting-for-backlog').
  */
 export async function ensureEventStreams(
   jsm: JetStreamManager,
@@ -179,6 +181,16 @@ async function ensureIngestionConsumer(jsm: JetStreamManager): Promise<void> {
       if (!/already (exists|in use)/i.test(String(addError))) throw addError;
     });
   }
+}
+
+/**
+ * Removes from EVENTS every message up to the ingestion consumer's ack floor (all of them written),
+ * and answers the new floor. Duplicate detection keeps its ids for the whole window regardless.
+ */
+export async function purgeWritten(jsm: JetStreamManager, below: number): Promise<number> {
+  const floor = (await jsm.consumers.info(EVENTS_STREAM, INGESTION_CONSUMER)).ack_floor.stream_seq;
+  if (floor > below) await jsm.streams.purge(EVENTS_STREAM, { seq: floor + 1 });
+  return Math.max(floor, below);
 }
 
 /** Whether ingestion has written every message of the stream (or there is nothing to write). */

@@ -15,6 +15,7 @@ import {
   INGESTION_CONSUMER,
   INGESTION_CONSUMER_CONFIG,
   publishDeadLetter,
+  purgeWritten,
   type DeadLetterPart,
 } from '@northstar/event-stream';
 import { NATS_CONNECTION } from '@northstar/messaging';
@@ -113,6 +114,8 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
   private lastMessageAt = Date.now();
   /** Since when the stream has had messages for this consumer without a break (0: none pending). */
   private pendingSince = 0;
+  /** The stream sequence up to which written messages were purged. */
+  private purgedUpTo = 0;
   private stopping = false;
   private giveUpAt = Number.POSITIVE_INFINITY;
   private timers: NodeJS.Timeout[] = [];
@@ -480,6 +483,8 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
       if (info.num_pending === 0) this.pendingSince = 0;
       else if (this.pendingSince === 0) this.pendingSince = Date.now();
       this.metrics.stalled.set(this.stalledForMs() > 0 ? 1 : 0);
+      // The stream keeps only what is not written yet: its limits then bound the backlog alone.
+      this.purgedUpTo = await purgeWritten(this.jsm, this.purgedUpTo);
     } catch {
       // The readiness check reports JetStream trouble; the gauge keeps its last value.
     }
