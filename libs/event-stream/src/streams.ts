@@ -12,6 +12,7 @@ import {
   RetentionPolicy,
   StorageType,
   type ConsumerConfig,
+  type ConsumerInfo,
   type JetStreamManager,
   type StreamConfig,
   type StreamInfo,
@@ -186,9 +187,15 @@ async function ensureIngestionConsumer(jsm: JetStreamManager): Promise<void> {
 /**
  * Removes from EVENTS every message up to the ingestion consumer's ack floor (all of them written),
  * and answers the new floor. Duplicate detection keeps its ids for the whole window regardless.
+ * `consumer`: the consumer's info when the caller has just read it, saving a request.
  */
-export async function purgeWritten(jsm: JetStreamManager, below: number): Promise<number> {
-  const floor = (await jsm.consumers.info(EVENTS_STREAM, INGESTION_CONSUMER)).ack_floor.stream_seq;
+export async function purgeWritten(
+  jsm: JetStreamManager,
+  below: number,
+  consumer?: ConsumerInfo,
+): Promise<number> {
+  const info = consumer ?? (await jsm.consumers.info(EVENTS_STREAM, INGESTION_CONSUMER));
+  const floor = info.ack_floor.stream_seq;
   if (floor > below) await jsm.streams.purge(EVENTS_STREAM, { seq: floor + 1 });
   return Math.max(floor, below);
 }

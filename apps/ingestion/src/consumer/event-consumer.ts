@@ -484,7 +484,7 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
       else if (this.pendingSince === 0) this.pendingSince = Date.now();
       this.metrics.stalled.set(this.stalledForMs() > 0 ? 1 : 0);
       // The stream keeps only what is not written yet: its limits then bound the backlog alone.
-      this.purgedUpTo = await purgeWritten(this.jsm, this.purgedUpTo);
+      this.purgedUpTo = await purgeWritten(this.jsm, this.purgedUpTo, info);
     } catch {
       // The readiness check reports JetStream trouble; the gauge keeps its last value.
     }
