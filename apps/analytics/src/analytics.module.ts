@@ -5,6 +5,7 @@ import { AnalyticsAccess } from './query/analytics-access';
 import { AnalyticsHandler } from './query/analytics.handler';
 import { AnalyticsRepository } from './query/analytics.repository';
 import { AnalyticsService } from './query/analytics.service';
+import { RollupJob } from './rollup/rollup-job';
 import { PrometheusUsage } from './usage/prometheus-usage';
 import { UsageHandler } from './usage/usage.handler';
 import { UsageService } from './usage/usage.service';
@@ -23,6 +24,7 @@ export class AnalyticsModule {
         AnalyticsRepository,
         AnalyticsService,
         PrometheusUsage,
+        RollupJob,
         UsageService,
       ],
     };

@@ -55,4 +55,108 @@ export const analyticsMigrations: ClickHouseMigration[] = [
       GROUP BY project_id, hour, event, type, chain_id, tx_failed`,
     ],
   },
+  {
+    name: '20261205000000_analytics_rollups',
+    statements: [
+      // The exact-set roll-up cost as much to merge as the raw events it summarised. It is replaced by
+      // the tables below, filled by the roll-up job (src/rollup) from de-duplicated raw events.
+      `DROP TABLE IF EXISTS events_hourly_mv`,
+      `DROP TABLE IF EXISTS events_hourly`,
+      // When each project's hour was last written to: the roll-up job's work list, and how a query
+      // knows whether an hour's roll-up is still current (rolled after the hour's last write). Fed on
+      // every insert into events, late and redelivered ones included, with the server's clock at the
+      // insert (not events.inserted_at: JSONEachRow inserts on 18.16 leave it 0 rather than its default).
+      `CREATE TABLE IF NOT EXISTS hour_writes (
+        project_id String,
+        hour DateTime('UTC'),
+        last_write DateTime('UTC')
+      )
+      ENGINE = ReplacingMergeTree(last_write)
+      ORDER BY (project_id, hour)`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS hour_writes_mv TO hour_writes AS
+      SELECT project_id, toStartOfHour(timestamp) AS hour, now() AS last_write
+      FROM events GROUP BY project_id, hour`,
+      `INSERT INTO hour_writes
+      SELECT project_id, toStartOfHour(timestamp) AS hour, now() FROM events
+      GROUP BY project_id, hour`,
+      // A roll-up of one project's UTC hour or day, computed at once from its de-duplicated events and
+      // stamped with a version; a period rolled again (a late event) gets rows of a new version, and
+      // readers take only the version rollup_state names. Plain MergeTree: nothing is merged away, so
+      // the rows a version points to cannot vanish under a reader.
+      `CREATE TABLE IF NOT EXISTS rollup_counts (
+        project_id String,
+        grain Enum8('hour' = 1, 'day' = 2),
+        period DateTime('UTC'),
+        version UInt64,
+        type Enum8('track' = 1, 'page' = 2, 'screen' = 3, 'identify' = 4, 'group' = 5, 'alias' = 6,
+                   'transaction' = 7, 'wallet' = 8),
+        event String,
+        chain_id UInt64,
+        tx_failed UInt8,
+        events UInt64
+      )
+      ENGINE = MergeTree()
+      PARTITION BY toYYYYMM(period)
+      ORDER BY (project_id, grain, period, version, type, event, chain_id, tx_failed)`,
+      // Distinct people, sessions and wallets of the period as mergeable sketches (uniqCombined with
+      // 2^14 cells: exact for small sets, about 0.8% standard error beyond, at most 10 KB a state).
+      `CREATE TABLE IF NOT EXISTS rollup_people (
+        project_id String,
+        grain Enum8('hour' = 1, 'day' = 2),
+        period DateTime('UTC'),
+        version UInt64,
+        users AggregateFunction(uniqCombinedIf(14), String, UInt8),
+        sessions AggregateFunction(uniqCombinedIf(14), String, UInt8),
+        wallets AggregateFunction(uniqCombinedIf(14), String, UInt8)
+      )
+      ENGINE = MergeTree()
+      PARTITION BY toYYYYMM(period)
+      ORDER BY (project_id, grain, period, version)`,
+      // Events and distinct people per value of each top dimension.
+      `CREATE TABLE IF NOT EXISTS rollup_top (
+        project_id String,
+        dimension Enum8('event' = 1, 'page' = 2, 'referrer' = 3, 'country' = 4, 'browser' = 5, 'os' = 6,
+                        'chain' = 7, 'contract' = 8, 'method' = 9),
+        grain Enum8('hour' = 1, 'day' = 2),
+        period DateTime('UTC'),
+        version UInt64,
+        value String,
+        events UInt64,
+        users AggregateFunction(uniqCombinedIf(14), String, UInt8)
+      )
+      ENGINE = MergeTree()
+      PARTITION BY toYYYYMM(period)
+      ORDER BY (project_id, dimension, grain, period, version, value)`,
+      // The version of each rolled period: the seconds of the snapshot it read (a write at or after
+      // them makes the period stale) times 10^6, plus a random part so that two roll-up jobs running
+      // at once never share a version.
+      `CREATE TABLE IF NOT EXISTS rollup_state (
+        project_id String,
+        grain Enum8('hour' = 1, 'day' = 2),
+        period DateTime('UTC'),
+        version UInt64
+      )
+      ENGINE = MergeTree()
+      PARTITION BY toYYYYMM(period)
+      ORDER BY (project_id, grain, period)`,
+      // Funnels read only what windowFunnel needs: the named events of people, by event then time, the
+      // person as a 64-bit hash (no string compared per row). A redelivered duplicate changes no
+      // funnel level, so the view feeds it directly.
+      `CREATE TABLE IF NOT EXISTS funnel_events (
+        project_id String,
+        event String,
+        timestamp DateTime('UTC'),
+        person UInt64
+      )
+      ENGINE = MergeTree()
+      PARTITION BY toYYYYMM(timestamp)
+      ORDER BY (project_id, event, timestamp)`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS funnel_events_mv TO funnel_events AS
+      SELECT project_id, event, timestamp, cityHash64(if(user_id != '', user_id, anonymous_id)) AS person
+      FROM events WHERE event != '' AND (user_id != '' OR anonymous_id != '')`,
+      `INSERT INTO funnel_events
+      SELECT project_id, event, timestamp, cityHash64(if(user_id != '', user_id, anonymous_id))
+      FROM events WHERE event != '' AND (user_id != '' OR anonymous_id != '')`,
+    ],
+  },
 ];

@@ -33,4 +33,24 @@ export class AnalyticsConfig extends WithClickHouse(ServiceConfig) {
   @Min(1)
   @Max(64)
   ANALYTICS_MAX_QUERIES_PER_PROJECT = 4;
+
+  /**
+   * How often the roll-up job looks for closed hours and days to roll (again, after late events);
+   * 0 turns it off in this replica (queries then read raw events for periods not rolled).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  ANALYTICS_ROLLUP_INTERVAL_MS = 10_000;
+
+  /**
+   * Seconds a period must go without writes before it is rolled: longer than any insert takes to
+   * commit, so the roll-up's read sees every write it is stamped as having seen.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  ANALYTICS_ROLLUP_SETTLE_SECONDS = 10;
 }

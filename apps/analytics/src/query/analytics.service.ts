@@ -43,8 +43,9 @@ export class AnalyticsService {
 
   async summary(request: SummaryRequest): Promise<SummaryResponse> {
     const scope = await this.authorisedScope(request);
-    const row = await this.events.summary(scope);
+    const { value: row, approximate } = await this.events.summary(scope, request.exact === true);
     return {
+      approximate,
       events: Number(row.events),
       users: Number(row.users),
       sessions: Number(row.sessions),
@@ -72,9 +73,16 @@ export class AnalyticsService {
     const grant = await this.access.assertCanRead(request.caller, request.projectId);
     const timeZone = request.tz ?? grant.timezone ?? DEFAULT_TIME_ZONE;
     const buckets = bucketsBetween(scope.from.getTime(), scope.to.getTime(), interval, timeZone);
-    const values = await this.events.timeseries(scope, request.metric, interval, timeZone, buckets);
+    const { value: values, approximate } = await this.events.timeseries(
+      scope,
+      request.metric,
+      interval,
+      timeZone,
+      buckets,
+      request.exact === true,
+    );
     const points = buckets.map((t) => ({ t: new Date(t).toISOString(), value: values.get(t) ?? 0 }));
-    return { interval, points };
+    return { interval, approximate, points };
   }
 
   async metric(request: MetricRequest): Promise<MetricResponse> {
@@ -84,7 +92,13 @@ export class AnalyticsService {
 
   async top(request: TopRequest): Promise<TopResponse> {
     const scope = await this.authorisedScope(request);
-    return { items: await this.events.top(scope, request.dimension, request.limit ?? DEFAULT_TOP_LIMIT) };
+    const { value: items, approximate } = await this.events.top(
+      scope,
+      request.dimension,
+      request.limit ?? DEFAULT_TOP_LIMIT,
+      request.exact === true,
+    );
+    return { approximate, items };
   }
 
   async funnel(request: FunnelRequest): Promise<FunnelResponse> {

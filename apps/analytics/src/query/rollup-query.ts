@@ -1,174 +1,166 @@
 import { identifier, join, sql, type SqlFragment } from '@northstar/clickhouse';
 import type { TimeseriesInterval } from '@northstar/contracts';
-import { whereOf, type EventScope } from './event-query';
+import { dimension, type EventFilters } from './event-query';
+import type { Grain, RollupPlan } from './rollup-plan';
 
 /**
- * Queries that read closed hours from the `events_hourly` roll-up and only the rest (the partial hours
- * at the edges of the range and the current, open hour) from raw events. Both sides produce the same
- * exact distinct-set states, unioned before they are merged, so distinct counts (people, wallets)
- * stay exact across the seam and an event id is counted once even if it is on both sides.
+ * Queries that read the rolled periods of a plan from the roll-up tables (rollup_counts, rollup_people,
+ * rollup_top, at the version rollup_state names) and only the plan's raw spans from the events table.
+ * The two sides cover disjoint periods, so counts add up; distinct people, sessions and wallets are
+ * uniqCombined sketches on both sides, merged before they are counted.
  */
 
-const HOUR_MS = 3_600_000;
-
-/** The hours [from, to) read from the roll-up. */
-export interface RollupSpan {
-  from: Date;
-  to: Date;
-}
-
-/**
- * The whole hours of the scope that are closed at `now`, or null when the roll-up cannot answer
- * (a `userId` filter: users are not a key of the roll-up; or no whole closed hour in the range).
- */
-export function rollupSpanOf(scope: EventScope, now: number): RollupSpan | null {
-  if (scope.filters.userId !== undefined) return null;
-  const start = Math.ceil(scope.from.getTime() / HOUR_MS) * HOUR_MS;
-  const end = Math.floor(Math.min(scope.to.getTime(), now) / HOUR_MS) * HOUR_MS;
-  return end > start ? { from: new Date(start), to: new Date(end) } : null;
-}
-
+/** The sketch of the roll-up tables; its parameter is part of the column type, so it is fixed here. */
+const SKETCH_MERGE = sql`uniqCombinedIfMerge(14)`;
 const PERSON = sql`if(user_id != '', user_id, anonymous_id)`;
+const sketchOf = (value: SqlFragment) => sql`uniqCombinedIfState(14)(${value}, toUInt8(${value} != ''))`;
 
-interface StateMetric {
-  /** The merge function of the state. */
-  merge: string;
-  /** The state column of the roll-up. */
-  rollup: string;
-  /** The same state computed from raw events. */
-  raw: SqlFragment;
-  /** Rows counted, on the roll-up and on raw events. */
-  where?: { rollup: SqlFragment; raw: SqlFragment };
+/** One project's plan. */
+export interface ProjectPlan {
+  projectId: string;
+  plan: RollupPlan;
 }
 
-const EVENT_IDS = { merge: 'uniqExactMerge', rollup: 'events', raw: sql`uniqExactState(event_id)` };
-const TRANSACTIONS = { rollup: sql`type = 'transaction'`, raw: sql`type = 'transaction'` };
+const seconds = (ms: number) => Math.floor(ms / 1000);
 
-const STATE_METRICS: Record<string, StateMetric> = {
-  events: EVENT_IDS,
-  users: {
-    merge: 'uniqExactIfMerge',
-    rollup: 'users',
-    raw: sql`uniqExactIfState(${PERSON}, toUInt8(${PERSON} != ''))`,
-  },
-  sessions: {
-    merge: 'uniqExactIfMerge',
-    rollup: 'sessions',
-    raw: sql`uniqExactIfState(session_id, toUInt8(session_id != ''))`,
-  },
-  wallets: {
-    merge: 'uniqExactIfMerge',
-    rollup: 'wallets',
-    raw: sql`uniqExactIfState(wallet_address, toUInt8(wallet_address != ''))`,
-  },
-  pageviews: { ...EVENT_IDS, where: { rollup: sql`type = 'page'`, raw: sql`type = 'page'` } },
-  transactions: { ...EVENT_IDS, where: TRANSACTIONS },
-  failedTransactions: {
-    ...EVENT_IDS,
-    where: {
-      rollup: sql`type = 'transaction' AND tx_failed = 1`,
-      raw: sql`type = 'transaction' AND tx_status = 'failed'`,
-    },
-  },
-};
-
-/** Whether a metric of the query builder can be read from the roll-up. */
-export function hasRollup(metricName: string): boolean {
-  return Object.hasOwn(STATE_METRICS, metricName);
+/** Rows of a roll-up table at the versions the plans chose (none: a condition that is never true). */
+function rolledWhere(plans: ProjectPlan[]): SqlFragment {
+  const perProject = plans
+    .filter(({ plan }) => plan.rolled.length > 0)
+    .map(({ projectId, plan }) => {
+      const byGrain = (['hour', 'day'] as Grain[])
+        .map((grain) => {
+          const periods = plan.rolled.filter((period) => period.grain === grain);
+          if (periods.length === 0) return null;
+          const starts = periods.map((period) => period.start);
+          const pairs = join(
+            periods.map((period) => sql`(${seconds(period.start)}, ${period.version})`),
+            ', ',
+          );
+          return sql`(grain = ${grain} AND period >= ${new Date(Math.min(...starts))}
+            AND period <= ${new Date(Math.max(...starts))}
+            AND (toUnixTimestamp(period), version) IN (${pairs}))`;
+        })
+        .filter((condition): condition is SqlFragment => condition !== null);
+      return sql`(project_id = ${projectId} AND (${join(byGrain, ' OR ')}))`;
+    });
+  return perProject.length === 0 ? sql`0` : join(perProject, ' OR ');
 }
 
-function rollupWhere(scope: EventScope, span: RollupSpan): SqlFragment {
-  const conditions = [sql`project_id = ${scope.projectId}`, sql`hour >= ${span.from} AND hour < ${span.to}`];
-  const { event, type, chainId } = scope.filters;
-  if (event !== undefined) conditions.push(sql`event = ${event}`);
-  if (type !== undefined) conditions.push(sql`type = ${type}`);
-  if (chainId !== undefined) conditions.push(sql`chain_id = ${chainId}`);
-  return join(conditions, ' AND ');
+/** Raw events of the plans' raw spans; each span bounded by day too, for the primary key. */
+function rawWhere(plans: ProjectPlan[]): SqlFragment {
+  const spans = plans.flatMap(({ projectId, plan }) =>
+    plan.raw.map((span) => {
+      const from = new Date(span.from);
+      const to = new Date(span.to);
+      return sql`(project_id = ${projectId} AND toDate(timestamp) >= toDate(${from})
+        AND toDate(timestamp) <= toDate(${to}) AND timestamp >= ${from} AND timestamp < ${to})`;
+    }),
+  );
+  return spans.length === 0 ? sql`0` : join(spans, ' OR ');
 }
 
-/** Raw events of the scope outside the roll-up's hours. */
-function rawWhere(scope: EventScope, span: RollupSpan): SqlFragment {
-  return sql`${whereOf(scope)} AND NOT (timestamp >= ${span.from} AND timestamp < ${span.to})`;
+const hasRaw = (plans: ProjectPlan[]) => plans.some(({ plan }) => plan.raw.length > 0);
+const hasRolled = (plans: ProjectPlan[]) => plans.some(({ plan }) => plan.rolled.length > 0);
+
+/** The filters the counts roll-up keeps as columns (event, type, chain); a user id needs raw events. */
+function countFilters(filters: EventFilters, side: 'rolled' | 'raw'): SqlFragment {
+  const conditions: SqlFragment[] = [];
+  if (filters.event !== undefined) conditions.push(sql`event = ${filters.event}`);
+  if (filters.type !== undefined) conditions.push(sql`type = ${filters.type}`);
+  if (filters.chainId !== undefined) conditions.push(sql`chain_id = ${filters.chainId}`);
+  if (side === 'raw' && filters.userId !== undefined) conditions.push(sql`user_id = ${filters.userId}`);
+  return conditions.length === 0 ? sql`` : sql` AND ${join(conditions, ' AND ')}`;
 }
 
-const BUCKETS: Record<Exclude<TimeseriesInterval, 'minute'>, string> = {
-  hour: 'toStartOfHour',
-  day: 'toStartOfDay',
-};
+/** A bucket of the series: its start as a Unix time. */
+export interface Bucketing {
+  interval: Exclude<TimeseriesInterval, 'minute'>;
+  timeZone: string;
+}
+
+const BUCKETS = { hour: 'toStartOfHour', day: 'toStartOfDay' } as const;
+
+function bucketOf(column: 'period' | 'timestamp', bucketing: Bucketing | undefined): SqlFragment {
+  if (!bucketing) return sql``;
+  return sql`toUnixTimestamp(${identifier(BUCKETS[bucketing.interval])}(${identifier(column)}, ${bucketing.timeZone})) AS t, `;
+}
+
+/** UNION ALL of the sides the plans need (at least one, so the outer query always has a source). */
+function union(plans: ProjectPlan[], rolled: SqlFragment, raw: SqlFragment): SqlFragment {
+  const sides = [...(hasRolled(plans) ? [rolled] : []), ...(hasRaw(plans) || !hasRolled(plans) ? [raw] : [])];
+  return join(sides, ' UNION ALL ');
+}
+
+export const COUNT_METRICS = ['events', 'pageviews', 'transactions', 'failedTransactions'] as const;
+export const PEOPLE_METRICS = ['users', 'sessions', 'wallets'] as const;
+export type CountMetric = (typeof COUNT_METRICS)[number];
+export type PeopleMetric = (typeof PEOPLE_METRICS)[number];
 
 /**
- * One row per non-empty bucket, like `timeseriesQuery`. Only for hour and day buckets that start on
- * whole UTC hours (the caller checks the zone): each roll-up hour then lies in exactly one bucket.
+ * Events, pageviews, transactions and failed transactions over the plans (per bucket `t` with a
+ * bucketing; per project too with `perProject`). Raw spans count distinct event ids, so an event
+ * redelivered before ClickHouse merged it away counts once; the roll-up was de-duplicated when built.
  */
-export function rollupTimeseriesQuery(
-  scope: EventScope,
-  span: RollupSpan,
-  metricName: string,
-  interval: Exclude<TimeseriesInterval, 'minute'>,
-  timeZone: string,
+export function countsQuery(
+  plans: ProjectPlan[],
+  filters: EventFilters,
+  options: { bucketing?: Bucketing; perProject?: boolean } = {},
 ): SqlFragment {
-  const metric = STATE_METRICS[metricName];
-  const bucket = identifier(BUCKETS[interval]);
-  const extra = (side: 'rollup' | 'raw') => (metric.where ? sql` AND ${metric.where[side]}` : sql``);
-  return sql`SELECT t, ${identifier(metric.merge)}(s) AS value FROM (
-      SELECT toUnixTimestamp(${bucket}(hour, ${timeZone})) AS t, ${identifier(metric.rollup)} AS s
-      FROM events_hourly WHERE ${rollupWhere(scope, span)}${extra('rollup')}
-      UNION ALL
-      SELECT toUnixTimestamp(${bucket}(timestamp, ${timeZone})) AS t, ${metric.raw} AS s
-      FROM events WHERE ${rawWhere(scope, span)}${extra('raw')} GROUP BY t
-    ) GROUP BY t ORDER BY t`;
+  const project = options.perProject ? sql`project_id, ` : sql``;
+  const keys = [...(options.perProject ? [sql`project_id`] : []), ...(options.bucketing ? [sql`t`] : [])];
+  const groupBy = keys.length === 0 ? sql`` : sql` GROUP BY ${join(keys, ', ')}`;
+  const rolled = sql`SELECT ${project}${bucketOf('period', options.bucketing)}events AS ev,
+      if(type = 'page', events, 0) AS pv, if(type = 'transaction', events, 0) AS tx,
+      if(type = 'transaction' AND tx_failed = 1, events, 0) AS ftx
+    FROM rollup_counts WHERE (${rolledWhere(plans)})${countFilters(filters, 'rolled')}`;
+  const raw = sql`SELECT ${project}${bucketOf('timestamp', options.bucketing)}uniqExact(event_id) AS ev,
+      uniqExactIf(event_id, type = 'page') AS pv, uniqExactIf(event_id, type = 'transaction') AS tx,
+      uniqExactIf(event_id, type = 'transaction' AND tx_status = 'failed') AS ftx
+    FROM events WHERE (${rawWhere(plans)})${countFilters(filters, 'raw')}${groupBy}`;
+  return sql`SELECT ${project}${options.bucketing ? sql`t, ` : sql``}sum(ev) AS events, sum(pv) AS pageviews,
+      sum(tx) AS transactions, sum(ftx) AS failedTransactions
+    FROM (${union(plans, rolled, raw)})${groupBy}${options.bucketing ? sql` ORDER BY t` : sql``}`;
 }
 
-/** One row: the metric over the whole scope, like `metricQuery`, closed hours from the roll-up. */
-export function rollupMetricQuery(scope: EventScope, span: RollupSpan, metricName: string): SqlFragment {
-  const metric = STATE_METRICS[metricName];
-  const extra = (side: 'rollup' | 'raw') => (metric.where ? sql` AND ${metric.where[side]}` : sql``);
-  return sql`SELECT ${identifier(metric.merge)}(s) AS value FROM (
-      SELECT ${identifier(metric.rollup)} AS s
-      FROM events_hourly WHERE ${rollupWhere(scope, span)}${extra('rollup')}
-      UNION ALL
-      SELECT ${metric.raw} AS s
-      FROM events WHERE ${rawWhere(scope, span)}${extra('raw')}
-    )`;
+/** Distinct people, sessions and wallets over the plans (per bucket `t` with a bucketing): sketches. */
+export function peopleQuery(plans: ProjectPlan[], bucketing?: Bucketing): SqlFragment {
+  const groupBy = bucketing ? sql` GROUP BY t` : sql``;
+  const rolled = sql`SELECT ${bucketOf('period', bucketing)}users AS us, sessions AS se, wallets AS wa
+    FROM rollup_people WHERE ${rolledWhere(plans)}`;
+  const raw = sql`SELECT ${bucketOf('timestamp', bucketing)}${sketchOf(PERSON)} AS us,
+      ${sketchOf(sql`session_id`)} AS se, ${sketchOf(sql`wallet_address`)} AS wa
+    FROM events WHERE ${rawWhere(plans)}${groupBy}`;
+  return sql`SELECT ${bucketing ? sql`t, ` : sql``}${SKETCH_MERGE}(us) AS users, ${SKETCH_MERGE}(se) AS sessions,
+      ${SKETCH_MERGE}(wa) AS wallets
+    FROM (${union(plans, rolled, raw)})${groupBy}${bucketing ? sql` ORDER BY t` : sql``}`;
 }
 
-/** The summary's columns, as `summaryQuery` names them. */
-export function rollupSummaryQuery(scope: EventScope, span: RollupSpan): SqlFragment {
-  const { users, sessions, wallets } = STATE_METRICS;
-  return sql`SELECT uniqExactMerge(ev) AS events, uniqExactIfMerge(us) AS users,
-      uniqExactIfMerge(se) AS sessions, uniqExactMergeIf(ev, type = 'page') AS pageviews,
-      uniqExactMergeIf(ev, type = 'transaction') AS transactions, uniqExactIfMerge(wa) AS wallets,
-      uniqExactMergeIf(ev, type = 'transaction' AND tx_failed = 1) AS failedTransactions
-    FROM (
-      SELECT type, tx_failed, events AS ev, users AS us, sessions AS se, wallets AS wa
-      FROM events_hourly WHERE ${rollupWhere(scope, span)}
-      UNION ALL
-      SELECT type, toUInt8(type = 'transaction' AND tx_status = 'failed') AS tx_failed,
-        ${EVENT_IDS.raw} AS ev, ${users.raw} AS us, ${sessions.raw} AS se, ${wallets.raw} AS wa
-      FROM events WHERE ${rawWhere(scope, span)} GROUP BY type, tx_failed
-    )`;
+/** The values of a dimension with the most events, with their event counts. */
+export function topCountsQuery(plan: ProjectPlan, dimensionName: string, limit: number): SqlFragment {
+  const { value, present } = dimension(dimensionName);
+  const plans = [plan];
+  const rolled = sql`SELECT value, events AS c FROM rollup_top
+    WHERE dimension = ${dimensionName} AND (${rolledWhere(plans)})`;
+  const raw = sql`SELECT ${value} AS value, uniqExact(event_id) AS c FROM events
+    WHERE (${rawWhere(plans)}) AND ${present} GROUP BY value`;
+  return sql`SELECT value, sum(c) AS count FROM (${union(plans, rolled, raw)})
+    GROUP BY value ORDER BY count DESC, value ASC LIMIT ${limit}`;
 }
 
-/**
- * Events per project and UTC day over whole days [from, to), for the organisation usage view: closed
- * hours from the roll-up, the open hour (and anything after `now`) from raw events.
- */
-export function dailyEventsQuery(projectIds: string[], from: Date, to: Date, now: number): SqlFragment {
-  const ids = join(
-    projectIds.map((id) => sql`${id}`),
+/** Distinct people of the given values of a dimension (the top list's second step). */
+export function topPeopleQuery(plan: ProjectPlan, dimensionName: string, values: string[]): SqlFragment {
+  const { value } = dimension(dimensionName);
+  const plans = [plan];
+  const rolled = sql`SELECT value, users AS u FROM rollup_top
+    WHERE dimension = ${dimensionName} AND (${rolledWhere(plans)}) AND value IN (${tupleOf(values)})`;
+  const raw = sql`SELECT ${value} AS value, ${sketchOf(PERSON)} AS u FROM events
+    WHERE (${rawWhere(plans)}) AND ${value} IN (${tupleOf(values)}) GROUP BY value`;
+  return sql`SELECT value, ${SKETCH_MERGE}(u) AS users FROM (${union(plans, rolled, raw)}) GROUP BY value`;
+}
+
+const tupleOf = (values: string[]) =>
+  join(
+    values.map((item) => sql`${item}`),
     ', ',
   );
-  const split = new Date(
-    Math.max(from.getTime(), Math.min(to.getTime(), Math.floor(now / HOUR_MS) * HOUR_MS)),
-  );
-  return sql`SELECT project_id, toUnixTimestamp(toStartOfDay(h, 'UTC')) AS day, uniqExactMerge(s) AS events
-    FROM (
-      SELECT project_id, hour AS h, events AS s FROM events_hourly
-      WHERE project_id IN (${ids}) AND hour >= ${from} AND hour < ${split}
-      UNION ALL
-      SELECT project_id, toStartOfHour(timestamp) AS h, uniqExactState(event_id) AS s FROM events
-      WHERE project_id IN (${ids}) AND toDate(timestamp) >= toDate(${split}) AND toDate(timestamp) <= toDate(${to})
-        AND timestamp >= ${split} AND timestamp < ${to}
-      GROUP BY project_id, h
-    ) GROUP BY project_id, day`;
-}

@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsDefined,
   IsIn,
   IsInt,
@@ -94,6 +95,9 @@ function IsIsoTime(options?: ValidationOptions): PropertyDecorator {
     options,
   );
 }
+
+const toBoolean = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
 
 const toInteger = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
@@ -207,6 +211,19 @@ export class AnalyticsFilterQuery extends EventFilter {
   @Transform(toCanonicalTimeZone)
   @IsIanaTimeZone()
   tz?: string;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: false,
+    description:
+      "Count distinct users, sessions and wallets exactly, from raw events, instead of from the roll-up's " +
+      'sketches (see `approximate` in the answer). Costs a scan of the range: a range too large for the ' +
+      'query budget answers 422.',
+  })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'exact must be true or false' })
+  exact?: boolean;
 }
 
 export class TimeseriesQuery extends AnalyticsFilterQuery {
@@ -385,7 +402,19 @@ export class Web3Summary {
   failedTransactions!: number;
 }
 
+const APPROXIMATE_DESCRIPTION =
+  "Whether the distinct counts in this answer (users, sessions, wallets; a top item's users) are " +
+  'estimates: periods the roll-up holds are counted with uniqCombined sketches, exact up to a few ' +
+  'thousand and within about 1% beyond (0.8% standard error); `exact=true` counts them exactly. Event ' +
+  'counts are always exact.';
+
 export class SummaryResponse {
+  @ApiProperty({
+    example: true,
+    description: APPROXIMATE_DESCRIPTION,
+  })
+  approximate!: boolean;
+
   @ApiProperty({ example: 1200 })
   events!: number;
 
@@ -414,6 +443,12 @@ export class TimeseriesResponse {
   @ApiProperty({ enum: TIMESERIES_INTERVALS })
   interval!: TimeseriesInterval;
 
+  @ApiProperty({
+    example: true,
+    description: APPROXIMATE_DESCRIPTION,
+  })
+  approximate!: boolean;
+
   @ApiProperty({ type: [TimeseriesPoint], description: 'Every bucket of the range, empty ones as 0' })
   points!: TimeseriesPoint[];
 }
@@ -430,6 +465,9 @@ export class TopItem {
 }
 
 export class TopResponse {
+  @ApiProperty({ example: true, description: APPROXIMATE_DESCRIPTION })
+  approximate!: boolean;
+
   @ApiProperty({ type: [TopItem] })
   items!: TopItem[];
 }
