@@ -112,12 +112,15 @@ export const analyticsMigrations: ClickHouseMigration[] = [
       ENGINE = MergeTree()
       PARTITION BY toYYYYMM(period)
       ORDER BY (project_id, grain, period, version)`,
-      // Events and distinct people per value of each top dimension.
+      // Events and distinct people per value of each top dimension. Within a project and dimension, rows
+      // are grouped by a bucket (the month of a day row, the day of an hour row) and then by value, so
+      // the people of a top list's few values are a few small granules away, not every row of the range.
       `CREATE TABLE IF NOT EXISTS rollup_top (
         project_id String,
         dimension Enum8('event' = 1, 'page' = 2, 'referrer' = 3, 'country' = 4, 'browser' = 5, 'os' = 6,
                         'chain' = 7, 'contract' = 8, 'method' = 9),
         grain Enum8('hour' = 1, 'day' = 2),
+        bucket Date,
         period DateTime('UTC'),
         version UInt64,
         value String,
@@ -126,7 +129,8 @@ export const analyticsMigrations: ClickHouseMigration[] = [
       )
       ENGINE = MergeTree()
       PARTITION BY toYYYYMM(period)
-      ORDER BY (project_id, dimension, grain, period, version, value)`,
+      ORDER BY (project_id, dimension, grain, bucket, value, period, version)
+      SETTINGS index_granularity = 256`,
       // The version of each rolled period: the seconds of the snapshot it read (a write at or after
       // them makes the period stale) times 10^6, plus a random part so that two roll-up jobs running
       // at once never share a version.

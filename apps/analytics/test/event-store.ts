@@ -23,7 +23,7 @@ const EVENTS_DDL = `CREATE TABLE IF NOT EXISTS events (
 )
 ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMM(timestamp)
-ORDER BY (project_id, toDate(timestamp), event_id)
+ORDER BY (project_id, toDate(timestamp), timestamp, event_id)
 SETTINGS index_granularity = 8192`;
 
 /** A stored event as a test describes it; what it leaves out is empty, as ingestion stores absent fields. */

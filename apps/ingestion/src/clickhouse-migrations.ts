@@ -77,4 +77,27 @@ export const eventStoreMigrations: ClickHouseMigration[] = [
       ORDER BY project_id`,
     ],
   },
+  {
+    name: '20261205000000_events_ordered_by_time',
+    statements: [
+      // The same table sorted by time within a day: a query for part of a day (the partial hours at the
+      // edges of an analytics range, the newest events, a page of them by id) reads the granules of
+      // that part, not the whole day's. Duplicates still share the whole key (same timestamp, same id),
+      // so ReplacingMergeTree still collapses them. Migrations run before any service writes; a run cut
+      // short is redone from the first statement: events_by_id exists only after the swap, when events
+      // already holds everything.
+      `DROP TABLE IF EXISTS events_by_time`,
+      `DROP TABLE IF EXISTS events_by_id`,
+      `CREATE TABLE events_by_time AS events
+      ENGINE = ReplacingMergeTree()
+      PARTITION BY toYYYYMM(timestamp)
+      ORDER BY (project_id, toDate(timestamp), timestamp, event_id)
+      SETTINGS index_granularity = 8192`,
+      `INSERT INTO events_by_time SELECT * FROM events`,
+      // Materialized views on events follow the name (18.16 keys them by table name), so they feed on
+      // the new table's inserts from here on.
+      `RENAME TABLE events TO events_by_id, events_by_time TO events`,
+      `DROP TABLE events_by_id`,
+    ],
+  },
 ];

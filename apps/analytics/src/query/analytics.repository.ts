@@ -16,6 +16,7 @@ import {
 import { DAY_MS, HOUR_MS, planRange, usesRollup, type RollupStates } from './rollup-plan';
 import {
   COUNT_METRICS,
+  PEOPLE_METRICS,
   countsQuery,
   peopleQuery,
   topCountsQuery,
@@ -112,7 +113,7 @@ export class AnalyticsRepository {
     }
     const [[counts], [people]] = await Promise.all([
       this.planned<Record<CountMetric, Count>>(plan, countsQuery([plan], scope.filters)),
-      this.planned<Record<PeopleMetric, Count>>(plan, peopleQuery([plan])),
+      this.planned<Record<PeopleMetric, Count>>(plan, peopleQuery([plan], PEOPLE_METRICS)),
     ]);
     return { value: { ...counts, ...people }, approximate: true };
   }
@@ -151,7 +152,9 @@ export class AnalyticsRepository {
     const counted = isCountMetric(metric);
     const rows = await this.planned<Record<string, Count> & { t: Count }>(
       plan,
-      counted ? countsQuery([plan], scope.filters, { bucketing }) : peopleQuery([plan], bucketing),
+      counted
+        ? countsQuery([plan], scope.filters, { bucketing })
+        : peopleQuery([plan], [metric as PeopleMetric], bucketing),
     );
     return {
       value: new Map(rows.map((row) => [Number(row.t) * 1000, Number(row[metric])])),
@@ -166,7 +169,9 @@ export class AnalyticsRepository {
       const [row] = await this.rows<{ value: Count }>(scope.projectId, metricQuery(scope, metric));
       return Number(row?.value ?? 0);
     }
-    const query = isCountMetric(metric) ? countsQuery([plan], scope.filters) : peopleQuery([plan]);
+    const query = isCountMetric(metric)
+      ? countsQuery([plan], scope.filters)
+      : peopleQuery([plan], [metric as PeopleMetric]);
     const [row] = await this.planned<Record<string, Count>>(plan, query);
     return Number(row?.[metric] ?? 0);
   }

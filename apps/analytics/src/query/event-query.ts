@@ -95,12 +95,20 @@ export function dimension(name: string, field = 'dimension'): Dimension {
   return DIMENSIONS[name as DimensionName];
 }
 
+/**
+ * The last whole second before an exclusive end: the last day a range [from, to) touches is this
+ * second's (a range ending at midnight does not read the next day's granules).
+ */
+export function lastSecondBefore(to: Date): Date {
+  return new Date(Math.ceil(to.getTime() / 1000) * 1000 - 1000);
+}
+
 /** The WHERE clause of a scope: the project first, always, then the range and the filters. */
 export function whereOf(scope: EventScope): SqlFragment {
   const conditions = [
     sql`project_id = ${scope.projectId}`,
     // The day bounds let the primary key (project_id, toDate(timestamp)) skip other days' granules.
-    sql`toDate(timestamp) >= toDate(${scope.from}) AND toDate(timestamp) <= toDate(${scope.to})`,
+    sql`toDate(timestamp) >= toDate(${scope.from}) AND toDate(timestamp) <= toDate(${lastSecondBefore(scope.to)})`,
     sql`timestamp >= ${scope.from} AND timestamp < ${scope.to}`,
   ];
   const { event, type, chainId, userId } = scope.filters;
@@ -227,8 +235,10 @@ export function eventsQuery(scope: EventScope, keys: EventsCursor[]): SqlFragmen
     from: new Date(Math.min(...times) * 1000),
     to: new Date((Math.max(...times) + 1) * 1000),
   };
+  // The page's span bounds timestamp, a key column, so only the granules of that span are read whole;
+  // UUID values rather than strings let the key narrow them further by id.
   const ids = join(
-    keys.map((key) => sql`${key.id}`),
+    keys.map((key) => sql`toUUID(${key.id})`),
     ', ',
   );
   return sql`SELECT toString(event_id) AS id, message_id, toString(type) AS type, event, user_id,
@@ -236,7 +246,7 @@ export function eventsQuery(scope: EventScope, keys: EventsCursor[]): SqlFragmen
       toUnixTimestamp(received_at) AS received, page_url, page_path, page_referrer, page_title,
       country, browser, os, chain_id, wallet_address, tx_hash, contract_address, method, value,
       tx_status, properties.key AS property_keys, properties.value AS property_values
-    FROM events WHERE ${whereOf(span)} AND toString(event_id) IN (${ids})
+    FROM events WHERE ${whereOf(span)} AND event_id IN (${ids})
     ORDER BY ts DESC, timestamp_ms DESC, id DESC
     LIMIT 1 BY id`;
 }

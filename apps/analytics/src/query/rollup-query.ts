@@ -1,7 +1,7 @@
 import { identifier, join, sql, type SqlFragment } from '@northstar/clickhouse';
 import type { TimeseriesInterval } from '@northstar/contracts';
-import { dimension, type EventFilters } from './event-query';
-import type { Grain, RollupPlan } from './rollup-plan';
+import { dimension, lastSecondBefore, type EventFilters } from './event-query';
+import { DAY_MS, HOUR_MS, type Grain, type RollupPlan } from './rollup-plan';
 
 /**
  * Queries that read the rolled periods of a plan from the roll-up tables (rollup_counts, rollup_people,
@@ -23,8 +23,19 @@ export interface ProjectPlan {
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
-/** Rows of a roll-up table at the versions the plans chose (none: a condition that is never true). */
-function rolledWhere(plans: ProjectPlan[]): SqlFragment {
+const GRAIN_MS: Record<Grain, number> = { hour: HOUR_MS, day: DAY_MS };
+
+/** rollup_top's bucket of a period start: the month of a day row, the day of an hour row. */
+const bucketBound = (grain: Grain, start: number) =>
+  grain === 'hour' ? sql`toDate(${new Date(start)})` : sql`toStartOfMonth(${new Date(start)})`;
+
+/**
+ * Rows of a roll-up table at the versions the plans chose (none: a condition that is never true). Each
+ * run of consecutive periods is bounded on its own, so the primary key skips the periods between
+ * them (the hours of the days in the middle of a range, which day rows answer); `buckets` bounds
+ * rollup_top's bucket column as well.
+ */
+function rolledWhere(plans: ProjectPlan[], options: { buckets?: boolean } = {}): SqlFragment {
   const perProject = plans
     .filter(({ plan }) => plan.rolled.length > 0)
     .map(({ projectId, plan }) => {
@@ -32,19 +43,37 @@ function rolledWhere(plans: ProjectPlan[]): SqlFragment {
         .map((grain) => {
           const periods = plan.rolled.filter((period) => period.grain === grain);
           if (periods.length === 0) return null;
-          const starts = periods.map((period) => period.start);
+          const runs = runsOf(
+            periods.map((period) => period.start),
+            GRAIN_MS[grain],
+          ).map(([first, last]) => {
+            const bucket = options.buckets
+              ? sql` AND bucket >= ${bucketBound(grain, first)} AND bucket <= ${bucketBound(grain, last)}`
+              : sql``;
+            return sql`(period >= ${new Date(first)} AND period <= ${new Date(last)}${bucket})`;
+          });
           const pairs = join(
             periods.map((period) => sql`(${seconds(period.start)}, ${period.version})`),
             ', ',
           );
-          return sql`(grain = ${grain} AND period >= ${new Date(Math.min(...starts))}
-            AND period <= ${new Date(Math.max(...starts))}
+          return sql`(grain = ${grain} AND (${join(runs, ' OR ')})
             AND (toUnixTimestamp(period), version) IN (${pairs}))`;
         })
         .filter((condition): condition is SqlFragment => condition !== null);
       return sql`(project_id = ${projectId} AND (${join(byGrain, ' OR ')}))`;
     });
   return perProject.length === 0 ? sql`0` : join(perProject, ' OR ');
+}
+
+/** [first, last] starts of each run of consecutive periods. */
+function runsOf(starts: number[], step: number): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const start of [...starts].sort((a, b) => a - b)) {
+    const run = runs[runs.length - 1];
+    if (run && run[1] + step === start) run[1] = start;
+    else runs.push([start, start]);
+  }
+  return runs;
 }
 
 /** Raw events of the plans' raw spans; each span bounded by day too, for the primary key. */
@@ -54,7 +83,7 @@ function rawWhere(plans: ProjectPlan[]): SqlFragment {
       const from = new Date(span.from);
       const to = new Date(span.to);
       return sql`(project_id = ${projectId} AND toDate(timestamp) >= toDate(${from})
-        AND toDate(timestamp) <= toDate(${to}) AND timestamp >= ${from} AND timestamp < ${to})`;
+        AND toDate(timestamp) <= toDate(${lastSecondBefore(to)}) AND timestamp >= ${from} AND timestamp < ${to})`;
     }),
   );
   return spans.length === 0 ? sql`0` : join(spans, ' OR ');
@@ -123,16 +152,39 @@ export function countsQuery(
     FROM (${union(plans, rolled, raw)})${groupBy}${options.bucketing ? sql` ORDER BY t` : sql``}`;
 }
 
-/** Distinct people, sessions and wallets over the plans (per bucket `t` with a bucketing): sketches. */
-export function peopleQuery(plans: ProjectPlan[], bucketing?: Bucketing): SqlFragment {
+const PEOPLE_COLUMNS: Record<PeopleMetric, { rolled: string; raw: SqlFragment }> = {
+  users: { rolled: 'users', raw: PERSON },
+  sessions: { rolled: 'sessions', raw: sql`session_id` },
+  wallets: { rolled: 'wallets', raw: sql`wallet_address` },
+};
+
+/**
+ * Distinct people, sessions and wallets (those asked for) over the plans, per bucket `t` with a
+ * bucketing: sketches, merged across the seam between rolled periods and raw spans.
+ */
+export function peopleQuery(
+  plans: ProjectPlan[],
+  metrics: readonly PeopleMetric[],
+  bucketing?: Bucketing,
+): SqlFragment {
   const groupBy = bucketing ? sql` GROUP BY t` : sql``;
-  const rolled = sql`SELECT ${bucketOf('period', bucketing)}users AS us, sessions AS se, wallets AS wa
+  const rolledColumns = join(
+    metrics.map((name) => sql`${identifier(PEOPLE_COLUMNS[name].rolled)} AS ${identifier(`s_${name}`)}`),
+    ', ',
+  );
+  const rawColumns = join(
+    metrics.map((name) => sql`${sketchOf(PEOPLE_COLUMNS[name].raw)} AS ${identifier(`s_${name}`)}`),
+    ', ',
+  );
+  const merged = join(
+    metrics.map((name) => sql`${SKETCH_MERGE}(${identifier(`s_${name}`)}) AS ${identifier(name)}`),
+    ', ',
+  );
+  const rolled = sql`SELECT ${bucketOf('period', bucketing)}${rolledColumns}
     FROM rollup_people WHERE ${rolledWhere(plans)}`;
-  const raw = sql`SELECT ${bucketOf('timestamp', bucketing)}${sketchOf(PERSON)} AS us,
-      ${sketchOf(sql`session_id`)} AS se, ${sketchOf(sql`wallet_address`)} AS wa
+  const raw = sql`SELECT ${bucketOf('timestamp', bucketing)}${rawColumns}
     FROM events WHERE ${rawWhere(plans)}${groupBy}`;
-  return sql`SELECT ${bucketing ? sql`t, ` : sql``}${SKETCH_MERGE}(us) AS users, ${SKETCH_MERGE}(se) AS sessions,
-      ${SKETCH_MERGE}(wa) AS wallets
+  return sql`SELECT ${bucketing ? sql`t, ` : sql``}${merged}
     FROM (${union(plans, rolled, raw)})${groupBy}${bucketing ? sql` ORDER BY t` : sql``}`;
 }
 
@@ -141,7 +193,7 @@ export function topCountsQuery(plan: ProjectPlan, dimensionName: string, limit: 
   const { value, present } = dimension(dimensionName);
   const plans = [plan];
   const rolled = sql`SELECT value, events AS c FROM rollup_top
-    WHERE dimension = ${dimensionName} AND (${rolledWhere(plans)})`;
+    WHERE dimension = ${dimensionName} AND (${rolledWhere(plans, { buckets: true })})`;
   const raw = sql`SELECT ${value} AS value, uniqExact(event_id) AS c FROM events
     WHERE (${rawWhere(plans)}) AND ${present} GROUP BY value`;
   return sql`SELECT value, sum(c) AS count FROM (${union(plans, rolled, raw)})
@@ -153,7 +205,8 @@ export function topPeopleQuery(plan: ProjectPlan, dimensionName: string, values:
   const { value } = dimension(dimensionName);
   const plans = [plan];
   const rolled = sql`SELECT value, users AS u FROM rollup_top
-    WHERE dimension = ${dimensionName} AND (${rolledWhere(plans)}) AND value IN (${tupleOf(values)})`;
+    WHERE dimension = ${dimensionName} AND (${rolledWhere(plans, { buckets: true })})
+      AND value IN (${tupleOf(values)})`;
   const raw = sql`SELECT ${value} AS value, ${sketchOf(PERSON)} AS u FROM events
     WHERE (${rawWhere(plans)}) AND ${value} IN (${tupleOf(values)}) GROUP BY value`;
   return sql`SELECT value, ${SKETCH_MERGE}(u) AS users FROM (${union(plans, rolled, raw)}) GROUP BY value`;

@@ -16,6 +16,12 @@ export interface DirtyPeriod {
   start: number;
 }
 
+/** rollup_top's bucket of a period `p`: the month of a day, the day of an hour. */
+export const BUCKET_OF: Record<Grain, SqlFragment> = {
+  hour: sql`toDate(p)`,
+  day: sql`toStartOfMonth(p)`,
+};
+
 const PERIOD_OF: Record<Grain, SqlFragment> = {
   hour: sql`toStartOfHour(timestamp)`,
   day: sql`toStartOfDay(timestamp)`,
@@ -95,8 +101,8 @@ export function rollStatements(
       SELECT project_id, ${grain}, p, ${version}, ${sketch('person')}, ${sketch('session_id')},
         ${sketch('wallet_address')}
       FROM (${source}) GROUP BY project_id, p`,
-    sql`INSERT INTO rollup_top (project_id, dimension, grain, period, version, value, events, users)
-      SELECT project_id, dimension, ${grain}, p, ${version}, value, count(), ${sketch('person')}
+    sql`INSERT INTO rollup_top (project_id, dimension, grain, bucket, period, version, value, events, users)
+      SELECT project_id, dimension, ${grain}, ${BUCKET_OF[grain]}, p, ${version}, value, count(), ${sketch('person')}
       FROM (${source}) ARRAY JOIN [${names}] AS dimension, dimension_values AS value
       WHERE value != '' GROUP BY project_id, dimension, p, value`,
   ];
