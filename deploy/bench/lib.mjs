@@ -1,7 +1,7 @@
-// Helpers shared by the benchmarks of deploy/bench/ (ingest.mjs, pipeline.mjs): the environment, the
-// private NATS server and the platform's services started from dist/ (with npm start's Node flags), a
-// key made through the API, autocannon runs that count only 2xx answers as throughput, and small
-// utilities. Importing it starts nothing.
+// Helpers shared by the benchmarks of deploy/bench/ (ingest.mjs, pipeline.mjs, analytics-big.mjs): the
+// environment, the private NATS server and the platform's services started from dist/ (with npm start's
+// Node flags), a key made through the API, autocannon runs that count only 2xx answers as throughput,
+// and small utilities. Importing it starts nothing.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +29,8 @@ export const INGESTION_NODE_FLAGS = nodeFlagsOf('ingestion');
 
 /** The services a bench starts from dist/, in migration order. */
 const PLATFORM_APPS = ['identity', 'tenancy', 'keys', 'ingestion', 'gateway'];
+/** Services a bench may ask for on top (withPlatform's `apps`), migrated after ingestion in this order. */
+const OPTIONAL_APPS = ['analytics'];
 
 /** A Segment-style track event, the body of the single-event runs. */
 export const SAMPLE_EVENT = {
@@ -98,9 +100,18 @@ export function benchEnv(defaultDatabase = 'northstar_bench') {
  * store) and the platform (identity, tenancy, keys, ingestion, gateway, migrated first), runs `body`,
  * then stops every child (those `body` adds to `children` as well), removes the NATS store and drops
  * the bench's ClickHouse database, whatever happened (on SIGINT / SIGTERM as well).
+ *
+ * `options.apps`: more services to run with it (of OPTIONAL_APPS: `['analytics']`), migrated after
+ * ingestion and started before the gateway; `body` finds their processes in `apps` by name.
  */
-export async function withPlatform(env, body) {
-  for (const app of PLATFORM_APPS) {
+export async function withPlatform(env, body, options = {}) {
+  const extraApps = options.apps ?? [];
+  for (const app of extraApps) {
+    if (!OPTIONAL_APPS.includes(app))
+      fail(`withPlatform cannot start ${app} (only ${OPTIONAL_APPS.join(', ')})`);
+  }
+  const migrated = [...PLATFORM_APPS.filter((name) => name !== 'gateway'), ...extraApps];
+  for (const app of [...PLATFORM_APPS, ...extraApps]) {
     if (!existsSync(entryOf(app))) fail(`dist/ has no build of ${app}: run \`npm run build\` first`);
   }
   const missing = [];
@@ -146,15 +157,20 @@ export async function withPlatform(env, body) {
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'warn',
     });
 
-    for (const app of PLATFORM_APPS.filter((name) => name !== 'gateway')) migrate(app, env);
+    for (const app of migrated) migrate(app, env);
     const gatewayPort = await freePort();
     for (const app of ['identity', 'tenancy', 'keys']) children.push(startApp(app, env, { OPS_PORT: '0' }));
     const ingestion = startApp('ingestion', env, { OPS_PORT: '0' });
     children.push(ingestion);
+    const apps = { ingestion };
+    for (const app of extraApps) {
+      apps[app] = startApp(app, env, { OPS_PORT: '0' });
+      children.push(apps[app]);
+    }
     children.push(startApp('gateway', env, { PORT: String(gatewayPort), HOST: '127.0.0.1', OPS_PORT: '0' }));
     const gateway = `http://127.0.0.1:${gatewayPort}`;
     await waitFor(async () => (await status(`${gateway}/health`)) === 200, 'the gateway', 60_000);
-    return await body({ gateway, ingestion, children, clickhouse, sql, toSql, identifier });
+    return await body({ gateway, ingestion, apps, children, clickhouse, sql, toSql, identifier });
   } finally {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
@@ -190,14 +206,14 @@ export async function createAccount(gateway) {
   return { accessToken, orgId: org.id };
 }
 
-/** A project of the account's organisation and a key of it with `events:write`. */
-export async function createProjectKey(gateway, account, name = 'Bench') {
+/** A project of the account's organisation and a key of it with `scopes` (default: `events:write`). */
+export async function createProjectKey(gateway, account, name = 'Bench', scopes = ['events:write']) {
   const { accessToken, orgId } = account;
   const project = await postJson(gateway, `/orgs/${orgId}/projects`, { name, kind: 'hybrid' }, accessToken);
   const created = await postJson(
     gateway,
     `/projects/${project.id}/keys`,
-    { name: 'bench', scopes: ['events:write'] },
+    { name: 'bench', scopes },
     accessToken,
   );
   return { projectId: project.id, key: created.key };
