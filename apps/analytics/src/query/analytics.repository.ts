@@ -119,9 +119,8 @@ export class AnalyticsRepository {
   }
 
   /**
-   * Values per bucket start (ms). `buckets` are the series' bucket starts: the roll-up serves hour and
-   * day buckets that start on whole hours (not a zone with a half-hour offset), its day rows only
-   * buckets that are UTC days.
+   * Values per bucket start (ms). `buckets` are the series' bucket starts: roll-up hours serve the hours
+   * that lie within one bucket, day rows only buckets that are UTC days.
    */
   async timeseries(
     scope: EventScope,
@@ -131,13 +130,14 @@ export class AnalyticsRepository {
     buckets: number[],
     exact: boolean,
   ): Promise<Estimated<Map<number, number>>> {
+    // Buckets that start inside an hour (a half-hour zone) cut it: that hour is read raw.
     const plan =
-      exact ||
-      interval === 'minute' ||
-      !this.rollupServes(scope, metric) ||
-      buckets.some((t) => t % HOUR_MS !== 0)
+      exact || interval === 'minute' || !this.rollupServes(scope, metric)
         ? null
-        : await this.planOf(scope, { days: interval === 'day' && buckets.every((t) => t % DAY_MS === 0) });
+        : await this.planOf(scope, {
+            days: interval === 'day' && buckets.every((t) => t % DAY_MS === 0),
+            cuts: buckets,
+          });
     if (!plan || !usesRollup(plan.plan) || interval === 'minute') {
       const rows = await this.rows<{ t: Count; value: Count }>(
         scope.projectId,
@@ -292,7 +292,7 @@ export class AnalyticsRepository {
     return isCountMetric(metric) || !hasFilters(scope);
   }
 
-  private async planOf(scope: EventScope, options: { days: boolean }): Promise<ProjectPlan> {
+  private async planOf(scope: EventScope, options: { days: boolean; cuts?: number[] }): Promise<ProjectPlan> {
     const from = scope.from.getTime();
     const to = scope.to.getTime();
     const states = await this.statesOf(scope.projectId, [scope.projectId], from, to);

@@ -145,6 +145,27 @@ describe('planRange', () => {
   });
 });
 
+describe('planRange with bucket starts inside hours', () => {
+  it('reads the hours a bucket boundary cuts raw, and rolls the others', () => {
+    const writes: [string, string][] = [];
+    const versions: [`hour:${string}`, string][] = [];
+    for (const hour of ['17', '18', '19']) {
+      writes.push([`2026-11-10T${hour}:00:00Z`, `2026-11-10T${hour}:10:00Z`]);
+      versions.push([`hour:2026-11-10T${hour}:00:00Z`, '2026-11-11T00:00:00Z']);
+    }
+    // Local days in Asia/Kolkata (UTC+05:30) start at 18:30 UTC.
+    const plan = planRange(at('2026-11-10T17:00:00Z'), at('2026-11-10T20:00:00Z'), states(writes, versions), {
+      days: false,
+      cuts: [at('2026-11-09T18:30:00Z'), at('2026-11-10T18:30:00Z')],
+    });
+    expect(plan.rolled.map((period) => period.start)).toEqual([
+      at('2026-11-10T17:00:00Z'),
+      at('2026-11-10T19:00:00Z'),
+    ]);
+    expect(plan.raw).toEqual([{ from: at('2026-11-10T18:00:00Z'), to: at('2026-11-10T19:00:00Z') }]);
+  });
+});
+
 describe('isCurrent', () => {
   it('needs a snapshot strictly after the last write', () => {
     expect(isCurrent(undefined, 100)).toBe(false);

@@ -46,15 +46,24 @@ export function isCurrent(version: number | undefined, lastWrite: number): boole
 /**
  * Splits [from, to) (ms): whole UTC days whose day roll-up is current (when `days` is allowed), whole
  * hours whose hour roll-up is current, and raw events for the rest (partial hours at the edges, the
- * open hour, periods written since they were rolled). Hours without any write are skipped: they hold
- * no events. Adjacent raw spans are merged.
+ * open hour, periods written since they were rolled, hours with a `cuts` point inside them). Hours
+ * without any write are skipped: they hold no events. Adjacent raw spans are merged. `cuts` must be
+ * sorted.
  */
 export function planRange(
   from: number,
   to: number,
   states: RollupStates,
-  options: { days: boolean },
+  options: { days: boolean; cuts?: number[] },
 ): RollupPlan {
+  // Bucket starts inside an hour (a zone with a half-hour offset): such an hour straddles two buckets,
+  // so its events are read raw and bucketed one by one.
+  const cuts = (options.cuts ?? []).filter((cut) => cut % HOUR_MS !== 0);
+  let nextCut = 0;
+  const cutInside = (hour: number) => {
+    while (nextCut < cuts.length && cuts[nextCut] <= hour) nextCut++;
+    return nextCut < cuts.length && cuts[nextCut] < hour + HOUR_MS;
+  };
   const rolled: RolledPeriod[] = [];
   const raw: RawSpan[] = [];
   const addRaw = (start: number, end: number) => {
@@ -76,7 +85,7 @@ export function planRange(
         continue;
       }
     }
-    if (t % HOUR_MS === 0 && t + HOUR_MS <= to) {
+    if (t % HOUR_MS === 0 && t + HOUR_MS <= to && !cutInside(t)) {
       const lastWrite = states.lastWrites.get(t);
       if (lastWrite !== undefined) {
         const version = states.versions.get(`hour:${t}`);

@@ -3,6 +3,9 @@ import { userActor, type TestProject } from '@northstar/testing';
 import { randomUUID } from 'node:crypto';
 import { analyticsTestBed } from '../../test/analytics-test-bed';
 import type { TestEvent } from '../../test/event-store';
+import type { AnalyticsConfig } from '../config';
+import { RollupJob } from '../rollup/rollup-job';
+import { MetricsService } from '@northstar/observability';
 
 // The roll-ups of closed hours and days (filled by the roll-up job from de-duplicated raw events) against
 // the raw events they summarise, and the project's time zone as the default of `tz`.
@@ -108,6 +111,19 @@ describe('the roll-ups', () => {
     expect(rerolled.approximate).toBe(true);
   });
 
+  it('count each event once when two replicas roll the same periods at once', async () => {
+    const who = tenant();
+    await bed.store.write(who.projectId, generated(500, 3));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const config = { ANALYTICS_ROLLUP_SETTLE_SECONDS: 0 } as AnalyticsConfig;
+    const replicas = [1, 2].map(() => new RollupJob(bed.store.client, config, new MetricsService()));
+    await Promise.all(replicas.map((job) => job.runOnce(0)));
+    const rolled = await summaryOf(who, RANGE);
+    expect(rolled.approximate).toBe(true);
+    expect(rolled.events).toBe(500);
+    expect(rolled.events).toBe((await summaryOf(who, RANGE, { exact: true })).events);
+  });
+
   it('serve time series and top lists with the counts of the raw events', async () => {
     const who = tenant();
     const events = generated(2000, 2);
@@ -119,6 +135,9 @@ describe('the roll-ups', () => {
       ['pageviews', 'hour', 'UTC'],
       ['users', 'day', 'Europe/Paris'],
       ['wallets', 'hour', 'UTC'],
+      // Local days start at hh:30 UTC: the hour each bucket boundary cuts is read raw.
+      ['events', 'day', 'Asia/Kolkata'],
+      ['users', 'day', 'Asia/Kolkata'],
     ] as const) {
       const ask = (exact: boolean) =>
         bed.client.bus.send(AnalyticsSubjects.timeseries, {
@@ -276,7 +295,7 @@ describe("the project's time zone", () => {
     expect(await days(who, 'UTC')).toEqual([{ t: '2026-11-10T00:00:00.000Z', value: 1 }]);
   });
 
-  it('answers zones with half-hour offsets from raw events', async () => {
+  it('buckets days of a zone with a half-hour offset, the hour a boundary cuts read raw', async () => {
     const who = tenant();
     bed.tenancy.setTimezone(who, 'Asia/Kolkata');
     // 19:00 UTC is 00:30 on the next day in India (UTC+05:30).
