@@ -1,6 +1,6 @@
 import { identifier, join, sql, type SqlFragment } from '@northstar/clickhouse';
 import type { TimeseriesInterval } from '@northstar/contracts';
-import { dimension, lastSecondBefore, type EventFilters } from './event-query';
+import { dimension, type EventFilters } from './event-query';
 import { DAY_MS, HOUR_MS, type Grain, type RollupPlan } from './rollup-plan';
 
 /**
@@ -24,6 +24,7 @@ export interface ProjectPlan {
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
 const GRAIN_MS: Record<Grain, number> = { hour: HOUR_MS, day: DAY_MS };
+const MAX_RUNS = 4;
 
 /** rollup_top's bucket of a period start: the month of a day row, the day of an hour row. */
 const bucketBound = (grain: Grain, start: number) =>
@@ -43,21 +44,27 @@ function rolledWhere(plans: ProjectPlan[], options: { buckets?: boolean } = {}):
         .map((grain) => {
           const periods = plan.rolled.filter((period) => period.grain === grain);
           if (periods.length === 0) return null;
-          const runs = runsOf(
-            periods.map((period) => period.start),
-            GRAIN_MS[grain],
+          const starts = periods.map((period) => period.start);
+          // A few runs (a range's edge days) are bounded one by one; many (hours between the cuts of a
+          // half-hour zone's days) cost more to evaluate than the rows between them cost to read.
+          const found = runsOf(starts, GRAIN_MS[grain]);
+          const runs = (
+            found.length <= MAX_RUNS
+              ? found
+              : [[Math.min(...starts), Math.max(...starts)] as [number, number]]
           ).map(([first, last]) => {
             const bucket = options.buckets
               ? sql` AND bucket >= ${bucketBound(grain, first)} AND bucket <= ${bucketBound(grain, last)}`
               : sql``;
             return sql`(period >= ${new Date(first)} AND period <= ${new Date(last)}${bucket})`;
           });
+          // "period:version" strings: a set of strings is cheaper to build and probe than one of tuples.
           const pairs = join(
-            periods.map((period) => sql`(${seconds(period.start)}, ${period.version})`),
+            periods.map((period) => sql`${`${seconds(period.start)}:${period.version}`}`),
             ', ',
           );
           return sql`(grain = ${grain} AND (${join(runs, ' OR ')})
-            AND (toUnixTimestamp(period), version) IN (${pairs}))`;
+            AND concat(toString(toUnixTimestamp(period)), ':', toString(version)) IN (${pairs}))`;
         })
         .filter((condition): condition is SqlFragment => condition !== null);
       return sql`(project_id = ${projectId} AND (${join(byGrain, ' OR ')}))`;
@@ -76,17 +83,44 @@ function runsOf(starts: number[], step: number): [number, number][] {
   return runs;
 }
 
-/** Raw events of the plans' raw spans; each span bounded by day too, for the primary key. */
+/**
+ * Raw events of the plans' raw spans. Whole hours are one set (`toStartOfHour(timestamp) IN`), which
+ * the primary key prunes by and which costs one lookup a row; only the partial hours at a range's
+ * edges are time comparisons. (Thirty OR-ed ranges cost more to evaluate than the rows cost to read.)
+ */
 function rawWhere(plans: ProjectPlan[]): SqlFragment {
-  const spans = plans.flatMap(({ projectId, plan }) =>
-    plan.raw.map((span) => {
-      const from = new Date(span.from);
-      const to = new Date(span.to);
-      return sql`(project_id = ${projectId} AND toDate(timestamp) >= toDate(${from})
-        AND toDate(timestamp) <= toDate(${lastSecondBefore(to)}) AND timestamp >= ${from} AND timestamp < ${to})`;
-    }),
-  );
-  return spans.length === 0 ? sql`0` : join(spans, ' OR ');
+  const perProject = plans
+    .filter(({ plan }) => plan.raw.length > 0)
+    .map(({ projectId, plan }) => {
+      const hours: number[] = [];
+      const partial: SqlFragment[] = [];
+      for (const span of plan.raw) {
+        for (let t = span.from; t < span.to;) {
+          const hourEnd = Math.floor(t / HOUR_MS) * HOUR_MS + HOUR_MS;
+          const end = Math.min(span.to, hourEnd);
+          if (t % HOUR_MS === 0 && end === hourEnd) hours.push(t);
+          // Within one hour, so within one day: the day is a key column before timestamp.
+          else
+            partial.push(
+              sql`(toDate(timestamp) = toDate(${new Date(t)}) AND timestamp >= ${new Date(t)} AND timestamp < ${new Date(end)})`,
+            );
+          t = end;
+        }
+      }
+      const parts = [
+        ...(hours.length > 0
+          ? [
+              sql`toStartOfHour(timestamp) IN (${join(
+                hours.map((hour) => sql`${new Date(hour)}`),
+                ', ',
+              )})`,
+            ]
+          : []),
+        ...partial,
+      ];
+      return sql`(project_id = ${projectId} AND (${join(parts, ' OR ')}))`;
+    });
+  return perProject.length === 0 ? sql`0` : join(perProject, ' OR ');
 }
 
 const hasRaw = (plans: ProjectPlan[]) => plans.some(({ plan }) => plan.raw.length > 0);
