@@ -56,6 +56,7 @@ const CONFIG = {
   ANALYTICS_MAX_QUERIES_PER_PROJECT: 4,
   ANALYTICS_ROLLUP_INTERVAL_MS: 0,
   ANALYTICS_ROLLUP_SETTLE_SECONDS: 0,
+  ANALYTICS_ROLLUP_REROLL_SECONDS: 0,
 };
 
 // Stable ids, so that a second run finds the projects of the first.

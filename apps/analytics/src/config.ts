@@ -53,4 +53,15 @@ export class AnalyticsConfig extends WithClickHouse(ServiceConfig) {
   @Min(0)
   @Max(3600)
   ANALYTICS_ROLLUP_SETTLE_SECONDS = 10;
+
+  /**
+   * Seconds a period already rolled must go without writes before it is rolled again. Meanwhile
+   * queries read it from raw events (exact, a little slower), so a period receiving a trickle of late
+   * events is not rolled anew (and its old rows kept) every few seconds.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  ANALYTICS_ROLLUP_REROLL_SECONDS = 600;
 }

@@ -16,18 +16,24 @@ function clickHouseCode(error: unknown): string | undefined {
  * Runs an analytics query within a time budget that ClickHouse itself enforces (max_execution_time),
  * so that a query too heavy for its range ends with a clear 422 naming the range, well before the bus
  * timeout would turn it into a 503 that looks like an outage; the server stops working on it too.
+ * `priority` is ClickHouse's (1 highest, 0 none): a lower-priority query pauses while higher ones run.
  */
 export async function queryWithinBudget<T>(
   clickhouse: ClickHouseClient,
   query: SqlFragment,
   budgetMs: number,
+  priority = 0,
 ): Promise<T[]> {
   const seconds = Math.max(1, Math.floor(budgetMs / 1000));
   try {
     const result = await clickhouse.query({
       query: toSql(query),
       format: 'JSONEachRow',
-      clickhouse_settings: { max_execution_time: seconds, timeout_overflow_mode: 'throw' },
+      clickhouse_settings: {
+        max_execution_time: seconds,
+        timeout_overflow_mode: 'throw',
+        ...(priority > 0 && { priority: String(priority) }),
+      },
     });
     return await result.json<T>();
   } catch (error) {

@@ -111,11 +111,36 @@ describe('the roll-ups', () => {
     expect(rerolled.approximate).toBe(true);
   });
 
+  it('roll a period written since it was rolled again only once it has been quiet for the re-roll wait', async () => {
+    const who = tenant();
+    await bed.store.write(who.projectId, [{ event: 'First', userId: 'u1', at: '2026-10-06T10:15:00Z' }]);
+    await rollUp();
+    const versions = async () => {
+      const result = await bed.store.client.query({
+        query: `SELECT toString(grain) AS grain, max(version) AS v FROM rollup_state
+          WHERE project_id = '${who.projectId}' GROUP BY grain ORDER BY grain`,
+        format: 'JSONEachRow',
+      });
+      return result.json();
+    };
+    const rolled = await versions();
+    await bed.store.write(who.projectId, [{ event: 'Late', userId: 'u2', at: '2026-10-06T10:20:00Z' }]);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // The configured waits (ANALYTICS_ROLLUP_REROLL_SECONDS, 600 s): not rolled again yet...
+    await bed.service.app.get(RollupJob).runOnce();
+    expect(await versions()).toEqual(rolled);
+    // ...and read raw meanwhile: the late event counts.
+    expect((await summaryOf(who, RANGE)).events).toBe(2);
+  });
+
   it('count each event once when two replicas roll the same periods at once', async () => {
     const who = tenant();
     await bed.store.write(who.projectId, generated(500, 3));
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    const config = { ANALYTICS_ROLLUP_SETTLE_SECONDS: 0 } as AnalyticsConfig;
+    const config = {
+      ANALYTICS_ROLLUP_SETTLE_SECONDS: 0,
+      ANALYTICS_ROLLUP_REROLL_SECONDS: 0,
+    } as AnalyticsConfig;
     const replicas = [1, 2].map(() => new RollupJob(bed.store.client, config, new MetricsService()));
     await Promise.all(replicas.map((job) => job.runOnce(0)));
     const rolled = await summaryOf(who, RANGE);

@@ -70,12 +70,16 @@ export class RollupJob implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   /**
-   * One pass: the dirty periods found now, rolled. `settleSeconds` overrides the configured wait
+   * One pass: the dirty periods found now, rolled. `settleSeconds` overrides both configured waits
    * after a period's last write (tests pass 0 and wait out the current second themselves).
    */
-  runOnce(settleSeconds = this.config.ANALYTICS_ROLLUP_SETTLE_SECONDS): Promise<RollupRun> {
+  runOnce(settleSeconds?: number): Promise<RollupRun> {
+    const waits = {
+      settle: settleSeconds ?? this.config.ANALYTICS_ROLLUP_SETTLE_SECONDS,
+      reroll: settleSeconds ?? this.config.ANALYTICS_ROLLUP_REROLL_SECONDS,
+    };
     // One run at a time in a process: a timer run and a test's run share it.
-    this.running ??= this.run(settleSeconds).finally(() => {
+    this.running ??= this.run(waits).finally(() => {
       this.running = undefined;
     });
     return this.running;
@@ -98,16 +102,17 @@ export class RollupJob implements OnApplicationBootstrap, OnApplicationShutdown 
     this.timer.unref();
   }
 
-  private async run(settleSeconds: number): Promise<RollupRun> {
+  private async run(waits: { settle: number; reroll: number }): Promise<RollupRun> {
     // ClickHouse's clock: the one that stamped the writes this compares with.
     const [{ now }] = await this.select<{ now: string | number }>('SELECT toUnixTimestamp(now()) AS now');
     const nowSeconds = Number(now);
-    const settledBefore = nowSeconds - settleSeconds;
+    const settledBefore = nowSeconds - waits.settle;
+    const rerollBefore = Math.min(settledBefore, nowSeconds - waits.reroll);
     const version = settledBefore * VERSION_SCALE + randomInt(VERSION_SCALE);
     const run: RollupRun = { hours: 0, days: 0, more: false };
     for (const grain of ['hour', 'day'] as Grain[]) {
       const dirty = await this.select<{ project_id: string; start: string | number }>(
-        toSql(dirtyPeriodsQuery(grain, nowSeconds, settledBefore, PERIODS_PER_RUN)),
+        toSql(dirtyPeriodsQuery(grain, nowSeconds, { settledBefore, rerollBefore }, PERIODS_PER_RUN)),
       );
       if (dirty.length === PERIODS_PER_RUN) run.more = true;
       const periods = dirty.map((row) => ({ projectId: row.project_id, grain, start: Number(row.start) }));

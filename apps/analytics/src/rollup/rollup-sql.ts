@@ -28,14 +28,15 @@ const PERIOD_OF: Record<Grain, SqlFragment> = {
 };
 
 /**
- * Closed periods whose last write is older than `settledBefore` (Unix seconds) and newer than their
- * rolled version: never rolled, or written to since (a late or redelivered event). Newest first, as
- * dashboards read recent periods most.
+ * Closed periods never rolled whose last write is older than `settledBefore`, and periods written to
+ * since they were rolled (late or redelivered events) whose last write is older than `rerollBefore`
+ * (Unix seconds): a period that keeps receiving late events is read raw meanwhile rather than rolled
+ * again every few seconds. Newest first, as dashboards read recent periods most.
  */
 export function dirtyPeriodsQuery(
   grain: Grain,
   now: number,
-  settledBefore: number,
+  cutoffs: { settledBefore: number; rerollBefore: number },
   limit: number,
 ): SqlFragment {
   const nowAt = new Date(now * 1000);
@@ -44,12 +45,13 @@ export function dirtyPeriodsQuery(
   return sql`SELECT project_id, toUnixTimestamp(period) AS start FROM (
       SELECT project_id, ${period} AS period, max(last_write) AS w FROM hour_writes
       WHERE hour < ${closedBefore} GROUP BY project_id, period
-      HAVING w < ${new Date(settledBefore * 1000)}
+      HAVING w < ${new Date(cutoffs.settledBefore * 1000)}
     ) ANY LEFT JOIN (
       SELECT project_id, period, max(version) AS v FROM rollup_state WHERE grain = ${grain}
       GROUP BY project_id, period
     ) USING (project_id, period)
     WHERE intDiv(v, ${VERSION_SCALE}) <= toUnixTimestamp(w)
+      AND (v = 0 OR w < ${new Date(cutoffs.rerollBefore * 1000)})
     ORDER BY period DESC LIMIT ${limit}`;
 }
 
