@@ -1,8 +1,9 @@
 import { BaseConfig, Secret, WithEventStream, WithRedis } from '@northstar/config';
 import { DEVELOPMENT_JWT_SECRET } from '@northstar/contracts';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsInt, IsString, Max, Min, MinLength, ValidateBy } from 'class-validator';
 import { WithApiKeys } from './api-keys/api-keys.settings';
+import { parseTrustProxy, trustProxyProblem, type TrustProxy } from './http/trust-proxy';
 
 export class GatewayConfig extends WithEventStream(WithApiKeys(WithRedis(BaseConfig))) {
   @Type(() => Number)
@@ -24,10 +25,23 @@ export class GatewayConfig extends WithEventStream(WithApiKeys(WithRedis(BaseCon
   @Min(1024)
   BODY_LIMIT_BYTES = 1024 * 1024;
 
-  /** Trust X-Forwarded-* from a proxy in front (to see the client's IP). */
-  @Transform(({ value }) => value === true || value === 'true' || value === '1')
-  @IsBoolean()
-  TRUST_PROXY = false;
+  /**
+   * Whose X-Forwarded-For to believe, to see the client's address behind a proxy: `false`, the hop
+   * count of proxies in front, or their addresses / CIDR ranges, comma-separated. `true` (anyone's)
+   * only outside production.
+   */
+  @Transform(({ value }) => parseTrustProxy(value))
+  @ValidateBy({
+    name: 'trustProxy',
+    validator: {
+      validate: (value, args) =>
+        trustProxyProblem(value, (args?.object as GatewayConfig | undefined)?.NODE_ENV === 'production') ===
+        null,
+      defaultMessage: (args) =>
+        `TRUST_PROXY: ${trustProxyProblem(args?.value, (args?.object as GatewayConfig | undefined)?.NODE_ENV === 'production')}`,
+    },
+  })
+  TRUST_PROXY: TrustProxy = false;
 
   /** How long /v1/system/info waits for each service's ping. */
   @Type(() => Number)

@@ -332,6 +332,18 @@ describe('rate limits', () => {
     expect((await probe('any', withKey(known.key), from)).status).toBe(200);
     expect((await probe('any', withKey(newKey().key), address())).status).toBe(401);
   });
+
+  it('lets valid keys this gateway has not seen through an address flooded with bad keys', async () => {
+    const from = address();
+    for (let i = 0; i <= FAILED_ATTEMPTS_PER_MINUTE; i++) await probe('any', withKey(newKey().key), from);
+    await problem(await probe('any', withKey(newKey().key), from), 429);
+    // Another client behind the same address (a proxy, a NAT), its key in the keys service's read model.
+    const other = issue();
+    await redis.set(keyVerificationCacheKey(other.record.hash), JSON.stringify(other.record), 'EX', 60);
+    expect((await probe('any', withKey(other.key), from)).status).toBe(200);
+    // Unknown to the read model: not looked up for this address until its budget refills.
+    await problem(await probe('any', withKey(issue().key), from), 429);
+  });
 });
 
 describe('usage recording', () => {

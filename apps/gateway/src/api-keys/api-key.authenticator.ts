@@ -26,7 +26,8 @@ const REFUSALS: Record<KeyRefusal | 'none', string> = {
  * Turns a request into the key it was made with, or refuses it. The common case, a valid key this
  * replica has seen in the last seconds, is answered from memory with no I/O at all. Anything else
  * (no key, an unknown, revoked or expired key) counts against the client address, which gets 429
- * after API_KEY_FAILED_ATTEMPTS_PER_MINUTE such attempts, before any lookup is made for it.
+ * after API_KEY_FAILED_ATTEMPTS_PER_MINUTE such attempts, before any lookup of the keys service is
+ * made for it; keys that memory or the Redis read model know as valid still pass.
  */
 @Injectable()
 export class ApiKeyAuthenticator {
@@ -45,7 +46,13 @@ export class ApiKeyAuthenticator {
     if (remembered?.ok) return remembered.key;
     // A key this replica does not know as valid: first check that the address may still try.
     const budget = await this.limiter.peek(this.failureBucket(request.ip), this.failuresPerMinute(), 60);
-    if (budget && !budget.allowed) throw tooManyFailures(budget.retryAfterSeconds);
+    if (budget && !budget.allowed) {
+      // A flood of bad keys from an address (often a proxy or NAT many clients share) must not lock
+      // out the valid keys behind it: those the read model knows still pass, with no bus lookup.
+      const known = await this.verifier.known(presented.key);
+      if (known?.ok) return known.key;
+      throw tooManyFailures(budget.retryAfterSeconds);
+    }
     const outcome: KeyOutcome = remembered ?? (await this.verifier.verify(presented.key));
     if (outcome.ok) return outcome.key;
     return this.refuse(request.ip, REFUSALS[outcome.refusal]);

@@ -82,6 +82,19 @@ export class KeyVerifier {
     return entry === undefined ? undefined : judge(entry, hash, now);
   }
 
+  /**
+   * The outcome from memory or the Redis read model, without asking the keys service; undefined when
+   * neither knows the key. For a client address over its failure budget: its lookups stay cheap, and
+   * the valid keys of others behind the same address still pass.
+   */
+  async known(presented: string, now = Date.now()): Promise<KeyOutcome | undefined> {
+    const remembered = this.cached(presented, now);
+    if (remembered) return remembered;
+    const hash = hashApiKey(presented);
+    const record = await this.fromRedis(hash);
+    return record ? judge(toEntry(record, hash), hash, now) : undefined;
+  }
+
   async verify(presented: string, now = Date.now()): Promise<KeyOutcome> {
     if (!isApiKeyShaped(presented)) return { ok: false, refusal: 'malformed' };
     const hash = hashApiKey(presented);
