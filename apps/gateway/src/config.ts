@@ -49,6 +49,13 @@ export class GatewayConfig extends WithEventStream(WithApiKeys(WithRedis(BaseCon
   @Min(50)
   SYSTEM_PING_TIMEOUT_MS = 1500;
 
+  /** How long one answer of /v1/system/info (public) serves every caller. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  SYSTEM_INFO_CACHE_MS = 5000;
+
   /**
    * How long an ingestion request waits for JetStream to acknowledge its events before answering 503
    * (the SDK retries; the duplicate window drops what was stored meanwhile).

@@ -505,6 +505,17 @@ describe('credentials', () => {
     await expectProblem(limited, 429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
+
+  it('counts the events of a batch against the rate limit, not the request', async () => {
+    const { key } = await newProjectKey({ rateLimit: { limit: 10, windowSeconds: 60 } });
+    const batch = (n: number) => ({ batch: Array.from({ length: n }, () => track()) });
+    const first = await post('batch', batch(8), { bearer: key });
+    await accepted(first);
+    expect(first.headers.get('ratelimit-remaining')).toBe('2');
+    const tooMany = await post('batch', batch(3), { bearer: key });
+    expect((await expectProblem(tooMany, 429)).detail).toMatch(/10 events per 60 s/);
+    await accepted(await post('batch', batch(2), { bearer: key }));
+  });
 });
 
 describe('limits', () => {

@@ -45,7 +45,8 @@ describe('a service going down and coming back, as clients see it', () => {
 
   beforeAll(async () => {
     await assertNobodyElseServesChains();
-    gateway = await startTestGateway();
+    // Each probe pings afresh: the services' state changes between them.
+    gateway = await startTestGateway({ SYSTEM_INFO_CACHE_MS: '0' });
     chains = await startTestService(chainsService);
   });
 

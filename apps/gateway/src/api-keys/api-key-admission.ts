@@ -20,6 +20,8 @@ export interface AdmissionRule {
   scopes: readonly KeyScope[];
   /** Whether the JSON body's `writeKey` may carry the key (Segment's browser libraries). */
   writeKeyInBody: boolean;
+  /** What the request spends of the key's rate limit (the ingestion routes: its events); 1 if absent. */
+  cost?: (body: unknown) => number;
 }
 
 /**
@@ -57,7 +59,8 @@ export class ApiKeyAdmission {
 
     if (key.rateLimit) {
       const { limit, windowSeconds } = key.rateLimit;
-      const decision = await this.limiter.take(`gateway:key-rate:${key.keyId}`, limit, windowSeconds);
+      const cost = rule.cost?.(request.body) ?? 1;
+      const decision = await this.limiter.take(`gateway:key-rate:${key.keyId}`, limit, windowSeconds, cost);
       if (decision) {
         void reply
           .header('ratelimit-limit', String(decision.limit))
@@ -66,7 +69,7 @@ export class ApiKeyAdmission {
         if (!decision.allowed) {
           throw new DomainException(
             BusErrorCode.RateLimited,
-            `The API key's rate limit of ${limit} requests per ${windowSeconds} s is reached`,
+            `The API key's rate limit of ${limit} ${rule.cost ? 'events' : 'requests'} per ${windowSeconds} s is reached`,
             { retryAfterSeconds: decision.retryAfterSeconds },
           );
         }

@@ -9,7 +9,7 @@ import { API_KEYS_REDIS } from './api-keys.redis';
  * may come at once; after that one more every `window / limit`. Times are in microseconds, written
  * with %d so that Lua never rounds them.
  *
- * ARGV: limit, window (µs), 1 to take a request or 0 to only look.
+ * ARGV: limit, window (µs), 1 to take or 0 to only look, cost (how many units the request spends).
  * Answers: allowed (1/0), remaining, retry after (µs), until the bucket is full again (µs).
  */
 const GCRA_SCRIPT = `
@@ -17,10 +17,11 @@ local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
+local cost = tonumber(ARGV[4] or '1')
 local interval = math.max(1, math.floor(window / limit))
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
-local next_tat = tat + interval
+local next_tat = tat + interval * cost
 local allow_at = next_tat - window
 if now < allow_at then
   return {0, 0, allow_at - now, tat - now}
@@ -53,9 +54,12 @@ export class RateLimiter {
 
   constructor(@Inject(API_KEYS_REDIS) private readonly redis: Redis) {}
 
-  /** Counts one request against the bucket, unless it is exhausted. */
-  take(bucket: string, limit: number, windowSeconds: number): Promise<RateDecision | null> {
-    return this.run(bucket, limit, windowSeconds, true);
+  /**
+   * Counts `cost` units (a request, or the events of a batch) against the bucket, unless it has fewer
+   * left. A cost above the limit spends the whole limit: it must stay possible once the bucket is full.
+   */
+  take(bucket: string, limit: number, windowSeconds: number, cost = 1): Promise<RateDecision | null> {
+    return this.run(bucket, limit, windowSeconds, true, Math.max(1, Math.min(Math.floor(cost), limit)));
   }
 
   /** Whether a request would be allowed now, without counting one. */
@@ -68,9 +72,10 @@ export class RateLimiter {
     limit: number,
     windowSeconds: number,
     take: boolean,
+    cost = 1,
   ): Promise<RateDecision | null> {
     try {
-      const args = [bucket, String(limit), String(windowSeconds * 1_000_000), take ? '1' : '0'];
+      const args = [bucket, String(limit), String(windowSeconds * 1_000_000), take ? '1' : '0', String(cost)];
       // By its SHA: the script travels once per Redis server, not with every request.
       const answer = await this.redis
         .evalsha(GCRA_SHA, 1, ...args)

@@ -27,6 +27,8 @@ beforeAll(async () => {
     PORT: '0',
     HOST: '127.0.0.1',
     SYSTEM_PING_TIMEOUT_MS: '200',
+    // Every request pings: the test follows each request's id onto the bus.
+    SYSTEM_INFO_CACHE_MS: '0',
   });
 });
 

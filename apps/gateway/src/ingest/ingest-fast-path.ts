@@ -6,7 +6,13 @@ import { isIngestRoute } from './ingest-http';
 import { INGEST_SCOPE, IngestPaths } from './ingest-paths';
 import type { IngestService } from './ingest.service';
 
-const ADMISSION: AdmissionRule = { scopes: [INGEST_SCOPE], writeKeyInBody: true };
+// A key's rate limit counts events: a batch spends one per event it carries.
+const ADMISSION: AdmissionRule = { scopes: [INGEST_SCOPE], writeKeyInBody: true, cost: eventsIn };
+
+function eventsIn(body: unknown): number {
+  const batch = typeof body === 'object' && body !== null ? (body as { batch?: unknown }).batch : undefined;
+  return Array.isArray(batch) ? Math.max(1, batch.length) : 1;
+}
 
 type Serve = (ingest: IngestService, body: unknown, caller: IngestCaller) => Promise<IngestResponse>;
 

@@ -14,10 +14,21 @@ export class SystemService {
     private readonly config: GatewayConfig,
   ) {}
 
-  /** Pings every service at once; one that does not answer in time is reported down. */
-  async info(): Promise<SystemInfoDto> {
-    const services = await Promise.all(SERVICE_NAMES.map((name) => this.ping(name)));
-    return { version: this.version, services };
+  private latest: { at: number; info: Promise<SystemInfoDto> } | undefined;
+
+  /**
+   * Pings every service at once; one that does not answer in time is reported down. The route is
+   * public: one round of pings serves every caller for SYSTEM_INFO_CACHE_MS, so a flood of calls
+   * does not become a flood on the bus.
+   */
+  info(now = Date.now()): Promise<SystemInfoDto> {
+    if (this.latest && now - this.latest.at < this.config.SYSTEM_INFO_CACHE_MS) return this.latest.info;
+    const info = Promise.all(SERVICE_NAMES.map((name) => this.ping(name))).then((services) => ({
+      version: this.version,
+      services,
+    }));
+    this.latest = { at: now, info };
+    return info;
   }
 
   private async ping(name: ServiceName): Promise<ServiceStatusDto> {
