@@ -57,6 +57,7 @@ const CONFIG = {
   ANALYTICS_ROLLUP_INTERVAL_MS: 0,
   ANALYTICS_ROLLUP_SETTLE_SECONDS: 0,
   ANALYTICS_ROLLUP_REROLL_SECONDS: 0,
+  ANALYTICS_MAX_RANGE_DAYS: 400,
 };
 
 // Stable ids, so that a second run finds the projects of the first.
@@ -176,7 +177,7 @@ async function main() {
 
     // The service class with its real repository; access is allowed as a cached grant would.
     const access = { assertCanRead: async () => ({ timezone: 'UTC' }) };
-    const service = new AnalyticsService(access, new AnalyticsRepository(client, CONFIG));
+    const service = new AnalyticsService(access, new AnalyticsRepository(client, CONFIG), CONFIG);
     const caller = { actor: { userId: '00000000-0000-4000-8000-000000000001', role: 'user' } };
     const base = {
       caller,

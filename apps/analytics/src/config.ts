@@ -64,4 +64,11 @@ export class AnalyticsConfig extends WithClickHouse(ServiceConfig) {
   @Min(0)
   @Max(86_400)
   ANALYTICS_ROLLUP_REROLL_SECONDS = 600;
+
+  /** The longest range an analytics query may span (400 naming `from` beyond). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3660)
+  ANALYTICS_MAX_RANGE_DAYS = 400;
 }

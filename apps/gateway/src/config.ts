@@ -49,6 +49,13 @@ export class GatewayConfig extends WithEventStream(WithApiKeys(WithRedis(BaseCon
   @Min(50)
   SYSTEM_PING_TIMEOUT_MS = 1500;
 
+  /** Analytics queries one caller (a user or an API key) may make a minute, across gateways. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  ANALYTICS_REQUESTS_PER_MINUTE = 300;
+
   /** How long one answer of /v1/system/info (public) serves every caller. */
   @Type(() => Number)
   @IsInt()

@@ -36,7 +36,7 @@ export class GatewayModule {
         IdentityRoutesModule,
         TenancyRoutesModule,
         KeysRoutesModule,
-        AnalyticsRoutesModule,
+        AnalyticsRoutesModule.forConfig(config),
         NotificationsRoutesModule,
         IngestRoutesModule.forConfig(config),
       ],

@@ -218,3 +218,29 @@ describe('analytics through the gateway', () => {
     await expectProblem(await get('summary', { 'x-api-key': 'nsk_live_' + 'x'.repeat(32) }), 401);
   });
 });
+
+describe('analytics limits', () => {
+  it('refuses a range longer than ANALYTICS_MAX_RANGE_DAYS with 400 naming from', async () => {
+    const problem = await expectProblem(
+      await get('summary?from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z', bearer(viewer.accessToken)),
+      400,
+    );
+    expect(problem.errors?.map((error) => error.field)).toEqual(['from']);
+  });
+
+  it('answers 429 past ANALYTICS_REQUESTS_PER_MINUTE queries of one caller, others unaffected', async () => {
+    const limited = await startTestGateway({ ANALYTICS_REQUESTS_PER_MINUTE: '3' });
+    try {
+      const key = await createKey(projectId, ['analytics:read']);
+      const ask = (headers: Record<string, string>) =>
+        fetch(`${limited.url}/v1/projects/${projectId}/analytics/summary?${RANGE}`, { headers });
+      for (let i = 0; i < 3; i++) expect((await ask(bearer(key))).status).toBe(200);
+      const refused = await ask(bearer(key));
+      await expectProblem(refused, 429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await ask(bearer(viewer.accessToken))).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -24,6 +24,7 @@ import {
   type TopRequest,
   type TopResponse,
 } from '@northstar/contracts';
+import { AnalyticsConfig } from '../config';
 import { AnalyticsAccess } from './analytics-access';
 import { AnalyticsRepository, type EventRow } from './analytics.repository';
 import type { EventScope, EventsCursor } from './event-query';
@@ -39,6 +40,7 @@ export class AnalyticsService {
   constructor(
     private readonly access: AnalyticsAccess,
     private readonly events: AnalyticsRepository,
+    private readonly config: AnalyticsConfig,
   ) {}
 
   async summary(request: SummaryRequest): Promise<SummaryResponse> {
@@ -153,6 +155,12 @@ export class AnalyticsService {
       throw DomainException.invalid([{ field: 'from', message: 'from must be an ISO-8601 time' }]);
     }
     if (from > to) throw DomainException.invalid([{ field: 'from', message: 'from must not be after to' }]);
+    const maxDays = this.config.ANALYTICS_MAX_RANGE_DAYS;
+    if (to - from > maxDays * 86_400_000) {
+      throw DomainException.invalid([
+        { field: 'from', message: `the range may span at most ${maxDays} days (ANALYTICS_MAX_RANGE_DAYS)` },
+      ]);
+    }
     return {
       projectId: request.projectId,
       from: new Date(from),

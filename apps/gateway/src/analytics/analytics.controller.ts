@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   AnalyticsEventsResponse,
@@ -17,16 +17,20 @@ import {
 } from '@northstar/contracts';
 import { BusClient } from '@northstar/messaging';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
+import { AnalyticsRateGuard } from './analytics-rate.guard';
 import { CurrentAnalyticsCaller, UserOrKey } from './user-or-key';
 
 const WHO =
   "For the project's members (viewer and up), or with an API key of this project that has `analytics:read`. " +
   "`from`/`to` default to the last 7 days; `tz` (IANA) to the project's time zone (UTC with an API key). " +
   'A query that would run past its time budget (ANALYTICS_QUERY_BUDGET_MS, 4 s) is stopped and answered 422 ' +
-  'naming `from`: narrow the range.';
+  'naming `from`: narrow the range. A range may span at most ANALYTICS_MAX_RANGE_DAYS (400 on `from` beyond), ' +
+  'and a caller may make ANALYTICS_REQUESTS_PER_MINUTE queries a minute (429 with Retry-After beyond).';
 
 @ApiTags('Analytics')
 @Controller('projects/:projectId/analytics')
+// Decorators apply bottom-up: the key is authenticated (UserOrKey) before its queries are counted.
+@UseGuards(AnalyticsRateGuard)
 @UserOrKey('analytics:read')
 export class AnalyticsController {
   constructor(private readonly bus: BusClient) {}
@@ -37,7 +41,7 @@ export class AnalyticsController {
     description: WHO,
   })
   @ApiOkResponse({ type: SummaryResponse })
-  @ApiProblemResponses(400, 404, 422, 503)
+  @ApiProblemResponses(400, 404, 422, 429, 503)
   summary(
     @CurrentAnalyticsCaller() caller: AnalyticsCaller,
     @Param() params: AnalyticsProjectParams,
@@ -52,7 +56,7 @@ export class AnalyticsController {
     description: `${WHO} Buckets start on the clock of \`tz\`; at most 1500 points (400 on \`interval\` beyond).`,
   })
   @ApiOkResponse({ type: TimeseriesResponse })
-  @ApiProblemResponses(400, 404, 422, 503)
+  @ApiProblemResponses(400, 404, 422, 429, 503)
   timeseries(
     @CurrentAnalyticsCaller() caller: AnalyticsCaller,
     @Param() params: AnalyticsProjectParams,
@@ -67,7 +71,7 @@ export class AnalyticsController {
     description: WHO,
   })
   @ApiOkResponse({ type: TopResponse })
-  @ApiProblemResponses(400, 404, 422, 503)
+  @ApiProblemResponses(400, 404, 422, 429, 503)
   top(
     @CurrentAnalyticsCaller() caller: AnalyticsCaller,
     @Param() params: AnalyticsProjectParams,
@@ -83,7 +87,7 @@ export class AnalyticsController {
     description: `${WHO} Range and filters come from the query string. \`conversion\` is relative to the first step.`,
   })
   @ApiOkResponse({ type: FunnelResponse })
-  @ApiProblemResponses(400, 404, 422, 503)
+  @ApiProblemResponses(400, 404, 422, 429, 503)
   funnel(
     @CurrentAnalyticsCaller() caller: AnalyticsCaller,
     @Param() params: AnalyticsProjectParams,
@@ -101,7 +105,7 @@ export class AnalyticsController {
   @Get('events')
   @ApiOperation({ summary: 'The newest events, for a live view (cursor-paginated)', description: WHO })
   @ApiOkResponse({ type: AnalyticsEventsResponse })
-  @ApiProblemResponses(400, 404, 422, 503)
+  @ApiProblemResponses(400, 404, 422, 429, 503)
   events(
     @CurrentAnalyticsCaller() caller: AnalyticsCaller,
     @Param() params: AnalyticsProjectParams,
