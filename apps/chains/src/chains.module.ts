@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { PostgresModule } from '@northstar/persistence';
 import { RedisModule } from '@northstar/redis';
 import { ChainCache } from './chain/chain.cache';
+import { ChainAuditEntry } from './chain/chain-audit.entity';
 import { Chain } from './chain/chain.entity';
 import { ChainHandler } from './chain/chain.handler';
 import { ChainRepository } from './chain/chain.repository';
@@ -10,7 +11,7 @@ import { ChainsConfig } from './config';
 import { chainsMigrations } from './migrations';
 
 export const CHAINS_SCHEMA = 'chains';
-export const chainsEntities = [Chain];
+export const chainsEntities = [Chain, ChainAuditEntry];
 
 @Module({})
 export class ChainsModule {

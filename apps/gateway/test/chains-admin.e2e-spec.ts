@@ -6,9 +6,20 @@ import type { RunningService } from '@northstar/service-runtime';
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { RunningGateway } from '../src/gateway.bootstrap';
 import { expectProblem, getJson, startTestGateway, startTestService } from './support';
-import { authHeader, jsonHeaders, signUp, type SignedUpUser } from './users';
+import {
+  authHeader,
+  clientAddress,
+  jsonHeaders,
+  postJson,
+  signUp,
+  signUpPlatformAdmin,
+  verifyEmail,
+  type SignedUpUser,
+} from './users';
 
 const ADMIN_EMAIL = `chains-admin-${randomUUID()}@e2e.northstar.test`;
+// Listed too, but signs up without verifying first.
+const LATE_ADMIN_EMAIL = `chains-late-admin-${randomUUID()}@e2e.northstar.test`;
 
 function uniqueChainSlug(): string {
   return `e2e-${randomBytes(6).toString('hex')}`;
@@ -38,9 +49,11 @@ describe('chain catalog administration over HTTP', () => {
 
   beforeAll(async () => {
     chains = await startTestService(chainsService);
-    identity = await startTestService(identityService, { NORTHSTAR_ADMIN_EMAILS: ADMIN_EMAIL.toUpperCase() });
+    identity = await startTestService(identityService, {
+      NORTHSTAR_ADMIN_EMAILS: `${ADMIN_EMAIL},${LATE_ADMIN_EMAIL}`.toUpperCase(),
+    });
     gateway = await startTestGateway({ TRUST_PROXY: 'true' });
-    admin = await signUp(gateway.url, { email: ADMIN_EMAIL });
+    admin = await signUpPlatformAdmin(gateway.url, ADMIN_EMAIL);
     user = await signUp(gateway.url);
   });
 
@@ -97,6 +110,24 @@ describe('chain catalog administration over HTTP', () => {
     await expectProblem(await send('PATCH', `/${body.slug}`, user.accessToken, { name: 'Hijacked' }), 403);
     await expectProblem(await send('DELETE', `/${body.slug}`, user.accessToken), 403);
     expect((await getJson(`${gateway.url}/v1/chains/${body.slug}`)).body).toMatchObject({ name: body.name });
+  });
+
+  it('answers 403 to a listed admin email until it is verified, then lets its next token in', async () => {
+    const late = await signUp(gateway.url, { email: LATE_ADMIN_EMAIL });
+    const body = chainBody();
+    await expectProblem(await create(late.accessToken, body), 403);
+    await expectProblem(await send('PATCH', '/ethereum', late.accessToken, { name: 'Hijacked' }), 403);
+    await expectProblem(await fetch(`${gateway.url}/v1/chains/${body.slug}`), 404);
+
+    await verifyEmail(gateway.url, late.email);
+    const refreshed = await postJson(
+      `${gateway.url}/v1/auth/refresh`,
+      { refreshToken: late.refreshToken },
+      clientAddress(),
+    );
+    expect(refreshed.status).toBe(200);
+    const { accessToken } = (await refreshed.json()) as { accessToken: string };
+    expect((await create(accessToken, body)).status).toBe(201);
   });
 
   it('answers 401 without a token, before looking at the body', async () => {

@@ -11,6 +11,7 @@ import {
   logIn,
   postJson,
   signUp,
+  verifyEmail,
   type PublicUser,
   type SignedUpUser,
 } from './users';
@@ -67,10 +68,18 @@ describe('identity: the signed-in user over HTTP', () => {
       });
     });
 
-    it('gives the admin role to an email of NORTHSTAR_ADMIN_EMAILS, matched case-insensitively', async () => {
+    it('gives the admin role to an email of NORTHSTAR_ADMIN_EMAILS, matched case-insensitively, once verified', async () => {
       const admin = await signUp(gateway.url, { email: ADMIN_EMAIL.toLowerCase() });
-      const { body } = await getJson<PublicUser>(url('/me'), { headers: authHeader(admin.accessToken) });
-      expect(body.role).toBe('admin');
+      expect(admin.user.role).toBe('user');
+      const before = await getJson<PublicUser>(url('/me'), { headers: authHeader(admin.accessToken) });
+      expect(before.body).toMatchObject({ emailVerified: false, role: 'user' });
+
+      await verifyEmail(gateway.url, admin.email);
+      const refreshed = await refresh(admin.refreshToken);
+      expect(refreshed.status).toBe(200);
+      const { accessToken } = (await refreshed.json()) as { accessToken: string };
+      const { body } = await getJson<PublicUser>(url('/me'), { headers: authHeader(accessToken) });
+      expect(body).toMatchObject({ emailVerified: true, role: 'admin' });
     });
 
     it('answers 401 without a token', async () => {

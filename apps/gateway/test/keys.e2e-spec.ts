@@ -19,7 +19,7 @@ import {
   UUID_PATTERN,
 } from './support';
 import { call, createOrg, joinAs, newUser, type TestOrg } from './tenancy-support';
-import { signUp, type SignedUpUser } from './users';
+import { signUpPlatformAdmin, type SignedUpUser } from './users';
 
 // Keys end to end: identity, tenancy, keys and chains behind two gateway replicas, as in production
 // where a revocation must reach every replica.
@@ -102,7 +102,7 @@ beforeAll(async () => {
   viewer = await joinAs(url, org.id, owner, 'viewer');
   outsider = await newUser(url, 'Key Outsider');
   await createOrg(url, outsider, 'Elsewhere');
-  platformAdmin = await signUp(url, { email: ADMIN_EMAIL });
+  platformAdmin = await signUpPlatformAdmin(url, ADMIN_EMAIL);
 });
 
 afterAll(async () => {

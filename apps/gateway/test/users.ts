@@ -180,3 +180,13 @@ export async function signUpVerified(
   await verifyEmail(gatewayUrl, signedUp.email);
   return { ...signedUp, user: { ...signedUp.user, emailVerified: true } };
 }
+
+/**
+ * A platform admin: signs up with an address of NORTHSTAR_ADMIN_EMAILS, verifies it, and logs in
+ * again, since tokens issued before verification carry the `user` role.
+ */
+export async function signUpPlatformAdmin(gatewayUrl: string, email: string): Promise<SignedUpUser> {
+  const signedUp = await signUpVerified(gatewayUrl, { email });
+  const tokens = await logIn(gatewayUrl, email, signedUp.password, clientAddress());
+  return { ...signedUp, ...tokens };
+}

@@ -6,8 +6,10 @@ import {
   CreateChainRequest,
   DeleteChainRequest,
   GetChainRequest,
+  ListChainAuditRequest,
   ListChainsRequest,
   UpdateChainRequest,
+  type ChainAuditPage,
   type ChainDto,
   type ChainListResponse,
   type DeletedResponse,
@@ -52,5 +54,11 @@ export class ChainHandler {
   async delete(@Payload() request: DeleteChainRequest): Promise<DeletedResponse> {
     await this.chains.delete(request.actor, request.slug);
     return { deleted: true };
+  }
+
+  @BusHandler(ChainsSubjects.audit)
+  @CreateRequestContext()
+  audit(@Payload() request: ListChainAuditRequest): Promise<ChainAuditPage> {
+    return this.chains.audit(request);
   }
 }

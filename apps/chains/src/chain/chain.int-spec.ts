@@ -1,6 +1,8 @@
 import {
   BusErrorCode,
   ChainsSubjects,
+  type Actor,
+  type ListChainAuditRequest,
   type ChainDto,
   type ChainInput,
   type GetChainRequest,
@@ -274,6 +276,117 @@ describe('managing the catalog', () => {
     );
     expect(error.code).toBe(BusErrorCode.ValidationFailed);
     expect(error.extra.errors?.map((e) => e.field)).toEqual(['chain.rpc.http', 'chain.rpc.ws']);
+  });
+});
+
+describe('the audit log', () => {
+  const admin = () => ({ ...adminActor(), email: 'ops@int.northstar.test' });
+  const audit = (query: Omit<ListChainAuditRequest, 'actor'>, actor: Actor = adminActor()) =>
+    client.bus.send(ChainsSubjects.audit, { ...query, actor });
+
+  it('records create, update and delete with the admin, the time, and the chain before and after', async () => {
+    const actor = admin();
+    const startedAt = Date.now();
+    const input = chainInput();
+    created.add(input.slug);
+    const chain = await client.bus.send(ChainsSubjects.create, { actor, chain: input });
+    const rpc = {
+      http: `https://evil-${input.slug}.example.com/{key}`,
+      ws: `wss://evil-${input.slug}.example.com/{key}`,
+    };
+    const updated = await client.bus.send(ChainsSubjects.update, {
+      slug: input.slug,
+      actor,
+      patch: { rpc, name: input.name },
+    });
+    await client.bus.send(ChainsSubjects.delete, { slug: input.slug, actor });
+
+    const { items, nextCursor } = await audit({ chain: input.slug });
+    expect(nextCursor).toBeNull();
+    const who = { userId: actor.userId, email: actor.email };
+    expect(items).toEqual([
+      expect.objectContaining({
+        change: 'deleted',
+        actor: who,
+        fields: expect.arrayContaining(['rpc']),
+        before: updated,
+        after: null,
+      }),
+      expect.objectContaining({
+        change: 'updated',
+        actor: who,
+        fields: ['rpc'],
+        before: chain,
+        after: updated,
+      }),
+      expect.objectContaining({ change: 'created', actor: who, before: null, after: chain }),
+    ]);
+    expect(updated.rpc).toEqual(rpc);
+    for (const item of items) {
+      expect(item).toMatchObject({ chain: input.slug, id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect(Date.parse(item.at)).toBeGreaterThanOrEqual(startedAt - 1000);
+    }
+    // Unfiltered, the newest entries are these, newest first.
+    const all = await audit({ limit: 200 });
+    const mine = all.items.filter((item) => item.chain === input.slug).map((item) => item.id);
+    expect(mine).toEqual(items.map((item) => item.id));
+  });
+
+  it('records a null email when the actor carries none', async () => {
+    const { slug } = await create();
+    const { items } = await audit({ chain: slug });
+    expect(items[0]?.actor.email).toBeNull();
+  });
+
+  it('pages newest first with limit and nextCursor, without gaps or repeats', async () => {
+    const { slug } = await create();
+    for (const name of ['Second', 'Third', 'Fourth']) {
+      await client.bus.send(ChainsSubjects.update, { slug, actor: admin(), patch: { name } });
+    }
+    const whole = (await audit({ chain: slug })).items;
+    expect(whole.map((item) => item.after?.name)).toEqual(['Fourth', 'Third', 'Second', expect.any(String)]);
+
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const answer = await audit({ chain: slug, limit: 1, ...(cursor ? { cursor } : {}) });
+      paged.push(...answer.items.map((item) => item.id));
+      if (answer.nextCursor === null) break;
+      cursor = answer.nextCursor;
+    }
+    expect(paged).toEqual(whole.map((item) => item.id));
+
+    const error = await busError(audit({ cursor: 'bm90LWEtY3Vyc29y' }));
+    expect(error.code).toBe(BusErrorCode.ValidationFailed);
+    expect(error.extra.errors?.map((e) => e.field)).toEqual(['cursor']);
+  });
+
+  it('is for platform admins only, and a refused change leaves no entry', async () => {
+    expect((await busError(audit({}, userActor()))).code).toBe(BusErrorCode.Forbidden);
+    const { slug } = await create();
+    await busError(
+      client.bus.send(ChainsSubjects.update, { slug, actor: userActor(), patch: { name: 'Hijacked' } }),
+    );
+    expect((await audit({ chain: slug })).items.map((item) => item.change)).toEqual(['created']);
+  });
+
+  it('writes nothing when the change itself fails in the database', async () => {
+    const taken = await create();
+    const { slug } = await create();
+    // A chain id another chain has: the unique index refuses it at flush, in the same transaction.
+    const error = await busError(
+      client.bus.send(ChainsSubjects.update, { slug, actor: admin(), patch: { chainId: taken.chainId } }),
+    );
+    expect(error.code).toBe(BusErrorCode.Conflict);
+    expect((await audit({ chain: slug })).items.map((item) => item.change)).toEqual(['created']);
+  });
+
+  it('refuses "audit" as a chain slug: the route GET /v1/chains/audit holds it', async () => {
+    const error = await busError(
+      client.bus.send(ChainsSubjects.create, { actor: adminActor(), chain: chainInput({ slug: 'audit' }) }),
+    );
+    expect(error.code).toBe(BusErrorCode.ValidationFailed);
+    expect(error.extra.errors?.map((e) => e.field)).toEqual(['chain.slug']);
   });
 });
 

@@ -1,4 +1,12 @@
-import type { ChainDto, ChainInput, ChainPatch } from '@northstar/contracts';
+import type {
+  ChainActor,
+  ChainAuditEntryDto,
+  ChainChange,
+  ChainDto,
+  ChainInput,
+  ChainPatch,
+} from '@northstar/contracts';
+import { ChainAuditEntry } from './chain-audit.entity';
 import type { Chain } from './chain.entity';
 
 export function toChainDto(chain: Chain): ChainDto {
@@ -33,4 +41,43 @@ export function applyInput(chain: Chain, input: ChainPatch & Partial<Pick<ChainI
     chain.rpcWsTemplate = input.rpc.ws;
   }
   return chain;
+}
+
+/** The top-level fields of the public view whose value differs between two versions of a chain. */
+export function changedFields(before: ChainDto | null, after: ChainDto | null): string[] {
+  const keys = Object.keys(after ?? before ?? {}) as (keyof ChainDto)[];
+  return keys.filter((key) => JSON.stringify(before?.[key] ?? null) !== JSON.stringify(after?.[key] ?? null));
+}
+
+export function newAuditEntry(
+  actor: ChainActor,
+  change: ChainChange,
+  slug: string,
+  before: ChainDto | null,
+  after: ChainDto | null,
+  at = new Date(),
+): ChainAuditEntry {
+  const entry = new ChainAuditEntry();
+  entry.at = at;
+  entry.change = change;
+  entry.chainSlug = slug;
+  entry.actorUserId = actor.userId;
+  entry.actorEmail = actor.email ?? null;
+  entry.fields = changedFields(before, after);
+  entry.before = before;
+  entry.after = after;
+  return entry;
+}
+
+export function toAuditEntryDto(entry: ChainAuditEntry): ChainAuditEntryDto {
+  return {
+    id: entry.id,
+    at: entry.at.toISOString(),
+    change: entry.change,
+    chain: entry.chainSlug,
+    actor: { userId: entry.actorUserId, email: entry.actorEmail },
+    fields: entry.fields,
+    before: entry.before,
+    after: entry.after,
+  };
 }

@@ -6,17 +6,21 @@ import {
   DomainException,
   encodeCursor,
   type Actor,
+  type ChainActor,
+  type ChainAuditPage,
+  type ChainChange,
   type ChainDto,
   type ChainInput,
   type ChainListResponse,
   type ChainPatch,
+  type ListChainAuditRequest,
   type ListChainsRequest,
 } from '@northstar/contracts';
 import { BusClient } from '@northstar/messaging';
 import { ChainCache } from './chain.cache';
 import { Chain } from './chain.entity';
-import { applyInput, toChainDto } from './chain.mapper';
-import { ChainRepository } from './chain.repository';
+import { applyInput, newAuditEntry, toAuditEntryDto, toChainDto } from './chain.mapper';
+import { ChainRepository, type AuditPosition } from './chain.repository';
 
 /** The catalog's rules: public reads from the cache, writes for platform admins only. */
 @Injectable()
@@ -51,34 +55,52 @@ export class ChainService {
     return chain;
   }
 
-  async create(actor: Actor, input: ChainInput): Promise<ChainDto> {
+  async create(actor: ChainActor, input: ChainInput): Promise<ChainDto> {
     assertAdmin(actor);
     assertChainIdFits(input.ecosystem, input.chainId ?? null);
     if (await this.repository.findBySlug(input.slug)) {
       throw DomainException.conflict(`A chain with slug "${input.slug}" already exists`);
     }
-    const chain = await this.repository.save(applyInput(new Chain(), input));
+    const chain = applyInput(new Chain(), input);
+    const after = toChainDto(chain);
+    await this.repository.save(chain, newAuditEntry(actor, 'created', chain.slug, null, after));
     await this.changed(chain.slug, 'created');
-    return toChainDto(chain);
+    return after;
   }
 
-  async update(actor: Actor, slug: string, patch: ChainPatch): Promise<ChainDto> {
+  async update(actor: ChainActor, slug: string, patch: ChainPatch): Promise<ChainDto> {
     assertAdmin(actor);
     const chain = await this.repository.findBySlug(slug);
     if (!chain) throw DomainException.notFound('Chain');
+    const before = toChainDto(chain);
     applyInput(chain, patch);
     assertChainIdFits(chain.ecosystem, chain.chainId);
-    await this.repository.save(chain);
+    const after = toChainDto(chain);
+    await this.repository.save(chain, newAuditEntry(actor, 'updated', slug, before, after));
     await this.changed(slug, 'updated');
-    return toChainDto(chain);
+    return after;
   }
 
-  async delete(actor: Actor, slug: string): Promise<void> {
+  async delete(actor: ChainActor, slug: string): Promise<void> {
     assertAdmin(actor);
     const chain = await this.repository.findBySlug(slug);
     if (!chain) throw DomainException.notFound('Chain');
-    await this.repository.remove(chain);
+    await this.repository.remove(chain, newAuditEntry(actor, 'deleted', slug, toChainDto(chain), null));
     await this.changed(slug, 'deleted');
+  }
+
+  /** The audit log, newest first; only admins read it, as only they write the catalog. */
+  async audit(request: ListChainAuditRequest): Promise<ChainAuditPage> {
+    assertAdmin(request.actor);
+    const after = request.cursor === undefined ? null : parseAuditCursor(request.cursor);
+    const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
+    const rows = await this.repository.listAudit(request.chain ?? null, after, limit + 1);
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map(toAuditEntryDto),
+      nextCursor: rows.length > limit && last ? encodeCursor(`${last.at.toISOString()}|${last.id}`) : null,
+    };
   }
 
   private async catalog(): Promise<ChainDto[]> {
@@ -89,7 +111,7 @@ export class ChainService {
     return loaded;
   }
 
-  private async changed(slug: string, change: 'created' | 'updated' | 'deleted'): Promise<void> {
+  private async changed(slug: string, change: ChainChange): Promise<void> {
     await this.cache.invalidate();
     this.bus.emit(ChainsEvents.changed, { slug, change });
   }
@@ -98,6 +120,18 @@ export class ChainService {
 function assertAdmin(actor: Actor): void {
   if (actor.role !== 'admin')
     throw DomainException.forbidden('Only platform admins can change the chain catalog');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function parseAuditCursor(cursor: string): AuditPosition {
+  const [at, id] = (decodeCursor(cursor) ?? '').split('|');
+  const date = new Date(at ?? '');
+  // The id goes into a uuid comparison: anything else would be a database error, not a 400.
+  if (!id || !UUID.test(id) || Number.isNaN(date.getTime())) {
+    throw DomainException.invalid([{ field: 'cursor', message: 'cursor is not a valid cursor' }]);
+  }
+  return { at: date, id };
 }
 
 function assertChainIdFits(ecosystem: string, chainId: number | null): void {

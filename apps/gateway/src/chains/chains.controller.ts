@@ -19,6 +19,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import {
+  ChainAuditPage,
+  ChainAuditQuery,
   ChainDto,
   ChainInput,
   ChainListResponse,
@@ -26,6 +28,7 @@ import {
   ChainSlugParams,
   ChainsSubjects,
   ListChainsRequest,
+  type ChainActor,
 } from '@northstar/contracts';
 import { BusClient } from '@northstar/messaging';
 import { actorOf, type AuthUser } from '../auth/auth-user';
@@ -33,7 +36,10 @@ import { CurrentUser } from '../auth/current-user.decorator';
 import { Public } from '../auth/public.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
 
-const ADMIN_ONLY = 'Platform admins only (NORTHSTAR_ADMIN_EMAILS); other users get 403.';
+const ADMIN_ONLY = 'Platform admins only (a verified email of NORTHSTAR_ADMIN_EMAILS); other users get 403.';
+
+// The email goes along for the audit log: it names the admin even after the account is gone.
+const chainActorOf = (user: AuthUser): ChainActor => ({ ...actorOf(user), email: user.email });
 
 @ApiTags('Chains')
 @Controller('chains')
@@ -47,6 +53,19 @@ export class ChainsController {
   @ApiProblemResponses(400, 503)
   list(@Query() query: ListChainsRequest): Promise<ChainListResponse> {
     return this.bus.send(ChainsSubjects.list, query);
+  }
+
+  // Declared before `:slug`, and `audit` is a reserved slug, so it never shadows a chain.
+  @Get('audit')
+  @ApiBearerAuth('user')
+  @ApiOperation({
+    summary: 'The audit log of catalog changes, newest first',
+    description: `Who changed which chain when, with the chain before and after. ${ADMIN_ONLY}`,
+  })
+  @ApiOkResponse({ type: ChainAuditPage })
+  @ApiProblemResponses(400, 401, 403, 503)
+  audit(@CurrentUser() user: AuthUser, @Query() query: ChainAuditQuery): Promise<ChainAuditPage> {
+    return this.bus.send(ChainsSubjects.audit, { ...query, actor: actorOf(user) });
   }
 
   @Get(':slug')
@@ -65,7 +84,7 @@ export class ChainsController {
   @ApiCreatedResponse({ type: ChainDto })
   @ApiProblemResponses(400, 401, 403, 409, 503)
   create(@CurrentUser() user: AuthUser, @Body() chain: ChainInput): Promise<ChainDto> {
-    return this.bus.send(ChainsSubjects.create, { actor: actorOf(user), chain });
+    return this.bus.send(ChainsSubjects.create, { actor: chainActorOf(user), chain });
   }
 
   @Patch(':slug')
@@ -78,7 +97,7 @@ export class ChainsController {
     @Param() params: ChainSlugParams,
     @Body() patch: ChainPatch,
   ): Promise<ChainDto> {
-    return this.bus.send(ChainsSubjects.update, { slug: params.slug, actor: actorOf(user), patch });
+    return this.bus.send(ChainsSubjects.update, { slug: params.slug, actor: chainActorOf(user), patch });
   }
 
   @Delete(':slug')
@@ -88,6 +107,6 @@ export class ChainsController {
   @ApiNoContentResponse({ description: 'The chain is removed' })
   @ApiProblemResponses(400, 401, 403, 404, 503)
   async remove(@CurrentUser() user: AuthUser, @Param() params: ChainSlugParams): Promise<void> {
-    await this.bus.send(ChainsSubjects.delete, { slug: params.slug, actor: actorOf(user) });
+    await this.bus.send(ChainsSubjects.delete, { slug: params.slug, actor: chainActorOf(user) });
   }
 }

@@ -35,7 +35,7 @@ export class AccountService {
 
   async me(principal: SessionPrincipal): Promise<UserDto> {
     const user = await this.userOf(principal);
-    return toUserDto(user, this.roles.roleOf(user.email));
+    return toUserDto(user, this.roles.roleOf(user));
   }
 
   /**
@@ -67,7 +67,7 @@ export class AccountService {
         await this.sessions.revokeAll(user.id, new Date(), principal.sessionId);
       }
     });
-    return toUserDto(user, this.roles.roleOf(user.email));
+    return toUserDto(user, this.roles.roleOf(user));
   }
 
   async listSessions(request: ListSessionsRequest): Promise<SessionListResponse> {

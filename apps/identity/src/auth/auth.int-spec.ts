@@ -114,8 +114,25 @@ describe('login', () => {
     expect(claims.exp - claims.iat).toBe(900);
   });
 
-  it('gives the admin role to an email of NORTHSTAR_ADMIN_EMAILS, whatever its case', async () => {
-    await send.register(ADMIN_EMAIL.toLowerCase());
+  it('gives the admin role to a verified email of NORTHSTAR_ADMIN_EMAILS, whatever its case', async () => {
+    const { user } = await send.register(ADMIN_EMAIL.toLowerCase());
+    expect(user.role).toBe('user');
+    // Unverified, a listed address is nobody's proof of being the operator: it stays a plain user.
+    const before = await send.login(ADMIN_EMAIL);
+    expect(before.user.role).toBe('user');
+    expect(claimsOf(before.accessToken).role).toBe('user');
+
+    const { verificationToken } = await latestDomainEvent(
+      bus,
+      'identity.user.registered',
+      ADMIN_EMAIL.toLowerCase(),
+      startedAt,
+    );
+    await bus.bus.send(IdentitySubjects.verifyEmail, { token: verificationToken, client: client() });
+
+    // The session opened before verification gets the role at its next refresh.
+    const refreshed = await send.refresh(before.refreshToken);
+    expect(claimsOf(refreshed.accessToken).role).toBe('admin');
     const login = await send.login(ADMIN_EMAIL);
     expect(login.user.role).toBe('admin');
     expect(claimsOf(login.accessToken).role).toBe('admin');

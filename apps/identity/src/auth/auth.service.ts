@@ -93,7 +93,7 @@ export class AuthService {
         ),
       );
     });
-    return { user: toUserDto(user, this.roles.roleOf(user.email)) };
+    return { user: toUserDto(user, this.roles.roleOf(user)) };
   }
 
   async login(request: LoginRequest): Promise<LoginResponse> {
@@ -109,7 +109,7 @@ export class AuthService {
     }
     await this.throttle.clearFailures(email);
     const tokens = await this.issuer.open(user, request.client);
-    return { ...tokens, user: toUserDto(user, this.roles.roleOf(user.email)) };
+    return { ...tokens, user: toUserDto(user, this.roles.roleOf(user)) };
   }
 
   /**

@@ -13,9 +13,13 @@ export function parseAdminEmails(setting: string): ReadonlySet<string> {
   );
 }
 
+/** What the platform role is decided on: the address, and whether its owner proved control of it. */
+export type RoleSubject = { readonly email: string; readonly emailVerified: boolean };
+
 /**
  * The platform role comes from configuration, not from the database: operators grant and withdraw
- * it with a deployment, and it takes effect at the user's next login or refresh.
+ * it with a deployment, and it takes effect at the user's next login or refresh. A listed address
+ * counts only once verified: otherwise whoever registers it first would be admin.
  */
 @Injectable()
 export class PlatformRoles {
@@ -25,7 +29,7 @@ export class PlatformRoles {
     this.admins = parseAdminEmails(config.NORTHSTAR_ADMIN_EMAILS);
   }
 
-  roleOf(email: string): PlatformRole {
-    return this.admins.has(normalizeEmail(email)) ? 'admin' : 'user';
+  roleOf(user: RoleSubject): PlatformRole {
+    return user.emailVerified && this.admins.has(normalizeEmail(user.email)) ? 'admin' : 'user';
   }
 }

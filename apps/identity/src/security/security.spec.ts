@@ -1,5 +1,6 @@
 import { PasswordHasher } from './password-hasher';
-import { parseAdminEmails } from './platform-roles';
+import { IdentityConfig } from '../config';
+import { parseAdminEmails, PlatformRoles } from './platform-roles';
 import { hashToken, newSecureToken } from './secure-token';
 
 describe('admin emails setting', () => {
@@ -9,6 +10,15 @@ describe('admin emails setting', () => {
       'root@example.com',
     ]);
     expect(parseAdminEmails('').size).toBe(0);
+  });
+
+  it('makes a listed email admin only once it is verified', () => {
+    const roles = new PlatformRoles(
+      Object.assign(new IdentityConfig(), { NORTHSTAR_ADMIN_EMAILS: 'Ops@Example.com' }),
+    );
+    expect(roles.roleOf({ email: 'ops@example.com', emailVerified: false })).toBe('user');
+    expect(roles.roleOf({ email: 'ops@example.com', emailVerified: true })).toBe('admin');
+    expect(roles.roleOf({ email: 'other@example.com', emailVerified: true })).toBe('user');
   });
 });
 

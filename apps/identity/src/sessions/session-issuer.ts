@@ -38,7 +38,7 @@ export class SessionIssuer {
   accessToken(user: User, sessionId: string): { accessToken: string; expiresIn: number } {
     return this.signer.sign({
       sub: user.id,
-      role: this.roles.roleOf(user.email),
+      role: this.roles.roleOf(user),
       sid: sessionId,
       email: user.email,
     });

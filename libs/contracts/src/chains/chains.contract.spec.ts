@@ -4,7 +4,9 @@ import {
   ChainInput,
   ChainPatch,
   CreateChainRequest,
+  DeleteChainRequest,
   GetChainRequest,
+  ListChainAuditRequest,
   ListChainsRequest,
   type ChainInput as ChainInputShape,
 } from './chains.contract';
@@ -126,5 +128,33 @@ describe('ListChainsRequest', () => {
       'ecosystem',
       'status',
     ]);
+  });
+});
+
+describe('ListChainAuditRequest', () => {
+  const actor = { userId: '0b7c7c1e-6c55-4a8e-a0f4-2b1f0e2f9b1d', role: 'admin' };
+
+  it('takes an optional chain slug, limit and cursor with the actor', () => {
+    expect(invalidFields(ListChainAuditRequest, { actor })).toEqual([]);
+    expect(invalidFields(ListChainAuditRequest, { actor, chain: 'ethereum', limit: '10' })).toEqual([]);
+    expect(invalidFields(ListChainAuditRequest, { actor, chain: 'Not A Slug' })).toEqual(['chain']);
+    expect(invalidFields(ListChainAuditRequest, { chain: 'ethereum' })).toEqual(['actor']);
+  });
+});
+
+describe('the actor of a change', () => {
+  it('may carry the email for the audit log', () => {
+    const plain = {
+      actor: { userId: '0b7c7c1e-6c55-4a8e-a0f4-2b1f0e2f9b1d', role: 'admin', email: 'ops@example.com' },
+      slug: 'ethereum',
+    };
+    expect(invalidFields(DeleteChainRequest, plain)).toEqual([]);
+    expect(invalidFields(DeleteChainRequest, { ...plain, actor: { ...plain.actor, email: 42 } })).toEqual([
+      'actor.email',
+    ]);
+  });
+
+  it('cannot create a chain with a reserved slug', () => {
+    expect(invalidFields(ChainInput, validChain({ slug: 'audit' }))).toEqual(['slug']);
   });
 });

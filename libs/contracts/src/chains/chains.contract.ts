@@ -2,7 +2,9 @@ import { ApiProperty, ApiPropertyOptional, PartialType, OmitType } from '@nestjs
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
+  IsDefined,
   IsIn,
+  IsNotIn,
   IsInt,
   IsOptional,
   IsString,
@@ -26,6 +28,8 @@ export const ChainsSubjects = {
   create: 'chains.chain.create',
   update: 'chains.chain.update',
   delete: 'chains.chain.delete',
+  /** The audit log of catalog changes, newest first; platform admins only. */
+  audit: 'chains.audit.list',
 } as const;
 
 export const ChainsEvents = {
@@ -141,10 +145,14 @@ export class ChainSlugParams {
 
 export class GetChainRequest extends ChainSlugParams {}
 
+/** Slugs taken by routes under `/v1/chains/` (`GET /v1/chains/audit`), so no chain may have them. */
+export const RESERVED_CHAIN_SLUGS = ['audit'] as const;
+
 /** The writable fields of a chain, as the admin routes take them. */
 export class ChainInput {
   @ApiProperty({ example: 'ethereum' })
   @Matches(SLUG_PATTERN, { message: `slug ${SLUG_MESSAGE}` })
+  @IsNotIn(RESERVED_CHAIN_SLUGS, { message: `slug must not be one of ${RESERVED_CHAIN_SLUGS.join(', ')}` })
   slug!: string;
 
   @ApiPropertyOptional({ nullable: true, type: Number, example: 1 })
@@ -189,39 +197,114 @@ export class ChainInput {
 
 export class ChainPatch extends PartialType(OmitType(ChainInput, ['slug'] as const)) {}
 
-export class CreateChainRequest {
-  @ValidateNested()
-  @Type(() => Actor)
-  actor!: Actor;
+/** The actor of a catalog change, with the email the audit log records next to the user id. */
+export class ChainActor extends Actor {
+  /** The admin's email as the access token states it; absent when the caller does not know it. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  email?: string;
+}
 
+export class CreateChainRequest {
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => ChainActor)
+  actor!: ChainActor;
+
+  @IsDefined()
   @ValidateNested()
   @Type(() => ChainInput)
   chain!: ChainInput;
 }
 
 export class UpdateChainRequest extends ChainSlugParams {
+  @IsDefined()
   @ValidateNested()
-  @Type(() => Actor)
-  actor!: Actor;
+  @Type(() => ChainActor)
+  actor!: ChainActor;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => ChainPatch)
   patch!: ChainPatch;
 }
 
 export class DeleteChainRequest extends ChainSlugParams {
+  @IsDefined()
   @ValidateNested()
-  @Type(() => Actor)
-  actor!: Actor;
+  @Type(() => ChainActor)
+  actor!: ChainActor;
 }
 
 export class DeletedResponse {
   deleted!: true;
 }
 
+export const CHAIN_CHANGES = ['created', 'updated', 'deleted'] as const;
+export type ChainChange = (typeof CHAIN_CHANGES)[number];
+
 export interface ChainChangedEvent {
   slug: string;
-  change: 'created' | 'updated' | 'deleted';
+  change: ChainChange;
+}
+
+/** `GET /v1/chains/audit`: `?chain=&limit=&cursor=`. */
+export class ChainAuditQuery extends PageQuery {
+  @ApiPropertyOptional({ example: 'ethereum', description: 'Only the changes of this chain slug' })
+  @IsOptional()
+  @Matches(SLUG_PATTERN, { message: `chain ${SLUG_MESSAGE}` })
+  chain?: string;
+}
+
+export class ListChainAuditRequest extends ChainAuditQuery {
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => Actor)
+  actor!: Actor;
+}
+
+export class ChainAuditActor {
+  @ApiProperty({ format: 'uuid' })
+  userId!: string;
+
+  @ApiProperty({ nullable: true, type: String, example: 'ops@example.com' })
+  email!: string | null;
+}
+
+/** One change of the catalog: who made it, when, and the chain before and after. */
+export class ChainAuditEntryDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  at!: string;
+
+  @ApiProperty({ enum: CHAIN_CHANGES })
+  change!: ChainChange;
+
+  @ApiProperty({ example: 'ethereum', description: 'The slug of the chain changed' })
+  chain!: string;
+
+  @ApiProperty({ type: ChainAuditActor })
+  actor!: ChainAuditActor;
+
+  @ApiProperty({ type: [String], example: ['rpc'], description: 'Top-level fields whose value changed' })
+  fields!: string[];
+
+  @ApiProperty({ type: ChainDto, nullable: true, description: 'null for a creation' })
+  before!: ChainDto | null;
+
+  @ApiProperty({ type: ChainDto, nullable: true, description: 'null for a deletion' })
+  after!: ChainDto | null;
+}
+
+export class ChainAuditPage implements Page<ChainAuditEntryDto> {
+  @ApiProperty({ type: [ChainAuditEntryDto] })
+  items!: ChainAuditEntryDto[];
+
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor!: string | null;
 }
 
 export interface ChainsContract {
@@ -230,6 +313,7 @@ export interface ChainsContract {
   [ChainsSubjects.create]: Rpc<CreateChainRequest, ChainDto>;
   [ChainsSubjects.update]: Rpc<UpdateChainRequest, ChainDto>;
   [ChainsSubjects.delete]: Rpc<DeleteChainRequest, DeletedResponse>;
+  [ChainsSubjects.audit]: Rpc<ListChainAuditRequest, ChainAuditPage>;
 }
 
 export interface ChainsEventsContract {
