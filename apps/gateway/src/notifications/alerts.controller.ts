@@ -39,7 +39,8 @@ import { ApiProblemResponses } from '../http/api-problem.decorator';
 
 const WEBHOOK_SECRET =
   'A webhook channel given without `secret` gets a generated one (`whsec_` and 32 random bytes in ' +
-  'base64url), returned as `secret` in this answer only: save it to verify `X-Northstar-Signature`. ' +
+  'base64), returned as `secret` in this answer only: save it to verify `webhook-signature` (Standard ' +
+  'Webhooks) or `X-Northstar-Signature`. ' +
   'Later answers show only `secretHint`, its last 4 characters.';
 
 @ApiTags('Alerts')

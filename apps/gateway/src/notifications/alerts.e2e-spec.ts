@@ -7,6 +7,7 @@ import type { RunningService } from '@northstar/service-runtime';
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 import { e2eEnv, eventually, expectProblem, startTestService } from '../../test/support';
 import {
   call,
@@ -188,6 +189,9 @@ describe('alerts through the gateway', () => {
     });
     const signature = `sha256=${createHmac('sha256', secret).update(webhook.raw).digest('hex')}`;
     expect(webhook.headers['x-northstar-signature']).toBe(signature);
+    // A Standard Webhooks receiver verifies it with the secret as the API showed it.
+    const verified = new Webhook(secret).verify(webhook.raw, webhook.headers as Record<string, string>);
+    expect(verified).toMatchObject({ id: webhook.headers['webhook-id'], type: 'alert.test' });
     expect(JSON.parse(webhook.raw.toString('utf8'))).toMatchObject({
       type: 'alert.test',
       alert: { id: alert.id },
@@ -250,6 +254,10 @@ describe('alerts through the gateway', () => {
         'AlertInAppChannelInput',
       ]),
     );
+    const webhookInput = doc.components.schemas['AlertWebhookChannelInput'] as {
+      properties: { secret: { description: string } };
+    };
+    expect(webhookInput.properties.secret.description).toContain('webhook-signature');
   });
 
   it('an admin deletes it: 204, then 404', async () => {

@@ -4,9 +4,12 @@ import type { StoredAlertChannel } from './alert.entity';
 
 const SECRET_HINT_LENGTH = 4;
 
-/** A new webhook signing secret: `whsec_` and 32 random bytes (256 bits) in base64url. */
+/**
+ * A new webhook signing secret: `whsec_` and 32 random bytes (256 bits) in base64, the form of the
+ * Standard Webhooks specification, which its libraries take as it is (they refuse base64url).
+ */
 export function generateWebhookSecret(): string {
-  return `whsec_${randomBytes(32).toString('base64url')}`;
+  return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
 export interface ResolvedChannels {

@@ -185,7 +185,7 @@ describe('alert rules', () => {
       ],
     });
     const generated = (created.channels[1] as AlertWebhookChannelDto).secret ?? '';
-    expect(generated).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    expect(generated).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(created).toEqual({
       id: expect.any(String),
       projectId: o.project.projectId,
@@ -361,6 +361,8 @@ describe('evaluation', () => {
     const secret = (alert.channels[0] as AlertWebhookChannelDto).secret ?? '';
     await settled(alert, o.actor);
     const path = `/fire-${o.project.projectId}`;
+    // A Standard Webhooks receiver given the secret exactly as the API showed it.
+    receiver.verify(path, secret);
 
     // Below the threshold: measured, nothing to say.
     expect(await evaluate(alert)).toEqual({ evaluated: true, value: 0, notified: null });
@@ -382,7 +384,9 @@ describe('evaluation', () => {
     expect(receiver.at(path)).toHaveLength(1);
     const [webhook] = receiver.at(path);
     expect(verifies(secret, webhook.raw, webhook.headers['x-northstar-signature'])).toBe(true);
+    expect(webhook.rejected).toBeNull();
     expect(webhook.headers['x-northstar-delivery']).toBe(afterFiring[0].deliveries[0].id);
+    expect(webhook.headers['webhook-id']).toBe(afterFiring[0].deliveries[0].id);
     expect(JSON.parse(webhook.raw.toString('utf8'))).toMatchObject({
       type: 'alert.firing',
       alert: { id: alert.id, name: 'Signups spike', threshold: 2, comparator: 'gt' },
@@ -401,6 +405,7 @@ describe('evaluation', () => {
     await eventually(() => expect(receiver.at(path)).toHaveLength(2));
     const resolved = receiver.at(path)[1];
     expect(verifies(secret, resolved.raw, resolved.headers['x-northstar-signature'])).toBe(true);
+    expect(resolved.rejected).toBeNull();
     expect(JSON.parse(resolved.raw.toString('utf8'))).toMatchObject({ type: 'alert.resolved', value: 3 });
     const entries = await history(o.actor, alert.id);
     expect(entries.map((entry) => [entry.kind, entry.state])).toEqual([

@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import {
   alertEmail,
   notificationSummary,
   notificationTitle,
+  standardWebhooksKey,
+  standardWebhooksSignature,
   webhookBody,
   webhookPayload,
   webhookSignature,
@@ -91,6 +95,73 @@ describe('webhookSignature', () => {
   it('signs the UTF-8 bytes, the same as a string or a buffer', () => {
     const body = '{"name":"Café ✓"}';
     expect(webhookSignature(Buffer.from(body, 'utf8'), 'k')).toBe(webhookSignature(body, 'k'));
+  });
+});
+
+describe('the Standard Webhooks signature', () => {
+  const at = 1614265330;
+  // The library as a receiver would use it, its clock at `at`.
+  const verify = (secret: string | Uint8Array, signature: string, body: string, format?: 'raw') => {
+    const now = jest.spyOn(Date, 'now').mockReturnValue(at * 1000);
+    try {
+      const headers = {
+        'webhook-id': 'msg_1',
+        'webhook-timestamp': String(at),
+        'webhook-signature': signature,
+      };
+      return new Webhook(secret, format && { format }).verify(body, headers);
+    } finally {
+      now.mockRestore();
+    }
+  };
+
+  it("matches the specification's example", () => {
+    const key = standardWebhooksKey('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
+    expect(
+      standardWebhooksSignature('msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}', key),
+    ).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+  });
+
+  it('keys a whsec_ secret by its base64 bytes, so standardwebhooks verifies with the secret as it is', () => {
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    expect(standardWebhooksKey(secret)).toEqual(Buffer.from(secret.slice(6), 'base64'));
+    const body = '{"name":"Café ✓"}';
+    const signature = standardWebhooksSignature('msg_1', at, body, standardWebhooksKey(secret));
+    expect(verify(secret, signature, body)).toEqual({ name: 'Café ✓' });
+    expect(() => verify(`whsec_${randomBytes(32).toString('base64')}`, signature, body)).toThrow(
+      'No matching signature found',
+    );
+  });
+
+  it('reads the base64url of secrets generated before, the same key as their base64', () => {
+    const bytes = Buffer.from('fb'.repeat(32), 'hex'); // base64url "-_-_…", base64 "+/+/…"
+    const urlSecret = `whsec_${bytes.toString('base64url')}`;
+    expect(urlSecret).toMatch(/[-_]/);
+    expect(standardWebhooksKey(urlSecret)).toEqual(bytes);
+    const signature = standardWebhooksSignature('msg_1', at, '{}', standardWebhooksKey(urlSecret));
+    expect(verify(`whsec_${bytes.toString('base64')}`, signature, '{}')).toEqual({});
+  });
+
+  it('keys any other secret by its UTF-8 bytes, which the library takes with format raw', () => {
+    for (const secret of [
+      'a-secret-of-my-own-choice',
+      'whsec_not base64!',
+      'whsec_mixed+and_alphabets',
+      'whsec_abcde',
+    ]) {
+      expect(standardWebhooksKey(secret)).toEqual(Buffer.from(secret, 'utf8'));
+      const signature = standardWebhooksSignature('msg_1', at, '{}', standardWebhooksKey(secret));
+      expect(verify(Buffer.from(secret, 'utf8'), signature, '{}', 'raw')).toEqual({});
+    }
+  });
+
+  it('changes with the id, the timestamp and any byte of the body', () => {
+    const key = standardWebhooksKey('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
+    const base = standardWebhooksSignature('msg_1', at, '{"value":1}', key);
+    expect(standardWebhooksSignature('msg_2', at, '{"value":1}', key)).not.toBe(base);
+    expect(standardWebhooksSignature('msg_1', at + 1, '{"value":1}', key)).not.toBe(base);
+    expect(standardWebhooksSignature('msg_1', at, '{"value":1} ', key)).not.toBe(base);
+    expect(standardWebhooksSignature('msg_1', at, Buffer.from('{"value":1}'), key)).toBe(base);
   });
 });
 

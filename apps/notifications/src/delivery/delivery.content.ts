@@ -82,6 +82,40 @@ export function webhookSignature(body: string | Buffer, secret: string): string 
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
+const STANDARD_WEBHOOKS_PREFIX = 'whsec_';
+// One alphabet per secret (base64, or the base64url older generated secrets used), padding optional.
+const BASE64 = /^(?:[A-Za-z0-9+/]+|[A-Za-z0-9_-]+)={0,2}$/;
+
+/**
+ * The HMAC key of the Standard Webhooks signature for a channel's secret. A `whsec_` secret is what
+ * the specification says it is, `whsec_` and the key in base64, so a receiver hands it as it is to a
+ * Standard Webhooks library; the base64url of secrets generated before is read too. Any other secret
+ * (one a user chose) is its UTF-8 bytes, as for X-Northstar-Signature.
+ */
+export function standardWebhooksKey(secret: string): Buffer {
+  if (secret.startsWith(STANDARD_WEBHOOKS_PREFIX)) {
+    const encoded = secret.slice(STANDARD_WEBHOOKS_PREFIX.length);
+    const unpadded = encoded.replace(/=+$/, '');
+    const wellPadded = encoded === unpadded ? unpadded.length % 4 !== 1 : encoded.length % 4 === 0;
+    if (BASE64.test(encoded) && wellPadded) return Buffer.from(encoded, 'base64');
+  }
+  return Buffer.from(secret, 'utf8');
+}
+
+/**
+ * `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, the webhook-signature header of the
+ * Standard Webhooks specification; `key` from standardWebhooksKey.
+ */
+export function standardWebhooksSignature(
+  id: string,
+  timestamp: number,
+  body: string | Buffer,
+  key: Buffer,
+): string {
+  const mac = createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64');
+  return `v1,${mac}`;
+}
+
 function windowOf(content: NotificationContent): { from: string; to: string } {
   const to = new Date(content.at);
   const from = new Date(to.getTime() - content.alert.windowSeconds * 1000);

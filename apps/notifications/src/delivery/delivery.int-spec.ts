@@ -14,7 +14,7 @@ import {
   TenancyStandIn,
 } from '@northstar/testing';
 import { Queue } from 'bullmq';
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { notificationsService } from '../notifications.service-definition';
 import { DELIVERY_QUEUE, deliveryJobId } from './delivery.jobs';
 import {
@@ -182,6 +182,81 @@ describe('webhooks', () => {
       projectId: sent.projectId,
       link: `${PUBLIC_URL}/projects/${sent.projectId}/alerts/${sent.alert.id}`,
     });
+  });
+
+  it('signs each attempt the Standard Webhooks way, which standardwebhooks verifies and a replay fails', async () => {
+    const path = uniquePath('standard');
+    receiver.script(path, 500, 200);
+    // Secrets look like this since the channel generates them in base64: the receiver uses it as shown.
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    receiver.verify(path, secret);
+    const sent = notification([{ type: 'webhook', url: receiver.url(path), secret }]);
+
+    await deliveries.enqueue(sent);
+
+    const [delivery] = await settled(sent);
+    expect(delivery.status).toBe('delivered');
+    const requests = receiver.at(path);
+    expect(requests.map((request) => request.rejected)).toEqual([null, null]);
+    requests.forEach((request, index) => {
+      // One webhook-id for every retry of the delivery; the timestamp is the attempt's own.
+      expect(request.headers['webhook-id']).toBe(delivery.id);
+      const timestamp = Number(request.headers['webhook-timestamp']);
+      expect(Math.abs(timestamp - Date.parse(delivery.attempts[index].at) / 1000)).toBeLessThanOrEqual(1);
+      expect(request.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+      // The Northstar headers, unchanged beside them.
+      expect(request.headers['x-northstar-delivery']).toBe(delivery.id);
+      expect(verifies(request.raw, request.headers['x-northstar-signature'], secret)).toBe(true);
+    });
+
+    // Someone who captured the delivered request sends it again. At once, it verifies (a receiver
+    // drops it as a duplicate by webhook-id); under a new id, to pass that, the signature fails.
+    const captured = requests[1];
+    expect(await receiver.replay(captured)).toBe(200);
+    expect(await receiver.replay(captured, { ...captured.headers, 'webhook-id': randomUUID() })).toBe(401);
+    // Five minutes and a second later, the library's tolerance has passed; a timestamp moved to the
+    // receiver's new time breaks the signature.
+    receiver.clockAheadSeconds = 301;
+    try {
+      expect(await receiver.replay(captured)).toBe(401);
+      const later = String(Math.floor(Date.now() / 1000) + 301);
+      expect(await receiver.replay(captured, { ...captured.headers, 'webhook-timestamp': later })).toBe(401);
+    } finally {
+      receiver.clockAheadSeconds = 0;
+    }
+    expect(receiver.at(path).map((request) => request.rejected)).toEqual([
+      null,
+      null,
+      null,
+      'No matching signature found',
+      'Message timestamp too old',
+      'No matching signature found',
+    ]);
+  });
+
+  it('keys the Standard Webhooks signature of a secret that is not whsec_ base64 by its UTF-8 bytes', async () => {
+    const path = uniquePath('own-secret');
+    const secret = 'a secret of my own, ünïcode';
+    receiver.verify(path, Buffer.from(secret, 'utf8'));
+    const sent = notification([{ type: 'webhook', url: receiver.url(path), secret }]);
+
+    await deliveries.enqueue(sent);
+
+    const [delivery] = await settled(sent);
+    expect(delivery.status).toBe('delivered');
+    expect(receiver.at(path).map((request) => request.rejected)).toEqual([null]);
+  });
+
+  it('never sends a webhook without a signing secret', async () => {
+    const path = uniquePath('no-secret');
+    const sent = notification([{ type: 'webhook', url: receiver.url(path), secret: '' }]);
+
+    await deliveries.enqueue(sent);
+
+    const [delivery] = await settled(sent);
+    expect(delivery.status).toBe('failed');
+    expect(delivery.attempts[0]).toMatchObject({ statusCode: null, error: 'no signing secret' });
+    expect(receiver.at(path)).toHaveLength(0);
   });
 
   it('marks a delivery failed after the last attempt, each one recorded', async () => {

@@ -4,7 +4,7 @@ import { request as httpRequest, type IncomingMessage, type RequestOptions } fro
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { NotificationsConfig } from '../config';
-import { webhookSignature } from './delivery.content';
+import { standardWebhooksKey, standardWebhooksSignature, webhookSignature } from './delivery.content';
 import { refusedAddressProblem, urlHost, webhookUrlShapeProblem } from './webhook-address';
 
 export const WEBHOOK_USER_AGENT = 'Northstar-Webhooks/1';
@@ -43,6 +43,9 @@ export class WebhookSender {
   async send(webhook: WebhookRequest): Promise<WebhookResult> {
     const shape = webhookUrlShapeProblem(webhook.url);
     if (shape !== null) return failure(shape);
+    // Every webhook channel has a secret (generated when none is given): never send unsigned, nor
+    // signed with an empty key anyone could use.
+    if (webhook.secret === '') return failure('no signing secret');
     const url = new URL(webhook.url);
     const host = urlHost(url);
     const signal = AbortSignal.timeout(this.timeoutMs);
@@ -56,6 +59,10 @@ export class WebhookSender {
     }
 
     const body = Buffer.from(webhook.body, 'utf8');
+    // The time of this attempt, not of the delivery: a receiver refuses a webhook-timestamp outside
+    // its tolerance (5 minutes in the standardwebhooks libraries), so a captured request cannot be
+    // replayed later, while a retry an hour on still verifies. webhook-id stays the delivery id.
+    const timestamp = Math.floor(Date.now() / 1000);
     const options: RequestOptions = {
       method: 'POST',
       headers: {
@@ -64,6 +71,14 @@ export class WebhookSender {
         'User-Agent': WEBHOOK_USER_AGENT,
         'X-Northstar-Delivery': webhook.deliveryId,
         'X-Northstar-Signature': webhookSignature(body, webhook.secret),
+        'webhook-id': webhook.deliveryId,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': standardWebhooksSignature(
+          webhook.deliveryId,
+          timestamp,
+          body,
+          standardWebhooksKey(webhook.secret),
+        ),
       },
       lookup: pinnedLookup(address.address, address.family),
       // A fresh connection per attempt: a pooled socket would skip the address check above.

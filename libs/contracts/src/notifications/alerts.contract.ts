@@ -116,8 +116,12 @@ export class AlertWebhookChannelInput extends AlertChannelInput {
     minLength: MIN_WEBHOOK_SECRET_LENGTH,
     maxLength: MAX_WEBHOOK_SECRET_LENGTH,
     description:
-      'The HMAC-SHA256 key of `X-Northstar-Signature`. Absent: one is generated (`whsec_` and 32 random ' +
-      'bytes in base64url) and returned once, in the answer that creates or changes the alert.',
+      'Signs every delivery twice. `X-Northstar-Signature: sha256=<hex>` is the HMAC-SHA256 of the body ' +
+      'keyed by this string. `webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64>` ' +
+      '(Standard Webhooks: the HMAC-SHA256 of `<id>.<timestamp>.<body>`) are keyed by the bytes after ' +
+      '`whsec_` when the secret is `whsec_` and base64, so that Standard Webhooks libraries take it as ' +
+      'it is, else by this string. Absent: one is generated (`whsec_` and 32 random bytes in base64) ' +
+      'and returned once, in the answer that creates or changes the alert.',
   })
   @IsOptional()
   @IsString()
