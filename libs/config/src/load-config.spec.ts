@@ -61,6 +61,15 @@ describe('loadConfig', () => {
     expect(error.problems).toEqual([expect.stringMatching(/^JWT_SECRET: must be set in production/)]);
   });
 
+  it('refuses the development default of a @Secret set explicitly in production', () => {
+    const error = configError(() =>
+      loadConfig(AppConfig, { NODE_ENV: 'production', JWT_SECRET: 'dev-only-secret' }),
+    );
+    expect(error.problems).toEqual([
+      expect.stringMatching(/^JWT_SECRET: must not be the development default/),
+    ]);
+  });
+
   it('accepts a @Secret given by the environment in production', () => {
     const config = loadConfig(AppConfig, { NODE_ENV: 'production', JWT_SECRET: 'a real secret' });
     expect(config.JWT_SECRET).toBe('a real secret');

@@ -6,7 +6,7 @@ const SECRET_FIELDS = Symbol('northstar:secret-fields');
 
 /**
  * Marks a setting whose class default is only fit for development: in production the service refuses
- * to start unless the environment provides its own value.
+ * to start unless the environment provides its own value, other than that default.
  */
 export function Secret(): PropertyDecorator {
   return (target, property) => {
@@ -56,6 +56,9 @@ export function loadConfig<T extends object>(
     for (const field of secrets) {
       if (!(field in present))
         problems.push(`${field}: must be set in production (the default is for development only)`);
+      // The development value copied into a production environment is no secret either.
+      else if (present[field] === String((defaults as Record<string, unknown>)[field]))
+        problems.push(`${field}: must not be the development default in production`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
