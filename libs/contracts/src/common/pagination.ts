@@ -149,14 +149,3 @@ function invalidCursor(problem: string): DomainException {
     { field: 'cursor', message: `cursor ${problem}: pass back a nextCursor of this list unchanged` },
   ]);
 }
-
-/** @deprecated Unchecked: use `cursorCodec`. Goes once every list has moved. */
-export function encodeCursor(key: string): string {
-  return Buffer.from(key, 'utf8').toString('base64url');
-}
-
-/** @deprecated Unchecked: use `cursorCodec`. Goes once every list has moved. */
-export function decodeCursor(cursor: string): string | null {
-  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-  return decoded.length > 0 && encodeCursor(decoded) === cursor ? decoded : null;
-}
