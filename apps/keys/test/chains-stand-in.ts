@@ -1,13 +1,17 @@
 import {
   ChainsSubjects,
-  decodeCursor,
-  encodeCursor,
+  cursorCodec,
+  cursorFields,
+  DomainException,
   type ChainDto,
   type ChainListResponse,
   type ListChainsRequest,
 } from '@northstar/contracts';
 import type { NatsConnection } from 'nats';
 import { respondOnBus, type StandInResponder } from '@northstar/testing';
+
+// By slug, as the chains service pages its catalog.
+const chainsCursor = cursorCodec<{ slug: string }>(ChainsSubjects.list, { slug: cursorFields.slug });
 
 /**
  * Stands in for the chains service's list on the real bus, with a catalog the test controls and
@@ -28,7 +32,15 @@ export class ChainsStandIn {
       this.connection,
       ChainsSubjects.list,
       'chains',
-      (request) => ({ response: this.list(request) }),
+      (request) => {
+        try {
+          return { response: this.list(request) };
+        } catch (error) {
+          // A cursor it did not issue is refused as the chains service refuses it.
+          if (error instanceof DomainException) return { err: error.toPayload() };
+          throw error;
+        }
+      },
     );
   }
 
@@ -53,7 +65,7 @@ export class ChainsStandIn {
   }
 
   private list(request: ListChainsRequest): ChainListResponse {
-    const after = request.cursor ? decodeCursor(request.cursor) : null;
+    const after = chainsCursor.decodeOptional(request.cursor)?.slug ?? null;
     const matching = [...this.chains.values()]
       .filter((chain) => request.status === undefined || chain.status === request.status)
       .filter((chain) => after === null || chain.slug > after)
@@ -62,7 +74,7 @@ export class ChainsStandIn {
     const items = matching.slice(0, size);
     return {
       items,
-      nextCursor: matching.length > size ? encodeCursor(items[items.length - 1].slug) : null,
+      nextCursor: matching.length > size ? chainsCursor.encode({ slug: items[items.length - 1].slug }) : null,
     };
   }
 }

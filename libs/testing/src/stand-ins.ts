@@ -1,7 +1,8 @@
 import {
   BusErrorCode,
-  decodeCursor,
-  encodeCursor,
+  cursorCodec,
+  cursorFields,
+  DomainException,
   TenancySubjects,
   type AccessGrant,
   type BusErrorPayload,
@@ -54,6 +55,10 @@ export interface TestProject {
 /** Small pages, so that callers following `nextCursor` through the organisations are exercised. */
 const ORG_PAGE_SIZE = 2;
 const MANAGERS: readonly OrgRole[] = ['owner', 'admin'];
+// The stand-in pages its organisations by offset.
+const orgsCursor = cursorCodec<{ offset: number }>(TenancySubjects.listOrgs, {
+  offset: cursorFields.integer(0, Number.MAX_SAFE_INTEGER),
+});
 
 /**
  * Stands in for tenancy in other services' integration tests: answers the access check and the
@@ -86,7 +91,7 @@ export class TenancyStandIn {
         this.connection,
         TenancySubjects.listOrgs,
         'tenancy',
-        (request) => ({ response: this.orgsOf(request) }),
+        (request) => this.orgsOf(request),
       ),
       await respondOnBus<ListProjectsRequest, ProjectListResponse>(
         this.connection,
@@ -147,20 +152,28 @@ export class TenancyStandIn {
     return { response: { orgId, projectId: request.projectId, role, timezone: project.timezone } };
   }
 
-  private orgsOf(request: ListOrgsRequest): OrgListResponse {
+  private orgsOf(request: ListOrgsRequest): StandInAnswer<OrgListResponse> {
     const mine = [...this.orgs].filter(([, members]) => members.has(request.actor.userId));
-    const decoded = request.cursor ? decodeCursor(request.cursor) : null;
-    const start = decoded ? Number(decoded) : 0;
+    let start: number;
+    try {
+      start = orgsCursor.decodeOptional(request.cursor)?.offset ?? 0;
+    } catch (error) {
+      // A cursor it did not issue is refused as tenancy refuses it.
+      if (error instanceof DomainException) return { err: error.toPayload() };
+      throw error;
+    }
     const next = start + ORG_PAGE_SIZE;
     return {
-      items: mine.slice(start, next).map(([id, members], index) => ({
-        id,
-        name: `Org ${start + index + 1}`,
-        slug: `org-${start + index + 1}`,
-        createdAt: new Date(0).toISOString(),
-        role: members.get(request.actor.userId) ?? 'viewer',
-      })),
-      nextCursor: next < mine.length ? encodeCursor(String(next)) : null,
+      response: {
+        items: mine.slice(start, next).map(([id, members], index) => ({
+          id,
+          name: `Org ${start + index + 1}`,
+          slug: `org-${start + index + 1}`,
+          createdAt: new Date(0).toISOString(),
+          role: members.get(request.actor.userId) ?? 'viewer',
+        })),
+        nextCursor: next < mine.length ? orgsCursor.encode({ offset: next }) : null,
+      },
     };
   }
 

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import {
-  decodeCursor,
+  AnalyticsSubjects,
+  cursorCodec,
+  cursorFields,
   DEFAULT_ANALYTICS_RANGE_MS,
   DEFAULT_PAGE_LIMIT,
   DEFAULT_TOP_LIMIT,
   DomainException,
-  encodeCursor,
   MAX_TIMESERIES_BUCKETS,
   parseIsoTime,
   type AnalyticsEventDto,
@@ -33,7 +34,12 @@ import { bucketCountBound, bucketsBetween } from './time-buckets';
 // The zone when neither the request nor the grant names one (API-key callers: no tenancy grant).
 const DEFAULT_TIME_ZONE = 'UTC';
 
-const CURSOR_PATTERN = /^(\d{1,12})\|(\d{1,3})\|([0-9a-f-]{36})$/;
+// Events are listed newest first, by second, then millisecond, then event id.
+const eventsCursor = cursorCodec<EventsCursor>(AnalyticsSubjects.events, {
+  timestamp: cursorFields.integer(0, 999_999_999_999),
+  ms: cursorFields.integer(0, 999),
+  id: cursorFields.uuid,
+});
 
 @Injectable()
 export class AnalyticsService {
@@ -122,7 +128,7 @@ export class AnalyticsService {
   }
 
   async list(request: EventsRequest): Promise<AnalyticsEventsResponse> {
-    const after = request.cursor === undefined ? null : parseEventsCursor(request.cursor);
+    const after = eventsCursor.decodeOptional(request.cursor);
     const scope = await this.authorisedScope(request);
     const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
     const rows = await this.events.events(scope, limit + 1, after);
@@ -132,7 +138,7 @@ export class AnalyticsService {
       items: page.map(toEventDto),
       nextCursor:
         rows.length > limit && last
-          ? encodeCursor(`${Number(last.ts)}|${last.timestamp_ms}|${last.id}`)
+          ? eventsCursor.encode({ timestamp: Number(last.ts), ms: Number(last.timestamp_ms), id: last.id })
           : null,
     };
   }
@@ -173,13 +179,6 @@ export class AnalyticsService {
       },
     };
   }
-}
-
-function parseEventsCursor(cursor: string): EventsCursor {
-  const match = CURSOR_PATTERN.exec(decodeCursor(cursor) ?? '');
-  if (!match)
-    throw DomainException.invalid([{ field: 'cursor', message: 'cursor is not a cursor of this list' }]);
-  return { timestamp: Number(match[1]), ms: Number(match[2]), id: match[3] };
 }
 
 function toEventDto(row: EventRow): AnalyticsEventDto {

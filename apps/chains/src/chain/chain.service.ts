@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import {
   ChainsEvents,
+  ChainsSubjects,
+  cursorCodec,
+  cursorFields,
   DEFAULT_PAGE_LIMIT,
-  decodeCursor,
   DomainException,
-  encodeCursor,
   type Actor,
   type ChainActor,
   type ChainAuditPage,
@@ -22,6 +23,9 @@ import { Chain } from './chain.entity';
 import { applyInput, newAuditEntry, toAuditEntryDto, toChainDto } from './chain.mapper';
 import { ChainRepository, type AuditPosition } from './chain.repository';
 
+// The catalog is listed by slug.
+const chainsCursor = cursorCodec<{ slug: string }>(ChainsSubjects.list, { slug: cursorFields.slug });
+
 /** The catalog's rules: public reads from the cache, writes for platform admins only. */
 @Injectable()
 export class ChainService {
@@ -32,10 +36,7 @@ export class ChainService {
   ) {}
 
   async list(query: ListChainsRequest): Promise<ChainListResponse> {
-    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && after === null) {
-      throw DomainException.invalid([{ field: 'cursor', message: 'cursor is not a valid cursor' }]);
-    }
+    const after = chainsCursor.decodeOptional(query.cursor)?.slug ?? null;
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
     const matching = (await this.catalog()).filter(
       (chain) =>
@@ -46,7 +47,7 @@ export class ChainService {
     );
     const items = matching.slice(0, limit);
     const more = matching.length > limit;
-    return { items, nextCursor: more ? encodeCursor(items[items.length - 1].slug) : null };
+    return { items, nextCursor: more ? chainsCursor.encode({ slug: items[items.length - 1].slug }) : null };
   }
 
   async get(slug: string): Promise<ChainDto> {

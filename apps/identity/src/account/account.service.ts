@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import {
   BusErrorCode,
+  cursorCodec,
+  cursorFields,
   DEFAULT_PAGE_LIMIT,
-  decodeCursor,
   DomainException,
-  encodeCursor,
+  IdentitySubjects,
   type ListSessionsRequest,
   type SessionListResponse,
   type SessionPrincipal,
@@ -20,6 +21,12 @@ import { SessionRepository, type SessionCursor } from '../sessions/session.repos
 import type { User } from '../users/user.entity';
 import { toUserDto } from '../users/user.mapper';
 import { UserRepository } from '../users/user.repository';
+
+// Sessions are listed newest first, by creation time and then id.
+const sessionsCursor = cursorCodec<SessionCursor>(IdentitySubjects.listSessions, {
+  createdAt: cursorFields.time,
+  id: cursorFields.uuid,
+});
 
 /** What a signed-in user does with its own account: profile, password, sessions. */
 @Injectable()
@@ -72,7 +79,7 @@ export class AccountService {
 
   async listSessions(request: ListSessionsRequest): Promise<SessionListResponse> {
     const { principal } = request;
-    const after = request.cursor === undefined ? null : parseCursor(request.cursor);
+    const after = sessionsCursor.decodeOptional(request.cursor);
     const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
     // One extra row tells whether another page follows.
     const rows = await this.sessions.listActive(principal.userId, new Date(), limit + 1, after);
@@ -81,7 +88,9 @@ export class AccountService {
     return {
       items: page.map((session) => toSessionDto(session, principal.sessionId)),
       nextCursor:
-        rows.length > limit && last ? encodeCursor(`${last.createdAt.toISOString()}|${last.id}`) : null,
+        rows.length > limit && last
+          ? sessionsCursor.encode({ createdAt: last.createdAt, id: last.id })
+          : null,
     };
   }
 
@@ -109,13 +118,4 @@ function toSessionDto(session: Session, currentSessionId: string) {
     ip: session.ip,
     current: session.id === currentSessionId,
   };
-}
-
-function parseCursor(cursor: string): SessionCursor {
-  const [createdAt, id] = (decodeCursor(cursor) ?? '').split('|');
-  const date = new Date(createdAt ?? '');
-  if (!id || Number.isNaN(date.getTime())) {
-    throw DomainException.invalid([{ field: 'cursor', message: 'cursor is not a valid cursor' }]);
-  }
-  return { createdAt: date, id };
 }

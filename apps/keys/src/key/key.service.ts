@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import {
   BusErrorCode,
   ChainsSubjects,
+  cursorCodec,
+  cursorFields,
   DEFAULT_PAGE_LIMIT,
-  decodeCursor,
   DomainException,
-  encodeCursor,
+  KeysSubjects,
   parseIsoTime,
   type ApiKeyDto,
   type ApiKeyListResponse,
@@ -33,6 +34,12 @@ import { KeyRepository, type KeyPagePosition } from './key.repository';
 // The catalog is small; the bound only keeps a misbehaving cursor from looping forever.
 const MAX_CHAIN_PAGES = 50;
 const CHAIN_PAGE_SIZE = 200;
+
+// A project's keys are listed newest first, by creation time and then id.
+const keysCursor = cursorCodec<KeyPagePosition>(KeysSubjects.list, {
+  createdAt: cursorFields.time,
+  id: cursorFields.uuid,
+});
 
 /** The rules of API keys: issuing, reading, changing, rotating and revoking them, per project. */
 @Injectable()
@@ -63,7 +70,7 @@ export class KeyService {
   }
 
   async list(request: ListKeysRequest): Promise<ApiKeyListResponse> {
-    const after = request.cursor === undefined ? null : decodePosition(request.cursor);
+    const after = keysCursor.decodeOptional(request.cursor);
     const grant = await this.access.toProject(request.actor, request.projectId, 'keys:read');
     const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
     const page = await this.keys.listForProject(grant.orgId, request.projectId, after, limit + 1);
@@ -71,7 +78,7 @@ export class KeyService {
     const last = items[items.length - 1];
     return {
       items: items.map(toApiKeyDto),
-      nextCursor: page.length > limit ? encodePosition({ createdAt: last.createdAt, id: last.id }) : null,
+      nextCursor: page.length > limit ? keysCursor.encode({ createdAt: last.createdAt, id: last.id }) : null,
     };
   }
 
@@ -190,17 +197,4 @@ function futureTime(value: string | null, now: Date): Date | null {
 
 function assertNotRevoked(key: ApiKey): void {
   if (key.revokedAt !== null) throw DomainException.conflict('The key is revoked and cannot change any more');
-}
-
-function encodePosition(position: KeyPagePosition): string {
-  return encodeCursor(`${position.createdAt.toISOString()}|${position.id}`);
-}
-
-function decodePosition(cursor: string): KeyPagePosition {
-  const [time, id, ...rest] = (decodeCursor(cursor) ?? '').split('|');
-  const ms = parseIsoTime(time);
-  if (ms === null || !id || rest.length > 0 || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw DomainException.invalid([{ field: 'cursor', message: 'cursor is not a valid cursor' }]);
-  }
-  return { createdAt: new Date(ms), id };
 }

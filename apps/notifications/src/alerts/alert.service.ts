@@ -1,12 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
-  decodeCursor,
+  AlertsSubjects,
+  cursorCodec,
+  cursorFields,
   DEFAULT_ALERT_COOLDOWN_SECONDS,
   DEFAULT_ALERT_EVERY_SECONDS,
   DEFAULT_PAGE_LIMIT,
   DomainException,
-  encodeCursor,
-  parseIsoTime,
   type AlertChannelInputUnion,
   type AlertDeliveryDto,
   type AlertDto,
@@ -32,6 +32,16 @@ import { AlertScheduler } from './alert-scheduler';
 import { Alert, type StoredAlertFilter } from './alert.entity';
 import { toAlertDto, toHistoryEntryDto } from './alert.mapper';
 import { AlertRepository, type PagePosition } from './alert.repository';
+
+// Alerts and their history are listed newest first, by a time and then id; each list has its own.
+const alertsCursor = cursorCodec<PagePosition>(AlertsSubjects.list, {
+  at: cursorFields.time,
+  id: cursorFields.uuid,
+});
+const historyCursor = cursorCodec<PagePosition>(AlertsSubjects.history, {
+  at: cursorFields.time,
+  id: cursorFields.uuid,
+});
 
 /** The rules of alerts: creating, reading, changing, deleting and testing them, per project. */
 @Injectable()
@@ -76,7 +86,7 @@ export class AlertService {
   }
 
   async list(request: ListAlertsRequest): Promise<AlertListResponse> {
-    const after = request.cursor === undefined ? null : decodePosition(request.cursor);
+    const after = alertsCursor.decodeOptional(request.cursor);
     const grant = await this.access.toProject(request.actor, request.projectId, 'alerts:read');
     const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
     const page = await this.alerts.listForProject(grant.orgId, request.projectId, after, limit + 1);
@@ -84,7 +94,7 @@ export class AlertService {
     const last = items[items.length - 1];
     return {
       items: items.map((alert) => toAlertDto(alert)),
-      nextCursor: page.length > limit ? encodePosition({ at: last.createdAt, id: last.id }) : null,
+      nextCursor: page.length > limit ? alertsCursor.encode({ at: last.createdAt, id: last.id }) : null,
     };
   }
 
@@ -126,7 +136,7 @@ export class AlertService {
   }
 
   async history(request: AlertHistoryRequest): Promise<AlertHistoryResponse> {
-    const after = request.cursor === undefined ? null : decodePosition(request.cursor);
+    const after = historyCursor.decodeOptional(request.cursor);
     const alert = await this.access.toAlert(request.actor, request.alertId, 'alerts:read');
     const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
     const page = await this.alerts.listEvents(alert.orgId, alert.id, after, limit + 1);
@@ -142,7 +152,7 @@ export class AlertService {
     const last = items[items.length - 1];
     return {
       items: items.map((entry) => toHistoryEntryDto(entry, byEntry.get(entry.id) ?? [])),
-      nextCursor: page.length > limit ? encodePosition({ at: last.at, id: last.id }) : null,
+      nextCursor: page.length > limit ? historyCursor.encode({ at: last.at, id: last.id }) : null,
     };
   }
 
@@ -210,17 +220,4 @@ function filterOf(filter: CreateAlertRequest['filter']): StoredAlertFilter {
     ...(filter.chainId !== undefined && { chainId: filter.chainId }),
     ...(filter.userId !== undefined && { userId: filter.userId }),
   };
-}
-
-function encodePosition(position: PagePosition): string {
-  return encodeCursor(`${position.at.toISOString()}|${position.id}`);
-}
-
-function decodePosition(cursor: string): PagePosition {
-  const [time, id, ...rest] = (decodeCursor(cursor) ?? '').split('|');
-  const ms = parseIsoTime(time);
-  if (ms === null || !id || rest.length > 0 || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw DomainException.invalid([{ field: 'cursor', message: 'cursor is not a valid cursor' }]);
-  }
-  return { at: new Date(ms), id };
 }

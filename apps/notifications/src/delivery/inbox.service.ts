@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import {
+  cursorCodec,
+  cursorFields,
   DEFAULT_PAGE_LIMIT,
-  decodeCursor,
   DomainException,
-  encodeCursor,
-  parseIsoTime,
+  InboxSubjects,
   type InAppNotificationDto,
   type InAppNotificationPage,
   type ListInboxRequest,
@@ -12,6 +12,12 @@ import {
 } from '@northstar/contracts';
 import { InboxRepository, type InboxPosition, type InboxRow } from './inbox.repository';
 import { OrgMemberships } from './org-memberships';
+
+// The inbox is listed newest first, by the notification's creation time and then id.
+const inboxCursor = cursorCodec<InboxPosition>(InboxSubjects.list, {
+  createdAt: cursorFields.time,
+  id: cursorFields.uuid,
+});
 
 /** The in-app inbox: the notifications of the caller's organisations, each with the caller's read state. */
 @Injectable()
@@ -22,7 +28,7 @@ export class InboxService {
   ) {}
 
   async list(request: ListInboxRequest): Promise<InAppNotificationPage> {
-    const after = request.cursor === undefined ? null : decodePosition(request.cursor);
+    const after = inboxCursor.decodeOptional(request.cursor);
     const orgIds = await this.memberships.orgIdsOf(request.actor);
     const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
     const page = await this.inbox.list(orgIds, request.actor.userId, after, limit + 1);
@@ -32,7 +38,7 @@ export class InboxService {
       items: items.map(toDto),
       nextCursor:
         page.length > limit
-          ? encodePosition({ createdAt: last.notification.createdAt, id: last.notification.id })
+          ? inboxCursor.encode({ createdAt: last.notification.createdAt, id: last.notification.id })
           : null,
     };
   }
@@ -64,17 +70,4 @@ function toDto({ notification, readAt }: InboxRow): InAppNotificationDto {
     createdAt: notification.createdAt.toISOString(),
     readAt: readAt === null ? null : readAt.toISOString(),
   };
-}
-
-function encodePosition(position: InboxPosition): string {
-  return encodeCursor(`${position.createdAt.toISOString()}|${position.id}`);
-}
-
-function decodePosition(cursor: string): InboxPosition {
-  const [time, id, ...rest] = (decodeCursor(cursor) ?? '').split('|');
-  const ms = parseIsoTime(time);
-  if (ms === null || !id || rest.length > 0 || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw DomainException.invalid([{ field: 'cursor', message: 'cursor is not a valid cursor' }]);
-  }
-  return { createdAt: new Date(ms), id };
 }

@@ -1,8 +1,8 @@
 import {
-  decodeCursor,
+  cursorCodec,
+  cursorFields,
   DEFAULT_PAGE_LIMIT,
-  DomainException,
-  encodeCursor,
+  type CursorCodec,
   type Page,
 } from '@northstar/contracts';
 
@@ -12,17 +12,12 @@ export interface PagePosition {
   id: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Reads `?cursor=`; a cursor this service did not issue is a client error on that field. */
-export function parseCursor(cursor: string | undefined): PagePosition | null {
-  if (cursor === undefined) return null;
-  const [time, id, extra] = (decodeCursor(cursor) ?? '').split('|');
-  const at = new Date(time ?? '');
-  if (extra !== undefined || id === undefined || !UUID.test(id) || Number.isNaN(at.getTime())) {
-    throw DomainException.invalid([{ field: 'cursor', message: 'cursor is not a valid cursor' }]);
-  }
-  return { at, id };
+/**
+ * The cursors of one list (`kind`, its bus subject): a cursor of another list, or one this service
+ * did not issue, is a client error on field `cursor`.
+ */
+export function positionCursor(kind: string): CursorCodec<PagePosition> {
+  return cursorCodec<PagePosition>(kind, { at: cursorFields.time, id: cursorFields.uuid });
 }
 
 export function pageLimit(limit: number | undefined): number {
@@ -36,6 +31,7 @@ export function pageLimit(limit: number | undefined): number {
 export function toPage<Row, Item>(
   rows: Row[],
   limit: number,
+  cursor: CursorCodec<PagePosition>,
   positionOf: (row: Row) => PagePosition,
   toItem: (row: Row) => Item,
 ): Page<Item> {
@@ -44,6 +40,6 @@ export function toPage<Row, Item>(
   const more = rows.length > limit && last !== undefined;
   return {
     items: page.map(toItem),
-    nextCursor: more ? encodeCursor(`${positionOf(last).at.toISOString()}|${positionOf(last).id}`) : null,
+    nextCursor: more ? cursor.encode(positionOf(last)) : null,
   };
 }

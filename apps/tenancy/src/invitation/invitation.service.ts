@@ -4,6 +4,7 @@ import {
   DomainException,
   INVITATION_TTL_SECONDS,
   TenancyEvents,
+  TenancySubjects,
   type Actor,
   type CreateInvitationBody,
   type InvitationDto,
@@ -14,7 +15,7 @@ import {
 import { DurableEventPublisher } from '@northstar/messaging';
 import { AccessChanges } from '../access/access-changes';
 import { Memberships } from '../access/memberships';
-import { pageLimit, parseCursor, toPage } from '../common/page';
+import { pageLimit, positionCursor, toPage } from '../common/page';
 import { Transactions } from '../common/transactions';
 import { toMembershipDto } from '../member/member.mapper';
 import { Membership } from '../member/membership.entity';
@@ -26,6 +27,9 @@ import { hashInvitationToken, newInvitationToken } from './invitation-token';
 import { Invitation } from './invitation.entity';
 import { toInvitationDto } from './invitation.mapper';
 import { InvitationRepository } from './invitation.repository';
+
+// Pending invitations, by creation time and then id.
+const invitationsCursor = positionCursor(TenancySubjects.listInvitations);
 
 const invalidToken = () =>
   DomainException.invalid(
@@ -113,10 +117,16 @@ export class InvitationService {
     const rows = await this.invitations.listPending(
       query.orgId,
       new Date(),
-      parseCursor(query.cursor),
+      invitationsCursor.decodeOptional(query.cursor),
       limit + 1,
     );
-    return toPage(rows, limit, (row) => ({ at: row.createdAt, id: row.id }), toInvitationDto);
+    return toPage(
+      rows,
+      limit,
+      invitationsCursor,
+      (row) => ({ at: row.createdAt, id: row.id }),
+      toInvitationDto,
+    );
   }
 
   async accept(actor: Actor, token: string): Promise<MembershipDto> {

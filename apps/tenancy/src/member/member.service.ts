@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   DomainException,
+  TenancySubjects,
   type Actor,
   type ListMembersRequest,
   type MemberListResponse,
@@ -9,7 +10,7 @@ import {
 } from '@northstar/contracts';
 import { AccessChanges } from '../access/access-changes';
 import { Memberships } from '../access/memberships';
-import { pageLimit, parseCursor, toPage } from '../common/page';
+import { pageLimit, positionCursor, toPage } from '../common/page';
 import { Transactions } from '../common/transactions';
 import { OrgRepository } from '../org/org.repository';
 import { assertCan } from '../policy/policy';
@@ -17,6 +18,9 @@ import { toMemberDto, toMembershipDto } from './member.mapper';
 import type { Membership } from './membership.entity';
 import { MembershipRepository } from './membership.repository';
 import { UserDirectory } from './user-directory';
+
+// Members, by join time and then user id.
+const membersCursor = positionCursor(TenancySubjects.listMembers);
 
 const LAST_OWNER = 'An organisation must keep at least one owner: make another member owner first';
 
@@ -39,12 +43,17 @@ export class MemberService {
   async list(actor: Actor, query: ListMembersRequest): Promise<MemberListResponse> {
     await this.access.require(actor, query.orgId, 'members:read');
     const limit = pageLimit(query.limit);
-    const rows = await this.memberships.listOfOrg(query.orgId, parseCursor(query.cursor), limit + 1);
+    const rows = await this.memberships.listOfOrg(
+      query.orgId,
+      membersCursor.decodeOptional(query.cursor),
+      limit + 1,
+    );
     const page = rows.slice(0, limit);
     const users = await this.users.byIds(page.map((row) => row.userId));
     return toPage(
       rows,
       limit,
+      membersCursor,
       (row) => ({ at: row.joinedAt, id: row.userId }),
       (row) => toMemberDto(row, users.get(row.userId)),
     );

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import {
   DomainException,
   TenancyEvents,
+  TenancySubjects,
   type Actor,
   type CreateOrgBody,
   type ListOrgsRequest,
@@ -14,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { AccessChanges } from '../access/access-changes';
 import { Memberships } from '../access/memberships';
 import { isConflict, SLUG_ATTEMPTS } from '../common/conflict';
-import { pageLimit, parseCursor, toPage } from '../common/page';
+import { pageLimit, positionCursor, toPage } from '../common/page';
 import { firstFreeSlug, slugify } from '../common/slug';
 import { Transactions } from '../common/transactions';
 import { Membership } from '../member/membership.entity';
@@ -25,6 +26,9 @@ import { ProjectRepository } from '../project/project.repository';
 import { toOrgDto, toOrgWithRoleDto } from './org.mapper';
 import { OrgRepository } from './org.repository';
 import { Organisation } from './organisation.entity';
+
+// The caller's organisations, by join time and then organisation id.
+const orgsCursor = positionCursor(TenancySubjects.listOrgs);
 
 /** Organisations: any user creates one (and owns it); members read it, admins change it, owners delete it. */
 @Injectable()
@@ -66,7 +70,11 @@ export class OrgService {
 
   async list(actor: Actor, query: ListOrgsRequest): Promise<OrgListResponse> {
     const limit = pageLimit(query.limit);
-    const rows = await this.memberships.listOfUser(actor.userId, parseCursor(query.cursor), limit + 1);
+    const rows = await this.memberships.listOfUser(
+      actor.userId,
+      orgsCursor.decodeOptional(query.cursor),
+      limit + 1,
+    );
     const orgs = new Map(
       (await this.orgs.findByIds(rows.map((row) => row.orgId))).map((org) => [org.id, org]),
     );
@@ -74,6 +82,7 @@ export class OrgService {
     const page = toPage(
       rows,
       limit,
+      orgsCursor,
       (row) => ({ at: row.joinedAt, id: row.orgId }),
       (row) => ({ row, org: orgs.get(row.orgId) }),
     );

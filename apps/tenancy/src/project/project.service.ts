@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import {
   DomainException,
   TenancyEvents,
+  TenancySubjects,
   type Actor,
   type CreateProjectBody,
   type ListProjectsRequest,
@@ -14,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { AccessChanges } from '../access/access-changes';
 import { Memberships } from '../access/memberships';
 import { isConflict, SLUG_ATTEMPTS } from '../common/conflict';
-import { pageLimit, parseCursor, toPage } from '../common/page';
+import { pageLimit, positionCursor, toPage } from '../common/page';
 import { firstFreeSlug, slugify } from '../common/slug';
 import { Transactions } from '../common/transactions';
 import { OrgRepository } from '../org/org.repository';
@@ -23,6 +24,9 @@ import { OutboxRepository } from '../outbox/outbox.repository';
 import { Project } from './project.entity';
 import { toProjectDto } from './project.mapper';
 import { ProjectRepository } from './project.repository';
+
+// An organisation's projects, by creation time and then id.
+const projectsCursor = positionCursor(TenancySubjects.listProjects);
 
 /**
  * Projects of an organisation: members read them, admins create, change and delete them. Changes hold
@@ -68,8 +72,12 @@ export class ProjectService {
   async list(actor: Actor, query: ListProjectsRequest): Promise<ProjectListResponse> {
     await this.access.require(actor, query.orgId, 'projects:read');
     const limit = pageLimit(query.limit);
-    const rows = await this.projects.list(query.orgId, parseCursor(query.cursor), limit + 1);
-    return toPage(rows, limit, (row) => ({ at: row.createdAt, id: row.id }), toProjectDto);
+    const rows = await this.projects.list(
+      query.orgId,
+      projectsCursor.decodeOptional(query.cursor),
+      limit + 1,
+    );
+    return toPage(rows, limit, projectsCursor, (row) => ({ at: row.createdAt, id: row.id }), toProjectDto);
   }
 
   async get(actor: Actor, projectId: string): Promise<ProjectDto> {
