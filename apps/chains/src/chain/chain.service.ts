@@ -25,6 +25,10 @@ import { ChainRepository, type AuditPosition } from './chain.repository';
 
 // The catalog is listed by slug.
 const chainsCursor = cursorCodec<{ slug: string }>(ChainsSubjects.list, { slug: cursorFields.slug });
+const auditCursor = cursorCodec<AuditPosition>(ChainsSubjects.audit, {
+  at: cursorFields.time,
+  id: cursorFields.uuid,
+});
 
 /** The catalog's rules: public reads from the cache, writes for platform admins only. */
 @Injectable()
@@ -93,14 +97,14 @@ export class ChainService {
   /** The audit log, newest first; only admins read it, as only they write the catalog. */
   async audit(request: ListChainAuditRequest): Promise<ChainAuditPage> {
     assertAdmin(request.actor);
-    const after = request.cursor === undefined ? null : parseAuditCursor(request.cursor);
+    const after = auditCursor.decodeOptional(request.cursor) ?? null;
     const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
     const rows = await this.repository.listAudit(request.chain ?? null, after, limit + 1);
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return {
       items: items.map(toAuditEntryDto),
-      nextCursor: rows.length > limit && last ? encodeCursor(`${last.at.toISOString()}|${last.id}`) : null,
+      nextCursor: rows.length > limit && last ? auditCursor.encode({ at: last.at, id: last.id }) : null,
     };
   }
 
@@ -121,18 +125,6 @@ export class ChainService {
 function assertAdmin(actor: Actor): void {
   if (actor.role !== 'admin')
     throw DomainException.forbidden('Only platform admins can change the chain catalog');
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function parseAuditCursor(cursor: string): AuditPosition {
-  const [at, id] = (decodeCursor(cursor) ?? '').split('|');
-  const date = new Date(at ?? '');
-  // The id goes into a uuid comparison: anything else would be a database error, not a 400.
-  if (!id || !UUID.test(id) || Number.isNaN(date.getTime())) {
-    throw DomainException.invalid([{ field: 'cursor', message: 'cursor is not a valid cursor' }]);
-  }
-  return { at: date, id };
 }
 
 function assertChainIdFits(ecosystem: string, chainId: number | null): void {
