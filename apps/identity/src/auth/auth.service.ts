@@ -167,12 +167,22 @@ export class AuthService {
     });
   }
 
-  /** Always succeeds, so that nobody learns whether an account exists; only real ones get an email. */
+  /**
+   * Always succeeds, so that nobody learns whether an account exists; only real ones get an email. The
+   * answer does not wait for the token and the email either: it would take measurably longer for a
+   * real account, and the difference would tell.
+   */
   async forgotPassword(request: ForgotPasswordRequest): Promise<void> {
     await this.throttle.hitIp(request.client.ip);
     const email = normalizeEmail(request.email);
     const user = await this.users.findByEmail(email);
     if (!user) return;
+    void this.sendResetEmail(user, email).catch((error: unknown) => {
+      this.logger.error(`Password reset email for user ${user.id} not sent: ${String(error)}`);
+    });
+  }
+
+  private async sendResetEmail(user: User, email: string): Promise<void> {
     if (!(await this.throttle.allowResetEmail(email))) {
       this.logger.warn(`Password reset emails for user ${user.id} over the hourly limit; not sending`);
       return;

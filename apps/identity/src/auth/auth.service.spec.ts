@@ -1,0 +1,39 @@
+import type { DurableEventPublisher } from '@northstar/messaging';
+import type { PasswordHasher } from '../security/password-hasher';
+import type { PlatformRoles } from '../security/platform-roles';
+import type { UnitOfWork } from '../persistence/unit-of-work';
+import type { SessionIssuer } from '../sessions/session-issuer';
+import type { SessionRepository } from '../sessions/session.repository';
+import type { UserTokenRepository } from '../users/user-token.repository';
+import type { UserRepository } from '../users/user.repository';
+import type { AuthThrottle } from './auth-throttle';
+import { AuthService } from './auth.service';
+
+describe('AuthService.forgotPassword', () => {
+  it('answers without waiting for the reset email of a real account, so both answers take as long', async () => {
+    let emailWorkStarted = false;
+    const never = new Promise<boolean>(() => undefined);
+    const service = new AuthService(
+      { findByEmail: async () => ({ id: 'u1', email: 'a@b.test', name: 'A' }) } as unknown as UserRepository,
+      {} as UserTokenRepository,
+      {} as SessionRepository,
+      {} as SessionIssuer,
+      {} as PasswordHasher,
+      {
+        hitIp: async () => undefined,
+        // The reset email's own work (throttle, token, event) never finishes here.
+        allowResetEmail: () => {
+          emailWorkStarted = true;
+          return never;
+        },
+      } as unknown as AuthThrottle,
+      {} as PlatformRoles,
+      {} as DurableEventPublisher,
+      {} as UnitOfWork,
+    );
+    await expect(
+      service.forgotPassword({ email: 'A@b.test', client: { ip: '192.0.2.1' } }),
+    ).resolves.toBeUndefined();
+    expect(emailWorkStarted).toBe(true);
+  });
+});
