@@ -1,4 +1,7 @@
-import { lockoutSeconds, MAX_CONSECUTIVE_FAILURES } from './auth-throttle';
+import { BusErrorCode, DomainException } from '@northstar/contracts';
+import type { Redis } from 'ioredis';
+import type { IdentityConfig } from '../config';
+import { AuthThrottle, lockoutSeconds, MAX_CONSECUTIVE_FAILURES } from './auth-throttle';
 
 describe('login lockouts', () => {
   it('lock nobody out before the fifth failure in a row', () => {
@@ -9,5 +12,19 @@ describe('login lockouts', () => {
   it('grow with every further failure, up to an hour', () => {
     const schedule = [5, 6, 7, 8, 9, 10, 11, 12, 13, 50].map(lockoutSeconds);
     expect(schedule).toEqual([30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
+  });
+});
+
+describe('without Redis', () => {
+  const down = { pttl: () => Promise.reject(new Error('connection refused')) } as unknown as Redis;
+  const throttle = new AuthThrottle(down, {} as IdentityConfig);
+
+  it('refuses logins (503) rather than let password guessing go on unchecked', async () => {
+    const error = await throttle.assertNotLocked('a@b.test').then(
+      () => null,
+      (refusal: unknown) => refusal,
+    );
+    expect(error).toBeInstanceOf(DomainException);
+    expect((error as DomainException).code).toBe(BusErrorCode.Unavailable);
   });
 });

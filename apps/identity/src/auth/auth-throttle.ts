@@ -56,8 +56,8 @@ return failures
  * The brute-force defences of the auth routes, in Redis so that every replica shares them:
  * a per-IP request limit, and per-account lockouts after consecutive failed logins. Accounts are
  * keyed by a hash of the normalised email whether or not it exists, so a locked unknown email
- * answers exactly like a locked real one. If Redis is down the checks let requests through (logged):
- * logins keep working, at the cost of these limits for as long as the outage lasts.
+ * answers exactly like a locked real one. If Redis is down, the lockout check fails closed (logins
+ * answer 503) and the other checks let requests through (logged).
  */
 @Injectable()
 export class AuthThrottle {
@@ -85,10 +85,23 @@ export class AuthThrottle {
     if (allowed !== 1) throw rateLimited('Too many authentication requests from your address', retryAfterMs);
   }
 
-  /** 429 while the account is locked out, whatever the password. */
+  /**
+   * 429 while the account is locked out, whatever the password. Fails closed: without Redis nobody
+   * can tell a locked account, so logins answer 503 (Retry-After) rather than let guessing go on.
+   */
   async assertNotLocked(email: string): Promise<void> {
-    const ttlMs = await this.guarded('lockout check', () => this.redis.pttl(lockKey(email)));
-    if (ttlMs !== undefined && ttlMs > 0) {
+    let ttlMs: number;
+    try {
+      ttlMs = await this.redis.pttl(lockKey(email));
+    } catch (error) {
+      this.logger.warn(`Login lockouts unavailable, refusing logins: ${String(error)}`);
+      throw new DomainException(
+        BusErrorCode.Unavailable,
+        'Signing in is unavailable for a moment; try again shortly',
+        { retryAfterSeconds: 5 },
+      );
+    }
+    if (ttlMs > 0) {
       throw rateLimited('Too many failed logins for this account; try again later', ttlMs);
     }
   }
