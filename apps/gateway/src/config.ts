@@ -1,7 +1,7 @@
 import { BaseConfig, Secret, WithEventStream, WithRedis } from '@northstar/config';
 import { DEVELOPMENT_JWT_SECRET } from '@northstar/contracts';
 import { Transform, Type } from 'class-transformer';
-import { IsInt, IsString, Max, Min, MinLength, ValidateBy } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Max, Min, MinLength, ValidateBy } from 'class-validator';
 import { WithApiKeys } from './api-keys/api-keys.settings';
 import { parseTrustProxy, trustProxyProblem, type TrustProxy } from './http/trust-proxy';
 
@@ -14,6 +14,30 @@ export class GatewayConfig extends WithEventStream(WithApiKeys(WithRedis(BaseCon
 
   @IsString()
   HOST = '0.0.0.0';
+
+  /** The ops listener (/health, /ready, /metrics), on OPS_HOST; 0 picks a free port. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  OPS_PORT = 3100;
+
+  /** Where the ops listener listens: loopback unless probes come from elsewhere (Kubernetes: 0.0.0.0). */
+  @IsString()
+  OPS_HOST = '127.0.0.1';
+
+  /**
+   * Whether /ready and /metrics are also served on the public port (/health always is). Default: not
+   * in production, where they stay on the ops port, out of the internet's reach.
+   */
+  // The raw text: implicit conversion would already have made "false" true.
+  @Transform(({ obj, key }: { obj: Record<string, unknown>; key: string }) => {
+    const raw = obj[key];
+    return raw === undefined || raw === '' ? undefined : raw === true || raw === 'true';
+  })
+  @IsOptional()
+  @IsBoolean()
+  PUBLIC_OPS_ENDPOINTS?: boolean = undefined;
 
   /** Comma-separated allowed origins for dashboard routes, or `*`. */
   @IsString()

@@ -3,12 +3,18 @@ import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@northstar/config';
-import { MetricsService, RequestAwareLogger, sanitizeRequestId } from '@northstar/observability';
+import {
+  MetricsService,
+  ReadinessService,
+  RequestAwareLogger,
+  sanitizeRequestId,
+} from '@northstar/observability';
 import { logLevelsFrom, platformVersion } from '@northstar/service-runtime';
 import type { IncomingMessage } from 'node:http';
 import { GatewayConfig } from './config';
 import { GatewayModule } from './gateway.module';
 import { registerHttpHooks } from './http/http-hooks';
+import { hideOpsEndpoints, startOpsListener } from './http/ops-listener';
 import { answerFrameworkError } from './http/problem.filter';
 import { setupOpenApi } from './http/openapi';
 import { ApiKeyAdmission } from './api-keys/api-key-admission';
@@ -28,6 +34,8 @@ const EXPOSED_HEADERS = [
 export interface RunningGateway {
   app: NestFastifyApplication;
   url: string;
+  /** The ops listener's base URL (/health, /ready, /metrics). */
+  opsUrl: string;
   close(): Promise<void>;
 }
 
@@ -62,14 +70,32 @@ export async function startGateway(env?: Record<string, string | undefined>): Pr
     maxAge: 600,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  if (!(config.PUBLIC_OPS_ENDPOINTS ?? config.NODE_ENV !== 'production')) hideOpsEndpoints(fastify);
   registerHttpHooks(fastify, app.get(MetricsService));
   registerIngestHttp(fastify);
   openIngestionCors(fastify, EXPOSED_HEADERS);
   serveIngestRoutesDirectly(fastify, app.get(IngestService), app.get(ApiKeyAdmission));
   setupOpenApi(app, platformVersion());
   await app.listen(config.PORT, config.HOST);
+  const ops = await startOpsListener(
+    app.get(ReadinessService),
+    app.get(MetricsService),
+    config.OPS_HOST,
+    config.OPS_PORT,
+  ).catch(async (error: unknown) => {
+    await app.close();
+    throw error;
+  });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
-  return { app, url: `http://${host}:${port}`, close: () => app.close() };
+  return {
+    app,
+    url: `http://${host}:${port}`,
+    opsUrl: ops.url,
+    close: async () => {
+      await ops.close();
+      await app.close();
+    },
+  };
 }

@@ -66,6 +66,7 @@ export function startTestGateway(overrides: Env = {}): Promise<RunningGateway> {
     e2eEnv({
       PORT: '0',
       HOST: '127.0.0.1',
+      OPS_PORT: '0',
       SYSTEM_PING_TIMEOUT_MS: String(SYSTEM_PING_TIMEOUT_MS),
       // signUp() sends a random X-Forwarded-For, so suites do not share one address's auth budget.
       TRUST_PROXY: 'true',

@@ -26,6 +26,7 @@ beforeAll(async () => {
     ...testEnv(),
     PORT: '0',
     HOST: '127.0.0.1',
+    OPS_PORT: '0',
     SYSTEM_PING_TIMEOUT_MS: '200',
     // Every request pings: the test follows each request's id onto the bus.
     SYSTEM_INFO_CACHE_MS: '0',
