@@ -110,9 +110,14 @@ describe('webhook URLs', () => {
     expect(await webhookUrlProblem('gopher://8.8.8.8/', true)).toBe('the URL must be http or https');
   });
 
-  it('names the address a host resolved to', () => {
-    expect(refusedAddressProblem('hooks.example.com', ['8.8.8.8', '10.0.0.7'])).toBe(
-      'hooks.example.com resolves to 10.0.0.7, which is a private address; webhooks may only target public addresses',
+  it('says a host resolves to a non-public address without naming the address or its kind', () => {
+    const problem = refusedAddressProblem('hooks.example.com', ['8.8.8.8', '10.0.0.7']);
+    expect(problem).toBe(
+      'the host resolves to a private or reserved address; webhooks may only target public addresses',
+    );
+    expect(problem).not.toMatch(/10\.0\.0\.7|hooks\.example\.com|private address/);
+    expect(refusedAddressProblem('127.0.0.1', ['127.0.0.1'])).toBe(
+      'the host is a private or reserved address; webhooks may only target public addresses',
     );
     expect(refusedAddressProblem('hooks.example.com', ['8.8.8.8', '2606:4700:4700::1111'])).toBeNull();
   });

@@ -126,15 +126,15 @@ export function webhookUrlShapeProblem(url: string): string | null {
   return null;
 }
 
-/** Why `addresses` (of `host`) may not be called, or null when all of them are public. */
+/**
+ * Why `addresses` (of `host`) may not be called, or null when all of them are public. The message names
+ * neither the address nor its kind: it is shown to the caller and in the history, and the addresses a
+ * name resolves to inside the platform's network are not theirs to learn (finding 7 of issue 14).
+ */
 export function refusedAddressProblem(host: string, addresses: readonly string[]): string | null {
-  for (const address of addresses) {
-    const kind = nonPublicAddressKind(address);
-    if (kind === null) continue;
-    const where = address === host ? host : `${host} resolves to ${address}, which`;
-    return `${where} is a ${kind} address; webhooks may only target public addresses`;
-  }
-  return null;
+  if (addresses.every((address) => nonPublicAddressKind(address) === null)) return null;
+  const what = addresses.length === 1 && addresses[0] === host ? 'the host is' : 'the host resolves to';
+  return `${what} a private or reserved address; webhooks may only target public addresses`;
 }
 
 /**
