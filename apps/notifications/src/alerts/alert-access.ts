@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { DomainException, type AccessGrant, type Actor, type Permission } from '@northstar/contracts';
+import {
+  BusErrorCode,
+  DomainException,
+  type AccessGrant,
+  type Actor,
+  type Permission,
+} from '@northstar/contracts';
 import { TenantAccess, type TenantObjectLookup } from '@northstar/messaging';
 import type { Alert } from './alert.entity';
 import { AlertRepository } from './alert.repository';
@@ -22,6 +28,20 @@ export class AlertAccess {
 
   toProject(actor: Actor, projectId: string, permission: Permission): Promise<AccessGrant> {
     return this.access.toProject(actor, projectId, permission);
+  }
+
+  /**
+   * Whether the actor may manage the project's alerts (admins and owners, as tenancy's policy says):
+   * they alone see webhook URLs in full.
+   */
+  async mayManage(actor: Actor, projectId: string): Promise<boolean> {
+    try {
+      await this.access.toProject(actor, projectId, 'alerts:manage');
+      return true;
+    } catch (error) {
+      if (error instanceof DomainException && error.code === BusErrorCode.Forbidden) return false;
+      throw error;
+    }
   }
 
   toAlert(actor: Actor, alertId: string, permission: Permission): Promise<Alert> {

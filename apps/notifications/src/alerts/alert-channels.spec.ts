@@ -35,12 +35,25 @@ describe('webhook secrets of alert channels', () => {
     });
     const made = generated.get(2) ?? '';
     expect(channels[2]).toMatchObject({ secret: `sealed(${made})`, hint: made.slice(-4) });
-    expect(channelViews(channels, generated)).toEqual([
+    expect(channelViews(channels, true, generated)).toEqual([
       { type: 'in_app' },
       { type: 'webhook', url: 'https://a.example.com', secretHint: '0123' },
       { type: 'webhook', url: 'https://b.example.com', secretHint: made.slice(-4), secret: made },
     ]);
-    expect(JSON.stringify(channelViews(channels))).not.toContain(made);
+    expect(JSON.stringify(channelViews(channels, true))).not.toContain(made);
+  });
+
+  it('shows a webhook URL in full only when revealed, else scheme and host', () => {
+    const url = 'https://user:pw@hooks.slack.example:8443/services/T000/B000/XXXX?token=abc#frag';
+    const channels = resolveChannels(
+      [{ type: 'webhook', url, secret: 'given-secret-0123' }],
+      [],
+      seal,
+    ).channels;
+    expect(channelViews(channels, true)).toEqual([{ type: 'webhook', url, secretHint: '0123' }]);
+    expect(channelViews(channels, false)).toEqual([
+      { type: 'webhook', url: 'https://hooks.slack.example:8443/…', secretHint: '0123' },
+    ]);
   });
 
   it('keeps the current secret of a webhook sent back without it, matched by URL', () => {
@@ -59,7 +72,10 @@ describe('webhook secrets of alert channels', () => {
 
   it('shows the hint of a channel stored before secrets were sealed, from its secret in clear', () => {
     expect(
-      channelViews([{ type: 'webhook', url: 'https://a.example.com', secret: 'old-plain-secret-wxyz' }]),
+      channelViews(
+        [{ type: 'webhook', url: 'https://a.example.com', secret: 'old-plain-secret-wxyz' }],
+        true,
+      ),
     ).toEqual([{ type: 'webhook', url: 'https://a.example.com', secretHint: 'wxyz' }]);
   });
 });

@@ -5,7 +5,8 @@ import type { Alert } from './alert.entity';
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
-export function toAlertDto(alert: Alert, generatedSecrets?: Map<number, string>): AlertDto {
+/** `reveal`: whether the reader may manage the alert, and so see its webhook URLs in full. */
+export function toAlertDto(alert: Alert, reveal: boolean, generatedSecrets?: Map<number, string>): AlertDto {
   return {
     id: alert.id,
     projectId: alert.projectId,
@@ -19,7 +20,7 @@ export function toAlertDto(alert: Alert, generatedSecrets?: Map<number, string>)
     everySeconds: alert.everySeconds,
     cooldownSeconds: alert.cooldownSeconds,
     enabled: alert.enabled,
-    channels: channelViews(alert.channels, generatedSecrets),
+    channels: channelViews(alert.channels, reveal, generatedSecrets),
     state: alert.state,
     lastValue: alert.lastValue,
     lastEvaluatedAt: iso(alert.lastEvaluatedAt),

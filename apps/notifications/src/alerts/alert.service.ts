@@ -23,6 +23,7 @@ import {
 import { SecretBox } from '../common/secret-box';
 import { NotificationsConfig } from '../config';
 import { DeliveryService, webhookUrlProblem } from '../delivery/delivery.service';
+import { redactedUrl } from '../delivery/webhook-address';
 import { AlertAccess } from './alert-access';
 import { resolveChannels } from './alert-channels';
 import { AlertEvent } from './alert-event.entity';
@@ -82,7 +83,7 @@ export class AlertService {
     await this.alerts.save(alert);
     // After the commit: a schedule never exists for an alert that was not saved.
     await this.applySchedule(alert);
-    return toAlertDto(alert, generated);
+    return toAlertDto(alert, true, generated);
   }
 
   async list(request: ListAlertsRequest): Promise<AlertListResponse> {
@@ -90,16 +91,18 @@ export class AlertService {
     const grant = await this.access.toProject(request.actor, request.projectId, 'alerts:read');
     const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
     const page = await this.alerts.listForProject(grant.orgId, request.projectId, after, limit + 1);
+    const reveal = await this.access.mayManage(request.actor, request.projectId);
     const items = page.slice(0, limit);
     const last = items[items.length - 1];
     return {
-      items: items.map((alert) => toAlertDto(alert)),
+      items: items.map((alert) => toAlertDto(alert, reveal)),
       nextCursor: page.length > limit ? alertsCursor.encode({ at: last.createdAt, id: last.id }) : null,
     };
   }
 
   async get(request: AlertRequest): Promise<AlertDto> {
-    return toAlertDto(await this.access.toAlert(request.actor, request.alertId, 'alerts:read'));
+    const alert = await this.access.toAlert(request.actor, request.alertId, 'alerts:read');
+    return toAlertDto(alert, await this.access.mayManage(request.actor, alert.projectId));
   }
 
   async update(request: UpdateAlertRequest): Promise<AlertDto> {
@@ -122,7 +125,7 @@ export class AlertService {
     if (request.enabled !== undefined) alert.enabled = request.enabled;
     await this.alerts.save(alert);
     await this.applySchedule(alert);
-    return toAlertDto(alert, generated);
+    return toAlertDto(alert, true, generated);
   }
 
   /** Deletes the alert, its history, its deliveries and its schedule. */
@@ -145,8 +148,14 @@ export class AlertService {
       alert.orgId,
       items.map((entry) => entry.id),
     );
+    const reveal = await this.access.mayManage(request.actor, alert.projectId);
     const byEntry = new Map<string, AlertDeliveryDto[]>();
-    for (const { notificationId, ...delivery } of deliveries) {
+    for (const { notificationId, ...shown } of deliveries) {
+      // A webhook's path may hold the receiver's token: shown to those who may manage the alert only.
+      const delivery =
+        shown.channel === 'webhook' && !reveal && shown.target !== null
+          ? { ...shown, target: redactedUrl(shown.target) }
+          : shown;
       byEntry.set(notificationId, [...(byEntry.get(notificationId) ?? []), delivery]);
     }
     const last = items[items.length - 1];

@@ -234,7 +234,8 @@ describe('alert rules', () => {
     });
     expect(
       tenancy.checks.filter((check) => check.actor.userId === o.actor.userId).map((c) => c.permission),
-    ).toEqual(['alerts:manage', 'alerts:read', 'alerts:read']);
+      // Each read asks too whether the reader may manage the alert, which shows its webhook URLs in full.
+    ).toEqual(['alerts:manage', 'alerts:read', 'alerts:manage', 'alerts:read', 'alerts:manage']);
 
     // What PostgreSQL holds: neither secret in clear.
     const [row] = await notifications.app
@@ -305,6 +306,45 @@ describe('alert rules', () => {
       expect((await busError(attempt)).code).toBe(BusErrorCode.Forbidden);
     }
     expect(await client.bus.send(AlertsSubjects.get, { actor: o.actor, alertId: alert.id })).toEqual(alert);
+  });
+
+  it('shows webhook URLs in full to admins and owners only; viewers and members see scheme and host', async () => {
+    const o = owner();
+    const url = receiver.url(`/hooks/T000/B000/token-${o.project.projectId}?key=sekrit`);
+    const origin = new URL(url).origin;
+    const alert = await create(o, { channels: [{ type: 'webhook', url }, { type: 'in_app' }] });
+    const admin = userActor();
+    tenancy.addMember(o.project, admin.userId, 'admin');
+    const reader = userActor();
+    tenancy.addMember(o.project, reader.userId, 'viewer');
+    const member = userActor();
+    tenancy.addMember(o.project, member.userId, 'member');
+    const test = await client.bus.send(AlertsSubjects.test, { actor: o.actor, alertId: alert.id });
+    await eventually(async () => {
+      const [entry] = await history(o.actor, alert.id);
+      expect(entry.deliveries.find((d) => d.channel === 'webhook')?.status).toBe('delivered');
+    });
+
+    for (const actor of [o.actor, admin]) {
+      const seen = await client.bus.send(AlertsSubjects.get, { actor, alertId: alert.id });
+      expect(seen.channels[0]).toMatchObject({ type: 'webhook', url });
+      const [entry] = await history(actor, alert.id);
+      expect(entry.deliveries.find((d) => d.channel === 'webhook')?.target).toContain('token-');
+    }
+    for (const actor of [reader, member]) {
+      const seen = await client.bus.send(AlertsSubjects.get, { actor, alertId: alert.id });
+      expect(seen.channels[0]).toEqual({
+        type: 'webhook',
+        url: `${origin}/…`,
+        secretHint: expect.any(String),
+      });
+      const listed = await client.bus.send(AlertsSubjects.list, { actor, projectId: o.project.projectId });
+      expect(listed.items[0].channels[0]).toMatchObject({ url: `${origin}/…` });
+      const [entry] = await history(actor, alert.id);
+      expect(entry.id).toBe(test.id);
+      expect(entry.deliveries.find((d) => d.channel === 'webhook')?.target).toBe(`${origin}/…`);
+      expect(JSON.stringify([seen, listed, entry])).not.toMatch(/token-|sekrit|T000/);
+    }
   });
 
   it('shows a member of another organisation nothing: not found, and an empty list of their own', async () => {

@@ -109,6 +109,20 @@ export function displayUrl(url: string): string {
   }
 }
 
+/**
+ * The target as it is shown to those who may not manage the alert: scheme and host (with its port) and
+ * `/…`. Paths and queries of webhook URLs often carry the receiver's token (Slack's do), so they are
+ * for admins and owners only.
+ */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}/…`;
+  } catch {
+    return '…';
+  }
+}
+
 /** The problems a URL has before anything is resolved: scheme, credentials, shape. */
 export function webhookUrlShapeProblem(url: string): string | null {
   if (url.length > MAX_URL_LENGTH) return `the URL is longer than ${MAX_URL_LENGTH} characters`;

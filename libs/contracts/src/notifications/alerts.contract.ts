@@ -389,7 +389,13 @@ export class AlertWebhookChannelDto {
   @ApiProperty({ enum: ['webhook'] })
   type!: 'webhook';
 
-  @ApiProperty({ format: 'uri' })
+  @ApiProperty({
+    description:
+      'The full URL for those who may manage the alert (admins, owners). Others (members, viewers) see ' +
+      'it redacted to scheme, host and port followed by `/…` (no user info, path, query or fragment), ' +
+      "since webhook URLs often carry the receiver's token",
+    example: 'https://hooks.example.com/…',
+  })
   url!: string;
 
   @ApiProperty({ example: 'Zk3q', description: 'The last 4 characters of the secret, to recognise it' })
@@ -517,7 +523,9 @@ export class AlertDeliveryDto {
   @ApiProperty({
     type: String,
     nullable: true,
-    description: 'The email address, or the webhook URL without its query string; null in-app',
+    description:
+      'The email address, or the webhook URL without its query string (for members and viewers ' +
+      'redacted like the channel: scheme, host and `/…`); null in-app',
   })
   target!: string | null;
 
