@@ -89,6 +89,30 @@ export class NotificationsConfig extends WithRedis(WithPostgres(ServiceConfig)) 
   @Max(3_600_000)
   DELIVERY_RETRY_DELAY_MS = 5000;
 
+  /** Test notifications (`POST /v1/alerts/:id/test`) one user may send in any hour; then 429. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  ALERT_TEST_SENDS_PER_USER_PER_HOUR = 10;
+
+  /** Test notifications one organisation's members may send together in any hour; then 429. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  ALERT_TEST_SENDS_PER_ORG_PER_HOUR = 30;
+
+  /**
+   * Notifications (each through all of its alert's channels) one organisation's alerts may send per
+   * clock hour, tests included; past it they are recorded in the history as suppressed, not sent.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  NOTIFICATIONS_PER_ORG_PER_HOUR = 200;
+
   /** Whether private webhook targets are allowed, resolving the production-dependent default. */
   webhookAllowPrivate(): boolean {
     if (this.WEBHOOK_ALLOW_PRIVATE === '') return this.NODE_ENV !== 'production';

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { NotificationKind } from '@northstar/contracts';
+import { NotificationLimits } from '../common/notification-limits';
 import { DeliveryService } from '../delivery/delivery.service';
 import type { AlertEvent } from './alert-event.entity';
 import type { Alert } from './alert.entity';
@@ -7,10 +8,24 @@ import type { Alert } from './alert.entity';
 /** Hands a history entry of an alert to the deliveries, through every channel of the alert. */
 @Injectable()
 export class AlertNotifier {
-  constructor(private readonly delivery: DeliveryService) {}
+  private readonly logger = new Logger(AlertNotifier.name);
 
-  /** Idempotent per entry: the deliveries derive from its id. */
-  notify(alert: Alert, entry: AlertEvent): Promise<void> {
+  constructor(
+    private readonly delivery: DeliveryService,
+    private readonly limits: NotificationLimits,
+  ) {}
+
+  /**
+   * Idempotent per entry: the deliveries derive from its id, and so does the budget's decision. Past
+   * the organisation's hourly budget the deliveries are recorded as suppressed instead of sent.
+   */
+  async notify(alert: Alert, entry: AlertEvent): Promise<void> {
+    const suppressed = !(await this.limits.allowNotification(alert.orgId, entry.id));
+    if (suppressed) {
+      this.logger.warn(
+        `Alert ${alert.id}: notification ${entry.id} suppressed, its organisation's hourly budget is spent`,
+      );
+    }
     return this.delivery.enqueue({
       notificationId: entry.id,
       kind: entry.kind as NotificationKind,
@@ -28,6 +43,7 @@ export class AlertNotifier {
       value: entry.value,
       at: entry.at.toISOString(),
       channels: alert.channels.map((channel) => ({ ...channel })),
+      suppressed,
     });
   }
 }

@@ -20,6 +20,7 @@ import {
   type ListAlertsRequest,
   type UpdateAlertRequest,
 } from '@northstar/contracts';
+import { NotificationLimits } from '../common/notification-limits';
 import { SecretBox } from '../common/secret-box';
 import { NotificationsConfig } from '../config';
 import { DeliveryService, webhookUrlProblem } from '../delivery/delivery.service';
@@ -58,6 +59,7 @@ export class AlertService {
     private readonly delivery: DeliveryService,
     private readonly config: NotificationsConfig,
     private readonly secrets: SecretBox,
+    private readonly limits: NotificationLimits,
   ) {}
 
   private readonly seal = (secret: string): string => this.secrets.seal(secret);
@@ -168,9 +170,12 @@ export class AlertService {
   /**
    * Sends a test notification through every channel, with the value measured now when analytics
    * answers (a test must work while analytics is down too). The alert's state does not change.
+   * Limited per user and per organisation and hour (429); it counts against the organisation's
+   * budget of notifications like any other.
    */
   async test(request: AlertRequest): Promise<AlertTestResponse> {
     const alert = await this.access.toAlert(request.actor, request.alertId, 'alerts:manage');
+    await this.limits.hitTestSend(alert.orgId, request.actor.userId);
     const at = new Date();
     let value: number | null = null;
     try {

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TenantAccess } from '@northstar/messaging';
+import { NotificationLimits } from '../common/notification-limits';
 import { NotificationsConfig } from '../config';
 import { AlertAccess } from './alert-access';
 import { AlertEvaluationService } from './alert-evaluation.service';
@@ -33,6 +34,7 @@ export class AlertsModule {
         AlertAccess,
         AlertMeasure,
         AlertNotifier,
+        NotificationLimits,
         AlertScheduler,
         AlertEvaluationService,
         AlertEvaluationWorker,

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { NotificationContent } from './delivery.content';
 
 export type DeliveryChannelType = 'email' | 'webhook' | 'in_app';
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+/** `suppressed`: recorded but never sent, the organisation's hourly budget of notifications being spent. */
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'suppressed';
 
 /**
  * One notification through one channel of its alert. Alert ids are plain values, not foreign keys:

@@ -39,6 +39,11 @@ export interface AlertNotification {
   /** ISO time of the evaluation. */
   at: string;
   channels: DeliveryChannel[];
+  /**
+   * Past the organisation's hourly budget: the deliveries are recorded as `suppressed` and never sent
+   * (no job, no webhook secret kept).
+   */
+  suppressed?: boolean;
 }
 
 export interface DeliveryAttemptView {
@@ -98,11 +103,12 @@ export class DeliveryService {
       delivery.channel = channel.type;
       delivery.kind = notification.kind;
       delivery.content = content;
+      if (notification.suppressed) delivery.status = 'suppressed';
       if (channel.type === 'email') delivery.target = channel.to;
       if (channel.type === 'webhook') {
         delivery.target = displayUrl(channel.url);
         delivery.url = channel.url;
-        delivery.secret = channel.secret;
+        delivery.secret = notification.suppressed ? null : channel.secret;
         delivery.body = webhookBody(webhookPayload(delivery.id, content, this.config.PUBLIC_URL));
       }
       return delivery;

@@ -493,7 +493,11 @@ export class AlertListResponse implements Page<AlertDto> {
   nextCursor!: string | null;
 }
 
-export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+/**
+ * `suppressed`: recorded, never sent, because the organisation's hourly budget of notifications
+ * (`NOTIFICATIONS_PER_ORG_PER_HOUR`) was spent when the notification was made.
+ */
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'suppressed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export class AlertDeliveryAttemptDto {
@@ -529,7 +533,11 @@ export class AlertDeliveryDto {
   })
   target!: string | null;
 
-  @ApiProperty({ enum: DELIVERY_STATUSES })
+  @ApiProperty({
+    enum: DELIVERY_STATUSES,
+    description:
+      "`suppressed`: not sent, the organisation's hourly budget of notifications being spent; no attempts",
+  })
   status!: DeliveryStatus;
 
   @ApiProperty({ type: [AlertDeliveryAttemptDto], description: 'Oldest first' })
