@@ -36,6 +36,7 @@ import { BusClient } from '@northstar/messaging';
 import { actorOf, type AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
+import { ApiRateLimitedResponse } from '../identity/api-rate-limited.decorator';
 
 const WEBHOOK_SECRET =
   'A webhook channel given without `secret` gets a generated one (`whsec_` and 32 random bytes in ' +
@@ -153,9 +154,14 @@ export class AlertsController {
     summary: 'Send a test notification through every channel of the alert (admin)',
     description:
       "The deliveries run in the background; follow them in the history. The alert's state does not " +
-      'change; `value` is measured now (null when analytics does not answer).',
+      'change; `value` is measured now (null when analytics does not answer). Limited per user ' +
+      '(`ALERT_TEST_SENDS_PER_USER_PER_HOUR`, 10) and per organisation ' +
+      '(`ALERT_TEST_SENDS_PER_ORG_PER_HOUR`, 30) in any hour; a test counts against the ' +
+      "organisation's hourly budget of notifications like any other, past which its deliveries are " +
+      'recorded as `suppressed` and not sent.',
   })
   @ApiAcceptedResponse({ type: AlertTestResponse })
+  @ApiRateLimitedResponse('Too many test sends this hour, by you or by your organisation')
   @ApiProblemResponses(400, 401, 403, 404, 503)
   test(@CurrentUser() user: AuthUser, @Param() params: AlertIdParams): Promise<AlertTestResponse> {
     return this.bus.send(AlertsSubjects.test, { alertId: params.alertId, actor: actorOf(user) });

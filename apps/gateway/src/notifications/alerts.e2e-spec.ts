@@ -33,6 +33,8 @@ const notificationsEnv = {
   QUEUE_PREFIX: `e2e-alerts-${randomBytes(4).toString('hex')}`,
   WEBHOOK_ALLOW_PRIVATE: 'true',
   DELIVERY_RETRY_DELAY_MS: '50',
+  // Small, so that the limit is reached within the test.
+  ALERT_TEST_SENDS_PER_USER_PER_HOUR: '2',
 };
 
 interface Received {
@@ -146,14 +148,22 @@ describe('alerts through the gateway', () => {
     expect(alert).toMatchObject({ projectId, name: 'Checkout failures', state: 'ok' });
   });
 
-  it('a viewer lists and reads it, without the secret', async () => {
+  it('a viewer lists and reads it, without the secret and with the webhook URL redacted', async () => {
     const listed = await call<{ items: Alert[] }>(url, 'GET', `/projects/${projectId}/alerts`, viewer);
     expect(listed.status).toBe(200);
     expect(listed.body.items.map((item) => item.id)).toEqual([alert.id]);
     const got = await call<Alert>(url, 'GET', `/alerts/${alert.id}`, viewer);
     expect(got.status).toBe(200);
-    expect(got.body.channels[0]).toEqual({ type: 'webhook', url: hookUrl, secretHint: secret.slice(-4) });
+    const redacted = `${new URL(hookUrl).origin}/…`;
+    expect(got.body.channels[0]).toEqual({ type: 'webhook', url: redacted, secretHint: secret.slice(-4) });
+    expect(listed.body.items[0].channels[0].url).toBe(redacted);
     expect(JSON.stringify([listed.body, got.body])).not.toContain(secret);
+    expect(JSON.stringify([listed.body, got.body])).not.toContain('/northstar');
+    // A member sees it redacted too; the owner, who manages it, in full.
+    const byMember = await call<Alert>(url, 'GET', `/alerts/${alert.id}`, member);
+    expect(byMember.body.channels[0].url).toBe(redacted);
+    const byOwner = await call<Alert>(url, 'GET', `/alerts/${alert.id}`, owner);
+    expect(byOwner.body.channels[0].url).toBe(hookUrl);
   });
 
   it('a viewer may not change it (403), a stranger does not see it (404)', async () => {
@@ -231,6 +241,17 @@ describe('alerts through the gateway', () => {
     expect(history.body.items[0].deliveries).toHaveLength(2);
   });
 
+  it('test sends past the hourly limit are a 429 problem with Retry-After', async () => {
+    // The test above sent one; the limit of this run is two per user and hour.
+    expect((await call(url, 'POST', `/alerts/${alert.id}/test`, owner)).status).toBe(202);
+    const refused = await call(url, 'POST', `/alerts/${alert.id}/test`, owner);
+    const problem = await expectProblem(refused.response, 429);
+    expect(problem.type).toMatch(/\/problems\/rate-limited$/);
+    const retryAfter = Number(refused.response.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(3500);
+    expect(retryAfter).toBeLessThanOrEqual(3600);
+  });
+
   it('documents the routes and the channel union in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${url}/docs-json`)).json()) as {
       paths: Record<string, Record<string, { description?: string }>>;
@@ -258,6 +279,14 @@ describe('alerts through the gateway', () => {
       properties: { secret: { description: string } };
     };
     expect(webhookInput.properties.secret.description).toContain('webhook-signature');
+    const webhookChannel = doc.components.schemas['AlertWebhookChannelDto'] as {
+      properties: { url: { description: string } };
+    };
+    expect(webhookChannel.properties.url.description).toContain('redacted');
+    const test = doc.paths['/v1/alerts/{alertId}/test']['post'] as {
+      responses: Record<string, { headers?: Record<string, unknown> }>;
+    };
+    expect(test.responses['429']?.headers).toHaveProperty('Retry-After');
   });
 
   it('an admin deletes it: 204, then 404', async () => {
