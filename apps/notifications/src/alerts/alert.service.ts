@@ -7,6 +7,7 @@ import {
   DEFAULT_ALERT_EVERY_SECONDS,
   DEFAULT_PAGE_LIMIT,
   DomainException,
+  type Actor,
   type AlertChannelInputUnion,
   type AlertDeliveryDto,
   type AlertDto,
@@ -17,6 +18,7 @@ import {
   type AlertTestResponse,
   type CreateAlertRequest,
   type DeletedResponse,
+  type FieldError,
   type ListAlertsRequest,
   type UpdateAlertRequest,
 } from '@northstar/contracts';
@@ -30,6 +32,7 @@ import { resolveChannels } from './alert-channels';
 import { AlertEvent } from './alert-event.entity';
 import { AlertMeasure } from './alert-measure';
 import { AlertNotifier } from './alert-notifier';
+import { AlertRecipients } from './alert-recipients';
 import { AlertScheduler } from './alert-scheduler';
 import { Alert, type StoredAlertFilter } from './alert.entity';
 import { toAlertDto, toHistoryEntryDto } from './alert.mapper';
@@ -60,13 +63,14 @@ export class AlertService {
     private readonly config: NotificationsConfig,
     private readonly secrets: SecretBox,
     private readonly limits: NotificationLimits,
+    private readonly recipients: AlertRecipients,
   ) {}
 
   private readonly seal = (secret: string): string => this.secrets.seal(secret);
 
   async create(request: CreateAlertRequest): Promise<AlertDto> {
     const grant = await this.access.toProject(request.actor, request.projectId, 'alerts:manage');
-    await this.assertWebhookUrls(request.channels);
+    await this.assertChannels(request.actor, grant.orgId, request.channels);
     const alert = new Alert();
     alert.orgId = grant.orgId;
     alert.projectId = request.projectId;
@@ -111,7 +115,7 @@ export class AlertService {
     const alert = await this.access.toAlert(request.actor, request.alertId, 'alerts:manage');
     let generated = new Map<number, string>();
     if (request.channels !== undefined) {
-      await this.assertWebhookUrls(request.channels);
+      await this.assertChannels(request.actor, alert.orgId, request.channels);
       const resolved = resolveChannels(request.channels, alert.channels, this.seal);
       alert.channels = resolved.channels;
       generated = resolved.generated;
@@ -209,7 +213,12 @@ export class AlertService {
     else await this.scheduler.unschedule(alert.id);
   }
 
-  private async assertWebhookUrls(channels: AlertChannelInputUnion[]): Promise<void> {
+  /** 400 naming each channel field that is wrong: webhook URLs, and email recipients (AlertRecipients). */
+  private async assertChannels(
+    actor: Actor,
+    orgId: string,
+    channels: AlertChannelInputUnion[],
+  ): Promise<void> {
     const allowPrivate = this.config.webhookAllowPrivate();
     const problems = await Promise.all(
       channels.map(async (channel, index) =>
@@ -218,10 +227,13 @@ export class AlertService {
           : null,
       ),
     );
-    const errors = problems.filter(
-      (problem): problem is { field: string; message: string } =>
-        problem !== null && problem.message !== null,
-    );
+    const errors: FieldError[] = [
+      ...problems.filter(
+        (problem): problem is { field: string; message: string } =>
+          problem !== null && problem.message !== null,
+      ),
+      ...(await this.recipients.problems(actor, orgId, channels)),
+    ];
     if (errors.length > 0) throw DomainException.invalid(errors);
   }
 }

@@ -5,6 +5,12 @@ import { openEventStore, type EventStore } from '../../../analytics/test/event-s
 import {
   AlertsSubjects,
   BusErrorCode,
+  IdentitySubjects,
+  TenancySubjects,
+  type ListMembersRequest,
+  type MemberListResponse,
+  type UsersByIdsRequest,
+  type UsersByIdsResponse,
   TenancyEvents,
   type Actor,
   type AlertDto,
@@ -17,6 +23,8 @@ import type { RunningService } from '@northstar/service-runtime';
 import {
   busError,
   connectTestBus,
+  respondOnBus,
+  type StandInResponder,
   eventually,
   startTestService,
   testEnv,
@@ -54,6 +62,18 @@ let tenancy: TenancyStandIn;
 let store: EventStore;
 let receiver: WebhookReceiver;
 let evaluationQueue: Queue;
+const responders: StandInResponder[] = [];
+
+// Tenancy's member list and identity's users, stood in for: who alert emails may go to.
+const people = new Map<string, { orgId: string; email: string; emailVerified: boolean }>();
+
+function person(project: TestProject, emailVerified = true): { actor: Actor; email: string } {
+  const actor = userActor();
+  tenancy.addMember(project, actor.userId, 'member');
+  const email = `member-${actor.userId}@example.com`;
+  people.set(actor.userId, { orgId: project.orgId, email, emailVerified });
+  return { actor, email };
+}
 
 beforeAll(async () => {
   store = await openEventStore();
@@ -62,6 +82,40 @@ beforeAll(async () => {
   client = await connectTestBus();
   tenancy = new TenancyStandIn(client.connection);
   await tenancy.start();
+  responders.push(
+    await respondOnBus<ListMembersRequest, MemberListResponse>(
+      client.connection,
+      TenancySubjects.listMembers,
+      'tenancy',
+      (request) => ({
+        response: {
+          items: [...people]
+            .filter(([, who]) => who.orgId === request.orgId)
+            .map(([userId, who]) => ({
+              userId,
+              email: who.email,
+              name: 'Someone',
+              role: 'member' as const,
+              joinedAt: new Date(0).toISOString(),
+            })),
+          nextCursor: null,
+        },
+      }),
+    ),
+    await respondOnBus<UsersByIdsRequest, UsersByIdsResponse>(
+      client.connection,
+      IdentitySubjects.usersByIds,
+      'identity',
+      (request) => ({
+        response: {
+          users: request.userIds.flatMap((id) => {
+            const who = people.get(id);
+            return who ? [{ id, email: who.email, name: 'Someone', emailVerified: who.emailVerified }] : [];
+          }),
+        },
+      }),
+    ),
+  );
   analytics = await startTestService(analyticsService);
   notifications = await startTestService(notificationsService, ENV);
   evaluationQueue = new Queue(ALERT_EVALUATION_QUEUE, {
@@ -84,6 +138,7 @@ afterAll(async () => {
   }
   await evaluationQueue?.close();
   tenancy?.stop();
+  for (const responder of responders) responder.stop();
   await client?.close();
   await receiver?.stop();
   await store?.close();
@@ -92,11 +147,16 @@ afterAll(async () => {
 interface Owner {
   actor: Actor;
   project: TestProject;
+  /** Verified. */
+  email: string;
 }
 
 function owner(): Owner {
   const actor = userActor();
-  return { actor, project: tenancy.organisation(actor.userId) };
+  const project = tenancy.organisation(actor.userId);
+  const email = `owner-${actor.userId}@example.com`;
+  people.set(actor.userId, { orgId: project.orgId, email, emailVerified: true });
+  return { actor, project, email };
 }
 
 // Every alert made here, deleted after the run: an alert left in the test database would be scheduled
@@ -104,7 +164,7 @@ function owner(): Owner {
 const created: Array<{ actor: Actor; alertId: string }> = [];
 
 async function create(
-  { actor, project }: Owner,
+  { actor, project }: Pick<Owner, 'actor' | 'project'>,
   overrides: Partial<Omit<CreateAlertRequest, 'actor' | 'projectId'>> = {},
 ): Promise<AlertDto> {
   const alert = await client.bus.send(AlertsSubjects.create, {
@@ -179,7 +239,7 @@ describe('alert rules', () => {
       cooldownSeconds: undefined,
       everySeconds: undefined,
       channels: [
-        { type: 'email', to: 'oncall@example.com' },
+        { type: 'email', to: o.email },
         { type: 'webhook', url: receiver.url('/created') },
         { type: 'webhook', url: receiver.url('/given'), secret: 'a-secret-of-my-own-choice' },
       ],
@@ -200,7 +260,7 @@ describe('alert rules', () => {
       cooldownSeconds: 3600,
       enabled: true,
       channels: [
-        { type: 'email', to: 'oncall@example.com' },
+        { type: 'email', to: o.email },
         {
           type: 'webhook',
           url: receiver.url('/created'),
@@ -266,6 +326,47 @@ describe('alert rules', () => {
     expect(
       (await client.bus.send(AlertsSubjects.list, { actor: o.actor, projectId: o.project.projectId })).items,
     ).toEqual([]);
+  });
+
+  it('addresses email channels to verified emails of members only: a 400 naming each other channel', async () => {
+    const o = owner();
+    const verified = person(o.project);
+    const unverified = person(o.project, false);
+    const elsewhere = owner();
+    const refused = await busError(
+      create(o, {
+        channels: [
+          { type: 'email', to: o.email },
+          { type: 'email', to: verified.email.toUpperCase() },
+          { type: 'email', to: unverified.email },
+          { type: 'email', to: elsewhere.email },
+          { type: 'email', to: 'oncall@example.com' },
+          { type: 'in_app' },
+        ],
+      }),
+    );
+    expect(refused.code).toBe(BusErrorCode.ValidationFailed);
+    expect(refused.extra.errors).toEqual(
+      ['channels.2.to', 'channels.3.to', 'channels.4.to'].map((field) => ({
+        field,
+        message: 'must be the verified email of a member of the organisation',
+      })),
+    );
+    expect(
+      (await client.bus.send(AlertsSubjects.list, { actor: o.actor, projectId: o.project.projectId })).items,
+    ).toEqual([]);
+
+    const alert = await create(o, { channels: [{ type: 'email', to: verified.email }] });
+    const changed = await busError(
+      client.bus.send(AlertsSubjects.update, {
+        actor: o.actor,
+        alertId: alert.id,
+        channels: [{ type: 'email', to: unverified.email }],
+      }),
+    );
+    expect(changed.extra.errors).toEqual([
+      { field: 'channels.0.to', message: 'must be the verified email of a member of the organisation' },
+    ]);
   });
 
   it('changes an alert, keeping the secret of a webhook sent back without it', async () => {

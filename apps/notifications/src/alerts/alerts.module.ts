@@ -8,6 +8,7 @@ import { AlertEvaluationWorker } from './alert-evaluation.worker';
 import { AlertEvent } from './alert-event.entity';
 import { AlertMeasure } from './alert-measure';
 import { AlertNotifier } from './alert-notifier';
+import { AlertRecipients } from './alert-recipients';
 import { AlertScheduler } from './alert-scheduler';
 import { Alert } from './alert.entity';
 import { AlertHandler } from './alert.handler';
@@ -35,6 +36,7 @@ export class AlertsModule {
         AlertMeasure,
         AlertNotifier,
         NotificationLimits,
+        AlertRecipients,
         AlertScheduler,
         AlertEvaluationService,
         AlertEvaluationWorker,
