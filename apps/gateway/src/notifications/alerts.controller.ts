@@ -60,6 +60,8 @@ export class AlertsController {
       '(default 60). When `value <comparator> threshold` starts to hold it fires and notifies every ' +
       'channel; while it keeps holding it notifies again once per `cooldownSeconds` (default 3600); ' +
       'when it stops holding it resolves and notifies that too.\n\n' +
+      'Needs a verified email of the caller (403 otherwise). Email channels may address only verified ' +
+      'emails of members of the organisation (400 on `channels.N.to` otherwise; the same on PATCH).\n\n' +
       WEBHOOK_SECRET,
   })
   @ApiCreatedResponse({ type: AlertDto })

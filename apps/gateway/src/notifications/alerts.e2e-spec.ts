@@ -17,7 +17,7 @@ import {
   startTenancyStack,
   type TenancyStack,
 } from '../../test/tenancy-support';
-import type { SignedUpUser } from '../../test/users';
+import { signUp, uniqueEmail, type SignedUpUser } from '../../test/users';
 
 // Alerts end to end: identity, tenancy, analytics and notifications behind the gateway, a webhook
 // receiver on 127.0.0.1, and the in-app notification read by a member through /v1/me/notifications.
@@ -172,6 +172,34 @@ describe('alerts through the gateway', () => {
     await expectProblem((await call(url, 'GET', `/alerts/${alert.id}`, outsider)).response, 404);
     await expectProblem((await call(url, 'GET', `/alerts/${alert.id}/history`, outsider)).response, 404);
     await expectProblem((await call(url, 'POST', `/alerts/${alert.id}/test`, outsider)).response, 404);
+  });
+
+  it('creating an alert needs a verified email (403); email channels go to verified members only (400)', async () => {
+    const unverified = await signUp(url, { email: uniqueEmail('alerts-unverified'), name: 'Not Yet' });
+    const org = await createOrg(url, unverified, 'Unverified Org');
+    const project = await call<{ id: string }>(url, 'POST', `/orgs/${org.id}/projects`, unverified, {
+      name: 'Theirs',
+      kind: 'hybrid',
+    });
+    expect(project.status).toBe(201);
+    const refused = await call(url, 'POST', `/projects/${project.body.id}/alerts`, unverified, {
+      ...ALERT,
+      channels: [{ type: 'in_app' }],
+    });
+    const problem = await expectProblem(refused.response, 403);
+    expect(problem.detail).toMatch(/verify your email/i);
+
+    const stranger = await call(url, 'POST', `/projects/${projectId}/alerts`, owner, {
+      ...ALERT,
+      channels: [
+        { type: 'email', to: member.email },
+        { type: 'email', to: outsider.email },
+      ],
+    });
+    const invalid = await expectProblem(stranger.response, 400);
+    expect(invalid.errors).toEqual([
+      { field: 'channels.1.to', message: 'must be the verified email of a member of the organisation' },
+    ]);
   });
 
   it('an invalid alert is a 400 problem naming each field, down to the channel', async () => {

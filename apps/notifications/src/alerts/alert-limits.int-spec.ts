@@ -3,14 +3,19 @@ import { analyticsService } from '../../../analytics/src/analytics.service-defin
 import {
   AlertsSubjects,
   BusErrorCode,
+  IdentitySubjects,
   type Actor,
   type AlertDto,
   type AlertHistoryEntryDto,
+  type UsersByIdsRequest,
+  type UsersByIdsResponse,
 } from '@northstar/contracts';
 import type { RunningService } from '@northstar/service-runtime';
 import {
   busError,
   connectTestBus,
+  respondOnBus,
+  type StandInResponder,
   eventually,
   startTestService,
   testEnv,
@@ -43,6 +48,7 @@ let analytics: RunningService;
 let client: TestBus;
 let tenancy: TenancyStandIn;
 let receiver: WebhookReceiver;
+let identity: StandInResponder;
 const created: Array<{ actor: Actor; alertId: string }> = [];
 
 beforeAll(async () => {
@@ -51,6 +57,22 @@ beforeAll(async () => {
   client = await connectTestBus();
   tenancy = new TenancyStandIn(client.connection);
   await tenancy.start();
+  // Everyone here has a verified email (creating alerts needs one).
+  identity = await respondOnBus<UsersByIdsRequest, UsersByIdsResponse>(
+    client.connection,
+    IdentitySubjects.usersByIds,
+    'identity',
+    (request) => ({
+      response: {
+        users: request.userIds.map((id) => ({
+          id,
+          email: `${id}@example.com`,
+          name: 'Someone',
+          emailVerified: true,
+        })),
+      },
+    }),
+  );
   analytics = await startTestService(analyticsService);
   notifications = await startTestService(notificationsService, ENV);
 });
@@ -67,6 +89,7 @@ afterAll(async () => {
     await queue.close();
   }
   tenancy?.stop();
+  identity?.stop();
   await client?.close();
   await receiver?.stop();
 });

@@ -5,6 +5,7 @@ import {
   TenancySubjects,
   type Actor,
   type AlertChannelInputUnion,
+  DomainException,
   type FieldError,
 } from '@northstar/contracts';
 import { BusClient } from '@northstar/messaging';
@@ -22,6 +23,17 @@ const USERS_PER_REQUEST = 1000;
 @Injectable()
 export class AlertRecipients {
   constructor(private readonly bus: BusClient) {}
+
+  /**
+   * 403 unless the actor's own email is verified: alerts send email and webhooks in the organisation's
+   * name, which an unconfirmed sign-up may not start (API.md, second round).
+   */
+  async assertVerified(actor: Actor): Promise<void> {
+    const { users } = await this.bus.send(IdentitySubjects.usersByIds, { userIds: [actor.userId] });
+    if (users[0]?.emailVerified !== true) {
+      throw DomainException.forbidden('Verify your email address before creating alerts');
+    }
+  }
 
   /** A problem for each email channel not addressed to a verified email of a member of `orgId`. */
   async problems(actor: Actor, orgId: string, channels: AlertChannelInputUnion[]): Promise<FieldError[]> {

@@ -70,6 +70,7 @@ export class AlertService {
 
   async create(request: CreateAlertRequest): Promise<AlertDto> {
     const grant = await this.access.toProject(request.actor, request.projectId, 'alerts:manage');
+    await this.recipients.assertVerified(request.actor);
     await this.assertChannels(request.actor, grant.orgId, request.channels);
     const alert = new Alert();
     alert.orgId = grant.orgId;

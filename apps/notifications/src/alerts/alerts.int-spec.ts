@@ -369,6 +369,27 @@ describe('alert rules', () => {
     ]);
   });
 
+  it('lets only an admin with a verified email create alerts: 403 otherwise, and nothing saved', async () => {
+    const o = owner();
+    const admin = userActor();
+    tenancy.addMember(o.project, admin.userId, 'admin');
+    people.set(admin.userId, {
+      orgId: o.project.orgId,
+      email: `admin-${admin.userId}@example.com`,
+      emailVerified: false,
+    });
+    const refused = await busError(create({ actor: admin, project: o.project }));
+    expect(refused.code).toBe(BusErrorCode.Forbidden);
+    expect(refused.message).toMatch(/verify your email/i);
+    expect(
+      (await client.bus.send(AlertsSubjects.list, { actor: o.actor, projectId: o.project.projectId })).items,
+    ).toEqual([]);
+    people.set(admin.userId, { ...people.get(admin.userId)!, emailVerified: true });
+    await expect(create({ actor: admin, project: o.project })).resolves.toMatchObject({
+      name: 'Signups spike',
+    });
+  });
+
   it('changes an alert, keeping the secret of a webhook sent back without it', async () => {
     const o = owner();
     const created = await create(o, { channels: [{ type: 'webhook', url: receiver.url('/kept') }] });
