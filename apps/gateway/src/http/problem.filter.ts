@@ -42,7 +42,7 @@ export class ProblemFilter implements ExceptionFilter {
       }
       return {
         problem: {
-          type: problemType(kind.slug),
+          type: problemType(specificSlug(exception.extra.problem) ?? kind.slug),
           title: kind.title,
           status: kind.status,
           detail: exception.message,
@@ -132,4 +132,9 @@ export function answerFrameworkError(
     .header('content-type', PROBLEM_CONTENT_TYPE)
     .header('x-request-id', requestId)
     .send(problem);
+}
+
+/** A service's more precise problem slug, if it is one (it lands in a URL). */
+function specificSlug(slug: string | undefined): string | undefined {
+  return slug !== undefined && /^[a-z][a-z0-9-]{0,63}$/.test(slug) ? slug : undefined;
 }

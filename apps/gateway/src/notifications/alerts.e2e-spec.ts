@@ -188,6 +188,7 @@ describe('alerts through the gateway', () => {
     });
     const problem = await expectProblem(refused.response, 403);
     expect(problem.detail).toMatch(/verify your email/i);
+    expect(problem.type).toMatch(/\/problems\/email-not-verified$/);
 
     const stranger = await call(url, 'POST', `/projects/${projectId}/alerts`, owner, {
       ...ALERT,

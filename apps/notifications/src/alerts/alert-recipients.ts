@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  BusErrorCode,
   IdentitySubjects,
   MAX_PAGE_LIMIT,
   TenancySubjects,
@@ -31,7 +32,9 @@ export class AlertRecipients {
   async assertVerified(actor: Actor): Promise<void> {
     const { users } = await this.bus.send(IdentitySubjects.usersByIds, { userIds: [actor.userId] });
     if (users[0]?.emailVerified !== true) {
-      throw DomainException.forbidden('Verify your email address before creating alerts');
+      throw new DomainException(BusErrorCode.Forbidden, 'Verify your email address before creating alerts', {
+        problem: 'email-not-verified',
+      });
     }
   }
 

@@ -30,6 +30,11 @@ export interface BusErrorPayload {
   retryAfterSeconds?: number;
   /** Correlates an `internal` error with the service log; the detail stays in the log. */
   errorId?: string;
+  /**
+   * A problem type more precise than the code's (its slug, e.g. `email-not-verified`), for the
+   * gateway's problem+json `type`; the status stays the code's.
+   */
+  problem?: string;
 }
 
 const codes = new Set<string>(Object.values(BusErrorCode));
