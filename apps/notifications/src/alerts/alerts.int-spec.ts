@@ -384,7 +384,9 @@ describe('alert rules', () => {
     expect(
       (await client.bus.send(AlertsSubjects.list, { actor: o.actor, projectId: o.project.projectId })).items,
     ).toEqual([]);
-    people.set(admin.userId, { ...people.get(admin.userId)!, emailVerified: true });
+    const person = people.get(admin.userId);
+    if (!person) throw new Error('the admin is a known person');
+    people.set(admin.userId, { ...person, emailVerified: true });
     await expect(create({ actor: admin, project: o.project })).resolves.toMatchObject({
       name: 'Signups spike',
     });
