@@ -7,10 +7,12 @@
 //
 // A user signs up, creates an organisation, a project and a key, sends events with the key (Segment
 // style), and reads them back through analytics. Exits 1 on the first unexpected answer.
-// Environment: SMOKE_URL (default http://127.0.0.1:$PORT, PORT 3000).
+// Environment: SMOKE_URL (default http://127.0.0.1:$PORT, PORT 3000), SMOKE_MAIL_DIR (where the platform
+// writes emails without SMTP_URL, default .data/mail: the user's email is verified from it).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -48,10 +50,30 @@ async function waitUp(child, timeoutMs) {
   }
 }
 
+/** The token of the verification email sent to `email`, from MAIL_DIR's .eml files (no SMTP_URL). */
+async function verificationToken(email) {
+  const dir = process.env.SMOKE_MAIL_DIR ?? join(ROOT, '.data/mail');
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const file = existsSync(dir)
+      ? readdirSync(dir).find((name) => name.includes('verification') && name.includes(email))
+      : undefined;
+    const token = file
+      ? /token=([A-Za-z0-9_-]+)/.exec(readFileSync(join(dir, file), 'utf8'))?.[1]
+      : undefined;
+    if (token) return token;
+    if (Date.now() > deadline)
+      throw new Error(`no verification email for ${email} in ${dir} (SMOKE_MAIL_DIR)`);
+    await sleep(250);
+  }
+}
+
 async function smoke() {
   const email = `smoke-${randomBytes(4).toString('hex')}@example.com`;
   const password = 'correct horse battery staple';
   await call('POST', '/auth/register', { body: { email, password, name: 'Smoke' }, status: 201 });
+  // Alerts need a verified email: the link of the verification email (written as a file without SMTP).
+  await call('POST', '/auth/verify-email', { body: { token: await verificationToken(email) }, status: 204 });
   const { accessToken: token } = await call('POST', '/auth/login', {
     body: { email, password },
     status: 200,
