@@ -1,5 +1,5 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { plainToInstance, Transform, Type, type ClassConstructor } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -138,6 +138,12 @@ export class AlertInAppChannelInput extends AlertChannelInput {
 export type AlertChannelInputUnion =
   AlertEmailChannelInput | AlertWebhookChannelInput | AlertInAppChannelInput;
 
+const CHANNEL_INPUTS: Record<AlertChannelType, ClassConstructor<AlertChannelInput>> = {
+  email: AlertEmailChannelInput,
+  webhook: AlertWebhookChannelInput,
+  in_app: AlertInAppChannelInput,
+};
+
 function Channels(): PropertyDecorator {
   return apply(
     ApiProperty({
@@ -156,17 +162,25 @@ function Channels(): PropertyDecorator {
     ArrayMinSize(1),
     ArrayMaxSize(MAX_ALERT_CHANNELS),
     ValidateNested({ each: true }),
-    Type(() => AlertChannelInput, {
-      keepDiscriminatorProperty: true,
-      discriminator: {
-        property: 'type',
-        subTypes: [
-          { name: 'email', value: AlertEmailChannelInput },
-          { name: 'webhook', value: AlertWebhookChannelInput },
-          { name: 'in_app', value: AlertInAppChannelInput },
-        ],
+    // Each channel as its type's class. class-transformer's own discriminator (Type with
+    // `discriminator`) reads `type` of every element and threw a TypeError on a null one, a 500;
+    // here an element that is not an object stays as it is, for ValidateNested to refuse (400).
+    Transform(
+      ({ obj, key, options }) => {
+        const raw: unknown = (obj as Record<string, unknown>)[key];
+        if (!Array.isArray(raw)) return raw;
+        return raw.map((element: unknown) => {
+          if (typeof element !== 'object' || element === null || Array.isArray(element)) return element;
+          const type: unknown = (element as { type?: unknown }).type;
+          const target =
+            typeof type === 'string' && Object.hasOwn(CHANNEL_INPUTS, type)
+              ? CHANNEL_INPUTS[type as AlertChannelType]
+              : AlertChannelInput;
+          return plainToInstance(target, element, options);
+        });
       },
-    }),
+      { toClassOnly: true },
+    ),
   );
 }
 
