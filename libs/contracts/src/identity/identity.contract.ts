@@ -10,9 +10,9 @@ import {
   IsUUID,
   MaxLength,
   MinLength,
-  ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { OptionalNotNull } from '../common/optional';
 import { PLATFORM_ROLES, type PlatformRole } from '../common/actor';
 import { PageQuery, type Page } from '../common/pagination';
 import type { Rpc } from '../rpc';
@@ -222,15 +222,9 @@ export class MeRequest {
   principal!: SessionPrincipal;
 }
 
-/**
- * Optional, but not nullable: `@IsOptional()` also lets `null` through, and a PATCH of `name: null`
- * reached the NOT NULL column (a 500). Left out, the field is unchanged; `null` is invalid.
- */
-const AbsentOrValid = () => ValidateIf((_body: unknown, value: unknown) => value !== undefined);
-
 export class UpdateMeBody {
   @ApiPropertyOptional({ example: 'Ada King', minLength: 1, maxLength: 100 })
-  @AbsentOrValid()
+  @OptionalNotNull()
   @Transform(trim)
   @IsString()
   @MinLength(1)
@@ -242,14 +236,14 @@ export class UpdateMeBody {
     maxLength: PASSWORD_MAX_LENGTH,
     description: 'A new password; requires `currentPassword`. Signs out every other session.',
   })
-  @AbsentOrValid()
+  @OptionalNotNull()
   @IsString()
   @MinLength(PASSWORD_MIN_LENGTH)
   @MaxLength(PASSWORD_MAX_LENGTH)
   password?: string;
 
   @ApiPropertyOptional({ description: 'The current password, required to set a new one' })
-  @AbsentOrValid()
+  @OptionalNotNull()
   @IsString()
   @MinLength(1)
   @MaxLength(PASSWORD_MAX_LENGTH)
