@@ -4,7 +4,6 @@ import {
   ArrayMaxSize,
   IsArray,
   IsDefined,
-  IsEmail,
   IsOptional,
   IsString,
   IsUUID,
@@ -12,6 +11,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { IsEmailAddress } from '../common/email';
 import { OptionalNotNull } from '../common/optional';
 import { PLATFORM_ROLES, type PlatformRole } from '../common/actor';
 import { PageQuery, type Page } from '../common/pagination';
@@ -105,7 +105,7 @@ export class RegisterBody {
     description: 'Case-insensitive; stored lower-case',
   })
   @Transform(trim)
-  @IsEmail({}, { message: 'email must be an email address' })
+  @IsEmailAddress({ message: 'email must be an email address' })
   @MaxLength(254)
   email!: string;
 

@@ -6,7 +6,6 @@ import {
   IsArray,
   IsBoolean,
   IsDefined,
-  IsEmail,
   IsIn,
   IsInt,
   IsNumber,
@@ -20,6 +19,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { IsEmailAddress } from '../common/email';
 import { EventFilter, TIMESERIES_METRICS, type TimeseriesMetric } from '../analytics/analytics.contract';
 import { Actor } from '../common/actor';
 import { PageQuery, type Page } from '../common/pagination';
@@ -88,7 +88,7 @@ export class AlertEmailChannelInput extends AlertChannelInput {
   @Transform(trim)
   @IsString()
   @MaxLength(254)
-  @IsEmail({}, { message: 'to must be an email address' })
+  @IsEmailAddress({ message: 'to must be an email address' })
   to!: string;
 }
 

@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsDefined,
-  IsEmail,
   IsIn,
   IsOptional,
   IsString,
@@ -13,6 +12,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { IsEmailAddress } from '../common/email';
 import { OptionalNotNull } from '../common/optional';
 import { DeletedResponse } from '../chains/chains.contract';
 import { Actor } from '../common/actor';
@@ -315,7 +315,7 @@ export class CreateInvitationBody {
     description: 'Case-insensitive; stored lower-case',
   })
   @Transform(trimLower)
-  @IsEmail({}, { message: 'email must be an email address' })
+  @IsEmailAddress({ message: 'email must be an email address' })
   @MaxLength(254)
   email!: string;
 
