@@ -105,7 +105,7 @@ const known: Record<string, string> = {};
 const doomed: Record<string, string> = {};
 /** The ids the requests being generated use: `known`, or for deletions `doomed` over it. */
 let ids: Record<string, string> = known;
-/** An API key with every scope, and one (of the same project) whose id routes may act on. */
+/** The run's API key, with every scope (`known.keyId` is a second key, for the routes acting on one). */
 let apiKey: string;
 const tried = new Map<string, number>();
 /** Milliseconds each operation's requests took, all together. */
