@@ -15,7 +15,7 @@ import { GatewayConfig } from './config';
 import { GatewayModule } from './gateway.module';
 import { registerHttpHooks } from './http/http-hooks';
 import { hideOpsEndpoints, startOpsListener } from './http/ops-listener';
-import { answerFrameworkError } from './http/problem.filter';
+import { answerClientError, answerFrameworkError } from './http/problem.filter';
 import { setupOpenApi } from './http/openapi';
 import { ApiKeyAdmission } from './api-keys/api-key-admission';
 import { serveIngestRoutesDirectly } from './ingest/ingest-fast-path';
@@ -47,6 +47,7 @@ export async function startGateway(env?: Record<string, string | undefined>): Pr
     trustProxy: config.TRUST_PROXY,
     genReqId: (request: IncomingMessage) => sanitizeRequestId(request.headers['x-request-id']),
     frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
     // The gateway logs through Nest; Fastify's own request log would double every line.
     logger: false,
   });

@@ -106,6 +106,14 @@ describe('gateway HTTP edge', () => {
       await expectProblem(await fetch(`${gateway.url}/v1/chains/${'a'.repeat(150)}`), 414);
     });
 
+    it("answers 431 problem+json for a URL over Node's header size limit, which Fastify never routes", async () => {
+      const problem = await expectProblem(
+        await fetch(`${gateway.url}/v1/chains?cursor=${'a'.repeat(20_000)}`),
+        431,
+      );
+      expect(problem.type).toMatch(/headers-too-large$/);
+    });
+
     it('answers 400 problem+json for a malformed JSON body', async () => {
       const problem = await expectProblem(await post('{"name": "unterminated'), 400);
       expect(problem.detail).toMatch(/json/i);

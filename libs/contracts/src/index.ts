@@ -2,6 +2,8 @@ export * from './rpc';
 export * from './bus.contract';
 export * from './errors/bus-error';
 export * from './common/actor';
+export * from './common/email';
+export * from './common/optional';
 export * from './common/pagination';
 export * from './common/slug';
 export * from './system/services';

@@ -2,6 +2,8 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import { DomainException } from '@northstar/contracts';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import {
   PROBLEM_CONTENT_TYPE,
   problemKindForCode,
@@ -137,4 +139,39 @@ export function answerFrameworkError(
 /** A service's more precise problem slug, if it is one (it lands in a URL). */
 function specificSlug(slug: string | undefined): string | undefined {
   return slug !== undefined && /^[a-z][a-z0-9-]{0,63}$/.test(slug) ? slug : undefined;
+}
+
+/**
+ * Fastify's `clientErrorHandler` option: requests Node's HTTP parser refuses (headers or request line
+ * over its size limit, a malformed request line, a client timeout) reach neither Fastify's routing
+ * nor Nest. Fastify's default answers them with its own JSON; answer problem+json like every other
+ * error, then close the connection, whose byte stream can no longer be trusted.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const kind = problemKindForStatus(status);
+  const requestId = randomUUID();
+  const problem: Problem = {
+    type: problemType(kind.slug),
+    title: kind.title,
+    status,
+    detail:
+      status === 431
+        ? 'The request line and headers are over the size limit (a URL that long is refused)'
+        : status === 408
+          ? 'The request was not received in time'
+          : 'The request is not valid HTTP',
+    requestId,
+  };
+  const body = JSON.stringify(problem);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? kind.title}\r\n` +
+        `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

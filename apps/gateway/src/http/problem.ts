@@ -60,9 +60,11 @@ const STATUS_KINDS: Record<number, ProblemKind> = {
   409: kind(409, 'conflict', 'Conflict'),
   413: kind(413, 'payload-too-large', 'Request body too large'),
   414: kind(414, 'uri-too-long', 'URI too long'),
+  408: kind(408, 'request-timeout', 'Request timeout'),
   415: kind(415, 'unsupported-media-type', 'Unsupported media type'),
   422: kind(422, 'unprocessable', 'The request cannot be processed'),
   429: kind(429, 'rate-limited', 'Too many requests'),
+  431: kind(431, 'headers-too-large', 'Request headers too large'),
   503: kind(503, 'unavailable', 'Service unavailable'),
 };
 

@@ -4,7 +4,6 @@ import {
   ArrayMaxSize,
   IsArray,
   IsDefined,
-  IsEmail,
   IsOptional,
   IsString,
   IsUUID,
@@ -12,6 +11,8 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { IsEmailAddress } from '../common/email';
+import { OptionalNotNull } from '../common/optional';
 import { PLATFORM_ROLES, type PlatformRole } from '../common/actor';
 import { PageQuery, type Page } from '../common/pagination';
 import type { Rpc } from '../rpc';
@@ -104,7 +105,7 @@ export class RegisterBody {
     description: 'Case-insensitive; stored lower-case',
   })
   @Transform(trim)
-  @IsEmail({}, { message: 'email must be an email address' })
+  @IsEmailAddress({ message: 'email must be an email address' })
   @MaxLength(254)
   email!: string;
 
@@ -223,7 +224,7 @@ export class MeRequest {
 
 export class UpdateMeBody {
   @ApiPropertyOptional({ example: 'Ada King', minLength: 1, maxLength: 100 })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(trim)
   @IsString()
   @MinLength(1)
@@ -235,14 +236,14 @@ export class UpdateMeBody {
     maxLength: PASSWORD_MAX_LENGTH,
     description: 'A new password; requires `currentPassword`. Signs out every other session.',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MinLength(PASSWORD_MIN_LENGTH)
   @MaxLength(PASSWORD_MAX_LENGTH)
   password?: string;
 
   @ApiPropertyOptional({ description: 'The current password, required to set a new one' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MinLength(1)
   @MaxLength(PASSWORD_MAX_LENGTH)

@@ -115,4 +115,11 @@ describe('alert bodies', () => {
     expect(errorsOf(UpdateAlertBody, { threshold: 3, channels: [{ type: 'in_app' }] })).toEqual([]);
     expect(fieldsOf(UpdateAlertBody, { channels: [{ type: 'webhook' }] })).toContain('channels.0.url');
   });
+
+  it('refuses a channel that is not an object (null, a number, an array) instead of throwing', () => {
+    for (const channel of [null, 3, 'email', [{ type: 'in_app' }]]) {
+      const fields = fieldsOf(UpdateAlertBody, { channels: [{ type: 'in_app' }, channel] });
+      expect(fields).toEqual([expect.stringMatching(/^channels\.1\b/)]);
+    }
+  });
 });

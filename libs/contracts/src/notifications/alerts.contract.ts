@@ -1,12 +1,11 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { plainToInstance, Transform, Type, type ClassConstructor } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsBoolean,
   IsDefined,
-  IsEmail,
   IsIn,
   IsInt,
   IsNumber,
@@ -20,6 +19,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { IsEmailAddress } from '../common/email';
 import { EventFilter, TIMESERIES_METRICS, type TimeseriesMetric } from '../analytics/analytics.contract';
 import { Actor } from '../common/actor';
 import { PageQuery, type Page } from '../common/pagination';
@@ -88,7 +88,7 @@ export class AlertEmailChannelInput extends AlertChannelInput {
   @Transform(trim)
   @IsString()
   @MaxLength(254)
-  @IsEmail({}, { message: 'to must be an email address' })
+  @IsEmailAddress({ message: 'to must be an email address' })
   to!: string;
 }
 
@@ -138,6 +138,12 @@ export class AlertInAppChannelInput extends AlertChannelInput {
 export type AlertChannelInputUnion =
   AlertEmailChannelInput | AlertWebhookChannelInput | AlertInAppChannelInput;
 
+const CHANNEL_INPUTS: Record<AlertChannelType, ClassConstructor<AlertChannelInput>> = {
+  email: AlertEmailChannelInput,
+  webhook: AlertWebhookChannelInput,
+  in_app: AlertInAppChannelInput,
+};
+
 function Channels(): PropertyDecorator {
   return apply(
     ApiProperty({
@@ -156,17 +162,25 @@ function Channels(): PropertyDecorator {
     ArrayMinSize(1),
     ArrayMaxSize(MAX_ALERT_CHANNELS),
     ValidateNested({ each: true }),
-    Type(() => AlertChannelInput, {
-      keepDiscriminatorProperty: true,
-      discriminator: {
-        property: 'type',
-        subTypes: [
-          { name: 'email', value: AlertEmailChannelInput },
-          { name: 'webhook', value: AlertWebhookChannelInput },
-          { name: 'in_app', value: AlertInAppChannelInput },
-        ],
+    // Each channel as its type's class. class-transformer's own discriminator (Type with
+    // `discriminator`) reads `type` of every element and threw a TypeError on a null one, a 500;
+    // here an element that is not an object stays as it is, for ValidateNested to refuse (400).
+    Transform(
+      ({ obj, key, options }) => {
+        const raw: unknown = (obj as Record<string, unknown>)[key];
+        if (!Array.isArray(raw)) return raw;
+        return raw.map((element: unknown) => {
+          if (typeof element !== 'object' || element === null || Array.isArray(element)) return element;
+          const type: unknown = (element as { type?: unknown }).type;
+          const target =
+            typeof type === 'string' && Object.hasOwn(CHANNEL_INPUTS, type)
+              ? CHANNEL_INPUTS[type as AlertChannelType]
+              : AlertChannelInput;
+          return plainToInstance(target, element, options);
+        });
       },
-    }),
+      { toClassOnly: true },
+    ),
   );
 }
 

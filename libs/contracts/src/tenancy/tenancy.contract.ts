@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsDefined,
-  IsEmail,
   IsIn,
   IsOptional,
   IsString,
@@ -13,6 +12,8 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { IsEmailAddress } from '../common/email';
+import { OptionalNotNull } from '../common/optional';
 import { DeletedResponse } from '../chains/chains.contract';
 import { Actor } from '../common/actor';
 import { PageQuery, type Page } from '../common/pagination';
@@ -152,7 +153,7 @@ export class CreateOrgRequest extends CreateOrgBody {
 
 export class UpdateOrgBody {
   @ApiPropertyOptional({ example: 'Acme Corporation', minLength: 1, maxLength: 100 })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(trim)
   @IsString()
   @MinLength(1)
@@ -160,7 +161,7 @@ export class UpdateOrgBody {
   name?: string;
 
   @ApiPropertyOptional({ example: 'acme-corp', pattern: SLUG_PATTERN.source, description: '409 when taken' })
-  @IsOptional()
+  @OptionalNotNull()
   @Slug()
   slug?: string;
 }
@@ -314,7 +315,7 @@ export class CreateInvitationBody {
     description: 'Case-insensitive; stored lower-case',
   })
   @Transform(trimLower)
-  @IsEmail({}, { message: 'email must be an email address' })
+  @IsEmailAddress({ message: 'email must be an email address' })
   @MaxLength(254)
   email!: string;
 
@@ -428,7 +429,7 @@ export class CreateProjectRequest extends CreateProjectBody {
 
 export class UpdateProjectBody {
   @ApiPropertyOptional({ example: 'Storefront', minLength: 1, maxLength: 100 })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(trim)
   @IsString()
   @MinLength(1)
@@ -436,17 +437,17 @@ export class UpdateProjectBody {
   name?: string;
 
   @ApiPropertyOptional({ example: 'storefront', pattern: SLUG_PATTERN.source, description: '409 when taken' })
-  @IsOptional()
+  @OptionalNotNull()
   @Slug()
   slug?: string;
 
   @ApiPropertyOptional({ enum: PROJECT_KINDS })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(PROJECT_KINDS)
   kind?: ProjectKind;
 
   @ApiPropertyOptional({ example: 'America/New_York' })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(toCanonicalTimeZone)
   @IsIanaTimeZone()
   timezone?: string;
