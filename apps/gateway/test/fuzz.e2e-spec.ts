@@ -1,26 +1,6 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { analyticsService } from '../../analytics/src/analytics.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { chainsService } from '../../chains/src/chains.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { identityService } from '../../identity/src/identity.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { ingestionService } from '../../ingestion/src/ingestion.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { keysService } from '../../keys/src/keys.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { notificationsService } from '../../notifications/src/notifications.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { tenancyService } from '../../tenancy/src/tenancy.service-definition';
-import { loadConfig, type ServiceConfig } from '@northstar/config';
-import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
 import fc from 'fast-check';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { RunningGateway } from '../src/gateway.bootstrap';
-import { e2eClickhouseEnv, e2eEnv, eventually, getJson, startTestGateway, startTestService } from './support';
+import { created, startWholePlatform, type WholePlatform } from './whole-platform';
+import { eventually, getJson } from './support';
 import { call, createOrg, newUser } from './tenancy-support';
 import { authHeader, clientAddress, type SignedUpUser } from './users';
 
@@ -93,10 +73,8 @@ interface FuzzRequest {
   body?: string | Buffer;
 }
 
-const services: RunningService[] = [];
-let gateway: RunningGateway;
+let platform: WholePlatform | undefined;
 let url: string;
-let mailDir: string;
 let owner: SignedUpUser;
 let document: OpenApiDocument;
 /** Real identifiers, so that generated paths reach past the 404 of an unknown object. */
@@ -112,51 +90,13 @@ const tried = new Map<string, number>();
 const took = new Map<string, number>();
 const statuses = new Map<number, number>();
 
-const env = () => ({
-  ...e2eClickhouseEnv(),
-  QUEUE_PREFIX: `e2e-fuzz-${randomBytes(4).toString('hex')}`,
-  MAIL_DIR: mailDir,
-});
-
-async function migrate<C extends ServiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
-  await definition.migrate?.(loadConfig(definition.configClass, e2eEnv(env())));
-}
-
-async function created<T>(answer: Promise<{ status: number; body: T }>, what: string): Promise<T> {
-  const { status, body } = await answer;
-  if (status !== 201) throw new Error(`${what} answered ${status}: ${JSON.stringify(body)}`);
-  return body;
-}
-
 beforeAll(async () => {
-  mailDir = mkdtempSync(join(tmpdir(), 'northstar-e2e-fuzz-'));
-  await migrate(identityService);
-  await migrate(tenancyService);
-  await migrate(keysService);
-  await migrate(chainsService);
-  await migrate(notificationsService);
-  // Ingestion's migration creates the events table that analytics reads.
-  await migrate(ingestionService);
-  await migrate(analyticsService);
-  try {
-    const serviceEnv = env();
-    services.push(await startTestService(identityService));
-    services.push(await startTestService(tenancyService));
-    services.push(await startTestService(keysService));
-    services.push(await startTestService(chainsService));
-    services.push(await startTestService(notificationsService, serviceEnv));
-    services.push(await startTestService(ingestionService, serviceEnv));
-    services.push(await startTestService(analyticsService, serviceEnv));
-    gateway = await startTestGateway({
-      // The run is one user and one key: the per-caller query budget would turn most of it into 429s.
-      ANALYTICS_REQUESTS_PER_MINUTE: '100000',
-      SYSTEM_INFO_CACHE_MS: '0',
-    });
-    url = gateway.url;
-  } catch (error) {
-    for (const service of services.reverse()) await service.close();
-    throw error;
-  }
+  platform = await startWholePlatform('fuzz', {
+    // The run is one user and one key: the per-caller query budget would turn most of it into 429s.
+    ANALYTICS_REQUESTS_PER_MINUTE: '100000',
+    SYSTEM_INFO_CACHE_MS: '0',
+  });
+  url = platform.url;
   owner = await newUser(url, 'Fuzz Owner');
   known['orgId'] = (await createOrg(url, owner, 'Fuzz Org')).id;
   known['userId'] = owner.user.id;
@@ -222,9 +162,7 @@ afterAll(async () => {
     `Fuzzing (seed ${SEED}, ${RUNS} per operation): ${total} requests over ${tried.size} operations\n` +
       `${perRoute}\nanswers: ${byStatus}`,
   );
-  await gateway?.close();
-  for (const service of services.reverse()) await service.close();
-  if (mailDir) rmSync(mailDir, { recursive: true, force: true });
+  await platform?.close();
 });
 
 // ---------------------------------------------------------------------------------------------

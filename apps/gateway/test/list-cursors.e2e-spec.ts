@@ -1,42 +1,14 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { analyticsService } from '../../analytics/src/analytics.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { chainsService } from '../../chains/src/chains.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { identityService } from '../../identity/src/identity.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the events table is ingestion's: its own migration creates it
-import { ingestionService } from '../../ingestion/src/ingestion.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { keysService } from '../../keys/src/keys.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { notificationsService } from '../../notifications/src/notifications.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { tenancyService } from '../../tenancy/src/tenancy.service-definition';
-import { loadConfig, type ServiceConfig } from '@northstar/config';
-import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { RunningGateway } from '../src/gateway.bootstrap';
-import {
-  e2eClickhouseEnv,
-  e2eEnv,
-  expectProblem,
-  getJson,
-  startTestGateway,
-  startTestService,
-} from './support';
+import { created, startWholePlatform, type WholePlatform } from './whole-platform';
+import { expectProblem, getJson } from './support';
 import { call, createOrg, newUser } from './tenancy-support';
 import { authHeader, clientAddress, logIn, type SignedUpUser } from './users';
 
 // Every list of the public API, behind one gateway, sent cursors it never issued: each must answer
 // 400 problem+json naming `cursor`, never a 500 and never a page read from a forged position.
 
-const services: RunningService[] = [];
-let gateway: RunningGateway;
+let platform: WholePlatform | undefined;
 let url: string;
-let mailDir: string;
 let owner: SignedUpUser;
 let orgId: string;
 let projectId: string;
@@ -45,47 +17,9 @@ let alertId: string;
 let chainsCursor: string;
 let sessionsCursor: string;
 
-const env = () => ({
-  ...e2eClickhouseEnv(),
-  QUEUE_PREFIX: `e2e-cursors-${randomBytes(4).toString('hex')}`,
-  MAIL_DIR: mailDir,
-});
-
-async function migrate<C extends ServiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
-  await definition.migrate?.(loadConfig(definition.configClass, e2eEnv(env())));
-}
-
-async function created<T>(answer: Promise<{ status: number; body: T }>, what: string): Promise<T> {
-  const { status, body } = await answer;
-  if (status !== 201) throw new Error(`${what} answered ${status}: ${JSON.stringify(body)}`);
-  return body;
-}
-
 beforeAll(async () => {
-  // The emails of the users signed up here are files, out of the repository.
-  mailDir = mkdtempSync(join(tmpdir(), 'northstar-e2e-cursors-'));
-  await migrate(identityService);
-  await migrate(tenancyService);
-  await migrate(keysService);
-  await migrate(chainsService);
-  await migrate(notificationsService);
-  // Ingestion's migration creates the events table that analytics' roll-up reads.
-  await migrate(ingestionService);
-  await migrate(analyticsService);
-  try {
-    const serviceEnv = env();
-    services.push(await startTestService(identityService));
-    services.push(await startTestService(tenancyService));
-    services.push(await startTestService(keysService));
-    services.push(await startTestService(chainsService));
-    services.push(await startTestService(notificationsService, serviceEnv));
-    services.push(await startTestService(analyticsService, serviceEnv));
-    gateway = await startTestGateway();
-    url = gateway.url;
-  } catch (error) {
-    for (const service of services.reverse()) await service.close();
-    throw error;
-  }
+  platform = await startWholePlatform('cursors');
+  url = platform.url;
   owner = await newUser(url, 'Cursor Owner');
   orgId = (await createOrg(url, owner, 'Cursor Org')).id;
   projectId = (
@@ -122,9 +56,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await gateway?.close();
-  for (const service of services.reverse()) await service.close();
-  if (mailDir) rmSync(mailDir, { recursive: true, force: true });
+  await platform?.close();
 });
 
 interface ListRoute {

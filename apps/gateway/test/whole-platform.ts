@@ -1,0 +1,87 @@
+// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
+import { analyticsService } from '../../analytics/src/analytics.service-definition';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
+import { chainsService } from '../../chains/src/chains.service-definition';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
+import { identityService } from '../../identity/src/identity.service-definition';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
+import { ingestionService } from '../../ingestion/src/ingestion.service-definition';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
+import { keysService } from '../../keys/src/keys.service-definition';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
+import { notificationsService } from '../../notifications/src/notifications.service-definition';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
+import { tenancyService } from '../../tenancy/src/tenancy.service-definition';
+import { loadConfig, type ServiceConfig } from '@northstar/config';
+import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunningGateway } from '../src/gateway.bootstrap';
+import { e2eClickhouseEnv, e2eEnv, startTestGateway, startTestService, type Env } from './support';
+
+/** Every service, migrated and started behind one gateway, for suites that walk the whole API. */
+export interface WholePlatform {
+  gateway: RunningGateway;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Migrates and starts identity, tenancy, keys, chains, notifications, ingestion and analytics, then a
+ * gateway with `gatewayOverrides`. `name` keeps this suite's queues apart; its emails are files in a
+ * temporary folder, out of the repository, removed by `close`.
+ */
+export async function startWholePlatform(name: string, gatewayOverrides: Env = {}): Promise<WholePlatform> {
+  const mailDir = mkdtempSync(join(tmpdir(), `northstar-e2e-${name}-`));
+  const env = {
+    ...e2eClickhouseEnv(),
+    QUEUE_PREFIX: `e2e-${name}-${randomBytes(4).toString('hex')}`,
+    MAIL_DIR: mailDir,
+  };
+  const migrate = async <C extends ServiceConfig>(definition: ServiceDefinition<C>) => {
+    await definition.migrate?.(loadConfig(definition.configClass, e2eEnv(env)));
+  };
+  // Ingestion's migration creates the events table that analytics reads: it goes first.
+  await migrate(identityService);
+  await migrate(tenancyService);
+  await migrate(keysService);
+  await migrate(chainsService);
+  await migrate(notificationsService);
+  await migrate(ingestionService);
+  await migrate(analyticsService);
+  const services: RunningService[] = [];
+  const stopServices = async () => {
+    for (const service of services.reverse()) await service.close();
+    rmSync(mailDir, { recursive: true, force: true });
+  };
+  try {
+    services.push(await startTestService(identityService));
+    services.push(await startTestService(tenancyService));
+    services.push(await startTestService(keysService));
+    services.push(await startTestService(chainsService));
+    services.push(await startTestService(notificationsService, env));
+    services.push(await startTestService(ingestionService, env));
+    services.push(await startTestService(analyticsService, env));
+    const gateway = await startTestGateway(gatewayOverrides);
+    return {
+      gateway,
+      url: gateway.url,
+      close: async () => {
+        await gateway.close();
+        await stopServices();
+      },
+    };
+  } catch (error) {
+    await stopServices();
+    throw error;
+  }
+}
+
+/** The body of a 201, or an error naming what was being created. */
+export async function created<T>(answer: Promise<{ status: number; body: T }>, what: string): Promise<T> {
+  const { status, body } = await answer;
+  if (status !== 201) throw new Error(`${what} answered ${status}: ${JSON.stringify(body)}`);
+  return body;
+}
