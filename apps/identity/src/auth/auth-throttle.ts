@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BusErrorCode, DomainException } from '@northstar/contracts';
-import { REDIS } from '@northstar/redis';
-import { createHash, randomBytes } from 'node:crypto';
+import { REDIS, takeSlidingWindows } from '@northstar/redis';
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { IdentityConfig } from '../config';
 
@@ -23,24 +23,6 @@ export function lockoutSeconds(failures: number): number {
   if (failures < MAX_CONSECUTIVE_FAILURES) return 0;
   return Math.min(MAX_LOCKOUT_SECONDS, FIRST_LOCKOUT_SECONDS * 2 ** (failures - MAX_CONSECUTIVE_FAILURES));
 }
-
-// A sliding log of the last minute's requests per IP: exact at any instant, unlike fixed windows
-// that let twice the limit through across a boundary. Refused requests are not logged, so a client
-// that keeps hammering is let in again as soon as its oldest request leaves the window.
-// KEYS[1] log; ARGV: limit, window ms, unique member. Answers [allowed, retry after ms].
-const SLIDING_WINDOW_SCRIPT = `
-local now = redis.call('TIME')
-local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local windowMs = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', nowMs - windowMs)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], nowMs, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], windowMs)
-  return { 1, 0 }
-end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return { 0, tonumber(oldest[2]) + windowMs - nowMs }
-`;
 
 // KEYS[1] failure count, KEYS[2] lock; ARGV[1] failure memory (s), ARGV[1 + n] the lockout (s) after
 // n failures in a row (the last entry applies to longer streaks).
@@ -70,19 +52,18 @@ export class AuthThrottle {
 
   /** Counts one auth request of `ip`; 429 once it made the configured number in the last minute. */
   async hitIp(ip: string): Promise<void> {
+    // A sliding window: refused requests are not counted, so a client that keeps hammering is let in
+    // again as soon as its oldest request leaves the minute.
     const answer = await this.guarded('ip limit', () =>
-      this.redis.eval(
-        SLIDING_WINDOW_SCRIPT,
-        1,
-        `identity:auth:ip:${ip}`,
-        this.config.AUTH_IP_LIMIT_PER_MINUTE,
+      takeSlidingWindows(
+        this.redis,
+        [{ key: `identity:auth:ip:${ip}`, limit: this.config.AUTH_IP_LIMIT_PER_MINUTE }],
         IP_WINDOW_MS,
-        randomBytes(8).toString('hex'),
       ),
     );
-    if (!answer) return;
-    const [allowed, retryAfterMs] = answer as [number, number];
-    if (allowed !== 1) throw rateLimited('Too many authentication requests from your address', retryAfterMs);
+    if (answer && !answer.allowed) {
+      throw rateLimited('Too many authentication requests from your address', answer.retryAfterMs);
+    }
   }
 
   /**

@@ -1,38 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BusErrorCode, DomainException } from '@northstar/contracts';
-import { REDIS } from '@northstar/redis';
+import { REDIS, takeSlidingWindows } from '@northstar/redis';
 import type { Redis } from 'ioredis';
-import { randomBytes } from 'node:crypto';
 import { NotificationsConfig } from '../config';
 
 const HOUR_MS = 3_600_000;
-
-// Sliding logs of the last hour's test sends, one per user and one per organisation, checked and
-// counted together: a send refused by either limit counts against neither. Exact at any instant,
-// unlike fixed windows that let twice the limit through across a boundary.
-// KEYS: the logs; ARGV[1] window ms, ARGV[2] unique member, ARGV[2 + i] the limit of KEYS[i].
-// Answers [allowed, retry after ms].
-const SLIDING_WINDOWS_SCRIPT = `
-local now = redis.call('TIME')
-local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local windowMs = tonumber(ARGV[1])
-local retryMs = 0
-for i, key in ipairs(KEYS) do
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', nowMs - windowMs)
-  local count = redis.call('ZCARD', key)
-  local limit = tonumber(ARGV[2 + i])
-  if count >= limit then
-    local freeing = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
-    retryMs = math.max(retryMs, tonumber(freeing[2]) + windowMs - nowMs)
-  end
-end
-if retryMs > 0 then return { 0, retryMs } end
-for _, key in ipairs(KEYS) do
-  redis.call('ZADD', key, nowMs, ARGV[2])
-  redis.call('PEXPIRE', key, windowMs)
-end
-return { 1, 0 }
-`;
 
 // The organisation's notifications of the current clock hour, decided once per notification: an
 // evaluation retried after a crash asks again for the same notification and gets the same answer
@@ -67,27 +39,26 @@ export class NotificationLimits {
 
   /** Counts one test send of an alert; 429 with `retryAfterSeconds` past either hourly limit. */
   async hitTestSend(orgId: string, userId: string): Promise<void> {
+    // Per user and per organisation, counted together: a send refused by either counts against neither.
     const answer = await this.guarded('test send limit', () =>
-      this.redis.eval(
-        SLIDING_WINDOWS_SCRIPT,
-        2,
-        this.key(`test-sends:user:${userId}`),
-        this.key(`test-sends:org:${orgId}`),
+      takeSlidingWindows(
+        this.redis,
+        [
+          {
+            key: this.key(`test-sends:user:${userId}`),
+            limit: this.config.ALERT_TEST_SENDS_PER_USER_PER_HOUR,
+          },
+          { key: this.key(`test-sends:org:${orgId}`), limit: this.config.ALERT_TEST_SENDS_PER_ORG_PER_HOUR },
+        ],
         HOUR_MS,
-        randomBytes(8).toString('hex'),
-        this.config.ALERT_TEST_SENDS_PER_USER_PER_HOUR,
-        this.config.ALERT_TEST_SENDS_PER_ORG_PER_HOUR,
       ),
     );
-    if (!answer) return;
-    const [allowed, retryAfterMs] = answer as [number, number];
-    if (allowed !== 1) {
-      throw new DomainException(
-        BusErrorCode.RateLimited,
-        'Too many test notifications of alerts this hour, by you or by your organisation',
-        { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) },
-      );
-    }
+    if (!answer || answer.allowed) return;
+    throw new DomainException(
+      BusErrorCode.RateLimited,
+      'Too many test notifications of alerts this hour, by you or by your organisation',
+      { retryAfterSeconds: Math.max(1, Math.ceil(answer.retryAfterMs / 1000)) },
+    );
   }
 
   /**
