@@ -1,5 +1,5 @@
 import { BusErrorCode, DomainException } from '@northstar/contracts';
-import type { Redis } from 'ioredis';
+import { createRedis } from '@northstar/redis';
 import type { IdentityConfig } from '../config';
 import { AuthThrottle, lockoutSeconds, MAX_CONSECUTIVE_FAILURES } from './auth-throttle';
 
@@ -16,8 +16,10 @@ describe('login lockouts', () => {
 });
 
 describe('without Redis', () => {
-  const down = { pttl: () => Promise.reject(new Error('connection refused')) } as unknown as Redis;
+  // A real client of a Redis that is not there (nothing listens on port 1).
+  const down = createRedis('redis://127.0.0.1:1', 'auth-throttle-spec');
   const throttle = new AuthThrottle(down, {} as IdentityConfig);
+  afterAll(() => down.disconnect());
 
   it('refuses logins (503) rather than let password guessing go on unchecked', async () => {
     const error = await throttle.assertNotLocked('a@b.test').then(
