@@ -28,6 +28,7 @@ export class GatewayModule {
           natsUrl: config.NATS_URL,
           clientName: 'gateway',
           requestTimeoutMs: config.BUS_TIMEOUT_MS,
+          signingKey: config.BUS_SIGNING_KEY,
           // Every SDK event is a JetStream publish: the caller-stack capture was ~7% of its cost.
           asyncTraces: false,
         }),

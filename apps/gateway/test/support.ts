@@ -1,7 +1,7 @@
 import { SystemSubjects, type ServiceName } from '@northstar/contracts';
-import { BusClient } from '@northstar/messaging';
+import { BusClient, BusSigner } from '@northstar/messaging';
 import { startService, type RunningService, type ServiceDefinition } from '@northstar/service-runtime';
-import type { ServiceConfig } from '@northstar/config';
+import { DEVELOPMENT_BUS_SIGNING_KEY, type ServiceConfig } from '@northstar/config';
 import { connect } from 'nats';
 import { gzipSync } from 'node:zlib';
 import { startGateway, type RunningGateway } from '../src/gateway.bootstrap';
@@ -100,7 +100,7 @@ export async function pingService(name: ServiceName, timeoutMs = 500, env: Env =
     maxReconnectAttempts: 0,
   });
   try {
-    await new BusClient(connection, timeoutMs).send(SystemSubjects[name].ping, {});
+    await new BusClient(connection, timeoutMs, new BusSigner(DEVELOPMENT_BUS_SIGNING_KEY, 'gateway')).send(SystemSubjects[name].ping, {});
   } finally {
     await connection.close();
   }

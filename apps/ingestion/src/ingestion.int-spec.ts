@@ -10,7 +10,6 @@ import {
 } from '@northstar/contracts';
 import { intakeBatch } from '@northstar/event-intake';
 import { EventStreamPublisher } from '@northstar/event-stream';
-import { DurableEventPublisher } from '@northstar/messaging';
 import type { RunningService } from '@northstar/service-runtime';
 import {
   connectTestBus,
@@ -19,6 +18,7 @@ import {
   startTestService,
   testEnv,
   type TestBus,
+  testEventPublisher,
 } from '@northstar/testing';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -504,10 +504,7 @@ describe('project deletion', () => {
     await rowsEventually(doomed, 2);
     await rowsEventually(kept, 1);
 
-    const domainEvents = new DurableEventPublisher({
-      service: 'ingestion-test',
-      connection: client.connection,
-    });
+    const domainEvents = testEventPublisher(client.connection, 'ingestion-test');
     await domainEvents.publish(TenancyEvents.projectDeleted, {
       projectId: doomed,
       orgId: randomUUID(),

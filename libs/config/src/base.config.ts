@@ -1,9 +1,13 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, Max, Min, MinLength } from 'class-validator';
+import { Secret } from './load-config';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
+
+/** The development value of BUS_SIGNING_KEY (refused in production), also used by the tests' clients. */
+export const DEVELOPMENT_BUS_SIGNING_KEY = 'northstar-development-bus-signing-key-not-secret';
 
 /** What every process of the platform needs: its environment and the bus. */
 export class BaseConfig {
@@ -19,6 +23,15 @@ export class BaseConfig {
   @Min(50)
   @Max(120_000)
   BUS_TIMEOUT_MS = 5000;
+
+  /**
+   * Signs every bus message's caller assertion, and checks those received: the same value in every
+   * process of one platform. A NATS client without it cannot act on the platform's behalf.
+   */
+  @Secret()
+  @IsString()
+  @MinLength(32)
+  BUS_SIGNING_KEY = DEVELOPMENT_BUS_SIGNING_KEY;
 
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';

@@ -11,7 +11,8 @@ import {
   type BusResponse,
   type BusSubject,
 } from '@northstar/contracts';
-import { decodeReply, encodePacket } from './nats-codec';
+import { CALLER_HEADER, type BusSigner } from './caller-assertion';
+import { decodeReply, encodeSignedPacket } from './nats-codec';
 import { currentRequestId, REQUEST_ID_HEADER } from '@northstar/observability';
 
 export interface SendOptions {
@@ -22,7 +23,8 @@ export interface SendOptions {
 /**
  * The typed client of the bus contract: `send(ChainsSubjects.list, query)` only compiles with the
  * request type of that subject, and resolves with its response type. Failures always surface as a
- * DomainException: the callee's own error, or `unavailable` when nobody answers in time.
+ * DomainException: the callee's own error, or `unavailable` when nobody answers in time. Every
+ * message carries the sending process's caller assertion (BusSigner) over its subject and payload.
  */
 export class BusClient {
   private readonly logger = new Logger(BusClient.name);
@@ -30,6 +32,7 @@ export class BusClient {
   constructor(
     private readonly connection: NatsConnection,
     private readonly defaultTimeoutMs: number,
+    private readonly signer: BusSigner,
   ) {}
 
   async send<S extends BusSubject>(
@@ -38,10 +41,12 @@ export class BusClient {
     options: SendOptions = {},
   ): Promise<BusResponse<S>> {
     const timeout = options.timeoutMs ?? this.defaultTimeoutMs;
-    const packet = encodePacket({ pattern: subject, data: request, id: randomUUID() });
+    const { packet, data } = encodeSignedPacket(subject, request, randomUUID());
+    const h = this.headers();
+    h.set(CALLER_HEADER, this.signer.sign('request', subject, data));
     let replyData: Uint8Array;
     try {
-      const reply = await this.connection.request(subject, packet, { timeout, headers: this.headers() });
+      const reply = await this.connection.request(subject, packet, { timeout, headers: h });
       replyData = reply.data;
     } catch (error) {
       throw this.transportError(subject, error);
@@ -57,9 +62,10 @@ export class BusClient {
 
   /** Publishes a domain event; delivery is best-effort (core NATS), listeners must be idempotent. */
   emit<E extends BusEventSubject>(subject: E, payload: BusEventPayload<E>): void {
-    this.connection.publish(subject, encodePacket({ pattern: subject, data: payload }), {
-      headers: this.headers(),
-    });
+    const { packet, data } = encodeSignedPacket(subject, payload);
+    const h = this.headers();
+    h.set(CALLER_HEADER, this.signer.sign('event', subject, data));
+    this.connection.publish(subject, packet, { headers: h });
   }
 
   private headers() {

@@ -1,5 +1,5 @@
 import { Controller, Module, type INestMicroservice, type Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import {
   Ctx,
   EventPattern,
@@ -20,11 +20,17 @@ import {
 } from '@northstar/contracts';
 import { REQUEST_ID_HEADER, runWithRequestContext } from '@northstar/observability';
 import { randomUUID } from 'node:crypto';
-import type { NatsConnection } from 'nats';
+import { headers as natsHeaders, type NatsConnection } from 'nats';
+import { BusCallerGuard } from './bus-caller.guard';
 import { BusClient } from './bus-client';
+import { BusSigner, CALLER_HEADER } from './caller-assertion';
 import { BusExceptionFilter } from './bus-exception.filter';
 import { connectNats } from './nats-connection';
 import { createValidationPipe } from './validation';
+import { decodeReply, encodeSignedPacket } from './nats-codec';
+
+// The development key, as every process of `npm start` and the tests uses it.
+const SIGNING_KEY = 'northstar-development-bus-signing-key-not-secret';
 
 // The client against a stand-in service built exactly like a real one (Nest NATS transport, the
 // platform's validation pipe and exception filter), on subjects private to this run so that nothing
@@ -118,6 +124,7 @@ async function startStandIn(controller: Type<unknown>): Promise<INestMicroservic
   });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new BusExceptionFilter());
+  app.useGlobalGuards(new BusCallerGuard(new BusSigner(SIGNING_KEY, 'chains'), new Reflector()));
   await app.listen();
   return app;
 }
@@ -154,7 +161,7 @@ let bus: BusClient;
 beforeAll(async () => {
   standIn = await startStandIn(StandInHandler);
   connection = await connectNats(NATS_URL, 'bus-int-spec');
-  bus = new BusClient(connection, 2000);
+  bus = new BusClient(connection, 2000, new BusSigner(SIGNING_KEY, 'gateway'));
   await untilAnswered(() => bus.send(asGet, { slug: 'ethereum' }, { timeoutMs: 500 }));
 });
 
@@ -260,6 +267,88 @@ describe('BusClient over NATS', () => {
   });
 
   it('delivers an emitted event to its listener', async () => {
+    const arrived = new Promise<void>((resolve) => {
+      eventArrived = resolve;
+    });
+    bus.emit(subject.changed as typeof ChainsEvents.changed, { slug: 'ethereum', change: 'updated' });
+    await arrived;
+    expect(received).toEqual([{ slug: 'ethereum', change: 'updated' }]);
+  });
+});
+
+/** Sends a request as any NATS client can: `assertion` is the header to attach, if any. */
+async function rawRequest(data: unknown, assertion?: (text: string) => string): Promise<{ code?: string }> {
+  const { packet, data: text } = encodeSignedPacket(subject.get, data, randomUUID());
+  const h = natsHeaders();
+  if (assertion) h.set(CALLER_HEADER, assertion(text));
+  const reply = decodeReply(
+    (await connection.request(subject.get, packet, { timeout: 2000, headers: h })).data,
+  );
+  return { ...(reply.err as { code?: string } | undefined), ...(reply.response ? { code: 'answered' } : {}) };
+}
+
+describe('caller assertions', () => {
+  const projectId = randomUUID();
+  const signedBy = (signer: BusSigner) => (text: string) => signer.sign('request', subject.get, text);
+
+  it("answers a request signed with the platform's key", async () => {
+    await expect(
+      rawRequest({ slug: 'ethereum' }, signedBy(new BusSigner(SIGNING_KEY, 'gateway'))),
+    ).resolves.toEqual({
+      code: 'answered',
+    });
+  });
+
+  it('refuses a request without an assertion, or signed with another key', async () => {
+    await expect(rawRequest({ slug: 'ethereum' })).resolves.toMatchObject({ code: 'unauthenticated' });
+    const stranger = new BusSigner('some-other-key-of-at-least-32-characters', 'gateway');
+    await expect(rawRequest({ slug: 'ethereum' }, signedBy(stranger))).resolves.toMatchObject({
+      code: 'unauthenticated',
+    });
+  });
+
+  it('refuses a signed request whose payload was changed, or replayed on another subject', async () => {
+    const signer = new BusSigner(SIGNING_KEY, 'gateway');
+    const signedForOther = signer.sign('request', subject.get, JSON.stringify({ slug: 'ethereum' }));
+    await expect(rawRequest({ slug: 'polygon' }, () => signedForOther)).resolves.toMatchObject({
+      code: 'unauthenticated',
+    });
+    await expect(
+      rawRequest({ slug: 'ethereum' }, (text) => signer.sign('request', subject.create, text)),
+    ).resolves.toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it('refuses an assertion older than its lifetime', async () => {
+    const past = new BusSigner(SIGNING_KEY, 'gateway', () => Date.now() - 61_000);
+    await expect(rawRequest({ slug: 'ethereum' }, signedBy(past))).resolves.toMatchObject({
+      code: 'unauthenticated',
+    });
+  });
+
+  it('refuses a service caller claimed by another process, and a key caller not built by the gateway', async () => {
+    const service = { caller: { service: { name: 'notifications', projectId } }, slug: 'ethereum' };
+    await expect(rawRequest(service, signedBy(new BusSigner(SIGNING_KEY, 'keys')))).resolves.toMatchObject({
+      code: 'unauthenticated',
+    });
+    const key = { caller: { key: { keyId: randomUUID(), projectId } }, slug: 'ethereum' };
+    await expect(
+      rawRequest(key, signedBy(new BusSigner(SIGNING_KEY, 'notifications'))),
+    ).resolves.toMatchObject({ code: 'unauthenticated' });
+    // The same claims from the processes entitled to make them pass the guard (and meet validation).
+    await expect(
+      rawRequest(service, signedBy(new BusSigner(SIGNING_KEY, 'notifications'))),
+    ).resolves.toMatchObject({ code: 'validation_failed' });
+    await expect(rawRequest(key, signedBy(new BusSigner(SIGNING_KEY, 'gateway')))).resolves.toMatchObject({
+      code: 'validation_failed',
+    });
+  });
+
+  it('does not deliver an event without a valid assertion', async () => {
+    received.length = 0;
+    connection.publish(
+      subject.changed,
+      encodeSignedPacket(subject.changed, { slug: 'forged', change: 'deleted' }).packet,
+    );
     const arrived = new Promise<void>((resolve) => {
       eventArrived = resolve;
     });

@@ -3,7 +3,8 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import type { DurableEventSubject } from '@northstar/contracts';
 import { currentRequestId, runWithRequestContext } from '@northstar/observability';
 import { randomUUID } from 'node:crypto';
-import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
+import { AckPolicy, DeliverPolicy, headers, JSONCodec, type NatsConnection } from 'nats';
+import { BusSigner, CALLER_HEADER } from './caller-assertion';
 import {
   DOMAIN_EVENTS_STREAM,
   DurableEventHandler,
@@ -22,6 +23,8 @@ const NATS_URL = process.env['NATS_URL'] || 'nats://127.0.0.1:4222';
 const run = randomUUID().slice(0, 8);
 const subjectOf = (name: string) => `test.durable-${run}.${name}` as DurableEventSubject;
 const serviceOf = (name: string) => `durable-${run}-${name}`;
+// The development key, as every process of `npm start` and the tests uses it.
+const SIGNING_KEY = 'northstar-development-bus-signing-key-not-secret';
 
 interface Probe {
   n: number;
@@ -34,7 +37,11 @@ const running = new Set<TestingModule>();
 
 beforeAll(async () => {
   connection = await connectNats(NATS_URL, 'durable-events-int-spec');
-  publisher = new DurableEventPublisher({ service: 'durable-events-int-spec', connection });
+  publisher = new DurableEventPublisher({
+    service: 'durable-events-int-spec',
+    connection,
+    signer: new BusSigner(SIGNING_KEY, 'durable-events-int-spec'),
+  });
 });
 
 afterAll(async () => {
@@ -67,7 +74,14 @@ function listenerOf(subject: DurableEventSubject, handle: (payload: Probe) => un
 /** One replica of `service`: its own NATS connection, its listeners consuming once started. */
 async function startReplica(service: string, ...listeners: Type<unknown>[]): Promise<TestingModule> {
   @Module({
-    imports: [MessagingModule.forRoot({ natsUrl: NATS_URL, clientName: service, requestTimeoutMs: 2000 })],
+    imports: [
+      MessagingModule.forRoot({
+        natsUrl: NATS_URL,
+        clientName: service,
+        requestTimeoutMs: 2000,
+        signingKey: SIGNING_KEY,
+      }),
+    ],
     providers: listeners,
   })
   class ReplicaModule {}
@@ -145,6 +159,37 @@ describe('durable domain events', () => {
       listenerOf(subject, (payload) => received.push(payload)),
     );
     await until(() => expect(received).toEqual([{ n: 7 }]));
+  });
+
+  it('drops an event that no platform process signed, and handles the signed ones around it', async () => {
+    const subject = subjectOf('forged');
+    const service = serviceOf('forged');
+    track(service, subject);
+    const received: Probe[] = [];
+    await startReplica(
+      service,
+      listenerOf(subject, (payload) => received.push(payload)),
+    );
+    const js = connection.jetstream();
+    const data = JSONCodec().encode({ n: 2 });
+    // Any NATS client may publish on the stream's subjects: one without the key, one with another key.
+    await js.publish(`domain.${subject}`, data);
+    const forged = headers();
+    forged.set(
+      CALLER_HEADER,
+      new BusSigner('a-key-that-is-not-the-platforms-own-key', 'tenancy').sign(
+        'durable',
+        `domain.${subject}`,
+        data,
+      ),
+    );
+    await js.publish(`domain.${subject}`, data, { headers: forged });
+    await publish(subject, { n: 1 });
+    await publish(subject, { n: 3 });
+
+    await until(() => expect(received).toEqual([{ n: 1 }, { n: 3 }]));
+    await untilConsumed(service, subject);
+    expect(received).toEqual([{ n: 1 }, { n: 3 }]);
   });
 
   it('gives an event whose handler throws to the handler again, until it succeeds', async () => {
@@ -284,6 +329,7 @@ describe('durable domain events', () => {
           natsUrl: NATS_URL,
           clientName: serviceOf('twice'),
           requestTimeoutMs: 2000,
+          signingKey: SIGNING_KEY,
         }),
       ],
       providers: [listenerOf(subject, noop), listenerOf(subject, noop)],

@@ -15,6 +15,7 @@ import {
   sanitizeRequestId,
 } from '@northstar/observability';
 import { randomUUID } from 'node:crypto';
+import { CALLER_HEADER, CallerAssertionError, type BusSigner } from './caller-assertion';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -66,6 +67,8 @@ export interface DurableEventsOptions {
   /** Names the durable consumers: replicas of one service share them. */
   service: string;
   connection: NatsConnection;
+  /** Signs published events; a consumed event without a valid signature is dropped. */
+  signer: BusSigner;
 }
 
 const HANDLER_METADATA = 'northstar:durable-event';
@@ -111,7 +114,10 @@ export class DurableEventPublisher {
     const js = await this.jetStream();
     const h = headers();
     h.set(REQUEST_ID_HEADER, currentRequestId() ?? randomUUID());
-    await js.publish(`${SUBJECT_PREFIX}${subject}`, codec.encode(payload), {
+    const streamSubject = `${SUBJECT_PREFIX}${subject}`;
+    const data = codec.encode(payload);
+    h.set(CALLER_HEADER, this.options.signer.sign('durable', streamSubject, data));
+    await js.publish(streamSubject, data, {
       headers: h,
       // With an id, a retried publish inside the duplicate window is stored once.
       ...(options.id ? { msgID: options.id } : {}),
@@ -223,6 +229,20 @@ export class DurableEventConsumers implements OnApplicationBootstrap, BeforeAppl
   private async deliver(listener: Listener, message: JsMsg): Promise<void> {
     const requestId = sanitizeRequestId(message.headers?.get(REQUEST_ID_HEADER));
     await runWithRequestContext({ requestId }, async () => {
+      try {
+        this.options.signer.verify(
+          'durable',
+          message.headers?.get(CALLER_HEADER),
+          message.subject,
+          message.data,
+        );
+      } catch (error) {
+        if (!(error instanceof CallerAssertionError)) throw error;
+        // Not published by a platform process: acting on it would let any NATS client trigger it.
+        this.logger.error(`Dropping an unsigned or forged ${listener.subject} event: ${error.message}`);
+        message.term();
+        return;
+      }
       let payload: unknown;
       try {
         payload = codec.decode(message.data);

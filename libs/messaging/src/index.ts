@@ -7,3 +7,5 @@ export * from './nats-connection';
 export * from './validation';
 export * from './durable-events';
 export * from './tenant-access';
+export * from './caller-assertion';
+export * from './bus-caller.guard';

@@ -1,7 +1,9 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import type { NatsConnection } from 'nats';
+import { BusCallerGuard } from './bus-caller.guard';
 import { BusClient } from './bus-client';
+import { BusSigner } from './caller-assertion';
 import {
   DURABLE_EVENTS_OPTIONS,
   DurableEventConsumers,
@@ -17,6 +19,8 @@ export interface MessagingOptions {
   /** Shown in NATS monitoring; the service or gateway name. */
   clientName: string;
   requestTimeoutMs: number;
+  /** BUS_SIGNING_KEY: signs this process's messages and verifies those it receives. */
+  signingKey: string;
   /** See NatsConnectionOptions.asyncTraces (on unless set to false). */
   asyncTraces?: boolean;
 }
@@ -45,24 +49,28 @@ export class MessagingModule {
               ...(options.asyncTraces === undefined ? {} : { asyncTraces: options.asyncTraces }),
             }),
         },
+        { provide: BusSigner, useFactory: () => new BusSigner(options.signingKey, options.clientName) },
         {
           provide: BusClient,
-          inject: [NATS_CONNECTION],
-          useFactory: (connection: NatsConnection) => new BusClient(connection, options.requestTimeoutMs),
+          inject: [NATS_CONNECTION, BusSigner],
+          useFactory: (connection: NatsConnection, signer: BusSigner) =>
+            new BusClient(connection, options.requestTimeoutMs, signer),
         },
         {
           provide: DURABLE_EVENTS_OPTIONS,
-          inject: [NATS_CONNECTION],
-          useFactory: (connection: NatsConnection): DurableEventsOptions => ({
+          inject: [NATS_CONNECTION, BusSigner],
+          useFactory: (connection: NatsConnection, signer: BusSigner): DurableEventsOptions => ({
             service: options.clientName,
             connection,
+            signer,
           }),
         },
+        BusCallerGuard,
         DurableEventPublisher,
         DurableEventConsumers,
         NatsConnectionCloser,
       ],
-      exports: [NATS_CONNECTION, BusClient, DurableEventPublisher],
+      exports: [NATS_CONNECTION, BusClient, BusSigner, BusCallerGuard, DurableEventPublisher],
     };
   }
 }

@@ -19,8 +19,21 @@ export interface IncomingReply {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export function encodePacket(packet: OutgoingPacket): Uint8Array {
-  return encoder.encode(JSON.stringify(packet));
+/**
+ * A packet and the exact JSON text of its `data`, which the caller assertion signs. The receiver
+ * signs over `JSON.stringify` of the data it parsed: the same text, since JSON text produced by
+ * JSON.stringify survives a parse and a stringify unchanged.
+ */
+export function encodeSignedPacket(
+  pattern: string,
+  data: unknown,
+  id?: string,
+): { packet: Uint8Array; data: string } {
+  // `undefined` has no JSON text; the transport reads an absent field as undefined anyway.
+  const text = JSON.stringify(data) ?? 'null';
+  // Written out rather than serialized again around the data text: the shape of OutgoingPacket.
+  const json = `{"pattern":${JSON.stringify(pattern)},"data":${text}${id === undefined ? '' : `,"id":${JSON.stringify(id)}`}}`;
+  return { packet: encoder.encode(json), data: text };
 }
 
 export function decodeReply(data: Uint8Array): IncomingReply {

@@ -1,8 +1,15 @@
 import { Entity, PrimaryKey } from '@mikro-orm/core';
 import { Inject, Injectable, Module, type DynamicModule } from '@nestjs/common';
-import { ConfigError, loadConfig, ServiceConfig, WithPostgres, WithRedis } from '@northstar/config';
+import {
+  ConfigError,
+  DEVELOPMENT_BUS_SIGNING_KEY,
+  loadConfig,
+  ServiceConfig,
+  WithPostgres,
+  WithRedis,
+} from '@northstar/config';
 import { BusErrorCode, DomainException, SystemSubjects, type PingRequest } from '@northstar/contracts';
-import { BusClient, connectNats, NATS_CONNECTION } from '@northstar/messaging';
+import { BusClient, BusSigner, connectNats, NATS_CONNECTION } from '@northstar/messaging';
 import { migratePostgres, PostgresModule } from '@northstar/persistence';
 import { RedisModule } from '@northstar/redis';
 import { randomBytes } from 'node:crypto';
@@ -110,7 +117,7 @@ let bus: BusClient;
 
 beforeAll(async () => {
   connection = await connectNats(NATS_URL, 'bootstrap-int-spec');
-  bus = new BusClient(connection, 2000);
+  bus = new BusClient(connection, 2000, new BusSigner(DEVELOPMENT_BUS_SIGNING_KEY, 'gateway'));
   // Subjects are global to the NATS server: another process serving them would answer for ours.
   const other = await connection.request(ping, Empty, { timeout: 500 }).then(
     () => 'answers',

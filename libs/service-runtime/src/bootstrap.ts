@@ -14,6 +14,7 @@ import { ConfigError, loadConfig, type ServiceConfig } from '@northstar/config';
 import { SystemSubjects, type ServiceName } from '@northstar/contracts';
 import {
   assertBusHandlers,
+  BusCallerGuard,
   BusExceptionFilter,
   createValidationPipe,
   MessagingModule,
@@ -62,6 +63,7 @@ export async function startService<C extends ServiceConfig>(
         natsUrl: config.NATS_URL,
         clientName: definition.name,
         requestTimeoutMs: config.BUS_TIMEOUT_MS,
+        signingKey: config.BUS_SIGNING_KEY,
       }),
       ServiceRuntimeModule.forService(definition.name, version),
       definition.module(config),
@@ -87,6 +89,8 @@ export async function startService<C extends ServiceConfig>(
   microservice.useGlobalPipes(createValidationPipe());
   microservice.useGlobalFilters(new BusExceptionFilter());
   microservice.useGlobalInterceptors(app.get(BusContextInterceptor));
+  // Before any pipe or handler: a message without a valid caller assertion is not acted on.
+  microservice.useGlobalGuards(app.get(BusCallerGuard));
 
   try {
     await app.init();

@@ -1,5 +1,6 @@
 import { connect, type NatsConnection } from 'nats';
-import { BusClient } from '@northstar/messaging';
+import { DEVELOPMENT_BUS_SIGNING_KEY } from '@northstar/config';
+import { BusClient, BusSigner, DurableEventPublisher } from '@northstar/messaging';
 import { testEnv, type TestEnv } from './env';
 
 export interface TestBus {
@@ -20,10 +21,21 @@ export async function connectTestBus(overrides: TestEnv = {}): Promise<TestBus> 
     maxReconnectAttempts: 0,
   });
   return {
-    bus: new BusClient(connection, Number(env['BUS_TIMEOUT_MS'])),
+    // Signs as the gateway does: the services under test check every caller assertion.
+    bus: new BusClient(connection, Number(env['BUS_TIMEOUT_MS']), testSigner('gateway', overrides)),
     connection,
     close: async () => {
       if (!connection.isClosed()) await connection.drain();
     },
   };
+}
+
+/** Signs as a platform process with the tests' key (the development one unless the env says otherwise). */
+export function testSigner(service = 'gateway', overrides: TestEnv = {}): BusSigner {
+  return new BusSigner(testEnv(overrides)['BUS_SIGNING_KEY'] ?? DEVELOPMENT_BUS_SIGNING_KEY, service);
+}
+
+/** Publishes durable events as the named service would, signed, for tests that play its part. */
+export function testEventPublisher(connection: NatsConnection, service: string): DurableEventPublisher {
+  return new DurableEventPublisher({ service, connection, signer: testSigner(service) });
 }

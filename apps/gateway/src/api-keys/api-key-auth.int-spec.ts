@@ -157,7 +157,8 @@ async function problem(response: Response, status: number): Promise<{ detail: st
 }
 
 function broadcast(subject: string, data: unknown): Promise<void> {
-  client.connection.publish(subject, JSONCodec().encode({ pattern: subject, data }));
+  // Signed as the keys service signs its broadcasts; the private subjects are outside the contract.
+  client.bus.emit(subject as never, data as never);
   return client.connection.flush();
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { KeysBroadcasts, type KeyRevokedEvent, type KeyUpdatedEvent } from '@northstar/contracts';
-import { NATS_CONNECTION } from '@northstar/messaging';
-import { Events, JSONCodec, type NatsConnection, type Subscription } from 'nats';
+import { BusSigner, CALLER_HEADER, CallerAssertionError, NATS_CONNECTION } from '@northstar/messaging';
+import { Events, JSONCodec, type Msg, type NatsConnection, type Subscription } from 'nats';
 import { KeyVerifier } from './key-verifier';
 
 const codec = JSONCodec<{ data?: unknown }>();
@@ -18,18 +18,19 @@ export class KeyBroadcastListener implements OnModuleInit, OnApplicationShutdown
   constructor(
     @Inject(NATS_CONNECTION) private readonly connection: NatsConnection,
     private readonly verifier: KeyVerifier,
+    private readonly signer: BusSigner,
   ) {}
 
   async onModuleInit(): Promise<void> {
     this.subscriptions.push(
       this.connection.subscribe(KeysBroadcasts.revoked, {
         callback: (error, message) => {
-          if (!error) this.forget(message.data, (event: KeyRevokedEvent) => event.keyIds);
+          if (!error) this.forget(message, (event: KeyRevokedEvent) => event.keyIds);
         },
       }),
       this.connection.subscribe(KeysBroadcasts.updated, {
         callback: (error, message) => {
-          if (!error) this.forget(message.data, (event: KeyUpdatedEvent) => [event.keyId]);
+          if (!error) this.forget(message, (event: KeyUpdatedEvent) => [event.keyId]);
         },
       }),
     );
@@ -42,14 +43,21 @@ export class KeyBroadcastListener implements OnModuleInit, OnApplicationShutdown
     for (const subscription of this.subscriptions) subscription.unsubscribe();
   }
 
-  private forget<E>(data: Uint8Array, keyIdsOf: (event: E) => unknown): void {
+  private forget<E>(message: Msg, keyIdsOf: (event: E) => unknown): void {
     try {
-      const keyIds = keyIdsOf(codec.decode(data).data as E);
+      const data = codec.decode(message.data).data;
+      // Only the keys service's own broadcasts: a forged one could flush every gateway's cache at will.
+      this.signer.verify('event', message.headers?.get(CALLER_HEADER), message.subject, JSON.stringify(data));
+      const keyIds = keyIdsOf(data as E);
       if (Array.isArray(keyIds) && keyIds.every((id) => typeof id === 'string')) {
         this.verifier.forget(keyIds as string[]);
         return;
       }
-    } catch {
+    } catch (error) {
+      if (error instanceof CallerAssertionError) {
+        this.logger.warn(`Ignored a key broadcast: ${error.message}`);
+        return;
+      }
       // Falls through: a message that cannot be read is treated as "something changed".
     }
     this.logger.warn('Unreadable key broadcast: dropping every cached key');

@@ -14,7 +14,6 @@ import {
   type KeyUpdatedEvent,
   type KeyVerification,
 } from '@northstar/contracts';
-import { DurableEventPublisher } from '@northstar/messaging';
 import type { RunningService } from '@northstar/service-runtime';
 import {
   busError,
@@ -26,6 +25,7 @@ import {
   type TestBus,
   TenancyStandIn,
   type TestProject,
+  testEventPublisher,
 } from '@northstar/testing';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -466,7 +466,7 @@ describe('revoking keys', () => {
       await create(actor, tenant),
       await create(actor, other),
     ];
-    const publisher = new DurableEventPublisher({ service: 'keys-int-spec', connection: client.connection });
+    const publisher = testEventPublisher(client.connection, 'keys-int-spec');
     const event = { projectId: tenant.projectId, orgId: tenant.orgId, deletedAt: new Date().toISOString() };
 
     await publisher.publish(TenancyEvents.projectDeleted, event);

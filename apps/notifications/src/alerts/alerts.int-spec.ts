@@ -18,7 +18,6 @@ import {
   type AlertWebhookChannelDto,
   type CreateAlertRequest,
 } from '@northstar/contracts';
-import { DurableEventPublisher } from '@northstar/messaging';
 import type { RunningService } from '@northstar/service-runtime';
 import {
   busError,
@@ -32,6 +31,7 @@ import {
   type TestBus,
   TenancyStandIn,
   type TestProject,
+  testEventPublisher,
 } from '@northstar/testing';
 import { MikroORM, RequestContext } from '@mikro-orm/postgresql';
 import { Queue } from 'bullmq';
@@ -711,10 +711,7 @@ describe('schedules', () => {
     const doomed = [await create(o, { everySeconds: 3600 }), await create(o, { everySeconds: 3600 })];
     const other = owner();
     const kept = await create(other, { everySeconds: 3600 });
-    const publisher = new DurableEventPublisher({
-      service: 'alerts-int-spec',
-      connection: client.connection,
-    });
+    const publisher = testEventPublisher(client.connection, 'alerts-int-spec');
     const event = {
       projectId: o.project.projectId,
       orgId: o.project.orgId,

@@ -1,6 +1,5 @@
 import type { UserRegisteredEvent } from '@northstar/contracts';
 import { IdentityEvents } from '@northstar/contracts';
-import { DurableEventPublisher } from '@northstar/messaging';
 import type { RunningService } from '@northstar/service-runtime';
 import {
   connectTestBus,
@@ -10,6 +9,7 @@ import {
   testEnv,
   tokenFromLink,
   type TestBus,
+  testEventPublisher,
 } from '@northstar/testing';
 import { Queue } from 'bullmq';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -50,10 +50,7 @@ it('writes each email to a readable .eml file when SMTP_URL is not set', async (
     verificationToken: `${randomBytes(24).toString('base64')}+/=`,
     expiresAt: new Date(Date.now() + 24 * 3600_000).toISOString(),
   };
-  const publisher = new DurableEventPublisher({
-    service: 'notifications-int-spec',
-    connection: client.connection,
-  });
+  const publisher = testEventPublisher(client.connection, 'notifications-int-spec');
 
   await publisher.publish(IdentityEvents.userRegistered, event);
 

@@ -17,6 +17,7 @@ import {
   type ReceivedMail,
   type TestBus,
   type TestSmtp,
+  testEventPublisher,
 } from '@northstar/testing';
 import { Queue } from 'bullmq';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -45,7 +46,7 @@ beforeAll(async () => {
     EMAIL_RETRY_DELAY_MS: '200',
   });
   client = await connectTestBus();
-  publisher = new DurableEventPublisher({ service: 'notifications-int-spec', connection: client.connection });
+  publisher = testEventPublisher(client.connection, 'notifications-int-spec');
   queue = new Queue(EMAIL_QUEUE, { prefix: QUEUE_PREFIX, connection: { url: testEnv()['REDIS_URL'] } });
 });
 
