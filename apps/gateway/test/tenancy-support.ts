@@ -1,3 +1,4 @@
+import { openEventToken } from '@northstar/testing';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
 import { identityService } from '../../identity/src/identity.service-definition';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
@@ -102,7 +103,8 @@ export async function invitationTokenFor(
           const message = await consumer.next({ expires: 1000 });
           if (!message) break;
           const event = codec.decode(message.data);
-          if (event.orgId === orgId && event.email === email.toLowerCase()) token = event.token;
+          if (event.orgId === orgId && event.email === email.toLowerCase())
+            token = openEventToken(event.token);
           if (message.info.pending === 0) break;
         }
         if (!token) throw new Error(`No invitation event for ${email} in ${orgId}`);

@@ -1,3 +1,4 @@
+import { openEventToken } from '@northstar/testing';
 import type {
   DurableEventPayload,
   PasswordResetRequestedEvent,
@@ -147,7 +148,7 @@ export async function findDomainEvent<
 /** The plaintext email-verification token identity generated at registration of `email`. */
 export async function verificationTokenFor(email: string): Promise<string> {
   const event: UserRegisteredEvent = await findDomainEvent('identity.user.registered', email);
-  return event.verificationToken;
+  return openEventToken(event.verificationToken);
 }
 
 /** The plaintext reset token of the latest forgot-password request for `email`. */
@@ -159,7 +160,7 @@ export async function resetTokenFor(email: string, since?: Date): Promise<string
       since,
     },
   );
-  return event.resetToken;
+  return openEventToken(event.resetToken);
 }
 
 /** Confirms the user's email with the token of its verification email, as the user would. */

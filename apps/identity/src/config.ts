@@ -1,9 +1,9 @@
-import { Secret, ServiceConfig, WithPostgres, WithRedis } from '@northstar/config';
+import { Secret, ServiceConfig, WithEventTokens, WithPostgres, WithRedis } from '@northstar/config';
 import { DEVELOPMENT_JWT_SECRET } from '@northstar/contracts';
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
 
-export class IdentityConfig extends WithRedis(WithPostgres(ServiceConfig)) {
+export class IdentityConfig extends WithEventTokens(WithRedis(WithPostgres(ServiceConfig))) {
   override OPS_PORT = 3101;
 
   /** HS256 key of the access tokens; the gateway verifies them with the same value. */

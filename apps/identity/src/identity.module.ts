@@ -5,6 +5,7 @@ import { AccountHandler } from './account/account.handler';
 import { AccountService } from './account/account.service';
 import { AuthThrottle } from './auth/auth-throttle';
 import { AuthHandler } from './auth/auth.handler';
+import { EventTokenSealer } from '@northstar/sealing';
 import { AuthService } from './auth/auth.service';
 import { IdentityConfig } from './config';
 import { identityMigrations } from './migrations';
@@ -43,6 +44,7 @@ export class IdentityModule {
       controllers: [AuthHandler, AccountHandler, UserHandler],
       providers: [
         { provide: IdentityConfig, useValue: config },
+        { provide: EventTokenSealer, useValue: new EventTokenSealer(config.EVENT_TOKENS_KEY) },
         UnitOfWork,
         UserRepository,
         UserTokenRepository,

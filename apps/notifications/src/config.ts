@@ -1,8 +1,8 @@
-import { Secret, ServiceConfig, WithPostgres, WithRedis } from '@northstar/config';
+import { Secret, ServiceConfig, WithEventTokens, WithPostgres, WithRedis } from '@northstar/config';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 
-export class NotificationsConfig extends WithRedis(WithPostgres(ServiceConfig)) {
+export class NotificationsConfig extends WithEventTokens(WithRedis(WithPostgres(ServiceConfig))) {
   override OPS_PORT = 3107;
 
   /**

@@ -1,8 +1,8 @@
-import { ServiceConfig, WithPostgres, WithRedis } from '@northstar/config';
+import { ServiceConfig, WithEventTokens, WithPostgres, WithRedis } from '@northstar/config';
 import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 
-export class TenancyConfig extends WithRedis(WithPostgres(ServiceConfig)) {
+export class TenancyConfig extends WithEventTokens(WithRedis(WithPostgres(ServiceConfig))) {
   override OPS_PORT = 3102;
 
   /**

@@ -11,6 +11,7 @@ import { TenancyConfig } from './config';
 import { Invitation } from './invitation/invitation.entity';
 import { InvitationHandler } from './invitation/invitation.handler';
 import { InvitationRepository } from './invitation/invitation.repository';
+import { EventTokenSealer } from '@northstar/sealing';
 import { InvitationService } from './invitation/invitation.service';
 import { MemberHandler } from './member/member.handler';
 import { MemberService } from './member/member.service';
@@ -51,6 +52,7 @@ export class TenancyModule {
       controllers: [OrgHandler, MemberHandler, InvitationHandler, ProjectHandler, AccessHandler],
       providers: [
         { provide: TenancyConfig, useValue: config },
+        { provide: EventTokenSealer, useValue: new EventTokenSealer(config.EVENT_TOKENS_KEY) },
         Transactions,
         OrgRepository,
         MembershipRepository,

@@ -22,6 +22,7 @@ import {
   uniqueSlug,
   type TestBus,
   type TestEnv,
+  openEventToken,
 } from '@northstar/testing';
 import { randomUUID } from 'node:crypto';
 import type { Msg, NatsConnection, Subscription } from 'nats';
@@ -196,7 +197,7 @@ export class Fixtures {
         candidate.email === email.toLowerCase() &&
         (invitationId === undefined || candidate.invitationId === invitationId),
     );
-    return event.token;
+    return openEventToken(event.token);
   }
 
   /** A new user who joined the organisation with `role`, invited by `inviter` (an owner for owners). */

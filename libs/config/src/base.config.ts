@@ -117,3 +117,21 @@ export function WithEventStream<B extends Constructor>(Base: B) {
   }
   return EventStreamSettings;
 }
+
+/** The development value of EVENT_TOKENS_KEY (refused in production), also used by the tests. */
+export const DEVELOPMENT_EVENT_TOKENS_KEY = 'northstar-development-event-tokens-key-not-secret';
+
+/**
+ * Adds the key that seals the single-use tokens (email verification, password reset, invitation)
+ * carried by durable domain events: only the services that write or mail them hold it, so a reader
+ * of the DOMAIN_EVENTS stream (or of its files) finds no usable token.
+ */
+export function WithEventTokens<B extends Constructor>(Base: B) {
+  class EventTokensSettings extends Base {
+    @Secret()
+    @IsString()
+    @MinLength(32)
+    EVENT_TOKENS_KEY = DEVELOPMENT_EVENT_TOKENS_KEY;
+  }
+  return EventTokensSettings;
+}

@@ -1,5 +1,6 @@
 import { connect, type NatsConnection } from 'nats';
-import { DEVELOPMENT_BUS_SIGNING_KEY } from '@northstar/config';
+import { DEVELOPMENT_BUS_SIGNING_KEY, DEVELOPMENT_EVENT_TOKENS_KEY } from '@northstar/config';
+import { EventTokenSealer, Sealer } from '@northstar/sealing';
 import { BusClient, BusSigner, DurableEventPublisher } from '@northstar/messaging';
 import { testEnv, type TestEnv } from './env';
 
@@ -38,4 +39,19 @@ export function testSigner(service = 'gateway', overrides: TestEnv = {}): BusSig
 /** Publishes durable events as the named service would, signed, for tests that play its part. */
 export function testEventPublisher(connection: NatsConnection, service: string): DurableEventPublisher {
   return new DurableEventPublisher({ service, connection, signer: testSigner(service) });
+}
+
+/** Opens a token a durable event carries sealed, with the tests' EVENT_TOKENS_KEY. */
+export function openEventToken(sealed: string, overrides: TestEnv = {}): string {
+  if (!Sealer.isSealed(sealed)) throw new Error(`Expected a sealed token on the event, got "${sealed}"`);
+  return eventTokenSealer(overrides).open(sealed);
+}
+
+/** Seals a token as identity and tenancy do before publishing it. */
+export function sealEventToken(plain: string, overrides: TestEnv = {}): string {
+  return eventTokenSealer(overrides).seal(plain);
+}
+
+function eventTokenSealer(overrides: TestEnv): EventTokenSealer {
+  return new EventTokenSealer(testEnv(overrides)['EVENT_TOKENS_KEY'] ?? DEVELOPMENT_EVENT_TOKENS_KEY);
 }

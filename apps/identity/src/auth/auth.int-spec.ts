@@ -6,7 +6,7 @@ import {
   type LoginRequest,
 } from '@northstar/contracts';
 import type { RunningService } from '@northstar/service-runtime';
-import { busError, connectTestBus, startTestService, type TestBus } from '@northstar/testing';
+import { busError, connectTestBus, startTestService, type TestBus, openEventToken } from '@northstar/testing';
 import { randomUUID } from 'node:crypto';
 import { verify } from 'jsonwebtoken';
 import {
@@ -77,9 +77,11 @@ describe('registration', () => {
       userId: user.id,
       email: email.toLowerCase(),
       name: 'Ada Lovelace',
-      verificationToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      // Sealed: a reader of the stream finds no usable token.
+      verificationToken: expect.stringMatching(/^enc:v1:[A-Za-z0-9_-]+$/),
       expiresAt: expect.any(String),
     });
+    expect(openEventToken(event.verificationToken)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const validForHours = (Date.parse(event.expiresAt) - Date.now()) / 3_600_000;
     expect(validForHours).toBeGreaterThan(47);
     expect(validForHours).toBeLessThanOrEqual(48);
@@ -128,7 +130,10 @@ describe('login', () => {
       ADMIN_EMAIL.toLowerCase(),
       startedAt,
     );
-    await bus.bus.send(IdentitySubjects.verifyEmail, { token: verificationToken, client: client() });
+    await bus.bus.send(IdentitySubjects.verifyEmail, {
+      token: openEventToken(verificationToken),
+      client: client(),
+    });
 
     // The session opened before verification gets the role at its next refresh.
     const refreshed = await send.refresh(before.refreshToken);
@@ -252,7 +257,10 @@ describe('email verification', () => {
     const { user } = await send.register(email);
     const { verificationToken } = await latestDomainEvent(bus, 'identity.user.registered', email, startedAt);
     const verify = () =>
-      bus.bus.send(IdentitySubjects.verifyEmail, { token: verificationToken, client: client() });
+      bus.bus.send(IdentitySubjects.verifyEmail, {
+        token: openEventToken(verificationToken),
+        client: client(),
+      });
 
     await expect(verify()).resolves.toEqual({ done: true });
     const login = await send.login(email);
@@ -290,7 +298,7 @@ describe('password reset', () => {
     expect(validForMinutes).toBeLessThanOrEqual(60);
 
     const newPassword = 'a brand new passphrase';
-    await expect(reset(event.resetToken, newPassword)).resolves.toEqual({ done: true });
+    await expect(reset(openEventToken(event.resetToken), newPassword)).resolves.toEqual({ done: true });
 
     for (const refreshToken of [account.login.refreshToken, second.refreshToken]) {
       expect((await busError(send.refresh(refreshToken))).code).toBe(BusErrorCode.Unauthenticated);
@@ -298,7 +306,7 @@ describe('password reset', () => {
     expect((await busError(send.login(account.email, PASSWORD))).code).toBe(BusErrorCode.Unauthenticated);
     await expect(send.login(account.email, newPassword)).resolves.toHaveProperty('accessToken');
 
-    const reused = await busError(reset(event.resetToken, 'yet another passphrase'));
+    const reused = await busError(reset(openEventToken(event.resetToken), 'yet another passphrase'));
     expect(reused.code).toBe(BusErrorCode.ValidationFailed);
     expect(reused.extra.errors?.map((e) => e.field)).toEqual(['token']);
   });
@@ -321,8 +329,8 @@ describe('password reset', () => {
     await forgot(account.email);
     const events = await eventuallyTwo(account.email, since);
 
-    await reset(events[1].resetToken, 'the second passphrase');
-    expect((await busError(reset(events[0].resetToken, 'the first passphrase'))).code).toBe(
+    await reset(openEventToken(events[1].resetToken), 'the second passphrase');
+    expect((await busError(reset(openEventToken(events[0].resetToken), 'the first passphrase'))).code).toBe(
       BusErrorCode.ValidationFailed,
     );
   });

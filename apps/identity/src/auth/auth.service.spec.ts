@@ -1,4 +1,5 @@
 import type { DurableEventPublisher } from '@northstar/messaging';
+import { EventTokenSealer } from '@northstar/sealing';
 import type { PasswordHasher } from '../security/password-hasher';
 import type { PlatformRoles } from '../security/platform-roles';
 import type { UnitOfWork } from '../persistence/unit-of-work';
@@ -30,6 +31,7 @@ describe('AuthService.forgotPassword', () => {
       {} as PlatformRoles,
       {} as DurableEventPublisher,
       {} as UnitOfWork,
+      new EventTokenSealer('a key of at least thirty-two characters'),
     );
     await expect(
       service.forgotPassword({ email: 'A@b.test', client: { ip: '192.0.2.1' } }),

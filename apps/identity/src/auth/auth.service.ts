@@ -26,6 +26,7 @@ import { User } from '../users/user.entity';
 import { toUserDto } from '../users/user.mapper';
 import { emailTaken, UserRepository } from '../users/user.repository';
 import { AuthThrottle } from './auth-throttle';
+import { EventTokenSealer } from '@northstar/sealing';
 
 export const EMAIL_VERIFICATION_TTL_MS = 48 * 3600 * 1000;
 export const PASSWORD_RESET_TTL_MS = 3600 * 1000;
@@ -64,6 +65,7 @@ export class AuthService {
     private readonly roles: PlatformRoles,
     private readonly events: DurableEventPublisher,
     private readonly unitOfWork: UnitOfWork,
+    private readonly sealer: EventTokenSealer,
   ) {}
 
   async register(request: RegisterRequest): Promise<RegisterResponse> {
@@ -88,7 +90,13 @@ export class AuthService {
       await this.publish(() =>
         this.events.publish(
           IdentityEvents.userRegistered,
-          { userId: user.id, email: user.email, name: user.name, verificationToken: token, expiresAt },
+          {
+            userId: user.id,
+            email: user.email,
+            name: user.name,
+            verificationToken: this.sealer.seal(token),
+            expiresAt,
+          },
           { id: `${IdentityEvents.userRegistered}:${user.id}` },
         ),
       );
@@ -196,7 +204,13 @@ export class AuthService {
       await this.publish(() =>
         this.events.publish(
           IdentityEvents.passwordResetRequested,
-          { userId: user.id, email: user.email, name: user.name, resetToken: token, expiresAt },
+          {
+            userId: user.id,
+            email: user.email,
+            name: user.name,
+            resetToken: this.sealer.seal(token),
+            expiresAt,
+          },
           { id: `${IdentityEvents.passwordResetRequested}:${hashToken(token)}` },
         ),
       );

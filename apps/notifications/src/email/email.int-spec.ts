@@ -18,6 +18,8 @@ import {
   type TestBus,
   type TestSmtp,
   testEventPublisher,
+  openEventToken,
+  sealEventToken,
 } from '@northstar/testing';
 import { Queue } from 'bullmq';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -70,7 +72,7 @@ function userRegistered(email = uniqueEmail('new-user')): UserRegisteredEvent {
     userId: randomUUID(),
     email,
     name: 'Ada Lovelace',
-    verificationToken: newToken(),
+    verificationToken: sealEventToken(newToken()),
     expiresAt: hoursFromNow(24),
   };
 }
@@ -80,7 +82,7 @@ function passwordResetRequested(email = uniqueEmail('forgetful')): PasswordReset
     userId: randomUUID(),
     email,
     name: 'Grace Hopper',
-    resetToken: newToken(),
+    resetToken: sealEventToken(newToken()),
     expiresAt: hoursFromNow(1),
   };
 }
@@ -93,7 +95,7 @@ function invitationCreated(email = uniqueEmail('invitee')): InvitationCreatedEve
     email,
     role: 'member',
     invitedByName: 'Ada Lovelace',
-    token: newToken(),
+    token: sealEventToken(newToken()),
     expiresAt: hoursFromNow(7 * 24),
   };
 }
@@ -135,8 +137,8 @@ describe('transactional email', () => {
     expect(mail.subject).toBe('Confirm your email address for Northstar');
     expect(mail.text).toContain('Hi Ada Lovelace,');
     expect(mail.text).toContain(`${PUBLIC_URL}/verify-email?token=`);
-    expect(tokenFromLink(mail.text, '/verify-email')).toBe(event.verificationToken);
-    expect(tokenFromLink(mail.html, '/verify-email')).toBe(event.verificationToken);
+    expect(tokenFromLink(mail.text, '/verify-email')).toBe(openEventToken(event.verificationToken));
+    expect(tokenFromLink(mail.html, '/verify-email')).toBe(openEventToken(event.verificationToken));
     expect(mail.text).toMatch(/This link expires in 24 hours/);
   });
 
@@ -149,8 +151,8 @@ describe('transactional email', () => {
     expect(mail.to).toEqual([event.email]);
     expect(mail.subject).toBe('Reset your Northstar password');
     expect(mail.text).toContain(`${PUBLIC_URL}/reset-password?token=`);
-    expect(tokenFromLink(mail.text, '/reset-password')).toBe(event.resetToken);
-    expect(tokenFromLink(mail.html, '/reset-password')).toBe(event.resetToken);
+    expect(tokenFromLink(mail.text, '/reset-password')).toBe(openEventToken(event.resetToken));
+    expect(tokenFromLink(mail.html, '/reset-password')).toBe(openEventToken(event.resetToken));
     expect(mail.text).toMatch(/This link expires in 1 hour/);
   });
 
@@ -165,8 +167,8 @@ describe('transactional email', () => {
     expect(mail.text).toContain('join the organisation Zoë & Co Analytics on Northstar as a member');
     expect(mail.html).toContain('Zoë &amp; Co Analytics');
     expect(mail.text).toContain(`${PUBLIC_URL}/invitations/accept?token=`);
-    expect(tokenFromLink(mail.text, '/invitations/accept')).toBe(event.token);
-    expect(tokenFromLink(mail.html, '/invitations/accept')).toBe(event.token);
+    expect(tokenFromLink(mail.text, '/invitations/accept')).toBe(openEventToken(event.token));
+    expect(tokenFromLink(mail.html, '/invitations/accept')).toBe(openEventToken(event.token));
     expect(mail.text).toMatch(/This link expires in 7 days/);
   });
 
@@ -184,7 +186,7 @@ describe('transactional email', () => {
 
   it('sends a new email when the user asks again (a new token)', async () => {
     const first = passwordResetRequested();
-    const second = { ...first, resetToken: newToken() };
+    const second = { ...first, resetToken: sealEventToken(newToken()) };
 
     await publisher.publish(IdentityEvents.passwordResetRequested, first);
     await publisher.publish(IdentityEvents.passwordResetRequested, second);
@@ -193,7 +195,9 @@ describe('transactional email', () => {
     const tokens = smtp.messages
       .filter(mailTo(first.email))
       .map((mail) => tokenFromLink(mail.text, '/reset-password'));
-    expect(tokens.sort()).toEqual([first.resetToken, second.resetToken].sort());
+    expect(tokens.sort()).toEqual(
+      [openEventToken(first.resetToken), openEventToken(second.resetToken)].sort(),
+    );
   });
 
   it('ignores a malformed event instead of retrying it forever', async () => {
@@ -230,7 +234,7 @@ describe('transactional email', () => {
 
     smtp = await startTestSmtp({ port });
     const mail = await smtp.waitFor(mailTo(event.email), 20_000);
-    expect(tokenFromLink(mail.text, '/reset-password')).toBe(event.resetToken);
+    expect(tokenFromLink(mail.text, '/reset-password')).toBe(openEventToken(event.resetToken));
     await untilSettled(IdentityEvents.passwordResetRequested);
     expect(countTo(event.email)).toBe(1);
   });
@@ -249,7 +253,7 @@ describe('transactional email', () => {
     smtp.refusing = false;
 
     const mail = await smtp.waitFor(mailTo(event.email), 20_000);
-    expect(tokenFromLink(mail.text, '/invitations/accept')).toBe(event.token);
+    expect(tokenFromLink(mail.text, '/invitations/accept')).toBe(openEventToken(event.token));
     await untilSettled(TenancyEvents.invitationCreated);
     expect(countTo(event.email)).toBe(1);
   });

@@ -13,7 +13,7 @@ export enum EmailJobName {
 
 interface EmailJobBase {
   to: string;
-  /** Plaintext single-use token: kept in Redis only until the email is sent. */
+  /** The single-use token as the event carried it, sealed (EventTokenSealer): opened only to render the email. */
   token: string;
   /** ISO time after which the link no longer works. */
   expiresAt: string;

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { EventTokenSealer } from '@northstar/sealing';
 import { NotificationsConfig } from '../config';
 import { createEmailChannel, EmailChannel } from './email.channel';
 import { EmailEventsHandler } from './email.handler';
@@ -14,6 +15,7 @@ export class EmailModule {
       module: EmailModule,
       providers: [
         { provide: NotificationsConfig, useValue: config },
+        { provide: EventTokenSealer, useValue: new EventTokenSealer(config.EVENT_TOKENS_KEY) },
         { provide: EmailChannel, useFactory: () => createEmailChannel(config) },
         EmailQueue,
         EmailService,

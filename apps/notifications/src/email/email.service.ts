@@ -17,6 +17,7 @@ import {
   verificationEmail,
   type RenderedEmail,
 } from './email.templates';
+import { EventTokenSealer } from '@northstar/sealing';
 
 /**
  * The transactional emails other services ask for with their events. An event becomes a queued
@@ -30,6 +31,7 @@ export class EmailService {
     private readonly config: NotificationsConfig,
     private readonly queue: EmailQueue,
     private readonly channel: EmailChannel,
+    private readonly sealer: EventTokenSealer,
   ) {}
 
   requestVerification(event: UserRegisteredEvent): Promise<void> {
@@ -84,7 +86,8 @@ export class EmailService {
   }
 
   private render(job: EmailJob, expiresAt: Date, now: Date): RenderedEmail {
-    const link = (path: EmailLinkPath) => emailLink(this.config.PUBLIC_URL, path, job.data.token);
+    const token = this.sealer.open(job.data.token);
+    const link = (path: EmailLinkPath) => emailLink(this.config.PUBLIC_URL, path, token);
     switch (job.name) {
       case EmailJobName.Verification:
         return verificationEmail({

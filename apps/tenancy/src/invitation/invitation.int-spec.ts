@@ -6,7 +6,7 @@ import {
   type BusRequest,
   type BusSubject,
 } from '@northstar/contracts';
-import { busError } from '@northstar/testing';
+import { busError, openEventToken } from '@northstar/testing';
 import { createHash } from 'node:crypto';
 import { Fixtures, startTenancy, type Tenancy, type TestUser } from '../../test/harness';
 
@@ -67,15 +67,18 @@ describe('inviting', () => {
       email: guest.email,
       role: 'viewer',
       invitedByName: team.admin.name,
-      token: expect.stringMatching(/^nsi_[A-Za-z0-9_-]{43}$/),
+      // Sealed: a reader of the stream finds no usable token.
+      token: expect.stringMatching(/^enc:v1:[A-Za-z0-9_-]+$/),
       expiresAt: invitation.expiresAt,
     });
+    const token = openEventToken(event.token);
+    expect(token).toMatch(/^nsi_[A-Za-z0-9_-]{43}$/);
     const [row] = (await sql('select * from tenancy.invitations where id = ?', [invitation.id])) as Record<
       string,
       unknown
     >[];
-    expect(row['token_hash']).toBe(createHash('sha256').update(event.token).digest('hex'));
-    expect(JSON.stringify(row)).not.toContain(event.token);
+    expect(row['token_hash']).toBe(createHash('sha256').update(token).digest('hex'));
+    expect(JSON.stringify(row)).not.toContain(token);
   });
 
   it('lets admins and owners invite; only an owner invites an owner', async () => {

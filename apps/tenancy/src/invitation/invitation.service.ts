@@ -27,6 +27,7 @@ import { hashInvitationToken, newInvitationToken } from './invitation-token';
 import { Invitation } from './invitation.entity';
 import { toInvitationDto } from './invitation.mapper';
 import { InvitationRepository } from './invitation.repository';
+import { EventTokenSealer } from '@northstar/sealing';
 
 // Pending invitations, by creation time and then id.
 const invitationsCursor = positionCursor(TenancySubjects.listInvitations);
@@ -59,6 +60,7 @@ export class InvitationService {
     private readonly publisher: DurableEventPublisher,
     private readonly changes: AccessChanges,
     private readonly transactions: Transactions,
+    private readonly sealer: EventTokenSealer,
   ) {}
 
   async create(actor: Actor, orgId: string, input: CreateInvitationBody): Promise<InvitationDto> {
@@ -80,7 +82,7 @@ export class InvitationService {
       created.expiresAt = new Date(created.createdAt.getTime() + INVITATION_TTL_SECONDS * 1000);
       return { invitation: await this.invitations.save(created), orgName: org.name };
     });
-    // Not through the outbox: the event carries the plaintext token, which is never stored.
+    // Not through the outbox: the token is never stored, even sealed.
     try {
       await this.publisher.publish(
         TenancyEvents.invitationCreated,
@@ -91,7 +93,7 @@ export class InvitationService {
           email: invitation.email,
           role: invitation.role,
           invitedByName: await this.inviterName(actor.userId),
-          token,
+          token: this.sealer.seal(token),
           expiresAt: invitation.expiresAt.toISOString(),
         },
         { id: invitation.id },
