@@ -22,4 +22,11 @@ export class IdentityConfig extends WithEventTokens(WithRedis(WithPostgres(Servi
   @Min(100)
   @Max(100_000)
   AUTH_IP_LIMIT_PER_MINUTE = 300;
+
+  /** How often the outbox relay retries durable events whose publication failed at first. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(600_000)
+  IDENTITY_OUTBOX_RELAY_INTERVAL_MS = 5000;
 }

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PostgresModule } from '@northstar/persistence';
+import { OutboxMessage, OutboxModule, PostgresModule } from '@northstar/persistence';
 import { RedisModule } from '@northstar/redis';
 import { AccountHandler } from './account/account.handler';
 import { AccountService } from './account/account.service';
@@ -9,7 +9,6 @@ import { EventTokenSealer } from '@northstar/sealing';
 import { AuthService } from './auth/auth.service';
 import { IdentityConfig } from './config';
 import { identityMigrations } from './migrations';
-import { UnitOfWork } from './persistence/unit-of-work';
 import { AccessTokenSigner } from './security/access-token.signer';
 import { PasswordHasher } from './security/password-hasher';
 import { PlatformRoles } from './security/platform-roles';
@@ -24,7 +23,7 @@ import { UserHandler } from './users/user.handler';
 import { UserRepository } from './users/user.repository';
 
 export const IDENTITY_SCHEMA = 'identity';
-export const identityEntities = [User, UserToken, Session, UsedRefreshToken];
+export const identityEntities = [User, UserToken, Session, UsedRefreshToken, OutboxMessage];
 
 /** Users, credentials, sessions (refresh-token families), email verification and password reset. */
 @Module({})
@@ -40,12 +39,12 @@ export class IdentityModule {
           migrations: identityMigrations,
         }),
         RedisModule.forRoot({ url: config.REDIS_URL, name: 'identity' }),
+        OutboxModule.forService({ relayIntervalMs: config.IDENTITY_OUTBOX_RELAY_INTERVAL_MS }),
       ],
       controllers: [AuthHandler, AccountHandler, UserHandler],
       providers: [
         { provide: IdentityConfig, useValue: config },
         { provide: EventTokenSealer, useValue: new EventTokenSealer(config.EVENT_TOKENS_KEY) },
-        UnitOfWork,
         UserRepository,
         UserTokenRepository,
         SessionRepository,

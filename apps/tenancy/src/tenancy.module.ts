@@ -1,12 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PostgresModule } from '@northstar/persistence';
+import { OutboxMessage, OutboxModule, PostgresModule } from '@northstar/persistence';
 import { RedisModule } from '@northstar/redis';
 import { AccessChanges } from './access/access-changes';
 import { AccessCache } from './access/access.cache';
 import { AccessHandler } from './access/access.handler';
 import { AccessService } from './access/access.service';
 import { Memberships } from './access/memberships';
-import { Transactions } from './common/transactions';
 import { TenancyConfig } from './config';
 import { Invitation } from './invitation/invitation.entity';
 import { InvitationHandler } from './invitation/invitation.handler';
@@ -23,9 +22,6 @@ import { OrgHandler } from './org/org.handler';
 import { OrgRepository } from './org/org.repository';
 import { OrgService } from './org/org.service';
 import { Organisation } from './org/organisation.entity';
-import { Outbox } from './outbox/outbox';
-import { OutboxMessage } from './outbox/outbox-message.entity';
-import { OutboxRepository } from './outbox/outbox.repository';
 import { Project } from './project/project.entity';
 import { ProjectHandler } from './project/project.handler';
 import { ProjectRepository } from './project/project.repository';
@@ -48,18 +44,16 @@ export class TenancyModule {
           migrations: tenancyMigrations,
         }),
         RedisModule.forRoot({ url: config.REDIS_URL, name: 'tenancy' }),
+        OutboxModule.forService({ relayIntervalMs: config.TENANCY_OUTBOX_RELAY_INTERVAL_MS }),
       ],
       controllers: [OrgHandler, MemberHandler, InvitationHandler, ProjectHandler, AccessHandler],
       providers: [
         { provide: TenancyConfig, useValue: config },
         { provide: EventTokenSealer, useValue: new EventTokenSealer(config.EVENT_TOKENS_KEY) },
-        Transactions,
         OrgRepository,
         MembershipRepository,
         InvitationRepository,
         ProjectRepository,
-        OutboxRepository,
-        Outbox,
         AccessCache,
         AccessChanges,
         Memberships,

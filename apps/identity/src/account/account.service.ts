@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Transactions } from '@northstar/persistence';
 import {
   BusErrorCode,
   cursorCodec,
@@ -13,7 +14,6 @@ import {
   type UserDto,
 } from '@northstar/contracts';
 import { AuthThrottle } from '../auth/auth-throttle';
-import { UnitOfWork } from '../persistence/unit-of-work';
 import { PasswordHasher } from '../security/password-hasher';
 import { PlatformRoles } from '../security/platform-roles';
 import type { Session } from '../sessions/session.entity';
@@ -37,7 +37,7 @@ export class AccountService {
     private readonly hasher: PasswordHasher,
     private readonly throttle: AuthThrottle,
     private readonly roles: PlatformRoles,
-    private readonly unitOfWork: UnitOfWork,
+    private readonly transactions: Transactions,
   ) {}
 
   async me(principal: SessionPrincipal): Promise<UserDto> {
@@ -68,7 +68,7 @@ export class AccountService {
       user.passwordHash = await this.hasher.hash(patch.password);
     }
     if (patch.name !== undefined) user.name = patch.name;
-    await this.unitOfWork.run(async () => {
+    await this.transactions.run(async () => {
       await this.users.save(user);
       if (patch.password !== undefined) {
         await this.sessions.revokeAll(user.id, new Date(), principal.sessionId);

@@ -1,8 +1,7 @@
-import type { DurableEventPublisher } from '@northstar/messaging';
+import type { Outbox, OutboxRepository, Transactions } from '@northstar/persistence';
 import { EventTokenSealer } from '@northstar/sealing';
 import type { PasswordHasher } from '../security/password-hasher';
 import type { PlatformRoles } from '../security/platform-roles';
-import type { UnitOfWork } from '../persistence/unit-of-work';
 import type { SessionIssuer } from '../sessions/session-issuer';
 import type { SessionRepository } from '../sessions/session.repository';
 import type { UserTokenRepository } from '../users/user-token.repository';
@@ -29,8 +28,9 @@ describe('AuthService.forgotPassword', () => {
         },
       } as unknown as AuthThrottle,
       {} as PlatformRoles,
-      {} as DurableEventPublisher,
-      {} as UnitOfWork,
+      {} as OutboxRepository,
+      {} as Outbox,
+      {} as Transactions,
       new EventTokenSealer('a key of at least thirty-two characters'),
     );
     await expect(

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Outbox, OutboxRepository, Transactions } from '@northstar/persistence';
 import {
   BusErrorCode,
   DomainException,
@@ -12,8 +13,6 @@ import {
   type ResetPasswordRequest,
   type TokenPairResponse,
 } from '@northstar/contracts';
-import { DurableEventPublisher } from '@northstar/messaging';
-import { UnitOfWork } from '../persistence/unit-of-work';
 import { normalizeEmail } from '../security/emails';
 import { PasswordHasher } from '../security/password-hasher';
 import { PlatformRoles } from '../security/platform-roles';
@@ -63,8 +62,9 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly throttle: AuthThrottle,
     private readonly roles: PlatformRoles,
-    private readonly events: DurableEventPublisher,
-    private readonly unitOfWork: UnitOfWork,
+    private readonly outbox: OutboxRepository,
+    private readonly published: Outbox,
+    private readonly transactions: Transactions,
     private readonly sealer: EventTokenSealer,
   ) {}
 
@@ -78,29 +78,26 @@ export class AuthService {
     user.name = request.name;
     user.passwordHash = await this.hasher.hash(request.password);
 
-    // Published inside the transaction: a user is never stored without its verification email being
-    // queued, and a failed publish leaves no account behind (the client can simply retry).
-    await this.unitOfWork.run(async () => {
+    // The event is written with the user, in one transaction: a user is never stored without its
+    // verification email on the way, and no event announces a user that was rolled back.
+    const messageId = await this.transactions.run(async () => {
       await this.users.insert(user);
       const { token, expiresAt } = await this.issueUserToken(
         user.id,
         'verify_email',
         EMAIL_VERIFICATION_TTL_MS,
       );
-      await this.publish(() =>
-        this.events.publish(
-          IdentityEvents.userRegistered,
-          {
-            userId: user.id,
-            email: user.email,
-            name: user.name,
-            verificationToken: this.sealer.seal(token),
-            expiresAt,
-          },
-          { id: `${IdentityEvents.userRegistered}:${user.id}` },
-        ),
-      );
+      const message = this.outbox.add(IdentityEvents.userRegistered, {
+        userId: user.id,
+        email: user.email,
+        name: user.name,
+        verificationToken: this.sealer.seal(token),
+        expiresAt,
+      });
+      await this.outbox.flush();
+      return message.id;
     });
+    await this.published.publishNow([messageId]);
     return { user: toUserDto(user, this.roles.roleOf(user)) };
   }
 
@@ -139,7 +136,7 @@ export class AuthService {
     if (!user) throw invalidRefreshToken();
 
     const next = newSecureToken();
-    const rotated = await this.unitOfWork.run(() =>
+    const rotated = await this.transactions.run(() =>
       this.sessions.rotate(session, presented, {
         tokenHash: next.hash,
         expiresAt: refreshExpiry(now),
@@ -168,7 +165,7 @@ export class AuthService {
 
   async verifyEmail(token: string, client: ClientContext): Promise<void> {
     await this.throttle.hitIp(client.ip);
-    await this.unitOfWork.run(async () => {
+    await this.transactions.run(async () => {
       const userId = await this.userTokens.consume('verify_email', hashToken(token), new Date());
       if (!userId) throw invalidToken();
       await this.users.markEmailVerified(userId);
@@ -195,32 +192,29 @@ export class AuthService {
       this.logger.warn(`Password reset emails for user ${user.id} over the hourly limit; not sending`);
       return;
     }
-    await this.unitOfWork.run(async () => {
+    const messageId = await this.transactions.run(async () => {
       const { token, expiresAt } = await this.issueUserToken(
         user.id,
         'reset_password',
         PASSWORD_RESET_TTL_MS,
       );
-      await this.publish(() =>
-        this.events.publish(
-          IdentityEvents.passwordResetRequested,
-          {
-            userId: user.id,
-            email: user.email,
-            name: user.name,
-            resetToken: this.sealer.seal(token),
-            expiresAt,
-          },
-          { id: `${IdentityEvents.passwordResetRequested}:${hashToken(token)}` },
-        ),
-      );
+      const message = this.outbox.add(IdentityEvents.passwordResetRequested, {
+        userId: user.id,
+        email: user.email,
+        name: user.name,
+        resetToken: this.sealer.seal(token),
+        expiresAt,
+      });
+      await this.outbox.flush();
+      return message.id;
     });
+    await this.published.publishNow([messageId]);
   }
 
   /** Sets the new password and signs the user out everywhere: whoever knew the old one is locked out. */
   async resetPassword(request: ResetPasswordRequest): Promise<void> {
     await this.throttle.hitIp(request.client.ip);
-    const user = await this.unitOfWork.run(async () => {
+    const user = await this.transactions.run(async () => {
       const now = new Date();
       const userId = await this.userTokens.consume('reset_password', hashToken(request.token), now);
       const found = userId ? await this.users.findById(userId) : null;
@@ -251,22 +245,6 @@ export class AuthService {
     record.expiresAt = new Date(Date.now() + ttlMs);
     await this.userTokens.insert(record);
     return { token, expiresAt: record.expiresAt.toISOString() };
-  }
-
-  // JetStream being away is an outage (503, retry), not a bug of ours (500).
-  private async publish(send: () => Promise<void>): Promise<void> {
-    try {
-      await send();
-    } catch (error) {
-      this.logger.error(`Could not publish a domain event: ${String(error)}`);
-      throw new DomainException(
-        BusErrorCode.Unavailable,
-        'The email could not be queued; try again shortly',
-        {
-          retryAfterSeconds: 5,
-        },
-      );
-    }
   }
 
   private async revokeOnReuse(presentedHash: string, now: Date): Promise<void> {

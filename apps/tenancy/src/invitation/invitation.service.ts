@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Transactions } from '@northstar/persistence';
 import {
   BusErrorCode,
   DomainException,
@@ -16,7 +17,6 @@ import { DurableEventPublisher } from '@northstar/messaging';
 import { AccessChanges } from '../access/access-changes';
 import { Memberships } from '../access/memberships';
 import { pageLimit, positionCursor, toPage } from '../common/page';
-import { Transactions } from '../common/transactions';
 import { toMembershipDto } from '../member/member.mapper';
 import { Membership } from '../member/membership.entity';
 import { MembershipRepository } from '../member/membership.repository';

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Transactions } from '@northstar/persistence';
 import {
   DomainException,
   TenancySubjects,
@@ -11,7 +12,6 @@ import {
 import { AccessChanges } from '../access/access-changes';
 import { Memberships } from '../access/memberships';
 import { pageLimit, positionCursor, toPage } from '../common/page';
-import { Transactions } from '../common/transactions';
 import { OrgRepository } from '../org/org.repository';
 import { assertCan } from '../policy/policy';
 import { toMemberDto, toMembershipDto } from './member.mapper';

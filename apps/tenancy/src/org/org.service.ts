@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Outbox, OutboxRepository, Transactions } from '@northstar/persistence';
 import {
   DomainException,
   TenancyEvents,
@@ -17,11 +18,8 @@ import { Memberships } from '../access/memberships';
 import { isConflict, SLUG_ATTEMPTS } from '../common/conflict';
 import { pageLimit, positionCursor, toPage } from '../common/page';
 import { firstFreeSlug, slugify } from '../common/slug';
-import { Transactions } from '../common/transactions';
 import { Membership } from '../member/membership.entity';
 import { MembershipRepository } from '../member/membership.repository';
-import { Outbox } from '../outbox/outbox';
-import { OutboxRepository } from '../outbox/outbox.repository';
 import { ProjectRepository } from '../project/project.repository';
 import { toOrgDto, toOrgWithRoleDto } from './org.mapper';
 import { OrgRepository } from './org.repository';

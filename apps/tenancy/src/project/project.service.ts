@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Outbox, OutboxRepository, Transactions } from '@northstar/persistence';
 import {
   DomainException,
   TenancyEvents,
@@ -17,10 +18,7 @@ import { Memberships } from '../access/memberships';
 import { isConflict, SLUG_ATTEMPTS } from '../common/conflict';
 import { pageLimit, positionCursor, toPage } from '../common/page';
 import { firstFreeSlug, slugify } from '../common/slug';
-import { Transactions } from '../common/transactions';
 import { OrgRepository } from '../org/org.repository';
-import { Outbox } from '../outbox/outbox';
-import { OutboxRepository } from '../outbox/outbox.repository';
 import { Project } from './project.entity';
 import { toProjectDto } from './project.mapper';
 import { ProjectRepository } from './project.repository';

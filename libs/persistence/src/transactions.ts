@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 
 /**
- * Runs work in one database transaction. Repositories use the injected EntityManager, which resolves
+ * Runs work in one PostgreSQL transaction. Repositories use the injected EntityManager, which resolves
  * to the transaction's own while `work` runs, so they need no transaction parameter.
  */
 @Injectable()

@@ -1,4 +1,5 @@
 import {
+  Inject,
   Injectable,
   Logger,
   type BeforeApplicationShutdown,
@@ -7,9 +8,14 @@ import {
 import { CreateRequestContext, MikroORM } from '@mikro-orm/postgresql';
 import type { DurableEventPayload, DurableEventSubject } from '@northstar/contracts';
 import { DurableEventPublisher } from '@northstar/messaging';
-import { Transactions } from '../common/transactions';
-import { TenancyConfig } from '../config';
+import { Transactions } from '../transactions';
 import { OutboxRepository } from './outbox.repository';
+
+export const OUTBOX_OPTIONS = Symbol('OUTBOX_OPTIONS');
+export interface OutboxOptions {
+  /** How often the relay retries durable events whose publication failed at first. */
+  relayIntervalMs: number;
+}
 
 const BATCH = 100;
 // The relay leaves fresh messages to the request that wrote them, which publishes right after commit.
@@ -31,7 +37,7 @@ export class Outbox implements OnApplicationBootstrap, BeforeApplicationShutdown
     private readonly repository: OutboxRepository,
     private readonly transactions: Transactions,
     private readonly publisher: DurableEventPublisher,
-    private readonly config: TenancyConfig,
+    @Inject(OUTBOX_OPTIONS) private readonly options: OutboxOptions,
     // Read by @CreateRequestContext: the relay runs outside any message's context.
     readonly orm: MikroORM,
   ) {}
@@ -41,7 +47,7 @@ export class Outbox implements OnApplicationBootstrap, BeforeApplicationShutdown
     if (this.timer) return;
     this.timer = setInterval(() => {
       this.running ??= this.relay().finally(() => (this.running = undefined));
-    }, this.config.TENANCY_OUTBOX_RELAY_INTERVAL_MS);
+    }, this.options.relayIntervalMs);
     this.timer.unref();
   }
 
