@@ -15,7 +15,10 @@ export const ingestionService: ServiceDefinition<IngestionConfig> = {
   migrate: async (config) => {
     await migrateClickHouse(clickHouseConnectionFrom(config), eventStoreMigrations);
     // The streams are infrastructure of the event store: their limits follow this service's config.
-    const connection = await connectNats(config.NATS_URL, 'ingestion-migrate');
+    // As the ingestion user: its permissions include managing the events streams.
+    const connection = await connectNats(config.NATS_URL, 'ingestion', {
+      credentials: { user: config.NATS_USER, password: config.NATS_PASSWORD },
+    });
     try {
       const migration = await ensureEventStreams(
         await connection.jetstreamManager(),

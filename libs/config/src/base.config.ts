@@ -17,6 +17,18 @@ export class BaseConfig {
   @IsString()
   NATS_URL = 'nats://127.0.0.1:4222';
 
+  /**
+   * This process's NATS user, in a bus with credentials (deploy/nats/auth.conf names one per process
+   * and limits it to its subjects); empty means the process's own name.
+   */
+  @IsString()
+  NATS_USER = '';
+
+  /** Its password. Required in production: there, the bus is never open to anonymous clients. */
+  @Secret()
+  @IsString()
+  NATS_PASSWORD = '';
+
   /** How long a bus request waits for its reply before the caller answers 503. */
   @Type(() => Number)
   @IsInt()

@@ -25,3 +25,5 @@ export * from './keys/keys.events';
 export * from './analytics/analytics.contract';
 export * from './notifications/inbox.contract';
 export * from './notifications/alerts.contract';
+export * from './system/bus-permissions';
+export * from './system/nats-authorization';

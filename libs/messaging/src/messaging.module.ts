@@ -10,7 +10,7 @@ import {
   DurableEventPublisher,
   type DurableEventsOptions,
 } from './durable-events';
-import { connectNats } from './nats-connection';
+import { connectNats, type NatsCredentials } from './nats-connection';
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 
@@ -19,6 +19,8 @@ export interface MessagingOptions {
   /** Shown in NATS monitoring; the service or gateway name. */
   clientName: string;
   requestTimeoutMs: number;
+  /** NATS_USER / NATS_PASSWORD, when the bus requires credentials. */
+  credentials?: NatsCredentials;
   /** BUS_SIGNING_KEY: signs this process's messages and verifies those it receives. */
   signingKey: string;
   /** See NatsConnectionOptions.asyncTraces (on unless set to false). */
@@ -47,6 +49,7 @@ export class MessagingModule {
           useFactory: () =>
             connectNats(options.natsUrl, options.clientName, {
               ...(options.asyncTraces === undefined ? {} : { asyncTraces: options.asyncTraces }),
+              ...(options.credentials ? { credentials: options.credentials } : {}),
             }),
         },
         { provide: BusSigner, useFactory: () => new BusSigner(options.signingKey, options.clientName) },

@@ -1,4 +1,27 @@
-import { connect, type NatsConnection } from 'nats';
+import { inboxPrefixOf, type BusUser } from '@northstar/contracts';
+import { connect, type ConnectionOptions, type NatsConnection } from 'nats';
+
+/** How a process authenticates to NATS, and the reply prefix its permissions allow it to read. */
+export interface NatsCredentials {
+  /** Empty: the process's own name. */
+  user: string;
+  /** Empty: no credentials (a development bus open on loopback). */
+  password: string;
+}
+
+/**
+ * Connection options every NATS connection of a process shares: its credentials (when it has any)
+ * and its private inbox prefix, so that the answers to its requests come back on subjects only its
+ * NATS user may read (deploy/nats/auth.conf).
+ */
+export function natsIdentity(processName: string, credentials?: NatsCredentials): Partial<ConnectionOptions> {
+  const options: Partial<ConnectionOptions> = { inboxPrefix: inboxPrefixOf(processName as BusUser) };
+  if (credentials?.password) {
+    options.user = credentials.user || processName;
+    options.pass = credentials.password;
+  }
+  return options;
+}
 
 export interface NatsConnectionOptions {
   /**
@@ -8,6 +31,7 @@ export interface NatsConnectionOptions {
    * turns it off, its bus errors then carry the same code and message with the client's own stack.
    */
   asyncTraces?: boolean;
+  credentials?: NatsCredentials;
 }
 
 export async function connectNats(
@@ -22,5 +46,6 @@ export async function connectNats(
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     noAsyncTraces: options.asyncTraces === false,
+    ...natsIdentity(name, options.credentials),
   });
 }

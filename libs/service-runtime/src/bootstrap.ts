@@ -18,6 +18,7 @@ import {
   BusExceptionFilter,
   createValidationPipe,
   MessagingModule,
+  natsIdentity,
 } from '@northstar/messaging';
 import { BusContextInterceptor } from './bus-context.interceptor';
 import { RequestAwareLogger } from '@northstar/observability';
@@ -64,6 +65,7 @@ export async function startService<C extends ServiceConfig>(
         clientName: definition.name,
         requestTimeoutMs: config.BUS_TIMEOUT_MS,
         signingKey: config.BUS_SIGNING_KEY,
+        credentials: { user: config.NATS_USER, password: config.NATS_PASSWORD },
       }),
       ServiceRuntimeModule.forService(definition.name, version),
       definition.module(config),
@@ -82,6 +84,7 @@ export async function startService<C extends ServiceConfig>(
         servers: config.NATS_URL.split(','),
         queue: definition.name,
         name: `${definition.name}-server`,
+        ...natsIdentity(definition.name, { user: config.NATS_USER, password: config.NATS_PASSWORD }),
       },
     },
     { deferInitialization: true },
