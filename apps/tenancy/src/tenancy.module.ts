@@ -9,6 +9,7 @@ import { Memberships } from './access/memberships';
 import { Transactions } from './common/transactions';
 import { TenancyConfig } from './config';
 import { Invitation } from './invitation/invitation.entity';
+import { InvitationLimits } from './invitation/invitation-limits';
 import { InvitationHandler } from './invitation/invitation.handler';
 import { InvitationRepository } from './invitation/invitation.repository';
 import { InvitationService } from './invitation/invitation.service';
@@ -65,6 +66,7 @@ export class TenancyModule {
         AccessService,
         OrgService,
         MemberService,
+        InvitationLimits,
         InvitationService,
         ProjectService,
       ],

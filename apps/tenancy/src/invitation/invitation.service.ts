@@ -23,6 +23,7 @@ import { MembershipRepository } from '../member/membership.repository';
 import { UserDirectory } from '../member/user-directory';
 import { OrgRepository } from '../org/org.repository';
 import { assertCan } from '../policy/policy';
+import { InvitationLimits } from './invitation-limits';
 import { hashInvitationToken, newInvitationToken } from './invitation-token';
 import { Invitation } from './invitation.entity';
 import { toInvitationDto } from './invitation.mapper';
@@ -59,9 +60,16 @@ export class InvitationService {
     private readonly publisher: DurableEventPublisher,
     private readonly changes: AccessChanges,
     private readonly transactions: Transactions,
+    private readonly limits: InvitationLimits,
   ) {}
 
   async create(actor: Actor, orgId: string, input: CreateInvitationBody): Promise<InvitationDto> {
+    // Who may invite first (a stranger learns nothing of the organisation), then whether this user
+    // may send email in its name at all, then how much: outside the transaction, which holds the
+    // organisation's lock and should not wait on identity or Redis.
+    await this.access.require(actor, orgId, 'invitations:manage');
+    await this.assertVerified(actor);
+    await this.limits.hit(orgId, actor.userId);
     const token = newInvitationToken();
     const { invitation, orgName } = await this.transactions.run(async () => {
       const org = await this.orgs.lockForUpdate(orgId);
@@ -166,6 +174,19 @@ export class InvitationService {
     });
     await this.changes.memberChanged(membership.orgId, actor.userId);
     return toMembershipDto(membership);
+  }
+
+  /**
+   * 403 unless the inviter's own email is verified: an invitation mails an address in the
+   * organisation's name, which an unconfirmed sign-up may not start (API.md, second round).
+   */
+  private async assertVerified(actor: Actor): Promise<void> {
+    const user = await this.users.byId(actor.userId);
+    if (user?.emailVerified !== true) {
+      throw new DomainException(BusErrorCode.Forbidden, 'Verify your email address before inviting anyone', {
+        problem: 'email-not-verified',
+      });
+    }
   }
 
   private async inviterName(userId: string): Promise<string> {
