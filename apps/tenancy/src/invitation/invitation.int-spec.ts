@@ -111,7 +111,9 @@ describe('inviting', () => {
     expect(pending.items).toEqual([]);
 
     tenancy.identity.users.set(owner.actor.userId, {
-      ...tenancy.identity.users.get(owner.actor.userId)!,
+      id: owner.actor.userId,
+      email: owner.email,
+      name: owner.name,
       emailVerified: true,
     });
     await expect(invite(owner, org.id, guest.email)).resolves.toMatchObject({ email: guest.email });
