@@ -15,6 +15,7 @@ import { actorOf, type AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
 import { ApiRateLimitedResponse } from '../identity/api-rate-limited.decorator';
+import { ApiAccess } from '../http/api-access.decorator';
 
 @ApiTags('Organisations')
 @ApiBearerAuth('user')
@@ -23,6 +24,7 @@ export class InvitationsController {
   constructor(private readonly bus: BusClient) {}
 
   @Post('orgs/:orgId/invitations')
+  @ApiAccess({ role: 'admin' })
   @ApiOperation({
     summary: 'Invite an email address into the organisation (admin; only an owner invites an owner)',
     description:
@@ -47,6 +49,7 @@ export class InvitationsController {
   }
 
   @Get('orgs/:orgId/invitations')
+  @ApiAccess({ role: 'admin' })
   @ApiOperation({ summary: 'Pending invitations (not accepted, not expired), oldest first (admin)' })
   @ApiOkResponse({ type: InvitationListResponse })
   @ApiProblemResponses(400, 401, 403, 404, 503)
@@ -63,6 +66,7 @@ export class InvitationsController {
   }
 
   @Post('invitations/accept')
+  @ApiAccess({ role: 'user' })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Accept an invitation: the caller joins the organisation with the invited role',
