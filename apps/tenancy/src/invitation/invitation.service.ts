@@ -11,6 +11,7 @@ import {
   type InvitationListResponse,
   type ListInvitationsRequest,
   type MembershipDto,
+  type UserSummary,
 } from '@northstar/contracts';
 import { DurableEventPublisher } from '@northstar/messaging';
 import { AccessChanges } from '../access/access-changes';
@@ -68,7 +69,7 @@ export class InvitationService {
     // may send email in its name at all, then how much: outside the transaction, which holds the
     // organisation's lock and should not wait on identity or Redis.
     await this.access.require(actor, orgId, 'invitations:manage');
-    await this.assertVerified(actor);
+    const inviter = await this.verifiedInviter(actor);
     await this.limits.hit(orgId, actor.userId);
     const token = newInvitationToken();
     const { invitation, orgName } = await this.transactions.run(async () => {
@@ -98,7 +99,7 @@ export class InvitationService {
           orgName,
           email: invitation.email,
           role: invitation.role,
-          invitedByName: await this.inviterName(actor.userId),
+          invitedByName: inviter.name,
           token,
           expiresAt: invitation.expiresAt.toISOString(),
         },
@@ -177,25 +178,17 @@ export class InvitationService {
   }
 
   /**
-   * 403 unless the inviter's own email is verified: an invitation mails an address in the
-   * organisation's name, which an unconfirmed sign-up may not start (API.md, second round).
+   * The inviter, 403 unless their own email is verified: an invitation mails an address in the
+   * organisation's name, which an unconfirmed sign-up may not start (API.md, second round). Identity
+   * being unreachable refuses the invitation (503) rather than letting an unverified inviter through.
    */
-  private async assertVerified(actor: Actor): Promise<void> {
+  private async verifiedInviter(actor: Actor): Promise<UserSummary> {
     const user = await this.users.byId(actor.userId);
     if (user?.emailVerified !== true) {
       throw new DomainException(BusErrorCode.Forbidden, 'Verify your email address before inviting anyone', {
         problem: 'email-not-verified',
       });
     }
-  }
-
-  private async inviterName(userId: string): Promise<string> {
-    try {
-      return (await this.users.byId(userId))?.name ?? 'A teammate';
-    } catch (error) {
-      // The email is worth more than the name in it.
-      this.logger.warn(`Inviter's name unavailable: ${String(error)}`);
-      return 'A teammate';
-    }
+    return user;
   }
 }
