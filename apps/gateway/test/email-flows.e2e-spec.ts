@@ -6,7 +6,15 @@ import { startTestSmtp, tokenFromLink, type ReceivedMail, type TestSmtp } from '
 import { randomBytes } from 'node:crypto';
 import { e2eEnv, startTestService } from './support';
 import { call, createOrg, startTenancyStack, type TenancyStack } from './tenancy-support';
-import { clientAddress, logIn, postJson, signUp, uniqueEmail, type SignedUpUser } from './users';
+import {
+  clientAddress,
+  logIn,
+  postJson,
+  signUp,
+  signUpVerified,
+  uniqueEmail,
+  type SignedUpUser,
+} from './users';
 
 // What a user meets in their inbox: the emails arrive over real SMTP, and the links in them work
 // when followed through the gateway.
@@ -100,7 +108,7 @@ describe('emails through the whole platform', () => {
   });
 
   it('an invitation email carries a link that lets the invited person join', async () => {
-    const owner: SignedUpUser = await signUp(url, { email: uniqueEmail('owner') });
+    const owner: SignedUpUser = await signUpVerified(url, { email: uniqueEmail('owner') });
     const org = await createOrg(url, owner, 'Mail Org');
     const invitee = await signUp(url, { email: uniqueEmail('invitee') });
     const verifyMail = await mailTo(invitee.email, /confirm your email/i);

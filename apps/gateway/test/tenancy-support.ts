@@ -24,13 +24,14 @@ async function migrate<C extends ServiceConfig>(definition: ServiceDefinition<C>
   await definition.migrate?.(loadConfig(definition.configClass, e2eEnv()));
 }
 
-export async function startTenancyStack(): Promise<TenancyStack> {
+/** `tenancyEnv` overrides tenancy's settings (its hourly invitation limits, say). */
+export async function startTenancyStack(tenancyEnv: Record<string, string> = {}): Promise<TenancyStack> {
   await migrate(identityService);
   await migrate(tenancyService);
   const started: RunningService[] = [];
   try {
     started.push(await startTestService(identityService));
-    started.push(await startTestService(tenancyService));
+    started.push(await startTestService(tenancyService, tenancyEnv));
     // Trusts X-Forwarded-For: each signed-up user is its own client for identity's per-IP limit.
     const gateway = await startTestGateway({ TRUST_PROXY: 'true' });
     return {

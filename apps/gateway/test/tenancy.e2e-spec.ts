@@ -34,11 +34,14 @@ interface Project {
   createdAt: string;
 }
 
+const INVITATIONS_PER_USER = 6;
+
 let stack: TenancyStack;
 let url: string;
 
 beforeAll(async () => {
-  stack = await startTenancyStack();
+  // Low enough to reach over HTTP in a test; no other test here has one user invite this often.
+  stack = await startTenancyStack({ INVITATIONS_PER_USER_PER_HOUR: String(INVITATIONS_PER_USER) });
   url = stack.url;
 });
 
@@ -283,6 +286,40 @@ describe('invitations over HTTP', () => {
     expect(invalid.errors?.map((e) => e.field)).toEqual(['email']);
   });
 
+  it('POST /v1/orgs/:orgId/invitations needs a verified email: 403 email-not-verified', async () => {
+    const owner = await signUp(url, { email: uniqueEmail('Unverified') });
+    const org = await createOrg(url, owner);
+    const refused = await call(url, 'POST', `/orgs/${org.id}/invitations`, owner, {
+      email: uniqueEmail('Invitee'),
+      role: 'member',
+    });
+    const problem = await expectProblem(refused.response, 403);
+    expect(problem.type).toMatch(/\/problems\/email-not-verified$/);
+    const pending = await call<Page<{ id: string }>>(url, 'GET', `/orgs/${org.id}/invitations`, owner);
+    expect(pending.body.items).toEqual([]);
+
+    await verifyEmail(url, owner.email);
+    const invited = await call(url, 'POST', `/orgs/${org.id}/invitations`, owner, {
+      email: uniqueEmail('Invitee'),
+      role: 'member',
+    });
+    expect(invited.status).toBe(201);
+  });
+
+  it('POST /v1/orgs/:orgId/invitations past the hourly limit: 429 with Retry-After', async () => {
+    const owner = await newUser(url);
+    const org = await createOrg(url, owner);
+    const invite = () =>
+      call(url, 'POST', `/orgs/${org.id}/invitations`, owner, { email: uniqueEmail('Many'), role: 'viewer' });
+    for (let i = 0; i < INVITATIONS_PER_USER; i++) expect((await invite()).status).toBe(201);
+
+    const refused = await invite();
+    await expectProblem(refused.response, 429);
+    const retryAfter = Number(refused.response.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(3500);
+    expect(retryAfter).toBeLessThanOrEqual(3600);
+  });
+
   it('POST /v1/invitations/accept: only the invited, verified address joins, and only once', async () => {
     const owner = await newUser(url);
     const org = await createOrg(url, owner);
@@ -430,7 +467,7 @@ describe('the OpenAPI document', () => {
       ['/v1/orgs/{orgId}/members', 'get', ['200', '404']],
       ['/v1/orgs/{orgId}/members/{userId}', 'patch', ['200', '403', '404', '409']],
       ['/v1/orgs/{orgId}/members/{userId}', 'delete', ['204', '403', '404', '409']],
-      ['/v1/orgs/{orgId}/invitations', 'post', ['201', '400', '403', '404']],
+      ['/v1/orgs/{orgId}/invitations', 'post', ['201', '400', '403', '404', '429']],
       ['/v1/orgs/{orgId}/invitations', 'get', ['200', '403', '404']],
       ['/v1/invitations/accept', 'post', ['200', '400', '403', '409']],
       ['/v1/orgs/{orgId}/projects', 'post', ['201', '400', '403', '404', '409']],

@@ -30,10 +30,15 @@ export interface WholePlatform {
 
 /**
  * Migrates and starts identity, tenancy, keys, chains, notifications, ingestion and analytics, then a
- * gateway with `gatewayOverrides`. `name` keeps this suite's queues apart; its emails are files in a
- * temporary folder, out of the repository, removed by `close`.
+ * gateway with `gatewayOverrides`, identity with `identityOverrides` (its platform admins, say).
+ * `name` keeps this suite's queues apart; its emails are files in a temporary folder, out of the
+ * repository, removed by `close`.
  */
-export async function startWholePlatform(name: string, gatewayOverrides: Env = {}): Promise<WholePlatform> {
+export async function startWholePlatform(
+  name: string,
+  gatewayOverrides: Env = {},
+  identityOverrides: Env = {},
+): Promise<WholePlatform> {
   const mailDir = mkdtempSync(join(tmpdir(), `northstar-e2e-${name}-`));
   const env = {
     ...e2eClickhouseEnv(),
@@ -57,7 +62,7 @@ export async function startWholePlatform(name: string, gatewayOverrides: Env = {
     rmSync(mailDir, { recursive: true, force: true });
   };
   try {
-    services.push(await startTestService(identityService));
+    services.push(await startTestService(identityService, identityOverrides));
     services.push(await startTestService(tenancyService));
     services.push(await startTestService(keysService));
     services.push(await startTestService(chainsService));

@@ -22,4 +22,18 @@ export class TenancyConfig extends WithEventTokens(WithRedis(WithPostgres(Servic
   @Min(50)
   @Max(600_000)
   TENANCY_OUTBOX_RELAY_INTERVAL_MS = 5000;
+
+  /** Invitations one user may send in any hour, over all organisations; then 429. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  INVITATIONS_PER_USER_PER_HOUR = 50;
+
+  /** Invitations one organisation's admins may send together in any hour; then 429. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  INVITATIONS_PER_ORG_PER_HOUR = 200;
 }

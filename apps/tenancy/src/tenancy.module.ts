@@ -8,6 +8,7 @@ import { AccessService } from './access/access.service';
 import { Memberships } from './access/memberships';
 import { TenancyConfig } from './config';
 import { Invitation } from './invitation/invitation.entity';
+import { InvitationLimits } from './invitation/invitation-limits';
 import { InvitationHandler } from './invitation/invitation.handler';
 import { InvitationRepository } from './invitation/invitation.repository';
 import { EventTokenSealer } from '@northstar/sealing';
@@ -61,6 +62,7 @@ export class TenancyModule {
         AccessService,
         OrgService,
         MemberService,
+        InvitationLimits,
         InvitationService,
         ProjectService,
       ],

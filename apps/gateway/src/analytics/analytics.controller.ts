@@ -19,6 +19,7 @@ import { BusClient } from '@northstar/messaging';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
 import { AnalyticsRateGuard } from './analytics-rate.guard';
 import { CurrentAnalyticsCaller, UserOrKey } from './user-or-key';
+import { ApiAccess } from '../http/api-access.decorator';
 
 const WHO =
   "For the project's members (viewer and up), or with an API key of this project that has `analytics:read`. " +
@@ -36,6 +37,7 @@ export class AnalyticsController {
   constructor(private readonly bus: BusClient) {}
 
   @Get('summary')
+  @ApiAccess({ role: 'viewer', scopes: ['analytics:read'] })
   @ApiOperation({
     summary: 'Totals of the range: events, people, sessions, pageviews, web3',
     description: WHO,
@@ -51,6 +53,7 @@ export class AnalyticsController {
   }
 
   @Get('timeseries')
+  @ApiAccess({ role: 'viewer', scopes: ['analytics:read'] })
   @ApiOperation({
     summary: 'One metric per minute, hour or day, zero-filled',
     description: `${WHO} Buckets start on the clock of \`tz\`; at most 1500 points (400 on \`interval\` beyond).`,
@@ -66,6 +69,7 @@ export class AnalyticsController {
   }
 
   @Get('top')
+  @ApiAccess({ role: 'viewer', scopes: ['analytics:read'] })
   @ApiOperation({
     summary: 'The most frequent values of a dimension, with their events and people',
     description: WHO,
@@ -81,6 +85,7 @@ export class AnalyticsController {
   }
 
   @Post('funnel')
+  @ApiAccess({ role: 'viewer', scopes: ['analytics:read'] })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'People who did the steps in order within the window',
@@ -103,6 +108,7 @@ export class AnalyticsController {
   }
 
   @Get('events')
+  @ApiAccess({ role: 'viewer', scopes: ['analytics:read'] })
   @ApiOperation({ summary: 'The newest events, for a live view (cursor-paginated)', description: WHO })
   @ApiOkResponse({ type: AnalyticsEventsResponse })
   @ApiProblemResponses(400, 404, 422, 429, 503)

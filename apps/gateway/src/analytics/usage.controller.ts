@@ -13,6 +13,7 @@ import { BusClient } from '@northstar/messaging';
 import { actorOf, type AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
+import { ApiAccess } from '../http/api-access.decorator';
 
 /** The developer-portal usage routes, for members of the organisation (viewer and up). */
 @ApiTags('Usage')
@@ -22,6 +23,7 @@ export class UsageController {
   constructor(private readonly bus: BusClient) {}
 
   @Get('keys/:keyId/usage')
+  @ApiAccess({ role: 'viewer' })
   @ApiOperation({
     summary: 'Requests made with a key, by UTC hour or day and by chain (viewer and up)',
     description:
@@ -43,6 +45,7 @@ export class UsageController {
   }
 
   @Get('orgs/:orgId/usage')
+  @ApiAccess({ role: 'viewer' })
   @ApiOperation({
     summary: 'Events ingested and key requests per project and UTC day (viewer and up)',
     description:

@@ -35,6 +35,7 @@ import { actorOf, type AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { Public } from '../auth/public.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
+import { ApiAccess } from '../http/api-access.decorator';
 
 const ADMIN_ONLY = 'Platform admins only (a verified email of NORTHSTAR_ADMIN_EMAILS); other users get 403.';
 
@@ -47,6 +48,7 @@ export class ChainsController {
   constructor(private readonly bus: BusClient) {}
 
   @Get()
+  @ApiAccess({ public: true })
   @Public()
   @ApiOperation({ summary: 'The chain catalog; public, no credentials needed' })
   @ApiOkResponse({ type: ChainListResponse })
@@ -57,6 +59,7 @@ export class ChainsController {
 
   // Declared before `:slug`, and `audit` is a reserved slug, so it never shadows a chain.
   @Get('audit')
+  @ApiAccess({ role: 'platform-admin' })
   @ApiBearerAuth('user')
   @ApiOperation({
     summary: 'The audit log of catalog changes, newest first',
@@ -69,6 +72,7 @@ export class ChainsController {
   }
 
   @Get(':slug')
+  @ApiAccess({ public: true })
   @Public()
   @ApiOperation({ summary: 'One chain of the catalog' })
   @ApiOkResponse({ type: ChainDto })
@@ -79,6 +83,7 @@ export class ChainsController {
 
   // The chains service checks the actor's role itself; the gateway only says who is asking.
   @Post()
+  @ApiAccess({ role: 'platform-admin' })
   @ApiBearerAuth('user')
   @ApiOperation({ summary: 'Add a chain to the catalog', description: ADMIN_ONLY })
   @ApiCreatedResponse({ type: ChainDto })
@@ -88,6 +93,7 @@ export class ChainsController {
   }
 
   @Patch(':slug')
+  @ApiAccess({ role: 'platform-admin' })
   @ApiBearerAuth('user')
   @ApiOperation({ summary: 'Change a chain of the catalog', description: ADMIN_ONLY })
   @ApiOkResponse({ type: ChainDto })
@@ -101,6 +107,7 @@ export class ChainsController {
   }
 
   @Delete(':slug')
+  @ApiAccess({ role: 'platform-admin' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiBearerAuth('user')
   @ApiOperation({ summary: 'Remove a chain from the catalog', description: ADMIN_ONLY })

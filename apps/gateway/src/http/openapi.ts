@@ -16,6 +16,12 @@ with \`Retry-After\`; a client's mistake is never a 500.
 **Lists** take \`limit\` (default 50, max 200) and \`cursor\` and answer \`{ items, nextCursor }\`;
 pass \`nextCursor\` back as \`cursor\` until it is null.
 
+**Who may call** each operation is its \`x-northstar-access\`: \`public\` (no credentials), \`role\`
+(\`user\`: any signed-in user, on their own objects; \`platform-admin\`; or the least role in the
+organisation owning the object: \`viewer\`, \`member\`, \`admin\`, \`owner\`), and \`scopes\` when an
+API key of the object's project with those scopes may call it too. Below the role or without the
+scopes: 403; a non-member, or an object of another organisation: 404; no credentials: 401.
+
 **Compression**: request bodies may be sent with \`Content-Encoding: gzip\`; size limits apply to the
 decompressed body (413 when exceeded).
 `;

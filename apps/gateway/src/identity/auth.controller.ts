@@ -24,6 +24,7 @@ import { Client, type RequestClient } from '../auth/client-context.decorator';
 import { Public } from '../auth/public.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
 import { ApiRateLimitedResponse } from './api-rate-limited.decorator';
+import { ApiAccess } from '../http/api-access.decorator';
 
 const IP_LIMITED = 'Too many auth requests from this IP address (at least 100 a minute are allowed)';
 
@@ -35,6 +36,7 @@ export class AuthController {
   constructor(private readonly bus: BusClient) {}
 
   @Post('register')
+  @ApiAccess({ public: true })
   @ApiOperation({ summary: 'Create an account; a verification email is sent' })
   @ApiCreatedResponse({ type: RegisterResponse })
   @ApiProblemResponses(400, 409, 503)
@@ -44,6 +46,7 @@ export class AuthController {
   }
 
   @Post('login')
+  @ApiAccess({ public: true })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Sign in with email and password',
@@ -59,6 +62,7 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @ApiAccess({ public: true })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Trade a refresh token for a new token pair',
@@ -74,6 +78,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @ApiAccess({ public: true })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'Revoke the session of a refresh token',
@@ -87,6 +92,7 @@ export class AuthController {
   }
 
   @Post('verify-email')
+  @ApiAccess({ public: true })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Confirm the email address with the token of the verification email' })
   @ApiNoContentResponse({ description: 'The email is verified' })
@@ -97,6 +103,7 @@ export class AuthController {
   }
 
   @Post('forgot-password')
+  @ApiAccess({ public: true })
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary: 'Email a password-reset link',
@@ -110,6 +117,7 @@ export class AuthController {
   }
 
   @Post('reset-password')
+  @ApiAccess({ public: true })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'Set a new password with the token of the reset email',

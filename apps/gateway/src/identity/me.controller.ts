@@ -13,6 +13,7 @@ import { principalOf, type AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
 import { ApiRateLimitedResponse } from './api-rate-limited.decorator';
+import { ApiAccess } from '../http/api-access.decorator';
 
 /** The signed-in user's own account and sessions. */
 @ApiTags('Account')
@@ -22,6 +23,7 @@ export class MeController {
   constructor(private readonly bus: BusClient) {}
 
   @Get()
+  @ApiAccess({ role: 'user' })
   @ApiOperation({ summary: 'The signed-in user' })
   @ApiOkResponse({ type: UserDto })
   @ApiProblemResponses(401, 503)
@@ -30,6 +32,7 @@ export class MeController {
   }
 
   @Patch()
+  @ApiAccess({ role: 'user' })
   @ApiOperation({
     summary: 'Change the name and/or the password',
     description:
@@ -44,6 +47,7 @@ export class MeController {
   }
 
   @Get('sessions')
+  @ApiAccess({ role: 'user' })
   @ApiOperation({
     summary: 'The live sessions (logins) of the user, newest first',
     description: '`current` marks the session of the access token of this request.',
@@ -55,6 +59,7 @@ export class MeController {
   }
 
   @Delete('sessions/:id')
+  @ApiAccess({ role: 'user' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'Sign out one session',

@@ -11,6 +11,7 @@ import {
 import { EVENT_LIMITS, IngestResponse } from '@northstar/contracts';
 import { AcceptWriteKeyInBody, RequireScopes } from '../api-keys/api-key.decorators';
 import { INGEST_ROUTE, INGEST_SCOPE } from './ingest-paths';
+import { ApiAccess } from '../http/api-access.decorator';
 
 const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };
 const KIB = 1024;
@@ -52,6 +53,7 @@ export function IngestRoute(doc: IngestRouteDoc): MethodDecorator {
     HttpCode(HttpStatus.ACCEPTED),
     RouteConfig({ [INGEST_ROUTE]: true }),
     RequireScopes(INGEST_SCOPE),
+    ApiAccess({ scopes: [INGEST_SCOPE] }),
     AcceptWriteKeyInBody(),
     ApiOperation({
       summary: doc.summary,

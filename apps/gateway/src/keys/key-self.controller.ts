@@ -3,11 +3,13 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { KeyAuth, CurrentKey } from '../api-keys/api-key.decorators';
 import type { AuthenticatedKey } from '../api-keys/key-verifier';
 import { KeySelfDto } from './key-self.dto';
+import { ApiAccess } from '../http/api-access.decorator';
 
 @ApiTags('Keys')
 @Controller('keys')
 export class KeySelfController {
   @Get('self')
+  @ApiAccess({ scopes: [] })
   @KeyAuth()
   @ApiOperation({
     summary: 'The API key this request is made with (key-authenticated)',

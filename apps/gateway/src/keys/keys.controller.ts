@@ -37,6 +37,7 @@ import { BusClient } from '@northstar/messaging';
 import { actorOf, type AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
+import { ApiAccess } from '../http/api-access.decorator';
 
 const SHOWN_ONCE =
   '`key` is the API key itself, returned in this answer only: Northstar stores nothing but its SHA-256, ' +
@@ -49,6 +50,7 @@ export class KeysController {
   constructor(private readonly bus: BusClient) {}
 
   @Post('projects/:projectId/keys')
+  @ApiAccess({ role: 'admin' })
   // The answer holds a secret: no cache anywhere may keep it.
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
@@ -70,6 +72,7 @@ export class KeysController {
   }
 
   @Get('projects/:projectId/keys')
+  @ApiAccess({ role: 'viewer' })
   @ApiOperation({
     summary: "The project's API keys, newest first, revoked ones included (viewer and up)",
     description: 'Never the keys themselves. `lastUsedAt` is recorded in batches and may lag by a minute.',
@@ -85,6 +88,7 @@ export class KeysController {
   }
 
   @Get('keys/:keyId')
+  @ApiAccess({ role: 'viewer' })
   @ApiOperation({ summary: 'One API key, without the key itself (viewer and up)' })
   @ApiOkResponse({ type: ApiKeyDto })
   @ApiProblemResponses(400, 401, 404, 503)
@@ -93,6 +97,7 @@ export class KeysController {
   }
 
   @Patch('keys/:keyId')
+  @ApiAccess({ role: 'admin' })
   @ApiOperation({
     summary: "Change a key's name, scopes, rate limit or expiry (admin)",
     description:
@@ -110,6 +115,7 @@ export class KeysController {
   }
 
   @Post('keys/:keyId/rotate')
+  @ApiAccess({ role: 'admin' })
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: 'Rotate a key: a new secret, the previous one valid for a grace period (admin)',
@@ -129,6 +135,7 @@ export class KeysController {
   }
 
   @Delete('keys/:keyId')
+  @ApiAccess({ role: 'admin' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'Revoke a key (admin)',
@@ -143,6 +150,7 @@ export class KeysController {
   }
 
   @Get('keys/:keyId/endpoints')
+  @ApiAccess({ role: 'viewer' })
   @ApiOperation({
     summary: "The key's RPC endpoints: one per active chain of the catalog (viewer and up)",
     description:

@@ -37,6 +37,7 @@ import { actorOf, type AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
 import { ApiRateLimitedResponse } from '../identity/api-rate-limited.decorator';
+import { ApiAccess } from '../http/api-access.decorator';
 
 const WEBHOOK_SECRET =
   'A webhook channel given without `secret` gets a generated one (`whsec_` and 32 random bytes in ' +
@@ -51,6 +52,7 @@ export class AlertsController {
   constructor(private readonly bus: BusClient) {}
 
   @Post('projects/:projectId/alerts')
+  @ApiAccess({ role: 'admin' })
   // The answer may hold a generated webhook secret: no cache anywhere may keep it.
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
@@ -79,6 +81,7 @@ export class AlertsController {
   }
 
   @Get('projects/:projectId/alerts')
+  @ApiAccess({ role: 'viewer' })
   @ApiOperation({ summary: "The project's alerts, newest first (viewer and up)" })
   @ApiOkResponse({ type: AlertListResponse })
   @ApiProblemResponses(400, 401, 404, 503)
@@ -95,6 +98,7 @@ export class AlertsController {
   }
 
   @Get('alerts/:alertId')
+  @ApiAccess({ role: 'viewer' })
   @ApiOperation({ summary: 'One alert with its state and last value (viewer and up)' })
   @ApiOkResponse({ type: AlertDto })
   @ApiProblemResponses(400, 401, 404, 503)
@@ -103,6 +107,7 @@ export class AlertsController {
   }
 
   @Patch('alerts/:alertId')
+  @ApiAccess({ role: 'admin' })
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: 'Change an alert (admin)',
@@ -122,6 +127,7 @@ export class AlertsController {
   }
 
   @Delete('alerts/:alertId')
+  @ApiAccess({ role: 'admin' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'Delete an alert with its history and deliveries (admin)',
@@ -134,6 +140,7 @@ export class AlertsController {
   }
 
   @Get('alerts/:alertId/history')
+  @ApiAccess({ role: 'viewer' })
   @ApiOperation({
     summary: "The alert's notifications, newest first, each with its deliveries (viewer and up)",
     description:
@@ -151,6 +158,7 @@ export class AlertsController {
   }
 
   @Post('alerts/:alertId/test')
+  @ApiAccess({ role: 'admin' })
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary: 'Send a test notification through every channel of the alert (admin)',

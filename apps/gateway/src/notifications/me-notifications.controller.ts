@@ -5,6 +5,7 @@ import { BusClient } from '@northstar/messaging';
 import { actorOf, type AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
+import { ApiAccess } from '../http/api-access.decorator';
 
 /** The signed-in user's in-app notifications, from the alerts of their organisations' projects. */
 @ApiTags('Alerts')
@@ -14,6 +15,7 @@ export class MeNotificationsController {
   constructor(private readonly bus: BusClient) {}
 
   @Get()
+  @ApiAccess({ role: 'user' })
   @ApiOperation({
     summary: 'In-app notifications of the alerts of your organisations, newest first',
     description: 'Each with `readAt`, your own read state (null: unread).',
@@ -25,6 +27,7 @@ export class MeNotificationsController {
   }
 
   @Post(':id/read')
+  @ApiAccess({ role: 'viewer' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Mark a notification read (again: no change)' })
   @ApiNoContentResponse({ description: 'Read' })

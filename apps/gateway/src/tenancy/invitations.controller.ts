@@ -14,6 +14,8 @@ import { BusClient } from '@northstar/messaging';
 import { actorOf, type AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
+import { ApiRateLimitedResponse } from '../identity/api-rate-limited.decorator';
+import { ApiAccess } from '../http/api-access.decorator';
 
 @ApiTags('Organisations')
 @ApiBearerAuth('user')
@@ -22,14 +24,18 @@ export class InvitationsController {
   constructor(private readonly bus: BusClient) {}
 
   @Post('orgs/:orgId/invitations')
+  @ApiAccess({ role: 'admin' })
   @ApiOperation({
     summary: 'Invite an email address into the organisation (admin; only an owner invites an owner)',
     description:
       'Emails a link with a single-use token, valid 7 days. Inviting an address again replaces its ' +
-      'pending invitation: only the newest link works.',
+      'pending invitation: only the newest link works. The inviter needs a verified email (403, type ' +
+      '`email-not-verified`); a user may send INVITATIONS_PER_USER_PER_HOUR invitations an hour (50 by ' +
+      'default) and an organisation INVITATIONS_PER_ORG_PER_HOUR (200), then 429 with Retry-After.',
   })
   @ApiCreatedResponse({ type: InvitationDto })
   @ApiProblemResponses(400, 401, 403, 404, 503)
+  @ApiRateLimitedResponse('Too many invitations this hour, by you or by your organisation')
   create(
     @CurrentUser() user: AuthUser,
     @Param() params: OrgIdParams,
@@ -43,6 +49,7 @@ export class InvitationsController {
   }
 
   @Get('orgs/:orgId/invitations')
+  @ApiAccess({ role: 'admin' })
   @ApiOperation({ summary: 'Pending invitations (not accepted, not expired), oldest first (admin)' })
   @ApiOkResponse({ type: InvitationListResponse })
   @ApiProblemResponses(400, 401, 403, 404, 503)
@@ -59,6 +66,7 @@ export class InvitationsController {
   }
 
   @Post('invitations/accept')
+  @ApiAccess({ role: 'user' })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Accept an invitation: the caller joins the organisation with the invited role',

@@ -13,6 +13,7 @@ import { BusClient } from '@northstar/messaging';
 import { actorOf, type AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
+import { ApiAccess } from '../http/api-access.decorator';
 
 const LAST_OWNER = 'An organisation always keeps at least one owner: 409 when the change would leave none.';
 
@@ -23,6 +24,7 @@ export class MembersController {
   constructor(private readonly bus: BusClient) {}
 
   @Get()
+  @ApiAccess({ role: 'viewer' })
   @ApiOperation({ summary: 'The members of the organisation, oldest first (viewer and up)' })
   @ApiOkResponse({ type: MemberListResponse })
   @ApiProblemResponses(400, 401, 404, 503)
@@ -39,6 +41,7 @@ export class MembersController {
   }
 
   @Patch(':userId')
+  @ApiAccess({ role: 'admin' })
   @ApiOperation({
     summary: "Change a member's role (admin; only an owner grants or removes `owner`)",
     description: LAST_OWNER,
@@ -59,6 +62,7 @@ export class MembersController {
   }
 
   @Delete(':userId')
+  @ApiAccess({ role: 'admin' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'Remove a member (admin), or leave (any member, with their own user id)',

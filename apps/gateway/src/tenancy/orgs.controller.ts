@@ -32,6 +32,7 @@ import { BusClient } from '@northstar/messaging';
 import { actorOf, type AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
+import { ApiAccess } from '../http/api-access.decorator';
 
 @ApiTags('Organisations')
 @ApiBearerAuth('user')
@@ -40,6 +41,7 @@ export class OrgsController {
   constructor(private readonly bus: BusClient) {}
 
   @Post()
+  @ApiAccess({ role: 'user' })
   @ApiOperation({
     summary: 'Create an organisation; the caller becomes its owner',
     description:
@@ -53,6 +55,7 @@ export class OrgsController {
   }
 
   @Get()
+  @ApiAccess({ role: 'user' })
   @ApiOperation({
     summary: "The caller's organisations, each with the caller's role",
     description: 'In the order the caller joined them.',
@@ -64,6 +67,7 @@ export class OrgsController {
   }
 
   @Get(':orgId')
+  @ApiAccess({ role: 'viewer' })
   @ApiOperation({
     summary: "One organisation, with the caller's role (viewer and up)",
     description: 'An organisation the caller is not a member of answers 404, whether it exists or not.',
@@ -75,6 +79,7 @@ export class OrgsController {
   }
 
   @Patch(':orgId')
+  @ApiAccess({ role: 'admin' })
   @ApiOperation({ summary: 'Rename the organisation or change its slug (admin)' })
   @ApiOkResponse({ type: OrgWithRoleDto })
   @ApiProblemResponses(400, 401, 403, 404, 409, 503)
@@ -87,6 +92,7 @@ export class OrgsController {
   }
 
   @Delete(':orgId')
+  @ApiAccess({ role: 'owner' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'Delete the organisation (owner)',

@@ -32,6 +32,7 @@ import { BusClient } from '@northstar/messaging';
 import { actorOf, type AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
+import { ApiAccess } from '../http/api-access.decorator';
 
 @ApiTags('Projects')
 @ApiBearerAuth('user')
@@ -40,6 +41,7 @@ export class ProjectsController {
   constructor(private readonly bus: BusClient) {}
 
   @Post('orgs/:orgId/projects')
+  @ApiAccess({ role: 'admin' })
   @ApiOperation({
     summary: 'Create a project (admin)',
     description:
@@ -61,6 +63,7 @@ export class ProjectsController {
   }
 
   @Get('orgs/:orgId/projects')
+  @ApiAccess({ role: 'viewer' })
   @ApiOperation({ summary: "The organisation's projects, oldest first (viewer and up)" })
   @ApiOkResponse({ type: ProjectListResponse })
   @ApiProblemResponses(400, 401, 404, 503)
@@ -77,6 +80,7 @@ export class ProjectsController {
   }
 
   @Get('projects/:projectId')
+  @ApiAccess({ role: 'viewer' })
   @ApiOperation({
     summary: 'One project (viewer and up)',
     description: 'A project of an organisation the caller is not a member of answers 404.',
@@ -88,6 +92,7 @@ export class ProjectsController {
   }
 
   @Patch('projects/:projectId')
+  @ApiAccess({ role: 'admin' })
   @ApiOperation({ summary: 'Change name, slug, kind or time zone (admin)' })
   @ApiOkResponse({ type: ProjectDto })
   @ApiProblemResponses(400, 401, 403, 404, 409, 503)
@@ -104,6 +109,7 @@ export class ProjectsController {
   }
 
   @Delete('projects/:projectId')
+  @ApiAccess({ role: 'admin' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'Delete a project (admin)',

@@ -101,6 +101,30 @@ describe('inviting', () => {
     );
   });
 
+  it('refuses an inviter whose own email is not verified yet, as email-not-verified', async () => {
+    const owner = make.user({ emailVerified: false });
+    const org = await make.org(owner);
+    const guest = make.user();
+
+    const error = await busError(invite(owner, org.id, guest.email));
+    expect(error.code).toBe(BusErrorCode.Forbidden);
+    expect(error.extra.problem).toBe('email-not-verified');
+    // Nothing was sent: no pending invitation, no email.
+    const pending = await send(TenancySubjects.listInvitations, { actor: owner.actor, orgId: org.id });
+    expect(pending.items).toEqual([]);
+
+    tenancy.identity.users.set(owner.actor.userId, {
+      id: owner.actor.userId,
+      email: owner.email,
+      name: owner.name,
+      emailVerified: true,
+    });
+    await expect(invite(owner, org.id, guest.email)).resolves.toMatchObject({ email: guest.email });
+    // A stranger still learns nothing, verified or not.
+    const stranger = make.user({ emailVerified: false });
+    expect((await busError(invite(stranger, org.id, guest.email))).code).toBe(BusErrorCode.NotFound);
+  });
+
   it('refuses a malformed email or role, naming the fields', async () => {
     const team = await make.team();
     const error = await busError(

@@ -12,6 +12,7 @@ import {
   type InvitationListResponse,
   type ListInvitationsRequest,
   type MembershipDto,
+  type UserSummary,
 } from '@northstar/contracts';
 import { DurableEventPublisher } from '@northstar/messaging';
 import { AccessChanges } from '../access/access-changes';
@@ -23,6 +24,7 @@ import { MembershipRepository } from '../member/membership.repository';
 import { UserDirectory } from '../member/user-directory';
 import { OrgRepository } from '../org/org.repository';
 import { assertCan } from '../policy/policy';
+import { InvitationLimits } from './invitation-limits';
 import { hashInvitationToken, newInvitationToken } from './invitation-token';
 import { Invitation } from './invitation.entity';
 import { toInvitationDto } from './invitation.mapper';
@@ -60,10 +62,17 @@ export class InvitationService {
     private readonly publisher: DurableEventPublisher,
     private readonly changes: AccessChanges,
     private readonly transactions: Transactions,
+    private readonly limits: InvitationLimits,
     private readonly sealer: EventTokenSealer,
   ) {}
 
   async create(actor: Actor, orgId: string, input: CreateInvitationBody): Promise<InvitationDto> {
+    // Who may invite first (a stranger learns nothing of the organisation), then whether this user
+    // may send email in its name at all, then how much: outside the transaction, which holds the
+    // organisation's lock and should not wait on identity or Redis.
+    await this.access.require(actor, orgId, 'invitations:manage');
+    const inviter = await this.verifiedInviter(actor);
+    await this.limits.hit(orgId, actor.userId);
     const token = newInvitationToken();
     const { invitation, orgName } = await this.transactions.run(async () => {
       const org = await this.orgs.lockForUpdate(orgId);
@@ -92,7 +101,7 @@ export class InvitationService {
           orgName,
           email: invitation.email,
           role: invitation.role,
-          invitedByName: await this.inviterName(actor.userId),
+          invitedByName: inviter.name,
           token: this.sealer.seal(token),
           expiresAt: invitation.expiresAt.toISOString(),
         },
@@ -170,13 +179,18 @@ export class InvitationService {
     return toMembershipDto(membership);
   }
 
-  private async inviterName(userId: string): Promise<string> {
-    try {
-      return (await this.users.byId(userId))?.name ?? 'A teammate';
-    } catch (error) {
-      // The email is worth more than the name in it.
-      this.logger.warn(`Inviter's name unavailable: ${String(error)}`);
-      return 'A teammate';
+  /**
+   * The inviter, 403 unless their own email is verified: an invitation mails an address in the
+   * organisation's name, which an unconfirmed sign-up may not start (API.md, second round). Identity
+   * being unreachable refuses the invitation (503) rather than letting an unverified inviter through.
+   */
+  private async verifiedInviter(actor: Actor): Promise<UserSummary> {
+    const user = await this.users.byId(actor.userId);
+    if (user?.emailVerified !== true) {
+      throw new DomainException(BusErrorCode.Forbidden, 'Verify your email address before inviting anyone', {
+        problem: 'email-not-verified',
+      });
     }
+    return user;
   }
 }
