@@ -7,3 +7,4 @@ export * from './nats-connection';
 export * from './validation';
 export * from './durable-events';
 export * from './tenant-access';
+export * from './broadcasts';

@@ -3,17 +3,21 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ACCESS_TOKEN, PLATFORM_ROLES, type AccessTokenClaims } from '@northstar/contracts';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { AuthUser } from './auth-user';
+import type { SessionGate } from './session-gate';
 
 export const USER_JWT_STRATEGY = 'user-jwt';
 
 /**
- * Verifies a user's access JWT (`Authorization: Bearer <jwt>`) locally, with no bus call: signature,
- * algorithm, issuer, audience and expiry. Revoking a session therefore ends its access tokens only
- * when they expire (15 minutes at most); refresh tokens stop at once.
+ * Verifies a user's access JWT (`Authorization: Bearer <jwt>`) locally: signature, algorithm, issuer,
+ * audience and expiry; then that its session (`sid`) has not been revoked since (SessionGate: from
+ * memory, asking identity at most every SESSION_RECHECK_SECONDS per session).
  */
 @Injectable()
 export class UserJwtStrategy extends PassportStrategy(Strategy, USER_JWT_STRATEGY) {
-  constructor(secret: string) {
+  constructor(
+    secret: string,
+    private readonly sessions: SessionGate,
+  ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       secretOrKey: secret,
@@ -25,10 +29,12 @@ export class UserJwtStrategy extends PassportStrategy(Strategy, USER_JWT_STRATEG
   }
 
   /** A token that verifies but lacks a claim was not minted by identity: refused like a forged one. */
-  validate(claims: Partial<AccessTokenClaims>): AuthUser | false {
+  async validate(claims: Partial<AccessTokenClaims>): Promise<AuthUser | false> {
     const { sub, sid, email, role } = claims;
     if (typeof sub !== 'string' || typeof sid !== 'string' || typeof email !== 'string') return false;
     if (!PLATFORM_ROLES.includes(role as AuthUser['role'])) return false;
-    return { userId: sub, sessionId: sid, email, role: role as AuthUser['role'] };
+    const user: AuthUser = { userId: sub, sessionId: sid, email, role: role as AuthUser['role'] };
+    await this.sessions.assertActive(user);
+    return user;
   }
 }

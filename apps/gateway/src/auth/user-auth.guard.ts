@@ -51,6 +51,8 @@ export class UserAuthGuard extends AuthGuard(USER_JWT_STRATEGY) {
   }
 
   override handleRequest<TUser = AuthUser>(error: unknown, user: TUser | false, info: unknown): TUser {
+    // The session's own answer: ended (401) or not verifiable just now (503).
+    if (error instanceof DomainException) throw error;
     if (error || !user) {
       throw unauthenticated(
         info instanceof TokenExpiredError
