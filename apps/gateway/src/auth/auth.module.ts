@@ -26,11 +26,7 @@ export class AuthModule {
             new SessionGate({ recheckSeconds: config.SESSION_RECHECK_SECONDS }, bus),
         },
         SessionBroadcastListener,
-        {
-          provide: UserJwtStrategy,
-          inject: [SessionGate],
-          useFactory: (sessions: SessionGate) => new UserJwtStrategy(config.JWT_SECRET, sessions),
-        },
+        { provide: UserJwtStrategy, useFactory: () => new UserJwtStrategy(config.JWT_SECRET) },
         { provide: APP_GUARD, useClass: UserAuthGuard },
       ],
     };

@@ -3,21 +3,18 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ACCESS_TOKEN, PLATFORM_ROLES, type AccessTokenClaims } from '@northstar/contracts';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { AuthUser } from './auth-user';
-import type { SessionGate } from './session-gate';
 
 export const USER_JWT_STRATEGY = 'user-jwt';
 
 /**
- * Verifies a user's access JWT (`Authorization: Bearer <jwt>`) locally: signature, algorithm, issuer,
- * audience and expiry; then that its session (`sid`) has not been revoked since (SessionGate: from
- * memory, asking identity at most every SESSION_RECHECK_SECONDS per session).
+ * Verifies a user's access JWT (`Authorization: Bearer <jwt>`) locally, with no bus call: signature,
+ * algorithm, issuer, audience and expiry. Whether its session still stands is the guard's to check
+ * (SessionGate): passport keeps one strategy per name for the whole process, so the strategy holds
+ * nothing of one application in particular.
  */
 @Injectable()
 export class UserJwtStrategy extends PassportStrategy(Strategy, USER_JWT_STRATEGY) {
-  constructor(
-    secret: string,
-    private readonly sessions: SessionGate,
-  ) {
+  constructor(secret: string) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       secretOrKey: secret,
@@ -29,12 +26,10 @@ export class UserJwtStrategy extends PassportStrategy(Strategy, USER_JWT_STRATEG
   }
 
   /** A token that verifies but lacks a claim was not minted by identity: refused like a forged one. */
-  async validate(claims: Partial<AccessTokenClaims>): Promise<AuthUser | false> {
+  validate(claims: Partial<AccessTokenClaims>): AuthUser | false {
     const { sub, sid, email, role } = claims;
     if (typeof sub !== 'string' || typeof sid !== 'string' || typeof email !== 'string') return false;
     if (!PLATFORM_ROLES.includes(role as AuthUser['role'])) return false;
-    const user: AuthUser = { userId: sub, sessionId: sid, email, role: role as AuthUser['role'] };
-    await this.sessions.assertActive(user);
-    return user;
+    return { userId: sub, sessionId: sid, email, role: role as AuthUser['role'] };
   }
 }

@@ -39,11 +39,7 @@ export const IdentityBroadcasts = {
 } as const;
 
 export type SessionRevocationReason =
-  | 'logout'
-  | 'session_deleted'
-  | 'refresh_token_reuse'
-  | 'password_reset'
-  | 'password_changed';
+  'logout' | 'session_deleted' | 'refresh_token_reuse' | 'password_reset' | 'password_changed';
 
 export interface SessionsRevokedEvent {
   userId: string;
