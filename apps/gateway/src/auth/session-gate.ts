@@ -103,6 +103,8 @@ export class SessionGate {
         sessionId: user.sessionId,
       }));
     } catch (error) {
+      // Identity refusing the question itself (ids that are not its own kind) means no such session.
+      if (error instanceof DomainException && error.code === BusErrorCode.ValidationFailed) return false;
       this.logger.warn(`Session ${user.sessionId} could not be re-validated: ${String(error)}`);
       throw new DomainException(
         BusErrorCode.Unavailable,
