@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { clickHouseConnectionFrom, ClickHouseModule } from '@northstar/clickhouse';
 import { AnalyticsConfig } from './config';
+import { AccessBroadcastListener } from './query/access-broadcast.listener';
 import { AnalyticsAccess } from './query/analytics-access';
 import { AnalyticsHandler } from './query/analytics.handler';
 import { AnalyticsRepository } from './query/analytics.repository';
@@ -21,6 +22,7 @@ export class AnalyticsModule {
       providers: [
         { provide: AnalyticsConfig, useValue: config },
         AnalyticsAccess,
+        AccessBroadcastListener,
         AnalyticsRepository,
         AnalyticsService,
         PrometheusUsage,

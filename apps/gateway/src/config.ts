@@ -97,6 +97,18 @@ export class GatewayConfig extends WithEventStream(WithApiKeys(WithRedis(BaseCon
   @Max(60_000)
   EVENTS_PUBLISH_TIMEOUT_MS = 5000;
 
+  /**
+   * How long a gateway trusts a session identity confirmed active before asking again. Revocations are
+   * broadcast and bite at once; this bounds how long one that a gateway missed (disconnected, started
+   * late) keeps the session's access tokens working. Each session costs one bus request per gateway
+   * per period.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  SESSION_RECHECK_SECONDS = 30;
+
   /** Verifies users' access tokens; must be identity's JWT_SECRET. */
   @Secret()
   @IsString()

@@ -202,7 +202,7 @@ beforeAll(async () => {
     'matrix',
     // Every caller makes a few analytics queries; the per-caller budget is not what is tested here.
     { ANALYTICS_REQUESTS_PER_MINUTE: '100000' },
-    { NORTHSTAR_ADMIN_EMAILS: ADMIN_EMAIL },
+    { identity: { NORTHSTAR_ADMIN_EMAILS: ADMIN_EMAIL } },
   );
   url = platform.url;
   document = await loadOpenApi(url);

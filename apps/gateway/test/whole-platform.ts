@@ -13,6 +13,7 @@ import { notificationsService } from '../../notifications/src/notifications.serv
 // eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
 import { tenancyService } from '../../tenancy/src/tenancy.service-definition';
 import { loadConfig, type ServiceConfig } from '@northstar/config';
+import type { ServiceName } from '@northstar/contracts';
 import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,19 +26,22 @@ import { e2eClickhouseEnv, e2eEnv, startTestGateway, startTestService, type Env 
 export interface WholePlatform {
   gateway: RunningGateway;
   url: string;
+  /** A running service, for a suite that must act as that service would (started ones only). */
+  service(name: ServiceName): RunningService;
   close(): Promise<void>;
 }
 
 /**
  * Migrates and starts identity, tenancy, keys, chains, notifications, ingestion and analytics, then a
- * gateway with `gatewayOverrides`, identity with `identityOverrides` (its platform admins, say).
+ * gateway with `gatewayOverrides`, each service with its `serviceOverrides` (identity's platform
+ * admins, say).
  * `name` keeps this suite's queues apart; its emails are files in a temporary folder, out of the
  * repository, removed by `close`.
  */
 export async function startWholePlatform(
   name: string,
   gatewayOverrides: Env = {},
-  identityOverrides: Env = {},
+  serviceOverrides: Partial<Record<ServiceName, Env>> = {},
 ): Promise<WholePlatform> {
   const mailDir = mkdtempSync(join(tmpdir(), `northstar-e2e-${name}-`));
   const env = {
@@ -57,22 +61,36 @@ export async function startWholePlatform(
   await migrate(ingestionService);
   await migrate(analyticsService);
   const services: RunningService[] = [];
+  const byName = new Map<ServiceName, RunningService>();
+  const start = async <C extends ServiceConfig>(definition: ServiceDefinition<C>, overrides: Env = {}) => {
+    const running = await startTestService(definition, {
+      ...overrides,
+      ...serviceOverrides[definition.name],
+    });
+    services.push(running);
+    byName.set(definition.name, running);
+  };
   const stopServices = async () => {
     for (const service of services.reverse()) await service.close();
     rmSync(mailDir, { recursive: true, force: true });
   };
   try {
-    services.push(await startTestService(identityService, identityOverrides));
-    services.push(await startTestService(tenancyService));
-    services.push(await startTestService(keysService));
-    services.push(await startTestService(chainsService));
-    services.push(await startTestService(notificationsService, env));
-    services.push(await startTestService(ingestionService, env));
-    services.push(await startTestService(analyticsService, env));
+    await start(identityService);
+    await start(tenancyService);
+    await start(keysService);
+    await start(chainsService);
+    await start(notificationsService, env);
+    await start(ingestionService, env);
+    await start(analyticsService, env);
     const gateway = await startTestGateway(gatewayOverrides);
     return {
       gateway,
       url: gateway.url,
+      service: (name) => {
+        const running = byName.get(name);
+        if (!running) throw new Error(`The ${name} service is not part of the whole platform`);
+        return running;
+      },
       close: async () => {
         await gateway.close();
         await stopServices();

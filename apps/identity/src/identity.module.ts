@@ -13,6 +13,8 @@ import { AccessTokenSigner } from './security/access-token.signer';
 import { PasswordHasher } from './security/password-hasher';
 import { PlatformRoles } from './security/platform-roles';
 import { SessionIssuer } from './sessions/session-issuer';
+import { SessionRevocations } from './sessions/session-revocations';
+import { SessionHandler } from './sessions/session.handler';
 import { Session, UsedRefreshToken } from './sessions/session.entity';
 import { SessionRepository } from './sessions/session.repository';
 import { UserDirectory } from './users/user-directory.service';
@@ -41,7 +43,7 @@ export class IdentityModule {
         RedisModule.forRoot({ url: config.REDIS_URL, name: 'identity' }),
         OutboxModule.forService({ relayIntervalMs: config.IDENTITY_OUTBOX_RELAY_INTERVAL_MS }),
       ],
-      controllers: [AuthHandler, AccountHandler, UserHandler],
+      controllers: [AuthHandler, AccountHandler, SessionHandler, UserHandler],
       providers: [
         { provide: IdentityConfig, useValue: config },
         { provide: EventTokenSealer, useValue: new EventTokenSealer(config.EVENT_TOKENS_KEY) },
@@ -53,6 +55,7 @@ export class IdentityModule {
         PlatformRoles,
         AuthThrottle,
         SessionIssuer,
+        SessionRevocations,
         AuthService,
         AccountService,
         UserDirectory,

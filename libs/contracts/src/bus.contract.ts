@@ -1,6 +1,7 @@
 import type { AnalyticsContract } from './analytics/analytics.contract';
 import type { ChainsContract, ChainsEventsContract } from './chains/chains.contract';
 import type { IdentityContract } from './identity/identity.contract';
+import type { IdentityBroadcastsContract } from './identity/identity.events';
 import type { KeysContract } from './keys/keys.contract';
 import type { KeysBroadcastsContract } from './keys/keys.events';
 import type { AlertsContract } from './notifications/alerts.contract';
@@ -20,7 +21,10 @@ export type BusContract = SystemContract &
   AlertsContract;
 
 /** Every domain event subject with its payload type. */
-export type BusEventContract = ChainsEventsContract & TenancyBroadcastsContract & KeysBroadcastsContract;
+export type BusEventContract = ChainsEventsContract &
+  TenancyBroadcastsContract &
+  KeysBroadcastsContract &
+  IdentityBroadcastsContract;
 
 export type BusSubject = keyof BusContract & string;
 export type BusRequest<S extends BusSubject> = BusContract[S]['request'];

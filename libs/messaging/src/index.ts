@@ -9,3 +9,4 @@ export * from './durable-events';
 export * from './tenant-access';
 export * from './caller-assertion';
 export * from './bus-caller.guard';
+export * from './broadcasts';

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import {
   DomainException,
   TenancySubjects,
+  type AccessChangedEvent,
   type AccessGrant,
   type AnalyticsCaller,
 } from '@northstar/contracts';
@@ -9,8 +10,9 @@ import { BusClient } from '@northstar/messaging';
 import { LRUCache } from 'lru-cache';
 
 // Dashboards fire several queries per screen: one tenancy answer serves them for a few seconds.
-// Short on purpose, as the only invalidation: a removed member loses access within this time.
-const GRANT_TTL_MS = 10_000;
+// Tenancy's broadcast of every membership change drops the entries at once; this expiry bounds how
+// long a missed broadcast lets a removed member (or a demoted one) read on.
+export const GRANT_TTL_MS = 10_000;
 
 /**
  * Whether a caller may read a project's analytics. A user is asked about to tenancy
@@ -23,6 +25,16 @@ export class AnalyticsAccess {
   private readonly grants = new LRUCache<string, AccessGrant>({ max: 10_000, ttl: GRANT_TTL_MS });
 
   constructor(private readonly bus: BusClient) {}
+
+  /** Someone's access to the organisation changed (a removal, a new role, a deleted project). */
+  forget(change: Pick<AccessChangedEvent, 'orgId' | 'userId'>): void {
+    forgetGrants(this.grants, change);
+  }
+
+  /** Every grant goes (an unreadable change, or broadcasts missed while the bus was away). */
+  forgetAll(): void {
+    this.grants.clear();
+  }
 
   /**
    * Throws unless the caller may read the project. Answers the project's time zone when tenancy told
@@ -46,6 +58,17 @@ export class AnalyticsAccess {
     const own = caller.key?.projectId ?? caller.service?.projectId;
     if (own !== projectId) throw projectNotFound();
     return {};
+  }
+}
+
+/** Drops the grants a change of access may have voided (tenancy's `tenancy.access.changed`). */
+export function forgetGrants(
+  grants: LRUCache<string, AccessGrant>,
+  change: Pick<AccessChangedEvent, 'orgId' | 'userId'>,
+): void {
+  for (const [cacheKey, grant] of grants.entries()) {
+    if (grant.orgId !== change.orgId) continue;
+    if (change.userId === undefined || cacheKey.startsWith(`${change.userId}:`)) grants.delete(cacheKey);
   }
 }
 

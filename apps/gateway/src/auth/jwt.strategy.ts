@@ -8,8 +8,9 @@ export const USER_JWT_STRATEGY = 'user-jwt';
 
 /**
  * Verifies a user's access JWT (`Authorization: Bearer <jwt>`) locally, with no bus call: signature,
- * algorithm, issuer, audience and expiry. Revoking a session therefore ends its access tokens only
- * when they expire (15 minutes at most); refresh tokens stop at once.
+ * algorithm, issuer, audience and expiry. Whether its session still stands is the guard's to check
+ * (SessionGate): passport keeps one strategy per name for the whole process, so the strategy holds
+ * nothing of one application in particular.
  */
 @Injectable()
 export class UserJwtStrategy extends PassportStrategy(Strategy, USER_JWT_STRATEGY) {

@@ -9,6 +9,7 @@ import { ACCEPTS_API_KEY } from '../api-keys/api-key.decorators';
 import type { AuthUser } from './auth-user';
 import { USER_JWT_STRATEGY } from './jwt.strategy';
 import { IS_PUBLIC } from './public.decorator';
+import { SessionGate } from './session-gate';
 
 const API_KEY_PREFIX = 'nsk_';
 
@@ -18,15 +19,19 @@ function unauthenticated(message: string): DomainException {
 
 /**
  * Applied to every route (APP_GUARD): a user's valid access token is required unless the route or its
- * controller is marked @Public(). Closed by default, so a new route cannot be exposed by omission.
+ * controller is marked @Public(). Closed by default, so a new route cannot be exposed by omission. A
+ * token whose session has been revoked since it was issued is refused (SessionGate).
  */
 @Injectable()
 export class UserAuthGuard extends AuthGuard(USER_JWT_STRATEGY) {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly sessions: SessionGate,
+  ) {
     super();
   }
 
-  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [
       context.getHandler(),
       context.getClass(),
@@ -47,7 +52,11 @@ export class UserAuthGuard extends AuthGuard(USER_JWT_STRATEGY) {
     if (scheme?.toLowerCase() === 'bearer' && credential?.startsWith(API_KEY_PREFIX)) {
       throw unauthenticated('This route needs a signed-in user; API keys are not accepted here');
     }
-    return super.canActivate(context) as Promise<boolean>;
+    await (super.canActivate(context) as Promise<boolean>);
+    const user = (request as FastifyRequest & { user?: AuthUser }).user;
+    if (!user) throw unauthenticated('The access token is invalid');
+    await this.sessions.assertActive(user);
+    return true;
   }
 
   override handleRequest<TUser = AuthUser>(error: unknown, user: TUser | false, info: unknown): TUser {

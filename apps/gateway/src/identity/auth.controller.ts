@@ -82,7 +82,9 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'Revoke the session of a refresh token',
-    description: 'Idempotent: an unknown or already revoked token also answers 204.',
+    description:
+      'Idempotent: an unknown or already revoked token also answers 204. The access tokens of the ' +
+      'session answer 401 on every gateway within 2 seconds.',
   })
   @ApiNoContentResponse({ description: 'The session is revoked' })
   @ApiProblemResponses(400, 503)
@@ -121,7 +123,9 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'Set a new password with the token of the reset email',
-    description: 'Signs the user out of every session. A token works once, within 1 hour.',
+    description:
+      'Signs the user out of every session: their access tokens answer 401 on every gateway within 2 ' +
+      'seconds. A token works once, within 1 hour.',
   })
   @ApiNoContentResponse({ description: 'The password is changed' })
   @ApiProblemResponses(400, 503)

@@ -37,7 +37,8 @@ export class MeController {
     summary: 'Change the name and/or the password',
     description:
       'A new `password` needs `currentPassword` (400 naming `currentPassword` when missing or wrong; ' +
-      'wrong guesses count as failed logins). Changing the password signs out every other session.',
+      'wrong guesses count as failed logins). Changing the password signs out every other session, ' +
+      'their access tokens included (401 within 2 seconds).',
   })
   @ApiOkResponse({ type: UserDto })
   @ApiProblemResponses(400, 401, 503)
@@ -64,7 +65,7 @@ export class MeController {
   @ApiOperation({
     summary: 'Sign out one session',
     description:
-      "Its refresh token stops working at once; its access tokens expire within 15 minutes. Another user's session is 404.",
+      "Its refresh token stops working at once, its access tokens answer 401 on every gateway within 2 seconds. Another user's session is 404.",
   })
   @ApiNoContentResponse({ description: 'The session is revoked' })
   @ApiProblemResponses(400, 401, 404, 503)

@@ -17,6 +17,7 @@ import { AuthThrottle } from '../auth/auth-throttle';
 import { PasswordHasher } from '../security/password-hasher';
 import { PlatformRoles } from '../security/platform-roles';
 import type { Session } from '../sessions/session.entity';
+import { SessionRevocations } from '../sessions/session-revocations';
 import { SessionRepository, type SessionCursor } from '../sessions/session.repository';
 import type { User } from '../users/user.entity';
 import { toUserDto } from '../users/user.mapper';
@@ -34,6 +35,7 @@ export class AccountService {
   constructor(
     private readonly users: UserRepository,
     private readonly sessions: SessionRepository,
+    private readonly revocations: SessionRevocations,
     private readonly hasher: PasswordHasher,
     private readonly throttle: AuthThrottle,
     private readonly roles: PlatformRoles,
@@ -68,12 +70,14 @@ export class AccountService {
       user.passwordHash = await this.hasher.hash(patch.password);
     }
     if (patch.name !== undefined) user.name = patch.name;
-    await this.transactions.run(async () => {
+    const now = new Date();
+    const revoked = await this.transactions.run(async () => {
       await this.users.save(user);
-      if (patch.password !== undefined) {
-        await this.sessions.revokeAll(user.id, new Date(), principal.sessionId);
-      }
+      return patch.password === undefined
+        ? []
+        : await this.sessions.revokeAll(user.id, now, principal.sessionId);
     });
+    this.revocations.announce(user.id, revoked, 'password_changed', now);
     return toUserDto(user, this.roles.roleOf(user));
   }
 
@@ -96,7 +100,7 @@ export class AccountService {
 
   /** Someone else's session, or one that already ended, is not found: it is not in the caller's list. */
   async revokeSession(principal: SessionPrincipal, sessionId: string): Promise<void> {
-    if (!(await this.sessions.revoke(principal.userId, sessionId, new Date()))) {
+    if (!(await this.revocations.revoke(principal.userId, sessionId, 'session_deleted'))) {
       throw DomainException.notFound('Session');
     }
   }

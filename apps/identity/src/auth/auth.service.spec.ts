@@ -3,6 +3,7 @@ import { EventTokenSealer } from '@northstar/sealing';
 import type { PasswordHasher } from '../security/password-hasher';
 import type { PlatformRoles } from '../security/platform-roles';
 import type { SessionIssuer } from '../sessions/session-issuer';
+import type { SessionRevocations } from '../sessions/session-revocations';
 import type { SessionRepository } from '../sessions/session.repository';
 import type { UserTokenRepository } from '../users/user-token.repository';
 import type { UserRepository } from '../users/user.repository';
@@ -18,6 +19,7 @@ describe('AuthService.forgotPassword', () => {
       {} as UserTokenRepository,
       {} as SessionRepository,
       {} as SessionIssuer,
+      {} as SessionRevocations,
       {} as PasswordHasher,
       {
         hitIp: async () => undefined,

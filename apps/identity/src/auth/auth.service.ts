@@ -18,6 +18,7 @@ import { PasswordHasher } from '../security/password-hasher';
 import { PlatformRoles } from '../security/platform-roles';
 import { hashToken, newSecureToken } from '../security/secure-token';
 import { refreshExpiry, SessionIssuer } from '../sessions/session-issuer';
+import { SessionRevocations } from '../sessions/session-revocations';
 import { SessionRepository } from '../sessions/session.repository';
 import { UserToken, type UserTokenPurpose } from '../users/user-token.entity';
 import { UserTokenRepository } from '../users/user-token.repository';
@@ -59,6 +60,7 @@ export class AuthService {
     private readonly userTokens: UserTokenRepository,
     private readonly sessions: SessionRepository,
     private readonly issuer: SessionIssuer,
+    private readonly revocations: SessionRevocations,
     private readonly hasher: PasswordHasher,
     private readonly throttle: AuthThrottle,
     private readonly roles: PlatformRoles,
@@ -146,7 +148,7 @@ export class AuthService {
     );
     if (!rotated) {
       // Another request traded the same token in a moment ago: that is reuse too.
-      await this.sessions.revoke(session.userId, session.id, now);
+      await this.revocations.revoke(session.userId, session.id, 'refresh_token_reuse', now);
       this.logger.warn(`Concurrent use of one refresh token; session ${session.id} revoked`);
       throw invalidRefreshToken();
     }
@@ -160,7 +162,7 @@ export class AuthService {
     const session =
       (await this.sessions.findByRefreshTokenHash(presented)) ??
       (await this.sessions.findByUsedTokenHash(presented));
-    if (session) await this.sessions.revoke(session.userId, session.id, new Date());
+    if (session) await this.revocations.revoke(session.userId, session.id, 'logout');
   }
 
   async verifyEmail(token: string, client: ClientContext): Promise<void> {
@@ -214,8 +216,8 @@ export class AuthService {
   /** Sets the new password and signs the user out everywhere: whoever knew the old one is locked out. */
   async resetPassword(request: ResetPasswordRequest): Promise<void> {
     await this.throttle.hitIp(request.client.ip);
-    const user = await this.transactions.run(async () => {
-      const now = new Date();
+    const now = new Date();
+    const { user, revoked } = await this.transactions.run(async () => {
       const userId = await this.userTokens.consume('reset_password', hashToken(request.token), now);
       const found = userId ? await this.users.findById(userId) : null;
       if (!found) throw invalidToken();
@@ -225,9 +227,9 @@ export class AuthService {
       found.emailVerified = true;
       await this.users.save(found);
       await this.userTokens.retireAll(found.id, 'reset_password', now);
-      await this.sessions.revokeAll(found.id, now);
-      return found;
+      return { user: found, revoked: await this.sessions.revokeAll(found.id, now) };
     });
+    this.revocations.announce(user.id, revoked, 'password_reset', now);
     // The owner proved control of the mailbox: a lockout from someone guessing no longer applies.
     await this.throttle.clearFailures(user.email);
   }
@@ -250,7 +252,7 @@ export class AuthService {
   private async revokeOnReuse(presentedHash: string, now: Date): Promise<void> {
     const family = await this.sessions.findByUsedTokenHash(presentedHash);
     if (!family) return;
-    if (await this.sessions.revoke(family.userId, family.id, now)) {
+    if (await this.revocations.revoke(family.userId, family.id, 'refresh_token_reuse', now)) {
       this.logger.warn(`Refresh token reuse detected; session ${family.id} of user ${family.userId} revoked`);
     }
   }

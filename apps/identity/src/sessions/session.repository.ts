@@ -61,13 +61,29 @@ export class SessionRepository {
     return updated === 1;
   }
 
-  /** Revokes every session of the user, but `keepSessionId` if given. */
-  async revokeAll(userId: string, now: Date, keepSessionId?: string): Promise<void> {
-    await this.em.nativeUpdate(
-      Session,
-      { userId, revokedAt: null, ...(keepSessionId ? { id: { $ne: keepSessionId } } : {}) },
-      { revokedAt: now },
-    );
+  /**
+   * Revokes every session of the user, but `keepSessionId` if given. Answers the ids of those that
+   * were still live: only they can have access tokens left that gateways must refuse.
+   */
+  async revokeAll(userId: string, now: Date, keepSessionId?: string): Promise<string[]> {
+    const rows = await this.em
+      .createQueryBuilder(Session)
+      .update({ revokedAt: now })
+      .where({ userId, revokedAt: null, ...(keepSessionId ? { id: { $ne: keepSessionId } } : {}) })
+      .returning(['id', 'expiresAt'])
+      .execute<{ id: string; expiresAt: Date }[]>('all', true);
+    return rows.filter((row) => new Date(row.expiresAt) > now).map((row) => row.id);
+  }
+
+  /** Whether the session is the user's, not revoked and not expired: one primary-key read. */
+  async isActive(userId: string, sessionId: string, now: Date): Promise<boolean> {
+    const found = await this.em.count(Session, {
+      id: sessionId,
+      userId,
+      revokedAt: null,
+      expiresAt: { $gt: now },
+    });
+    return found === 1;
   }
 
   /** The user's live sessions, newest first, after the cursor. */

@@ -34,6 +34,11 @@ export const IdentitySubjects = {
   updateMe: 'identity.me.update',
   listSessions: 'identity.session.list',
   revokeSession: 'identity.session.revoke',
+  /**
+   * Asked by gateways to re-validate a session they accept, at most every SESSION_RECHECK_SECONDS:
+   * `{ userId, sessionId }` → `{ active }`. The backstop for a missed `identity.sessions.revoked`.
+   */
+  sessionStatus: 'identity.session.status',
   /** Used by tenancy to show members and match invitation emails: `{ userIds }` → `{ users }`. */
   usersByIds: 'identity.user.by-ids',
 } as const;
@@ -276,6 +281,14 @@ export class RevokeSessionRequest {
   sessionId!: string;
 }
 
+export class SessionStatusRequest {
+  @IsUUID()
+  userId!: string;
+
+  @IsUUID()
+  sessionId!: string;
+}
+
 export class UsersByIdsRequest {
   @IsArray()
   @ArrayMaxSize(1000)
@@ -356,6 +369,11 @@ export class SessionListResponse implements Page<SessionDto> {
   nextCursor!: string | null;
 }
 
+export class SessionStatusResponse {
+  /** False once the session is revoked or expired, or when it is not the user's. */
+  active!: boolean;
+}
+
 /** The answer of a command that has nothing to return (the gateway answers 202 or 204). */
 export class DoneResponse {
   done!: true;
@@ -386,5 +404,6 @@ export interface IdentityContract {
   [IdentitySubjects.updateMe]: Rpc<UpdateMeRequest, UserDto>;
   [IdentitySubjects.listSessions]: Rpc<ListSessionsRequest, SessionListResponse>;
   [IdentitySubjects.revokeSession]: Rpc<RevokeSessionRequest, DoneResponse>;
+  [IdentitySubjects.sessionStatus]: Rpc<SessionStatusRequest, SessionStatusResponse>;
   [IdentitySubjects.usersByIds]: Rpc<UsersByIdsRequest, UsersByIdsResponse>;
 }

@@ -29,6 +29,30 @@ export interface PasswordResetRequestedEvent {
   expiresAt: string;
 }
 
+/**
+ * Broadcasts of identity (core NATS, no queue group: every gateway replica gets each one). Sessions
+ * that end are named so that gateways refuse their access tokens at once rather than when they expire;
+ * a gateway that misses one still re-validates each session it accepts every SESSION_RECHECK_SECONDS.
+ */
+export const IdentityBroadcasts = {
+  sessionsRevoked: 'identity.sessions.revoked',
+} as const;
+
+export type SessionRevocationReason =
+  'logout' | 'session_deleted' | 'refresh_token_reuse' | 'password_reset' | 'password_changed';
+
+export interface SessionsRevokedEvent {
+  userId: string;
+  /** The sessions that just ended; only those that could still have live access tokens. */
+  sessionIds: string[];
+  reason: SessionRevocationReason;
+  revokedAt: string;
+}
+
+export interface IdentityBroadcastsContract {
+  [IdentityBroadcasts.sessionsRevoked]: DomainEvent<SessionsRevokedEvent>;
+}
+
 export interface IdentityDurableEventsContract {
   [IdentityEvents.userRegistered]: DomainEvent<UserRegisteredEvent>;
   [IdentityEvents.passwordResetRequested]: DomainEvent<PasswordResetRequestedEvent>;
