@@ -1,5 +1,7 @@
+import { Logger } from '@nestjs/common';
 import type { BusEventSubject } from '@northstar/contracts';
 import { Events, type NatsConnection, type Subscription } from 'nats';
+import { CALLER_HEADER, CallerAssertionError, type BusSigner } from './caller-assertion';
 
 const decoder = new TextDecoder();
 
@@ -13,14 +15,18 @@ export interface BroadcastHandlers {
   onReconnect?(): void;
 }
 
+const logger = new Logger('Broadcasts');
+
 /**
  * Subscribes to a broadcast (an event published with `BusClient.emit`) on this very process. Without a
  * queue group on purpose: every replica must hear every message, unlike the services' own handlers,
  * which share their subjects' load. The caller awaits `connection.flush()` before serving, so that the
- * subscription is known to the server by then.
+ * subscription is known to the server by then. A message without a valid caller assertion is ignored:
+ * a forged revocation or change could otherwise end sessions or flush caches at will.
  */
 export function listenToBroadcast(
   connection: NatsConnection,
+  signer: BusSigner,
   subject: BusEventSubject,
   handlers: BroadcastHandlers,
 ): Subscription {
@@ -30,8 +36,17 @@ export function listenToBroadcast(
       let payload: unknown;
       try {
         payload = (JSON.parse(decoder.decode(message.data)) as { data?: unknown }).data;
-      } catch {
-        payload = undefined;
+        signer.verify(
+          'event',
+          message.headers?.get(CALLER_HEADER),
+          message.subject,
+          JSON.stringify(payload) ?? 'null',
+        );
+      } catch (failure) {
+        // Not JSON, or not signed by a platform process: either way not one of ours.
+        const reason = failure instanceof CallerAssertionError ? failure.message : 'not JSON';
+        logger.warn(`Ignored a broadcast on ${message.subject}: ${reason}`);
+        return;
       }
       handlers.onEvent(payload);
     },

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { TenancyBroadcasts } from '@northstar/contracts';
-import { listenToBroadcast, NATS_CONNECTION } from '@northstar/messaging';
+import { BusSigner, listenToBroadcast, NATS_CONNECTION } from '@northstar/messaging';
 import type { NatsConnection, Subscription } from 'nats';
 import { AnalyticsAccess } from './analytics-access';
 
@@ -16,10 +16,11 @@ export class AccessBroadcastListener implements OnModuleInit, OnApplicationShutd
   constructor(
     @Inject(NATS_CONNECTION) private readonly connection: NatsConnection,
     private readonly access: AnalyticsAccess,
+    private readonly signer: BusSigner,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.subscription = listenToBroadcast(this.connection, TenancyBroadcasts.accessChanged, {
+    this.subscription = listenToBroadcast(this.connection, this.signer, TenancyBroadcasts.accessChanged, {
       onEvent: (payload) => {
         const change = payload as { orgId?: unknown; userId?: unknown } | null | undefined;
         if (typeof change?.orgId === 'string' && ['string', 'undefined'].includes(typeof change.userId)) {

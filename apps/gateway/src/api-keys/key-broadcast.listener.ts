@@ -1,14 +1,18 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { KeysBroadcasts, type KeyRevokedEvent, type KeyUpdatedEvent } from '@northstar/contracts';
-import { BusSigner, CALLER_HEADER, CallerAssertionError, NATS_CONNECTION } from '@northstar/messaging';
-import { Events, JSONCodec, type Msg, type NatsConnection, type Subscription } from 'nats';
+import { KeysBroadcasts } from '@northstar/contracts';
+import { BusSigner, listenToBroadcast, NATS_CONNECTION } from '@northstar/messaging';
+import type { NatsConnection, Subscription } from 'nats';
 import { KeyVerifier } from './key-verifier';
 
-const codec = JSONCodec<{ data?: unknown }>();
+function keyIdsOf(payload: unknown): string[] | null {
+  const event = payload as { keyIds?: unknown; keyId?: unknown } | null | undefined;
+  const keyIds = typeof event?.keyId === 'string' ? [event.keyId] : event?.keyIds;
+  return Array.isArray(keyIds) && keyIds.every((id) => typeof id === 'string') ? keyIds : null;
+}
 
 /**
- * Hears the keys service's revocations and changes and drops the keys from this replica's memory.
- * Subscribed without a queue group on purpose: every gateway replica must get every message.
+ * Hears the keys service's revocations and changes (every gateway replica hears each one) and drops
+ * the keys from this replica's memory.
  */
 @Injectable()
 export class KeyBroadcastListener implements OnModuleInit, OnApplicationShutdown {
@@ -22,19 +26,18 @@ export class KeyBroadcastListener implements OnModuleInit, OnApplicationShutdown
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.subscriptions.push(
-      this.connection.subscribe(KeysBroadcasts.revoked, {
-        callback: (error, message) => {
-          if (!error) this.forget(message, (event: KeyRevokedEvent) => event.keyIds);
-        },
-      }),
-      this.connection.subscribe(KeysBroadcasts.updated, {
-        callback: (error, message) => {
-          if (!error) this.forget(message, (event: KeyUpdatedEvent) => [event.keyId]);
-        },
-      }),
-    );
-    void this.watchReconnections();
+    for (const subject of [KeysBroadcasts.revoked, KeysBroadcasts.updated]) {
+      this.subscriptions.push(
+        listenToBroadcast(this.connection, this.signer, subject, {
+          onEvent: (payload) => this.forget(payload),
+          // Broadcasts sent while the connection was down are lost: start from a clean memory.
+          onReconnect: () => {
+            this.logger.warn('Bus reconnected: dropping every cached key, broadcasts may have been missed');
+            this.verifier.clear();
+          },
+        }),
+      );
+    }
     // Subscribed on the server before the gateway takes requests.
     await this.connection.flush();
   }
@@ -43,34 +46,14 @@ export class KeyBroadcastListener implements OnModuleInit, OnApplicationShutdown
     for (const subscription of this.subscriptions) subscription.unsubscribe();
   }
 
-  private forget<E>(message: Msg, keyIdsOf: (event: E) => unknown): void {
-    try {
-      const data = codec.decode(message.data).data;
-      // Only the keys service's own broadcasts: a forged one could flush every gateway's cache at will.
-      this.signer.verify('event', message.headers?.get(CALLER_HEADER), message.subject, JSON.stringify(data));
-      const keyIds = keyIdsOf(data as E);
-      if (Array.isArray(keyIds) && keyIds.every((id) => typeof id === 'string')) {
-        this.verifier.forget(keyIds as string[]);
-        return;
-      }
-    } catch (error) {
-      if (error instanceof CallerAssertionError) {
-        this.logger.warn(`Ignored a key broadcast: ${error.message}`);
-        return;
-      }
-      // Falls through: a message that cannot be read is treated as "something changed".
+  private forget(payload: unknown): void {
+    const keyIds = keyIdsOf(payload);
+    if (keyIds) {
+      this.verifier.forget(keyIds);
+      return;
     }
+    // Signed by the keys service but not in a shape this gateway reads: treated as "something changed".
     this.logger.warn('Unreadable key broadcast: dropping every cached key');
     this.verifier.clear();
-  }
-
-  // Broadcasts sent while the connection was down are lost: start from a clean memory after it.
-  private async watchReconnections(): Promise<void> {
-    for await (const status of this.connection.status()) {
-      if (status.type === Events.Reconnect) {
-        this.logger.warn('Bus reconnected: dropping every cached key, broadcasts may have been missed');
-        this.verifier.clear();
-      }
-    }
   }
 }

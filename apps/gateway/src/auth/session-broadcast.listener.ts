@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { IdentityBroadcasts } from '@northstar/contracts';
-import { listenToBroadcast, NATS_CONNECTION } from '@northstar/messaging';
+import { BusSigner, listenToBroadcast, NATS_CONNECTION } from '@northstar/messaging';
 import type { NatsConnection, Subscription } from 'nats';
 import { SessionGate } from './session-gate';
 
@@ -18,10 +18,11 @@ export class SessionBroadcastListener implements OnModuleInit, OnApplicationShut
   constructor(
     @Inject(NATS_CONNECTION) private readonly connection: NatsConnection,
     private readonly gate: SessionGate,
+    private readonly signer: BusSigner,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.subscription = listenToBroadcast(this.connection, IdentityBroadcasts.sessionsRevoked, {
+    this.subscription = listenToBroadcast(this.connection, this.signer, IdentityBroadcasts.sessionsRevoked, {
       onEvent: (payload) => {
         const sessionIds = sessionIdsOf(payload);
         if (sessionIds) {

@@ -1,7 +1,7 @@
 import { IdentityBroadcasts, IdentitySubjects, type SessionsRevokedEvent } from '@northstar/contracts';
 import { listenToBroadcast } from '@northstar/messaging';
 import type { RunningService } from '@northstar/service-runtime';
-import { connectTestBus, eventually, startTestService, type TestBus } from '@northstar/testing';
+import { connectTestBus, eventually, startTestService, testSigner, type TestBus } from '@northstar/testing';
 import { decode } from 'jsonwebtoken';
 import type { Subscription } from 'nats';
 import { randomUUID } from 'node:crypto';
@@ -16,7 +16,7 @@ const heard: SessionsRevokedEvent[] = [];
 beforeAll(async () => {
   service = await startTestService(identityService);
   bus = await connectTestBus();
-  subscription = listenToBroadcast(bus.connection, IdentityBroadcasts.sessionsRevoked, {
+  subscription = listenToBroadcast(bus.connection, testSigner(), IdentityBroadcasts.sessionsRevoked, {
     onEvent: (payload) => heard.push(payload as SessionsRevokedEvent),
   });
   await bus.connection.flush();

@@ -7,6 +7,7 @@ import {
   EVENTS_SUBJECT_PREFIX,
 } from '../events/event-stream';
 import { IdentitySubjects } from '../identity/identity.contract';
+import { IdentityBroadcasts } from '../identity/identity.events';
 import { KeysSubjects } from '../keys/keys.contract';
 import { KeysBroadcasts } from '../keys/keys.events';
 import { AlertsSubjects } from '../notifications/alerts.contract';
@@ -65,12 +66,15 @@ export function requestSubjectsOf(service: ServiceName): string[] {
 const USES: Record<BusUser, BusUserUse> = {
   gateway: {
     calls: SERVICE_NAMES.flatMap((service) => requestSubjectsOf(service)),
-    broadcasts: { publishes: [], listens: Object.values(KeysBroadcasts) },
+    broadcasts: {
+      publishes: [],
+      listens: [...Object.values(KeysBroadcasts), ...Object.values(IdentityBroadcasts)],
+    },
     streams: [{ stream: EVENTS_STREAM, publishes: [`${EVENTS_SUBJECT_PREFIX}.>`], manages: true }],
   },
   identity: {
     calls: [],
-    broadcasts: { publishes: [], listens: [] },
+    broadcasts: { publishes: Object.values(IdentityBroadcasts), listens: [] },
     streams: [{ stream: DOMAIN_EVENTS_STREAM, publishes: ['domain.identity.>'] }],
   },
   tenancy: {
@@ -109,7 +113,7 @@ const USES: Record<BusUser, BusUserUse> = {
       TenancySubjects.checkAccess,
       TenancySubjects.listProjects,
     ],
-    broadcasts: { publishes: [], listens: [] },
+    broadcasts: { publishes: [], listens: Object.values(TenancyBroadcasts) },
     streams: [],
   },
   notifications: {
