@@ -109,8 +109,12 @@ function admitWhere(
   if (origins) {
     const origin = request.headers.origin;
     if (typeof origin !== 'string' || !origins.allows(origin)) {
-      // The refusal is not readable by the page that made the request either.
-      if (keyCors) void reply.removeHeader('access-control-allow-origin');
+      // The refusal is not readable by the page that made the request either. The app's CORS hook
+      // sets the header on the raw response, not on the reply.
+      if (keyCors) {
+        void reply.removeHeader('access-control-allow-origin');
+        reply.raw.removeHeader('access-control-allow-origin');
+      }
       throw keyRefusal(
         'key-origin-not-allowed',
         typeof origin === 'string'
