@@ -10,7 +10,14 @@ import { loadConfig, type ServiceConfig } from '@northstar/config';
 import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { RunningGateway } from '../src/gateway.bootstrap';
-import { e2eEnv, eventually, expectProblem, startTestGateway, startTestService, type Problem } from './support';
+import {
+  e2eEnv,
+  eventually,
+  expectProblem,
+  startTestGateway,
+  startTestService,
+  type Problem,
+} from './support';
 import { call, createOrg, newUser, type TestOrg } from './tenancy-support';
 import type { SignedUpUser } from './users';
 
@@ -173,7 +180,10 @@ describe('allowedOrigins', () => {
     expect(created.allowedOrigins).toEqual(['https://app.example.com', 'https://*.example.org']);
 
     for (const origin of ['https://app.example.com', 'https://shop.example.org', 'https://a.b.example.org']) {
-      expect({ origin, status: await statusOf(useKey(created.key, { origin })) }).toEqual({ origin, status: 200 });
+      expect({ origin, status: await statusOf(useKey(created.key, { origin })) }).toEqual({
+        origin,
+        status: 200,
+      });
     }
     for (const origin of [
       'https://example.org',
@@ -234,7 +244,7 @@ describe('allowedChains', () => {
     expect(endpoints.body.map((endpoint) => endpoint.chain).sort()).toEqual(['ethereum', 'polygon']);
   });
 
-  it("refuses a single event on another chain with 403, and rejects such events of a batch by index", async () => {
+  it('refuses a single event on another chain with 403, and rejects such events of a batch by index', async () => {
     const created = await issue({ allowedChains: ['ethereum'] });
     expect(await statusOf(ingest('track', created.key, track({ web3: { chainId: 1 } })))).toBe(202);
     // An event that names no chain is not about one.
@@ -258,7 +268,9 @@ describe('allowedChains', () => {
     };
     expect(answer.accepted).toBe(2);
     expect(answer.rejected.map((entry) => entry.index)).toEqual([1, 2]);
-    expect(answer.rejected[1].errors).toEqual([{ field: 'web3.chainId', message: expect.stringMatching(/137/) }]);
+    expect(answer.rejected[1].errors).toEqual([
+      { field: 'web3.chainId', message: expect.stringMatching(/137/) },
+    ]);
   });
 
   it('lets events of any chain in once a PATCH clears the list', async () => {
@@ -266,7 +278,8 @@ describe('allowedChains', () => {
     expect(await statusOf(ingest('track', created.key, track({ web3: { chainId: 137 } })))).toBe(403);
     await call(url, 'PATCH', `/keys/${created.id}`, owner, { allowedChains: [] });
     await eventually(
-      async () => expect(await statusOf(ingest('track', created.key, track({ web3: { chainId: 137 } })))).toBe(202),
+      async () =>
+        expect(await statusOf(ingest('track', created.key, track({ web3: { chainId: 137 } })))).toBe(202),
       { timeoutMs: 2000, intervalMs: 50 },
     );
   });
@@ -302,10 +315,14 @@ describe('validation', () => {
       allowedChains: ['ethereum', 'no-such-chain-e2e'],
     });
     const problem = await expectProblem(answer.response, 400);
-    expect(problem.errors).toEqual([{ field: 'allowedChains', message: expect.stringContaining('no-such-chain-e2e') }]);
+    expect(problem.errors).toEqual([
+      { field: 'allowedChains', message: expect.stringContaining('no-such-chain-e2e') },
+    ]);
 
     const created = await issue({ allowedChains: ['ethereum'] });
-    const patch = await call(url, 'PATCH', `/keys/${created.id}`, owner, { allowedChains: ['no-such-chain-e2e'] });
+    const patch = await call(url, 'PATCH', `/keys/${created.id}`, owner, {
+      allowedChains: ['no-such-chain-e2e'],
+    });
     expect((await expectProblem(patch.response, 400)).errors?.[0].field).toBe('allowedChains');
     const got = await call<ApiKey>(url, 'GET', `/keys/${created.id}`, owner);
     expect(got.body.allowedChains).toEqual(['ethereum']);
@@ -336,6 +353,8 @@ describe('the API description', () => {
     expect(document.paths['/v1/keys/self']['get'].responses['403']?.description).toMatch(
       /key-origin-not-allowed/,
     );
-    expect(document.paths['/v1/batch']['post'].responses['403']?.description).toMatch(/key-chain-not-allowed/);
+    expect(document.paths['/v1/batch']['post'].responses['403']?.description).toMatch(
+      /key-chain-not-allowed/,
+    );
   });
 });

@@ -29,7 +29,7 @@ const integer = { schema: { type: 'integer' } };
 export const KEY_FORBIDDEN =
   'The key may not be used here. `type` says why: `forbidden`, the key lacks a scope the route ' +
   'requires; `key-origin-not-allowed`, the key has allowedOrigins and the request has another `Origin` ' +
-  'or none; `key-ip-not-allowed`, the client address is outside the key\'s allowedIps.';
+  "or none; `key-ip-not-allowed`, the client address is outside the key's allowedIps.";
 
 /**
  * The route is called with an API key instead of a user's token: `Authorization: Bearer nsk_…`,

@@ -20,7 +20,7 @@ const INGEST_AUTH_NOTE =
   '`X-Api-Key: nsk_…`, HTTP Basic with the key as the user name and an empty password (Segment and ' +
   'RudderStack SDKs), or `writeKey` in the JSON body (browser libraries, which may send the JSON as ' +
   '`Content-Type: text/plain`). CORS is open to any origin on this route, without credentials; for a ' +
-  'key with `allowedOrigins`, `Access-Control-Allow-Origin` names the request\'s origin when it is one of ' +
+  "key with `allowedOrigins`, `Access-Control-Allow-Origin` names the request's origin when it is one of " +
   'them (with `Vary: Origin`), and other origins get 403. Preflights carry no key, so they stay open.';
 
 const BODY_NOTE =
@@ -33,7 +33,7 @@ const LIMITS_NOTE =
   `(after gzip decompression), ${EVENT_LIMITS.maxEventBytes / KIB} KiB an event.`;
 
 const CHAIN_NOTE =
-  '`key-chain-not-allowed`: the key has allowedChains and the event\'s `web3.chainId` is another chain ' +
+  "`key-chain-not-allowed`: the key has allowedChains and the event's `web3.chainId` is another chain " +
   '(a single event; in a batch that event is rejected by index, with the field `web3.chainId`, and the ' +
   'others are taken).';
 
