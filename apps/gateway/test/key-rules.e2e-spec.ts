@@ -8,7 +8,7 @@ import { keysService } from '../../keys/src/keys.service-definition';
 import { tenancyService } from '../../tenancy/src/tenancy.service-definition';
 import { loadConfig, type ServiceConfig } from '@northstar/config';
 import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { RunningGateway } from '../src/gateway.bootstrap';
 import {
   e2eEnv,
@@ -19,7 +19,7 @@ import {
   type Problem,
 } from './support';
 import { call, createOrg, newUser, type TestOrg } from './tenancy-support';
-import type { SignedUpUser } from './users';
+import { signUpPlatformAdmin, type SignedUpUser } from './users';
 
 // Keys bound to where they may be used: origins (and the CORS answers that follow from them), client
 // addresses and chains, through two gateway replicas that believe X-Forwarded-For from loopback, as
@@ -33,7 +33,10 @@ interface ApiKey {
 }
 type CreatedKey = ApiKey & { key: string };
 
+const ADMIN_EMAIL = `key-rules-admin-${randomUUID()}@e2e.northstar.test`;
 const services: RunningService[] = [];
+const createdChains = new Set<string>();
+let platformAdmin: SignedUpUser;
 let gatewayA: RunningGateway;
 let gatewayB: RunningGateway;
 let url: string;
@@ -50,7 +53,7 @@ beforeAll(async () => {
   await migrate(tenancyService);
   await migrate(keysService);
   await migrate(chainsService);
-  services.push(await startTestService(identityService));
+  services.push(await startTestService(identityService, { NORTHSTAR_ADMIN_EMAILS: ADMIN_EMAIL }));
   services.push(await startTestService(tenancyService));
   services.push(await startTestService(keysService));
   services.push(await startTestService(chainsService));
@@ -65,9 +68,13 @@ beforeAll(async () => {
   });
   if (project.status !== 201) throw new Error(`project: ${project.status} ${JSON.stringify(project.body)}`);
   projectId = project.body.id;
+  platformAdmin = await signUpPlatformAdmin(url, ADMIN_EMAIL);
 });
 
 afterAll(async () => {
+  for (const slug of createdChains) {
+    await call(url, 'DELETE', `/chains/${slug}`, platformAdmin).catch(() => undefined);
+  }
   await gatewayB?.close();
   await gatewayA?.close();
   for (const service of services.reverse()) await service.close();
@@ -281,6 +288,40 @@ describe('allowedChains', () => {
       async () =>
         expect(await statusOf(ingest('track', created.key, track({ web3: { chainId: 137 } })))).toBe(202),
       { timeoutMs: 2000, intervalMs: 50 },
+    );
+  });
+});
+
+describe('allowedChains and changes of the catalog', () => {
+  it("follows a change of a chain's id in the catalog", async () => {
+    const slug = `e2e-rules-${randomBytes(5).toString('hex')}`;
+    const [before, after] = [
+      randomInt(1_000_000_000, 1_500_000_000),
+      randomInt(1_500_000_000, 2_000_000_000),
+    ];
+    createdChains.add(slug);
+    const chain = await call(url, 'POST', '/chains', platformAdmin, {
+      slug,
+      chainId: before,
+      name: `Rules chain ${slug}`,
+      ecosystem: 'evm',
+      testnet: true,
+      nativeCurrency: { symbol: 'RUL', decimals: 18 },
+      explorerUrl: `https://${slug}.explorer.example.com`,
+      rpc: { http: `https://${slug}.rpc.example.com/{key}`, ws: `wss://${slug}.rpc.example.com/{key}` },
+    });
+    expect(chain.status).toBe(201);
+    const created = await issue({ allowedChains: [slug] });
+    expect(await statusOf(ingest('track', created.key, track({ web3: { chainId: before } })))).toBe(202);
+    expect(await statusOf(ingest('track', created.key, track({ web3: { chainId: after } })))).toBe(403);
+
+    expect((await call(url, 'PATCH', `/chains/${slug}`, platformAdmin, { chainId: after })).status).toBe(200);
+    await eventually(
+      async () => {
+        expect(await statusOf(ingest('track', created.key, track({ web3: { chainId: after } })))).toBe(202);
+        expect(await statusOf(ingest('track', created.key, track({ web3: { chainId: before } })))).toBe(403);
+      },
+      { timeoutMs: 3000, intervalMs: 100 },
     );
   });
 });

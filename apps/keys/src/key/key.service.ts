@@ -191,13 +191,28 @@ export class KeyService {
         ]);
       }
       key.allowedChains = slugs;
-      key.allowedChainIds = unique(
-        slugs.flatMap((slug) => {
-          const chainId = bySlug.get(slug)?.chainId;
-          return chainId === null || chainId === undefined ? [] : [chainId];
-        }),
-      );
+      key.allowedChainIds = chainIdsOf(slugs, bySlug);
     }
+  }
+
+  /**
+   * A chain of the catalog changed (its EIP-155 id may have) or was deleted: the keys naming it get
+   * their chain ids resolved again, and the gateways hear of each key that changed. Answers how many.
+   */
+  async chainChanged(slug: string): Promise<number> {
+    const keys = await this.keys.findLiveKeysNamingChain(slug);
+    if (keys.length === 0) return 0;
+    const bySlug = new Map((await this.chainCatalog()).map((chain) => [chain.slug, chain]));
+    let changed = 0;
+    for (const key of keys) {
+      const chainIds = chainIdsOf(key.allowedChains, bySlug);
+      if (sameMembers(chainIds, key.allowedChainIds)) continue;
+      key.allowedChainIds = chainIds;
+      await this.keys.save(key);
+      await this.changes.updated(key, 'updated');
+      changed += 1;
+    }
+    return changed;
   }
 
   // Asked of the chains service every time: keys keeps no copy of the catalog.
@@ -220,6 +235,21 @@ export class KeyService {
 
 function unique<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
+}
+
+/** The EIP-155 ids of the slugs that have one (a chain outside EVM, or deleted, has none). */
+function chainIdsOf(slugs: readonly string[], bySlug: ReadonlyMap<string, ChainDto>): number[] {
+  return unique(
+    slugs.flatMap((slug) => {
+      const chainId = bySlug.get(slug)?.chainId;
+      return chainId === null || chainId === undefined ? [] : [chainId];
+    }),
+  );
+}
+
+function sameMembers(a: readonly number[], b: readonly number[]): boolean {
+  const set = new Set(b);
+  return a.length === set.size && a.every((value) => set.has(value));
 }
 
 function newSecret(key: ApiKey, hash: string, prefix: string): KeySecret {
