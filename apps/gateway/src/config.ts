@@ -3,6 +3,7 @@ import { DEVELOPMENT_JWT_SECRET } from '@northstar/contracts';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, Min, MinLength, ValidateBy } from 'class-validator';
 import { WithApiKeys } from './api-keys/api-keys.settings';
+import { corsOriginsProblem } from './http/cors-origins';
 import { parseTrustProxy, trustProxyProblem, type TrustProxy } from './http/trust-proxy';
 
 export class GatewayConfig extends WithEventStream(WithApiKeys(WithRedis(BaseConfig))) {
@@ -39,8 +40,22 @@ export class GatewayConfig extends WithEventStream(WithApiKeys(WithRedis(BaseCon
   @IsBoolean()
   PUBLIC_OPS_ENDPOINTS?: boolean = undefined;
 
-  /** Comma-separated allowed origins for dashboard routes, or `*`. */
+  /**
+   * Origins whose pages may call the dashboard routes: comma-separated, as browsers send them
+   * (`https://app.example.com`), or `*` (any) outside production. The ingestion routes have their own
+   * CORS, open or per key (ingest-http.ts, ApiKeyAdmission).
+   */
   @IsString()
+  @ValidateBy({
+    name: 'corsOrigins',
+    validator: {
+      validate: (value, args) =>
+        corsOriginsProblem(value, (args?.object as GatewayConfig | undefined)?.NODE_ENV === 'production') ===
+        null,
+      defaultMessage: (args) =>
+        `CORS_ORIGINS: ${corsOriginsProblem(args?.value, (args?.object as GatewayConfig | undefined)?.NODE_ENV === 'production')}`,
+    },
+  })
   CORS_ORIGINS = '*';
 
   /** Largest accepted request body, after decompression. */

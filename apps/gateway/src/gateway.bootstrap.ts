@@ -13,6 +13,7 @@ import { logLevelsFrom, platformVersion } from '@northstar/service-runtime';
 import type { IncomingMessage } from 'node:http';
 import { GatewayConfig } from './config';
 import { GatewayModule } from './gateway.module';
+import { corsOriginsOf } from './http/cors-origins';
 import { registerHttpHooks } from './http/http-hooks';
 import { hideOpsEndpoints, startOpsListener } from './http/ops-listener';
 import { answerClientError, answerFrameworkError } from './http/problem.filter';
@@ -65,8 +66,7 @@ export async function startGateway(env?: Record<string, string | undefined>): Pr
     ],
   });
   app.enableCors({
-    origin:
-      config.CORS_ORIGINS === '*' ? true : config.CORS_ORIGINS.split(',').map((origin) => origin.trim()),
+    origin: corsOriginsOf(config.CORS_ORIGINS),
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: 600,
   });

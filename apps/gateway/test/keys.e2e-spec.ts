@@ -35,6 +35,9 @@ interface ApiKey {
   rateLimit: { limit: number; windowSeconds: number } | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  allowedOrigins: string[];
+  allowedIps: string[];
+  allowedChains: string[];
 }
 type CreatedKey = ApiKey & { key: string };
 type RotatedKey = CreatedKey & { previousKeyExpiresAt: string };
@@ -176,6 +179,9 @@ describe('issuing and reading keys', () => {
       rateLimit: null,
       lastUsedAt: null,
       revokedAt: null,
+      allowedOrigins: [],
+      allowedIps: [],
+      allowedChains: [],
     });
 
     const listed = await call<{ items: ApiKey[]; nextCursor: string | null }>(

@@ -20,6 +20,7 @@ export * from './events/event-validators';
 export * from './events/incoming-event';
 export * from './events/event-envelope';
 export * from './keys/api-key';
+export * from './keys/key-allowlists';
 export * from './keys/keys.contract';
 export * from './keys/keys.events';
 export * from './analytics/analytics.contract';

@@ -22,6 +22,11 @@ export interface AdmissionRule {
   writeKeyInBody: boolean;
   /** What the request spends of the key's rate limit (the ingestion routes: its events); 1 if absent. */
   cost?: (body: unknown) => number;
+  /**
+   * The route's CORS is open to any origin (the ingestion routes): for a key with allowedOrigins the
+   * answer names the request's origin instead of `*`, so that browsers read it from those origins only.
+   */
+  keyCors?: boolean;
 }
 
 /**
@@ -56,6 +61,8 @@ export class ApiKeyAdmission {
       throw error;
     }
     request[API_KEY_REQUEST_PROPERTY] = key;
+    // Before the rate limit: requests from where the key may not be used spend nothing of it.
+    admitWhere(key, request, reply, rule.keyCors === true);
 
     if (key.rateLimit) {
       const { limit, windowSeconds } = key.rateLimit;
@@ -86,6 +93,53 @@ export class ApiKeyAdmission {
     return key;
   }
 }
+
+/**
+ * The key's origin and address allowlists. A key with allowedOrigins is a browser key: a request
+ * without `Origin` is refused too, since anything but a browser can send any Origin it likes, and a
+ * request without one is most likely the key copied out of a page into a script.
+ */
+function admitWhere(
+  key: AuthenticatedKey,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  keyCors: boolean,
+): void {
+  const { origins, ips } = key.rules;
+  if (origins) {
+    const origin = request.headers.origin;
+    if (typeof origin !== 'string' || !origins.allows(origin)) {
+      // The refusal is not readable by the page that made the request either. The app's CORS hook
+      // sets the header on the raw response, not on the reply.
+      if (keyCors) {
+        void reply.removeHeader('access-control-allow-origin');
+        reply.raw.removeHeader('access-control-allow-origin');
+      }
+      throw keyRefusal(
+        'key-origin-not-allowed',
+        typeof origin === 'string'
+          ? `The API key may not be used from the origin ${origin}`
+          : 'The API key may only be used from its allowed origins, and the request has no Origin header',
+      );
+    }
+    if (keyCors) {
+      const vary = reply.getHeader('vary');
+      void reply
+        .header('access-control-allow-origin', origin)
+        .header('vary', vary === undefined || vary === '' ? 'Origin' : `${String(vary)}, Origin`);
+    }
+  }
+  if (ips && !ips.allows(request.ip)) {
+    throw keyRefusal('key-ip-not-allowed', `The API key may not be used from the address ${request.ip}`);
+  }
+}
+
+/** A 403 whose problem type says which allowlist refused the request. */
+export function keyRefusal(problem: KeyRuleProblem, message: string): DomainException {
+  return new DomainException(BusErrorCode.Forbidden, message, { problem });
+}
+
+export type KeyRuleProblem = 'key-origin-not-allowed' | 'key-ip-not-allowed' | 'key-chain-not-allowed';
 
 function writeKeyOf(body: unknown): unknown {
   return typeof body === 'object' && body !== null && !Array.isArray(body)

@@ -175,6 +175,7 @@ describe('authenticating with an API key', () => {
         projectId: record.projectId,
         scopes: ['events:write', 'rpc'],
         rateLimit: null,
+        rules: { origins: null, ips: null, chains: null },
       });
     }
   });

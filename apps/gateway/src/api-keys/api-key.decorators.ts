@@ -25,6 +25,12 @@ export const ACCEPTS_API_KEY = 'northstar:accepts-api-key';
 const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };
 const integer = { schema: { type: 'integer' } };
 
+/** The 403 answers of a key-authenticated route, by problem type. */
+export const KEY_FORBIDDEN =
+  'The key may not be used here. `type` says why: `forbidden`, the key lacks a scope the route ' +
+  'requires; `key-origin-not-allowed`, the key has allowedOrigins and the request has another `Origin` ' +
+  "or none; `key-ip-not-allowed`, the client address is outside the key's allowedIps.";
+
 /**
  * The route is called with an API key instead of a user's token: `Authorization: Bearer nsk_…`,
  * `X-Api-Key: nsk_…`, or HTTP Basic with the key as user name and an empty password. It is public as
@@ -40,6 +46,11 @@ export function KeyAuth(): MethodDecorator & ClassDecorator {
     ApiSecurity(ApiKeySecuritySchemes.bearer),
     ApiSecurity(ApiKeySecuritySchemes.basic),
     ApiProblemResponses(401),
+    ApiResponse({
+      status: 403,
+      description: KEY_FORBIDDEN,
+      content: problem,
+    }),
     ApiResponse({
       status: 429,
       description:
@@ -57,7 +68,7 @@ export function KeyAuth(): MethodDecorator & ClassDecorator {
 
 /** Key authentication, and the key must have every one of these scopes (403 otherwise). */
 export function RequireScopes(...scopes: KeyScope[]): MethodDecorator & ClassDecorator {
-  return applyDecorators(KeyAuth(), SetMetadata(REQUIRED_SCOPES, scopes), ApiProblemResponses(403));
+  return applyDecorators(KeyAuth(), SetMetadata(REQUIRED_SCOPES, scopes));
 }
 
 /**

@@ -15,6 +15,7 @@ import { LRUCache } from 'lru-cache';
 import { timingSafeEqual } from 'node:crypto';
 import { ApiKeysSettings } from './api-keys.settings';
 import { API_KEYS_REDIS } from './api-keys.redis';
+import { compileKeyRules, type KeyRules } from './key-rules';
 
 /** The key a request was authenticated with, bound to the request for the route to use. */
 export interface AuthenticatedKey {
@@ -23,6 +24,8 @@ export interface AuthenticatedKey {
   projectId: string;
   scopes: readonly KeyScope[];
   rateLimit: KeyRateLimit | null;
+  /** Where the key may be used, compiled once per cached record (ApiKeyAdmission checks them). */
+  rules: KeyRules;
 }
 
 export type KeyRefusal = 'malformed' | 'unknown' | 'revoked' | 'expired';
@@ -191,6 +194,7 @@ function toEntry(record: KeyVerification, hash: string): CacheEntry {
       projectId: record.projectId,
       scopes: Object.freeze([...record.scopes]),
       rateLimit: record.rateLimit ? Object.freeze({ ...record.rateLimit }) : null,
+      rules: compileKeyRules(record),
     }),
   };
 }
@@ -210,10 +214,19 @@ function isVerification(value: unknown): value is KeyVerification {
     record['scopes'].every((scope) => typeof scope === 'string' && scopes.has(scope)) &&
     (record['expiresAt'] === null || typeof record['expiresAt'] === 'string') &&
     typeof record['revoked'] === 'boolean' &&
+    // Absent in records written before keys had allowlists: those keys have none.
+    isOptionalList(record['allowedOrigins'], 'string') &&
+    isOptionalList(record['allowedIps'], 'string') &&
+    isOptionalList(record['allowedChains'], 'string') &&
+    isOptionalList(record['allowedChainIds'], 'number') &&
     (rateLimit === null ||
       (typeof rateLimit === 'object' &&
         rateLimit !== undefined &&
         Number.isInteger(rateLimit['limit']) &&
         Number.isInteger(rateLimit['windowSeconds'])))
   );
+}
+
+function isOptionalList(value: unknown, type: 'string' | 'number'): boolean {
+  return value === undefined || (Array.isArray(value) && value.every((item) => typeof item === type));
 }

@@ -1,4 +1,5 @@
 import { DomainException } from '@northstar/contracts';
+import { NO_RULES } from '../api-keys/key-rules';
 import type { AuthenticatedKey } from '../api-keys/key-verifier';
 import { ingestCallerOf } from './ingest-caller';
 
@@ -8,6 +9,7 @@ const key: AuthenticatedKey = {
   projectId: 'project-1',
   scopes: ['events:write'],
   rateLimit: null,
+  rules: NO_RULES,
 };
 const receivedAt = new Date('2026-11-22T10:00:00.000Z');
 

@@ -14,6 +14,8 @@ export interface IngestCaller {
    * `context.ip`. A server-side SDK's address says nothing about the user, so it is not used.
    */
   clientIp?: string;
+  /** The EIP-155 chain ids events may name in `web3.chainId`, for a key bound to some chains. */
+  allowedChainIds?: ReadonlySet<number>;
 }
 
 type CallerRequest = Pick<KeyAuthenticatedRequest, 'id' | 'ip' | 'headers' | typeof API_KEY_REQUEST_PROPERTY>;
@@ -28,6 +30,7 @@ export function ingestCallerOf(request: CallerRequest, receivedAt = new Date()):
     requestId: String(request.id),
     receivedAt,
     ...(fromBrowser ? { clientIp: request.ip } : {}),
+    ...(key.rules.chains ? { allowedChainIds: key.rules.chains.chainIds } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { EventType, IngestResponse } from '@northstar/contracts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ApiKeyAdmission, KeyAuthenticatedRequest } from '../api-keys/api-key-admission';
+import { NO_RULES } from '../api-keys/key-rules';
 import type { AuthenticatedKey } from '../api-keys/key-verifier';
 import type { IngestCaller } from './ingest-caller';
 import { serveIngestRoutesDirectly } from './ingest-fast-path';
@@ -36,6 +37,7 @@ async function server(calls: Call[]): Promise<FastifyInstance> {
         projectId: 'p-1',
         scopes: ['events:write'],
         rateLimit: null,
+        rules: NO_RULES,
       };
       request.apiKey = key;
       return key;

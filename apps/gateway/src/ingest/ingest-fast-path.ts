@@ -6,8 +6,14 @@ import { isIngestRoute } from './ingest-http';
 import { INGEST_SCOPE, IngestPaths } from './ingest-paths';
 import type { IngestService } from './ingest.service';
 
-// A key's rate limit counts events: a batch spends one per event it carries.
-const ADMISSION: AdmissionRule = { scopes: [INGEST_SCOPE], writeKeyInBody: true, cost: eventsIn };
+// A key's rate limit counts events: a batch spends one per event it carries. The routes' CORS is open,
+// narrowed per key to its allowed origins.
+const ADMISSION: AdmissionRule = {
+  scopes: [INGEST_SCOPE],
+  writeKeyInBody: true,
+  cost: eventsIn,
+  keyCors: true,
+};
 
 function eventsIn(body: unknown): number {
   const batch = typeof body === 'object' && body !== null ? (body as { batch?: unknown }).batch : undefined;

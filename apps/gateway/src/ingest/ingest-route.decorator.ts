@@ -9,7 +9,7 @@ import {
   ApiResponse,
 } from '@nestjs/swagger';
 import { EVENT_LIMITS, IngestResponse } from '@northstar/contracts';
-import { AcceptWriteKeyInBody, RequireScopes } from '../api-keys/api-key.decorators';
+import { AcceptWriteKeyInBody, KEY_FORBIDDEN, RequireScopes } from '../api-keys/api-key.decorators';
 import { INGEST_ROUTE, INGEST_SCOPE } from './ingest-paths';
 import { ApiAccess } from '../http/api-access.decorator';
 
@@ -20,7 +20,9 @@ const INGEST_AUTH_NOTE =
   'Authenticate with a key that has the `events:write` scope: `Authorization: Bearer nsk_…`, ' +
   '`X-Api-Key: nsk_…`, HTTP Basic with the key as the user name and an empty password (Segment and ' +
   'RudderStack SDKs), or `writeKey` in the JSON body (browser libraries, which may send the JSON as ' +
-  '`Content-Type: text/plain`). CORS is open to any origin on this route, without credentials.';
+  '`Content-Type: text/plain`). CORS is open to any origin on this route, without credentials; for a ' +
+  "key with `allowedOrigins`, `Access-Control-Allow-Origin` names the request's origin when it is one of " +
+  'them (with `Vary: Origin`), and other origins get 403. Preflights carry no key, so they stay open.';
 
 const BODY_NOTE =
   'The body is read as JSON whatever its `Content-Type`: `application/json`, `text/plain`, ' +
@@ -30,6 +32,11 @@ const BODY_NOTE =
 const LIMITS_NOTE =
   `Limits: ${EVENT_LIMITS.maxBatchEvents} events and ${EVENT_LIMITS.maxBatchBytes / KIB / KIB} MiB a request ` +
   `(after gzip decompression), ${EVENT_LIMITS.maxEventBytes / KIB} KiB an event.`;
+
+const CHAIN_NOTE =
+  "`key-chain-not-allowed`: the key has allowedChains and the event's `web3.chainId` is another chain " +
+  '(a single event; in a batch that event is rejected by index, with the field `web3.chainId`, and the ' +
+  'others are taken).';
 
 interface IngestRouteDoc {
   summary: string;
@@ -75,6 +82,7 @@ export function IngestRoute(doc: IngestRouteDoc): MethodDecorator {
         'within 24 hours stores it once.',
     }),
     ApiResponse({ status: 400, description: doc.invalid, content: problem }),
+    ApiResponse({ status: 403, description: `${KEY_FORBIDDEN} ${CHAIN_NOTE}`, content: problem }),
     ApiResponse({ status: 413, description: doc.tooLarge, content: problem }),
     ApiResponse({
       status: 503,

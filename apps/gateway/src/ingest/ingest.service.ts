@@ -8,6 +8,7 @@ import {
   type IntakeResult,
 } from '@northstar/event-intake';
 import { EventPublishError, EventStreamPublisher } from '@northstar/event-stream';
+import { keyRefusal } from '../api-keys/api-key-admission';
 import type { IngestCaller } from './ingest-caller';
 
 /** Seconds an SDK is told to wait after JetStream failed to take its events. */
@@ -28,8 +29,9 @@ export class IngestService {
 
   /** `{ batch: [...], sentAt? }`: invalid events are rejected by index, the others accepted. */
   batch(body: unknown, caller: IngestCaller): Promise<IngestResponse> {
+    const result = intake(() => intakeBatch(body, optionsOf(caller)));
     return this.publish(
-      intake(() => intakeBatch(body, optionsOf(caller))),
+      caller.allowedChainIds ? rejectOtherChains(result, caller.allowedChainIds) : result,
       caller,
     );
   }
@@ -44,6 +46,10 @@ export class IngestService {
     );
     const [rejected] = result.rejected;
     if (rejected) throw DomainException.invalid(rejected.errors, 'The event is invalid');
+    const chainId = result.accepted[0]?.web3?.chainId;
+    if (caller.allowedChainIds && chainId !== undefined && !caller.allowedChainIds.has(chainId)) {
+      throw keyRefusal('key-chain-not-allowed', chainRefusal(chainId));
+    }
     return this.publish(result, caller);
   }
 
@@ -70,6 +76,37 @@ export class IngestService {
     }
     return { accepted: result.accepted.length, rejected: result.rejected };
   }
+}
+
+const chainRefusal = (chainId: number): string =>
+  `The API key may not be used for chain ${chainId} (web3.chainId is not one of its allowedChains)`;
+
+/**
+ * A batch of a key bound to some chains: an event naming another chain in `web3.chainId` is rejected
+ * like an invalid one, by its index; the other events still go in (events without a chain included).
+ */
+function rejectOtherChains(result: IntakeResult, allowed: ReadonlySet<number>): IntakeResult {
+  if (
+    !result.accepted.some((event) => event.web3?.chainId !== undefined && !allowed.has(event.web3.chainId))
+  ) {
+    return result;
+  }
+  // Accepted events are in request order, in the indexes intake did not reject.
+  const invalid = new Set(result.rejected.map((entry) => entry.index));
+  const accepted: IntakeResult['accepted'] = [];
+  const rejected = [...result.rejected];
+  let index = 0;
+  for (const event of result.accepted) {
+    while (invalid.has(index)) index += 1;
+    const chainId = event.web3?.chainId;
+    if (chainId !== undefined && !allowed.has(chainId)) {
+      rejected.push({ index, errors: [{ field: 'web3.chainId', message: chainRefusal(chainId) }] });
+    } else {
+      accepted.push(event);
+    }
+    index += 1;
+  }
+  return { accepted, rejected: rejected.sort((a, b) => a.index - b.index) };
 }
 
 function optionsOf(caller: IngestCaller): IntakeOptions {

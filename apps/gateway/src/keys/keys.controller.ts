@@ -59,7 +59,9 @@ export class KeysController {
       `${SHOWN_ONCE}\n\nKeys look like \`nsk_live_<32 base62 characters>\` (\`nsk_test_…\` outside ` +
       'production) and carry about 190 random bits. Scopes: `events:write` (ingestion), `analytics:read` ' +
       '(the query API), `rpc` (RPC endpoints). `expiresAt` must be in the future; `rateLimit` applies ' +
-      'across every gateway.',
+      'across every gateway. `allowedOrigins`, `allowedIps` and `allowedChains` bind the key to where it ' +
+      'may be used (absent or empty: anywhere); requests from elsewhere get 403 `key-origin-not-allowed`, ' +
+      '`key-ip-not-allowed` or `key-chain-not-allowed`. A chain slug the catalog does not have is 400.',
   })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   @ApiProblemResponses(400, 401, 403, 404, 503)
@@ -99,10 +101,11 @@ export class KeysController {
   @Patch('keys/:keyId')
   @ApiAccess({ role: 'admin' })
   @ApiOperation({
-    summary: "Change a key's name, scopes, rate limit or expiry (admin)",
+    summary: "Change a key's name, scopes, rate limit, expiry or allowlists (admin)",
     description:
-      'Absent fields stay as they are; `rateLimit: null` and `expiresAt: null` remove them. Changes of ' +
-      'scopes, limit and expiry apply on every gateway within 2 seconds. A revoked key cannot change (409).',
+      'Absent fields stay as they are; `rateLimit: null` and `expiresAt: null` remove them. A list of ' +
+      '`allowedOrigins`, `allowedIps` or `allowedChains` replaces the current one; `null` or `[]` removes ' +
+      'the restriction. Changes apply on every gateway within 2 seconds. A revoked key cannot change (409).',
   })
   @ApiOkResponse({ type: ApiKeyDto })
   @ApiProblemResponses(400, 401, 403, 404, 409, 503)
@@ -152,7 +155,8 @@ export class KeysController {
   @Get('keys/:keyId/endpoints')
   @ApiAccess({ role: 'viewer' })
   @ApiOperation({
-    summary: "The key's RPC endpoints: one per active chain of the catalog (viewer and up)",
+    summary:
+      "The key's RPC endpoints: one per active chain of the catalog, or of its allowedChains (viewer and up)",
     description:
       "Each URL is built from the chain's templates and keeps the `{key}` placeholder where the key goes: " +
       'Northstar stores only a hash of each key and cannot write it into the URL for you. Replace ' +

@@ -33,6 +33,25 @@ export class ApiKey {
   @Property({ type: 'integer', nullable: true })
   rateLimitWindowSeconds: number | null = null;
 
+  /** Origins (`https://*.example.com` for subdomains) the key may be used from; []: any. */
+  @Property({ type: ArrayType })
+  allowedOrigins: string[] & Opt = [];
+
+  /** Client addresses and CIDR ranges the key may be used from; []: any. */
+  @Property({ type: ArrayType })
+  allowedIps: string[] & Opt = [];
+
+  /** Chain slugs the key may name; []: any. */
+  @Property({ type: ArrayType })
+  allowedChains: string[] & Opt = [];
+
+  /**
+   * The EIP-155 ids of `allowedChains`, resolved from the catalog when the list is set, so that the
+   * gateway checks events' `web3.chainId` without asking the catalog per request.
+   */
+  @Property({ type: new ArrayType((value) => Number(value)), columnType: 'integer[]' })
+  allowedChainIds: number[] & Opt = [];
+
   @Property({ type: 'uuid' })
   createdBy!: string;
 

@@ -22,6 +22,9 @@ export function toApiKeyDto(key: ApiKey): ApiKeyDto {
     rateLimit: rateLimitOf(key),
     lastUsedAt: iso(key.lastUsedAt),
     revokedAt: iso(key.revokedAt),
+    allowedOrigins: [...key.allowedOrigins],
+    allowedIps: [...key.allowedIps],
+    allowedChains: [...key.allowedChains],
   };
 }
 
@@ -39,5 +42,9 @@ export function toVerification(key: ApiKey, secret: KeySecret): KeyVerification 
     rateLimit: rateLimitOf(key),
     revoked: key.revokedAt !== null,
     version: key.version,
+    allowedOrigins: [...key.allowedOrigins],
+    allowedIps: [...key.allowedIps],
+    allowedChains: [...key.allowedChains],
+    allowedChainIds: [...key.allowedChainIds],
   };
 }

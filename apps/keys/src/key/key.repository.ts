@@ -86,6 +86,14 @@ export class KeyRepository {
     return this.em.findOne(KeySecret, { hash }, { populate: ['key'] });
   }
 
+  /**
+   * The live keys of every tenant whose allowedChains names this chain: a change of the catalog, not a
+   * tenant's request, asks (ChainChangedHandler), and the answer only goes back into those keys.
+   */
+  findLiveKeysNamingChain(slug: string): Promise<ApiKey[]> {
+    return this.em.find(ApiKey, { allowedChains: { $contains: [slug] }, revokedAt: null });
+  }
+
   /** Saves the key and any new or changed secrets in one transaction. */
   async save(key: ApiKey, ...secrets: KeySecret[]): Promise<ApiKey> {
     this.em.persist(key);

@@ -6,7 +6,9 @@ import {
   cursorFields,
   DEFAULT_PAGE_LIMIT,
   DomainException,
+  formatOriginPattern,
   KeysSubjects,
+  parseOriginPattern,
   parseIsoTime,
   type ApiKeyDto,
   type ApiKeyListResponse,
@@ -63,6 +65,7 @@ export class KeyService {
     key.createdBy = request.actor.userId;
     key.expiresAt = futureTime(request.expiresAt ?? null, now);
     setRateLimit(key, request.rateLimit ?? null);
+    await this.setAllowlists(key, request);
     const generated = generateApiKey(this.config.KEYS_ENVIRONMENT);
     key.prefix = generated.prefix;
     await this.keys.save(key, newSecret(key, generated.hash, generated.prefix));
@@ -93,6 +96,7 @@ export class KeyService {
     if (request.scopes !== undefined) key.scopes = [...request.scopes];
     if (request.expiresAt !== undefined) key.expiresAt = futureTime(request.expiresAt, new Date());
     if (request.rateLimit !== undefined) setRateLimit(key, request.rateLimit);
+    await this.setAllowlists(key, request);
     await this.keys.save(key);
     await this.changes.updated(key, 'updated');
     return toApiKeyDto(key);
@@ -147,7 +151,10 @@ export class KeyService {
         'The key does not have the rpc scope: add it to use the RPC endpoints',
       );
     }
-    return (await this.activeChains()).map((chain) => ({
+    // A key bound to some chains is only given the endpoints it may use.
+    const allowed = key.allowedChains.length > 0 ? new Set(key.allowedChains) : null;
+    const chains = (await this.chainCatalog('active')).filter((chain) => allowed?.has(chain.slug) ?? true);
+    return chains.map((chain) => ({
       chain: chain.slug,
       chainId: chain.chainId,
       http: chain.rpc.http,
@@ -155,13 +162,66 @@ export class KeyService {
     }));
   }
 
+  /**
+   * Sets the allowlists the request names (absent: unchanged; null or []: no restriction). Chain slugs
+   * must be in the catalog (in any status: a chain paused for maintenance stays allowed); their EIP-155
+   * ids are kept beside them for the gateway to check events with.
+   */
+  private async setAllowlists(
+    key: ApiKey,
+    request: Pick<UpdateKeyRequest, 'allowedOrigins' | 'allowedIps' | 'allowedChains'>,
+  ): Promise<void> {
+    if (request.allowedOrigins !== undefined) {
+      // Stored in the form browsers send (lower case, no default port), once each.
+      const origins = (request.allowedOrigins ?? []).map((origin) => parseOriginPattern(origin));
+      key.allowedOrigins = unique(origins.flatMap((origin) => (origin ? [formatOriginPattern(origin)] : [])));
+    }
+    if (request.allowedIps !== undefined) key.allowedIps = unique(request.allowedIps ?? []);
+    if (request.allowedChains !== undefined) {
+      const slugs = unique(request.allowedChains ?? []);
+      const catalog = slugs.length > 0 ? await this.chainCatalog() : [];
+      const bySlug = new Map(catalog.map((chain) => [chain.slug, chain]));
+      const unknown = slugs.filter((slug) => !bySlug.has(slug));
+      if (unknown.length > 0) {
+        throw DomainException.invalid([
+          {
+            field: 'allowedChains',
+            message: `allowedChains names ${unknown.length === 1 ? 'a chain' : 'chains'} not in the catalog: ${unknown.join(', ')}`,
+          },
+        ]);
+      }
+      key.allowedChains = slugs;
+      key.allowedChainIds = chainIdsOf(slugs, bySlug);
+    }
+  }
+
+  /**
+   * A chain of the catalog changed (its EIP-155 id may have) or was deleted: the keys naming it get
+   * their chain ids resolved again, and the gateways hear of each key that changed. Answers how many.
+   */
+  async chainChanged(slug: string): Promise<number> {
+    const keys = await this.keys.findLiveKeysNamingChain(slug);
+    if (keys.length === 0) return 0;
+    const bySlug = new Map((await this.chainCatalog()).map((chain) => [chain.slug, chain]));
+    let changed = 0;
+    for (const key of keys) {
+      const chainIds = chainIdsOf(key.allowedChains, bySlug);
+      if (sameMembers(chainIds, key.allowedChainIds)) continue;
+      key.allowedChainIds = chainIds;
+      await this.keys.save(key);
+      await this.changes.updated(key, 'updated');
+      changed += 1;
+    }
+    return changed;
+  }
+
   // Asked of the chains service every time: keys keeps no copy of the catalog.
-  private async activeChains(): Promise<ChainDto[]> {
+  private async chainCatalog(status?: 'active'): Promise<ChainDto[]> {
     const chains: ChainDto[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_CHAIN_PAGES; page++) {
       const answer = await this.bus.send(ChainsSubjects.list, {
-        status: 'active',
+        ...(status === undefined ? {} : { status }),
         limit: CHAIN_PAGE_SIZE,
         ...(cursor === undefined ? {} : { cursor }),
       });
@@ -171,6 +231,25 @@ export class KeyService {
     }
     throw new Error(`The chain catalog did not end after ${MAX_CHAIN_PAGES} pages`);
   }
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+/** The EIP-155 ids of the slugs that have one (a chain outside EVM, or deleted, has none). */
+function chainIdsOf(slugs: readonly string[], bySlug: ReadonlyMap<string, ChainDto>): number[] {
+  return unique(
+    slugs.flatMap((slug) => {
+      const chainId = bySlug.get(slug)?.chainId;
+      return chainId === null || chainId === undefined ? [] : [chainId];
+    }),
+  );
+}
+
+function sameMembers(a: readonly number[], b: readonly number[]): boolean {
+  const set = new Set(b);
+  return a.length === set.size && a.every((value) => set.has(value));
 }
 
 function newSecret(key: ApiKey, hash: string, prefix: string): KeySecret {

@@ -123,6 +123,9 @@ describe('issuing a key', () => {
       rateLimit: { limit: 100, windowSeconds: 60 },
       lastUsedAt: null,
       revokedAt: null,
+      allowedOrigins: [],
+      allowedIps: [],
+      allowedChains: [],
     });
 
     const got = await client.bus.send(KeysSubjects.get, { actor, keyId: created.id });
@@ -162,6 +165,10 @@ describe('issuing a key', () => {
       rateLimit: null,
       revoked: false,
       version: expect.any(Number),
+      allowedOrigins: [],
+      allowedIps: [],
+      allowedChains: [],
+      allowedChainIds: [],
     });
     // The verification is offered to the gateways' shared cache.
     expect(await cached(created.key)).toEqual(await verify(created.key));

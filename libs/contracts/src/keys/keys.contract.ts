@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -25,6 +25,14 @@ import { PageQuery, type Page } from '../common/pagination';
 import { SLUG_MESSAGE, SLUG_PATTERN } from '../common/slug';
 import type { Rpc } from '../rpc';
 import { API_KEY_HASH_PATTERN } from './api-key';
+import {
+  IP_RANGE_MESSAGE,
+  MAX_KEY_ALLOWLIST_ENTRIES,
+  MAX_KEY_ALLOWLIST_ENTRY_LENGTH,
+  ORIGIN_PATTERN_MESSAGE,
+  parseIpRange,
+  parseOriginPattern,
+} from './key-allowlists';
 
 /**
  * Request/reply subjects of the keys service. Every command carries the acting user; keys asks
@@ -111,6 +119,57 @@ function KeyName(): PropertyDecorator {
   return (target, property) => decorators.forEach((decorate) => decorate(target, property));
 }
 
+/**
+ * An allowlist of a key: optional (absent or null: no restriction; on PATCH null or [] clears it), at
+ * most MAX_KEY_ALLOWLIST_ENTRIES distinct strings, each accepted by `isEntry`.
+ */
+function Allowlist(name: string, isEntry: (value: string) => boolean, message: string): PropertyDecorator {
+  const decorators = [
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(MAX_KEY_ALLOWLIST_ENTRIES),
+    ArrayUnique(),
+    IsString({ each: true }),
+    MaxLength(MAX_KEY_ALLOWLIST_ENTRY_LENGTH, { each: true }),
+    ValidateBy(
+      { name, validator: { validate: (value) => typeof value === 'string' && isEntry(value) } },
+      { each: true, message: `each entry of $property ${message}` },
+    ),
+  ];
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
+
+const AllowedOrigins = (): PropertyDecorator =>
+  Allowlist('isOriginPattern', (value) => parseOriginPattern(value) !== null, ORIGIN_PATTERN_MESSAGE);
+const AllowedIps = (): PropertyDecorator =>
+  Allowlist('isIpRange', (value) => parseIpRange(value) !== null, IP_RANGE_MESSAGE);
+const AllowedChains = (): PropertyDecorator =>
+  Allowlist('isChainSlug', (value) => SLUG_PATTERN.test(value), `must be a chain slug (${SLUG_MESSAGE})`);
+
+const ORIGINS_DESCRIPTION =
+  'Origins the key may be used from (its `Origin` header): exact origins, or `https://*.example.com` for ' +
+  'any subdomain of example.com (not example.com itself). A request without `Origin` is refused too: set ' +
+  'it on browser keys only (server SDKs send no Origin). Answers reflect an allowed origin in ' +
+  '`Access-Control-Allow-Origin`. Other origins: 403 `key-origin-not-allowed`.';
+const IPS_DESCRIPTION =
+  'Client addresses the key may be used from: IPv4 or IPv6 addresses and CIDR ranges. Others: 403 ' +
+  '`key-ip-not-allowed`.';
+const CHAINS_DESCRIPTION =
+  'Slugs of the chain catalog the key may name: its RPC endpoints list only these, an event whose ' +
+  '`web3.chainId` is another chain is refused (`POST /v1/events` and per-type routes: 403 ' +
+  '`key-chain-not-allowed`; batches: that event is in `rejected`). An unknown slug is 400.';
+const allowlistProperty = (description: string, example: string[], clearing: string): ApiPropertyOptions => ({
+  type: [String],
+  nullable: true,
+  maxItems: MAX_KEY_ALLOWLIST_ENTRIES,
+  example,
+  description: `${description} ${clearing}`,
+});
+const ORIGINS_EXAMPLE = ['https://app.example.com', 'https://*.example.com'];
+const IPS_EXAMPLE = ['203.0.113.7', '198.51.100.0/24', '2001:db8::/32'];
+const CHAINS_EXAMPLE = ['ethereum', 'polygon'];
+const REPLACES = 'A list replaces the current one; null or [] removes the restriction; absent keeps it.';
+
 /** At most `limit` requests in any `windowSeconds`, counted per key across every gateway. */
 export class KeyRateLimit {
   @ApiProperty({ example: 600, minimum: 1, maximum: MAX_KEY_RATE_LIMIT })
@@ -169,6 +228,18 @@ export class CreateKeyBody {
   @ValidateNested()
   @Type(() => KeyRateLimit)
   rateLimit?: KeyRateLimit | null;
+
+  @ApiPropertyOptional(allowlistProperty(ORIGINS_DESCRIPTION, ORIGINS_EXAMPLE, 'Absent, null or []: any.'))
+  @AllowedOrigins()
+  allowedOrigins?: string[] | null;
+
+  @ApiPropertyOptional(allowlistProperty(IPS_DESCRIPTION, IPS_EXAMPLE, 'Absent, null or []: any.'))
+  @AllowedIps()
+  allowedIps?: string[] | null;
+
+  @ApiPropertyOptional(allowlistProperty(CHAINS_DESCRIPTION, CHAINS_EXAMPLE, 'Absent, null or []: any.'))
+  @AllowedChains()
+  allowedChains?: string[] | null;
 }
 
 export class UpdateKeyBody {
@@ -201,6 +272,18 @@ export class UpdateKeyBody {
   @ValidateNested()
   @Type(() => KeyRateLimit)
   rateLimit?: KeyRateLimit | null;
+
+  @ApiPropertyOptional(allowlistProperty(ORIGINS_DESCRIPTION, ORIGINS_EXAMPLE, REPLACES))
+  @AllowedOrigins()
+  allowedOrigins?: string[] | null;
+
+  @ApiPropertyOptional(allowlistProperty(IPS_DESCRIPTION, IPS_EXAMPLE, REPLACES))
+  @AllowedIps()
+  allowedIps?: string[] | null;
+
+  @ApiPropertyOptional(allowlistProperty(CHAINS_DESCRIPTION, CHAINS_EXAMPLE, REPLACES))
+  @AllowedChains()
+  allowedChains?: string[] | null;
 }
 
 export class RotateKeyBody {
@@ -367,6 +450,15 @@ export class ApiKeyDto {
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   revokedAt!: string | null;
+
+  @ApiProperty({ type: [String], example: ORIGINS_EXAMPLE, description: `${ORIGINS_DESCRIPTION} []: any.` })
+  allowedOrigins!: string[];
+
+  @ApiProperty({ type: [String], example: IPS_EXAMPLE, description: `${IPS_DESCRIPTION} []: any.` })
+  allowedIps!: string[];
+
+  @ApiProperty({ type: [String], example: CHAINS_EXAMPLE, description: `${CHAINS_DESCRIPTION} []: any.` })
+  allowedChains!: string[];
 }
 
 /** The answer of creation: the only time the key is shown. */
@@ -430,6 +522,12 @@ export class KeyVerification {
   rateLimit!: KeyRateLimit | null;
   revoked!: boolean;
   version!: number;
+  /** The key's allowlists, as ApiKeyDto shows them; [] (or absent, in records older than them): any. */
+  allowedOrigins?: string[];
+  allowedIps?: string[];
+  allowedChains?: string[];
+  /** The EIP-155 ids of `allowedChains` (those that have one), to check events' `web3.chainId`. */
+  allowedChainIds?: number[];
 }
 
 export class VerifyKeyResponse {
