@@ -4,7 +4,8 @@ import {
   type AnalyticsCaller,
   type MetricRequest,
 } from '@northstar/contracts';
-import { busError, userActor } from '@northstar/testing';
+import { BusClient } from '@northstar/messaging';
+import { busError, TEST_BUS_TIMEOUT_MS, testSigner, userActor } from '@northstar/testing';
 import { analyticsTestBed } from '../../test/analytics-test-bed';
 import { randomUUID } from 'node:crypto';
 
@@ -16,8 +17,14 @@ const WALLET = '0x' + 'd'.repeat(40);
 // Two days of closed hours (read from the roll-up) with edges at half hours (read from raw events).
 const RANGE = { from: '2026-11-01T10:30:00Z', to: '2026-11-03T10:30:00Z' };
 
+// A service caller is believed only from the service it names: those requests are signed as notifications.
+const clientFor = (caller: AnalyticsCaller) =>
+  caller.service
+    ? new BusClient(bed.client.connection, TEST_BUS_TIMEOUT_MS, testSigner(caller.service.name))
+    : bed.client.bus;
+
 const metric = (caller: AnalyticsCaller, projectId: string, request: Partial<MetricRequest> = {}) =>
-  bed.client.bus.send(AnalyticsSubjects.metric, {
+  clientFor(caller).send(AnalyticsSubjects.metric, {
     caller,
     projectId,
     metric: 'events',
@@ -82,6 +89,16 @@ describe('a metric over a range', () => {
     expect(error.code).toBe(BusErrorCode.NotFound);
   });
 
+  it('refuses a notifications caller that another process claims (here the gateway)', async () => {
+    const claimed = bed.client.bus.send(AnalyticsSubjects.metric, {
+      caller: asNotifications(projectId),
+      projectId,
+      metric: 'events',
+      ...RANGE,
+    });
+    expect((await busError(claimed)).code).toBe(BusErrorCode.Unauthenticated);
+  });
+
   it('answers a member, and not_found to a stranger, through tenancy', async () => {
     const member = userActor();
     const project = bed.tenancy.project(member.userId, 'viewer');
@@ -99,7 +116,7 @@ describe('a metric over a range', () => {
     );
     expect(unknown.extra.errors?.map((e) => e.field)).toEqual(['caller.service.name']);
     const noRange = await busError(
-      bed.client.bus.send(AnalyticsSubjects.metric, {
+      clientFor(asNotifications(projectId)).send(AnalyticsSubjects.metric, {
         caller: asNotifications(projectId),
         projectId,
         metric: 'events',

@@ -1,7 +1,14 @@
 import { IdentityBroadcasts, IdentitySubjects, type SessionsRevokedEvent } from '@northstar/contracts';
 import { listenToBroadcast } from '@northstar/messaging';
 import type { RunningService } from '@northstar/service-runtime';
-import { connectTestBus, eventually, startTestService, testSigner, type TestBus } from '@northstar/testing';
+import {
+  connectTestBus,
+  eventually,
+  openEventToken,
+  startTestService,
+  testSigner,
+  type TestBus,
+} from '@northstar/testing';
 import { decode } from 'jsonwebtoken';
 import type { Subscription } from 'nats';
 import { randomUUID } from 'node:crypto';
@@ -77,7 +84,7 @@ describe('session revocations', () => {
     );
 
     await bus.bus.send(IdentitySubjects.resetPassword, {
-      token: resetToken,
+      token: openEventToken(resetToken),
       password: 'a brand new passphrase',
       client: client(),
     });

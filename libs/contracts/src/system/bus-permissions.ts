@@ -84,7 +84,7 @@ const USES: Record<BusUser, BusUserUse> = {
   },
   keys: {
     calls: [ChainsSubjects.list, TenancySubjects.checkAccess],
-    broadcasts: { publishes: Object.values(KeysBroadcasts), listens: [] },
+    broadcasts: { publishes: Object.values(KeysBroadcasts), listens: Object.values(ChainsEvents) },
     streams: [{ stream: DOMAIN_EVENTS_STREAM, consumes: true }],
   },
   chains: {
