@@ -1,4 +1,4 @@
-import { SystemSubjects, type ServiceName } from '@northstar/contracts';
+import { inboxPrefixOf, SystemSubjects, type ServiceName } from '@northstar/contracts';
 import { BusClient, BusSigner } from '@northstar/messaging';
 import { startService, type RunningService, type ServiceDefinition } from '@northstar/service-runtime';
 import { DEVELOPMENT_BUS_SIGNING_KEY, type ServiceConfig } from '@northstar/config';
@@ -92,15 +92,23 @@ function assertDocsAssetsLoadable(): void {
   }
 }
 
-/** Answers the service's ping over the bus (the runner's, or `env`'s NATS_URL), or throws. */
+/**
+ * Answers the service's ping over the bus (the runner's, or `env`'s NATS_URL), or throws. On a bus with
+ * credentials the probe speaks as the gateway: `env`'s NATS_PROBE_PASSWORD is the gateway's password.
+ */
 export async function pingService(name: ServiceName, timeoutMs = 500, env: Env = {}): Promise<void> {
+  const password = env['NATS_PROBE_PASSWORD'];
   const connection = await connect({
     servers: (e2eEnv(env)['NATS_URL'] ?? '').split(','),
     name: 'gateway-e2e-probe',
     maxReconnectAttempts: 0,
+    ...(password ? { user: 'gateway', pass: password, inboxPrefix: inboxPrefixOf('gateway') } : {}),
   });
   try {
-    await new BusClient(connection, timeoutMs, new BusSigner(DEVELOPMENT_BUS_SIGNING_KEY, 'gateway')).send(SystemSubjects[name].ping, {});
+    await new BusClient(connection, timeoutMs, new BusSigner(DEVELOPMENT_BUS_SIGNING_KEY, 'gateway')).send(
+      SystemSubjects[name].ping,
+      {},
+    );
   } finally {
     await connection.close();
   }

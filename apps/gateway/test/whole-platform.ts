@@ -50,7 +50,8 @@ export async function startWholePlatform(
     MAIL_DIR: mailDir,
   };
   const migrate = async <C extends ServiceConfig>(definition: ServiceDefinition<C>) => {
-    await definition.migrate?.(loadConfig(definition.configClass, e2eEnv(env)));
+    const overrides = { ...env, ...serviceOverrides[definition.name] };
+    await definition.migrate?.(loadConfig(definition.configClass, e2eEnv(overrides)));
   };
   // Ingestion's migration creates the events table that analytics reads: it goes first.
   await migrate(identityService);

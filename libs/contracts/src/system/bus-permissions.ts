@@ -70,7 +70,11 @@ const USES: Record<BusUser, BusUserUse> = {
       publishes: [],
       listens: [...Object.values(KeysBroadcasts), ...Object.values(IdentityBroadcasts)],
     },
-    streams: [{ stream: EVENTS_STREAM, publishes: [`${EVENTS_SUBJECT_PREFIX}.>`], manages: true }],
+    // It creates the event streams (and ingestion's consumer) if it starts first, and reads their state.
+    streams: [
+      { stream: EVENTS_STREAM, publishes: [`${EVENTS_SUBJECT_PREFIX}.>`], manages: true },
+      { stream: EVENTS_DLQ_STREAM, manages: true },
+    ],
   },
   identity: {
     calls: [],
