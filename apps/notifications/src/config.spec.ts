@@ -11,6 +11,13 @@ function problems(env: Record<string, string>): string[] {
   return [];
 }
 
+// The production secrets every process or every token-sealing service needs, besides notifications' own.
+const SHARED = {
+  BUS_SIGNING_KEY: 'a production bus signing key of 32+ chars',
+  NATS_PASSWORD: 'pw1',
+  EVENT_TOKENS_KEY: 'a production event tokens key of 32+ chars',
+};
+
 describe('NotificationsConfig', () => {
   it('writes email to files in development, with links to the local web app', () => {
     const config = loadConfig(NotificationsConfig, {});
@@ -25,7 +32,7 @@ describe('NotificationsConfig', () => {
   });
 
   it('refuses to start in production without an SMTP server, a public URL and a secrets key', () => {
-    expect(problems({ NODE_ENV: 'production' })).toEqual([
+    expect(problems({ NODE_ENV: 'production', ...SHARED })).toEqual([
       expect.stringMatching(/^SMTP_URL: must be set in production/),
       expect.stringMatching(/^PUBLIC_URL: must be set in production/),
       expect.stringMatching(/^WEBHOOK_SECRETS_KEY: must be set in production/),
@@ -38,6 +45,7 @@ describe('NotificationsConfig', () => {
       SMTP_URL: 'smtps://mailer:s3cret@smtp.example.com:465',
       PUBLIC_URL: 'https://app.example.com',
       WEBHOOK_SECRETS_KEY: 'a-long-random-production-key',
+      ...SHARED,
     });
     expect(config.SMTP_URL).toBe('smtps://mailer:s3cret@smtp.example.com:465');
   });

@@ -1,5 +1,5 @@
 import { IsString } from 'class-validator';
-import { ServiceConfig, WithPostgres } from './base.config';
+import { DEVELOPMENT_BUS_SIGNING_KEY, ServiceConfig, WithPostgres } from './base.config';
 import { ConfigError, loadConfig, Secret } from './load-config';
 
 class AppConfig extends WithPostgres(ServiceConfig) {
@@ -7,6 +7,9 @@ class AppConfig extends WithPostgres(ServiceConfig) {
   @IsString()
   JWT_SECRET = 'dev-only-secret';
 }
+
+// What every process needs in production besides the secrets of these tests: the bus's own.
+const BUS = { BUS_SIGNING_KEY: 'a production bus signing key of 32+ chars', NATS_PASSWORD: 'pw1' };
 
 function configError(run: () => unknown): ConfigError {
   try {
@@ -57,13 +60,27 @@ describe('loadConfig', () => {
   });
 
   it('refuses to start in production with the development default of a @Secret', () => {
-    const error = configError(() => loadConfig(AppConfig, { NODE_ENV: 'production' }));
+    const error = configError(() => loadConfig(AppConfig, { NODE_ENV: 'production', ...BUS }));
     expect(error.problems).toEqual([expect.stringMatching(/^JWT_SECRET: must be set in production/)]);
+  });
+
+  it('refuses to start in production on an open bus or with the development bus signing key', () => {
+    const error = configError(() =>
+      loadConfig(AppConfig, {
+        NODE_ENV: 'production',
+        JWT_SECRET: 'a real secret',
+        BUS_SIGNING_KEY: DEVELOPMENT_BUS_SIGNING_KEY,
+      }),
+    );
+    expect(error.problems).toEqual([
+      expect.stringMatching(/^NATS_PASSWORD: must be set in production/),
+      expect.stringMatching(/^BUS_SIGNING_KEY: must not be the development default/),
+    ]);
   });
 
   it('refuses the development default of a @Secret set explicitly in production', () => {
     const error = configError(() =>
-      loadConfig(AppConfig, { NODE_ENV: 'production', JWT_SECRET: 'dev-only-secret' }),
+      loadConfig(AppConfig, { NODE_ENV: 'production', JWT_SECRET: 'dev-only-secret', ...BUS }),
     );
     expect(error.problems).toEqual([
       expect.stringMatching(/^JWT_SECRET: must not be the development default/),
@@ -71,7 +88,7 @@ describe('loadConfig', () => {
   });
 
   it('accepts a @Secret given by the environment in production', () => {
-    const config = loadConfig(AppConfig, { NODE_ENV: 'production', JWT_SECRET: 'a real secret' });
+    const config = loadConfig(AppConfig, { NODE_ENV: 'production', JWT_SECRET: 'a real secret', ...BUS });
     expect(config.JWT_SECRET).toBe('a real secret');
   });
 
