@@ -8,13 +8,25 @@ The public HTTP API of Northstar. JSON in and out; timestamps are ISO-8601 UTC.
 
 **Errors** are \`application/problem+json\` with \`type\`, \`title\`, \`status\`, \`detail\`, \`requestId\`
 and, for invalid input (400), \`errors: [{ field, message }]\`. A dependency that is down answers 503
-with \`Retry-After\`; a client's mistake is never a 500.
+with \`Retry-After\`; a client's mistake is never a 500. The statuses: 400 invalid input (with \`errors\`
+per field, malformed JSON, corrupt gzip), 401 missing or bad credentials, 403 authenticated but not
+allowed, 404 unknown route or object (or one of another tenant), 409 conflict (duplicate email or slug,
+last owner), 413 body over the limit (after decompression), 414 a path segment too long, 415
+unsupported \`Content-Encoding\`, 429 throttled (with \`Retry-After\`), 431 request line and headers over
+Node's limit (a URL of ~16 KB), 503 a service or the bus is down (with \`Retry-After\`). A 500 carries
+only an \`errorId\` to quote.
 
 **Request ids**: every answer carries \`X-Request-Id\`, echoed from the request when it sends one
 (1-128 characters of \`A-Za-z0-9._:-\`), generated otherwise.
 
 **Lists** take \`limit\` (default 50, max 200) and \`cursor\` and answer \`{ items, nextCursor }\`;
-pass \`nextCursor\` back as \`cursor\` until it is null.
+pass \`nextCursor\` back as \`cursor\` until it is null. Cursors are opaque and belong to one list: any
+cursor that list did not issue (forged, altered, another list's, or from before a cursor format change)
+is a 400 naming \`cursor\`; start again from the first page.
+
+**API keys** go as \`Authorization: Bearer nsk_…\`, \`X-Api-Key\` or HTTP Basic (the key as user name);
+answers to a key with a \`rateLimit\` carry \`RateLimit-Limit\`, \`RateLimit-Remaining\` and
+\`RateLimit-Reset\`.
 
 **Who may call** each operation is its \`x-northstar-access\`: \`public\` (no credentials), \`role\`
 (\`user\`: any signed-in user, on their own objects; \`platform-admin\`; or the least role in the
@@ -22,8 +34,9 @@ organisation owning the object: \`viewer\`, \`member\`, \`admin\`, \`owner\`), a
 API key of the object's project with those scopes may call it too. Below the role or without the
 scopes: 403; a non-member, or an object of another organisation: 404; no credentials: 401.
 
-**Compression**: request bodies may be sent with \`Content-Encoding: gzip\`; size limits apply to the
-decompressed body (413 when exceeded).
+**Bodies** are JSON sent as \`application/json\`, except on the event routes, which read any content type
+as JSON. **Compression**: request bodies may be sent with \`Content-Encoding: gzip\`; size limits apply to
+the decompressed body (413 when exceeded).
 `;
 
 /** Builds the OpenAPI document from the controllers and DTOs and serves it at /docs and /docs-json. */

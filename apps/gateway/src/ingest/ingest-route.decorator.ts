@@ -29,6 +29,15 @@ const BODY_NOTE =
   '`application/x-www-form-urlencoded` (what @rudderstack/rudder-sdk-node sends) or none, gzip-compressed ' +
   'or not. Fields the platform does not use are accepted and ignored.';
 
+const EVENT_NOTE =
+  'Types: `track`, `page`, `screen`, `identify`, `group`, `alias`, and for Web3 `transaction` (needs ' +
+  '`web3.chainId`, `web3.walletAddress`, `web3.txHash`) and `wallet` (needs `web3.walletAddress` and ' +
+  '`event`). Addresses and hashes are 0x-hex and stored lower-case; `value` is a base-10 integer string ' +
+  'of any size. The stored time is `timestamp + (receivedAt − sentAt)` when `sentAt` is given, the ' +
+  'receive time without a `timestamp`. `context.ip` gives the country and is never stored; browser ' +
+  'requests (with an `Origin`) without it take the caller address, so server SDKs should send it. ' +
+  'An event without a `messageId` gets a new one per request, so a resend of it cannot be recognised.';
+
 const LIMITS_NOTE =
   `Limits: ${EVENT_LIMITS.maxBatchEvents} events and ${EVENT_LIMITS.maxBatchBytes / KIB / KIB} MiB a request ` +
   `(after gzip decompression), ${EVENT_LIMITS.maxEventBytes / KIB} KiB an event.`;
@@ -64,7 +73,7 @@ export function IngestRoute(doc: IngestRouteDoc): MethodDecorator {
     AcceptWriteKeyInBody(),
     ApiOperation({
       summary: doc.summary,
-      description: `${doc.description}\n\n${INGEST_AUTH_NOTE}\n\n${BODY_NOTE}\n\n${LIMITS_NOTE}`,
+      description: `${doc.description}\n\n${INGEST_AUTH_NOTE}\n\n${BODY_NOTE}\n\n${EVENT_NOTE}\n\n${LIMITS_NOTE}`,
     }),
     ApiConsumes('application/json', 'text/plain'),
     ApiBody({ type: doc.body, description: doc.bodyDescription }),
