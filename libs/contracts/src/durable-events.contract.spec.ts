@@ -6,9 +6,12 @@ import { TenancyEvents } from './tenancy/tenancy.events';
 
 /** The fields a listener would refuse in this payload of `subject` (as DurableEventConsumers checks it). */
 async function refused(subject: DurableEventSubject, payload: object): Promise<string[]> {
-  const errors = await validate(plainToInstance(DURABLE_EVENT_PAYLOADS[subject], payload), {
-    whitelist: true,
-  });
+  const errors = await validate(
+    plainToInstance(DURABLE_EVENT_PAYLOADS[subject] as new () => object, payload),
+    {
+      whitelist: true,
+    },
+  );
   return errors.map((error) => error.property);
 }
 
