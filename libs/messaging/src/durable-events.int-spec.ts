@@ -459,6 +459,61 @@ describe('durable domain events', () => {
     );
   });
 
+  it('dead-letters a signed event that is not JSON', async () => {
+    const subject = subjectOf('not-json');
+    const service = serviceOf('not-json');
+    track(service, subject);
+    const received: Probe[] = [];
+    await startReplica(
+      service,
+      listenerOf(subject, (payload) => received.push(payload)),
+    );
+    const data = new TextEncoder().encode('{"n": 1,');
+    const signed = headers();
+    signed.set(
+      CALLER_HEADER,
+      new BusSigner(SIGNING_KEY, 'tenancy').sign('durable', `domain.${subject}`, data),
+    );
+
+    await connection.jetstream().publish(`domain.${subject}`, data, { headers: signed });
+    await publish(subject, { n: 2 });
+
+    await until(() => expect(received).toEqual([{ n: 2 }]));
+    const letter = await deadLetterOf(service, subject);
+    expect(new TextDecoder().decode(letter.data)).toBe('{"n": 1,');
+    expect(letter.header.get(DeadLetterHeaders.reason)).toMatch(/^not JSON/);
+  });
+
+  it('refuses to start a listener of an event without a payload class', async () => {
+    const subject = subjectOf('untyped');
+    @Injectable()
+    class Untyped {
+      @DurableEventHandler(subject)
+      onEvent(payload: { n: number }): unknown {
+        return payload;
+      }
+    }
+    const app = await Test.createTestingModule({
+      imports: [
+        MessagingModule.forRoot({
+          natsUrl: NATS_URL,
+          clientName: serviceOf('untyped'),
+          requestTimeoutMs: 2000,
+          signingKey: SIGNING_KEY,
+        }),
+      ],
+      providers: [Untyped],
+    }).compile();
+    app.useLogger(false);
+    try {
+      await expect(app.init()).rejects.toThrow(
+        /Untyped\.onEvent handles test\.durable-.*\.untyped, which has no payload class/,
+      );
+    } finally {
+      await app.get<NatsConnection>(NATS_CONNECTION).close();
+    }
+  });
+
   it('refuses to start a service with two handlers of one event', async () => {
     const subject = subjectOf('twice');
     const noop = () => undefined;

@@ -1,11 +1,18 @@
 import {
+  DeadLetterHeaders,
+  domainDeadLetterSubject,
   IdentityEvents,
   TenancyEvents,
   type InvitationCreatedEvent,
   type PasswordResetRequestedEvent,
   type UserRegisteredEvent,
 } from '@northstar/contracts';
-import { DOMAIN_EVENTS_STREAM, durableConsumerName, DurableEventPublisher } from '@northstar/messaging';
+import {
+  DOMAIN_EVENTS_DLQ_STREAM,
+  DOMAIN_EVENTS_STREAM,
+  durableConsumerName,
+  DurableEventPublisher,
+} from '@northstar/messaging';
 import type { RunningService } from '@northstar/service-runtime';
 import {
   connectTestBus,
@@ -200,7 +207,8 @@ describe('transactional email', () => {
     );
   });
 
-  it('ignores a malformed event instead of retrying it forever', async () => {
+  it('dead-letters a malformed event instead of retrying it forever', async () => {
+    const jsm = await client.connection.jetstreamManager();
     const malformed = { ...userRegistered(), email: 'not an address' };
     const valid = userRegistered();
 
@@ -213,6 +221,14 @@ describe('transactional email', () => {
     expect(
       await queue.getJob(emailJobId(EmailJobName.Verification, malformed.verificationToken)),
     ).toBeUndefined();
+    // Kept for the operators, with the field that is wrong.
+    const letter = await jsm.streams.getMessage(DOMAIN_EVENTS_DLQ_STREAM, {
+      last_by_subj: domainDeadLetterSubject('notifications', IdentityEvents.userRegistered),
+    });
+    expect(JSON.parse(new TextDecoder().decode(letter.data))).toEqual(malformed);
+    expect(letter.header.get(DeadLetterHeaders.reason)).toMatch(
+      /^invalid payload: email: email must be an email/,
+    );
   });
 
   it('delivers mail queued while the SMTP server was down once it is back, and only once', async () => {
