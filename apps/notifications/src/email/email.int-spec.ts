@@ -274,10 +274,11 @@ describe('transactional email', () => {
     expect(countTo(event.email)).toBe(1);
   });
 
-  it('reports Redis, where the email queue lives, on /ready', async () => {
+  it('reports Redis, where the email queue lives, and its event consumers on /ready', async () => {
     const response = await fetch(`${service.opsUrl}/ready`);
     const report = (await response.json()) as { status: string; checks: Record<string, { status: string }> };
     expect(response.status).toBe(200);
     expect(report.checks['redis']).toEqual(expect.objectContaining({ status: 'up' }));
+    expect(report.checks['durable-events']).toEqual(expect.objectContaining({ status: 'up' }));
   });
 });
