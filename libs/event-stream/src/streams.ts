@@ -132,9 +132,10 @@ export type EventStreamMigration = 'none' | 'recreated' | 'waiting-for-backlog';
 
 /**
  * Creates the EVENTS and EVENTS_DLQ streams and the ingestion consumer if they are missing (the
- * consumer also takes INGESTION_CONSUMER_CONFIG's settings if it has others). The gateway and ingestion both call it at start, so either may come up first. With `update`, an
- * existing stream also takes the given limits: ingestion's migrate step does that, so the stream's
- * limits follow its configuration. An EVENTS of another retention (interest, made by an earlier
+ * consumer also takes INGESTION_CONSUMER_CONFIG's settings if it has others). The gateway and
+ * ingestion both call it at start, so either may come up first. With `update`, an existing stream
+ * also takes the given limits: ingestion's migrate step does that, so the stream's limits follow its
+ * configuration. An EVENTS of another retention (interest, made by an earlier
  * version; JetStream cannot change a stream's retention) is made anew by `update` once ingestion has
  * written all it holds, and left as it is until then ('waiting-for-backlog').
  */

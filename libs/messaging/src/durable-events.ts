@@ -52,12 +52,6 @@ import { validateContract } from './validation';
 
 export { DOMAIN_EVENTS_STREAM, DOMAIN_EVENTS_DLQ_STREAM } from '@northstar/contracts';
 
-/**
- * Domain events that must not be lost (an email to send, a project's data to delete) go through
- * JetStream rather than core NATS: the publisher waits for the stream's acknowledgement, and each
- * listening service has a durable consumer per event, so an event published while the listener is
- * down is delivered when it comes back. Handlers must be idempotent: delivery is at least once.
- */
 const DAY_NS = 24 * 3600 * 1e9;
 const NS_PER_MS = 1e6;
 
@@ -108,6 +102,12 @@ const codec = JSONCodec();
 export const DurableEventHandler = (subject: DurableEventSubject): MethodDecorator =>
   SetMetadata(HANDLER_METADATA, subject);
 
+/**
+ * Domain events that must not be lost (an email to send, a project's data to delete) go through
+ * JetStream rather than core NATS: the publisher waits for the stream's acknowledgement, and each
+ * listening service has a durable consumer per event, so an event published while the listener is
+ * down is delivered when it comes back. Handlers must be idempotent: delivery is at least once.
+ */
 const DOMAIN_EVENTS_CONFIG: Partial<StreamConfig> = {
   name: DOMAIN_EVENTS_STREAM,
   subjects: [`${DOMAIN_EVENTS_SUBJECT_PREFIX}.>`],
@@ -118,7 +118,8 @@ const DOMAIN_EVENTS_CONFIG: Partial<StreamConfig> = {
 };
 
 // Kept a month for inspection and replay: republishing a dead letter's body with its original
-// headers on its Northstar-Original-Subject delivers it again (the caller assertion still holds).
+// headers on its Northstar-Original-Subject delivers it again, to every listener of the event (the
+// caller assertion still holds, and handlers are idempotent).
 const DOMAIN_EVENTS_DLQ_CONFIG: Partial<StreamConfig> = {
   name: DOMAIN_EVENTS_DLQ_STREAM,
   description: 'Durable domain events a listener gave up on, with the reason in their headers',
