@@ -7,7 +7,7 @@ import { IngestionMetrics } from './consumer/ingestion.metrics';
 import { Enricher } from './enrichment/enricher';
 import { EventStoreRepository } from './event-store/event-store.repository';
 import { EventStoreService } from './event-store/event-store.service';
-import { ProjectDeletionHandler } from './project/project-deletion.handler';
+import { ProjectDeletedListener } from './project/project-deleted.listener';
 import { SessionTracker } from './session/session-tracker';
 
 /** Events from JetStream into ClickHouse; a deleted project's events out of it. */
@@ -28,7 +28,7 @@ export class IngestionModule {
         EventStoreRepository,
         EventStoreService,
         EventConsumer,
-        ProjectDeletionHandler,
+        ProjectDeletedListener,
       ],
     };
   }

@@ -5,13 +5,13 @@ import {
   EVENTS_STREAM,
   EVENTS_SUBJECT_PREFIX,
 } from '@northstar/contracts';
+import { ensureDurableConsumer, type DurableConsumerSettings } from '@northstar/messaging';
 import {
   AckPolicy,
   DeliverPolicy,
   DiscardPolicy,
   RetentionPolicy,
   StorageType,
-  type ConsumerConfig,
   type ConsumerInfo,
   type JetStreamManager,
   type StreamConfig,
@@ -116,7 +116,7 @@ export function eventStreamConfigs(
 }
 
 /** The ingestion consumer as the gateway may create it; ingestion sets its own tunables. */
-export const INGESTION_CONSUMER_CONFIG: Partial<ConsumerConfig> = {
+export const INGESTION_CONSUMER_CONFIG: DurableConsumerSettings = {
   durable_name: INGESTION_CONSUMER,
   filter_subject: `${EVENTS_SUBJECT_PREFIX}.>`,
   ack_policy: AckPolicy.Explicit,
@@ -131,10 +131,11 @@ export const INGESTION_CONSUMER_CONFIG: Partial<ConsumerConfig> = {
 export type EventStreamMigration = 'none' | 'recreated' | 'waiting-for-backlog';
 
 /**
- * Creates the EVENTS and EVENTS_DLQ streams and the ingestion consumer if they are missing. The
- * gateway and ingestion both call it at start, so either may come up first. With `update`, an
- * existing stream also takes the given limits: ingestion's migrate step does that, so the stream's
- * limits follow its configuration. An EVENTS of another retention (interest, made by an earlier
+ * Creates the EVENTS and EVENTS_DLQ streams and the ingestion consumer if they are missing (the
+ * consumer also takes INGESTION_CONSUMER_CONFIG's settings if it has others). The gateway and
+ * ingestion both call it at start, so either may come up first. With `update`, an existing stream
+ * also takes the given limits: ingestion's migrate step does that, so the stream's limits follow its
+ * configuration. An EVENTS of another retention (interest, made by an earlier
  * version; JetStream cannot change a stream's retention) is made anew by `update` once ingestion has
  * written all it holds, and left as it is until then ('waiting-for-backlog').
  */
@@ -168,20 +169,8 @@ export async function ensureEventStreams(
       await jsm.streams.update(name, { ...existing.config, ...config });
     }
   }
-  await ensureIngestionConsumer(jsm);
+  await ensureDurableConsumer(jsm, EVENTS_STREAM, INGESTION_CONSUMER_CONFIG);
   return migration;
-}
-
-async function ensureIngestionConsumer(jsm: JetStreamManager): Promise<void> {
-  try {
-    await jsm.consumers.info(EVENTS_STREAM, INGESTION_CONSUMER);
-  } catch (error) {
-    if (!/consumer not found/i.test(String(error))) throw error;
-    await jsm.consumers.add(EVENTS_STREAM, INGESTION_CONSUMER_CONFIG).catch((addError: unknown) => {
-      // Another process created it in between.
-      if (!/already (exists|in use)/i.test(String(addError))) throw addError;
-    });
-  }
 }
 
 /**

@@ -1,18 +1,28 @@
-import { Injectable, Module, type Type } from '@nestjs/common';
+import { Global, Injectable, Module, type Type } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
-import type { DurableEventSubject } from '@northstar/contracts';
-import { currentRequestId, runWithRequestContext } from '@northstar/observability';
+import {
+  DeadLetterHeaders,
+  DOMAIN_EVENTS_DLQ_STREAM,
+  domainDeadLetterSubject,
+  type DurableEventSubject,
+} from '@northstar/contracts';
+import {
+  currentRequestId,
+  MetricsService,
+  ReadinessService,
+  runWithRequestContext,
+} from '@northstar/observability';
+import { IsInt } from 'class-validator';
 import { randomUUID } from 'node:crypto';
-import { AckPolicy, DeliverPolicy, headers, JSONCodec, type NatsConnection } from 'nats';
+import { AckPolicy, DeliverPolicy, headers, JSONCodec, type NatsConnection, type StoredMsg } from 'nats';
 import { BusSigner, CALLER_HEADER } from './caller-assertion';
 import {
   DOMAIN_EVENTS_STREAM,
   DurableEventHandler,
   DurableEventPublisher,
   durableConsumerName,
-  MAX_DELIVERIES,
 } from './durable-events';
-import { MessagingModule, NATS_CONNECTION } from './messaging.module';
+import { MessagingModule, NATS_CONNECTION, type MessagingOptions } from './messaging.module';
 import { connectNats } from './nats-connection';
 
 // Listeners built like a service's (MessagingModule + a provider with @DurableEventHandler), on
@@ -26,8 +36,10 @@ const serviceOf = (name: string) => `durable-${run}-${name}`;
 // The development key, as every process of `npm start` and the tests uses it.
 const SIGNING_KEY = 'northstar-development-bus-signing-key-not-secret';
 
-interface Probe {
-  n: number;
+/** The payload of the test events, validated like a contract's. */
+class Probe {
+  @IsInt()
+  n!: number;
 }
 
 let connection: NatsConnection;
@@ -56,6 +68,9 @@ afterAll(async () => {
   await jsm.streams
     .purge(DOMAIN_EVENTS_STREAM, { filter: `domain.test.durable-${run}.>` })
     .catch(() => undefined);
+  await jsm.streams
+    .purge(DOMAIN_EVENTS_DLQ_STREAM, { filter: `domain_dlq.*.test.durable-${run}.>` })
+    .catch(() => undefined);
   await connection.drain();
 });
 
@@ -71,15 +86,31 @@ function listenerOf(subject: DurableEventSubject, handle: (payload: Probe) => un
   return Listener;
 }
 
-/** One replica of `service`: its own NATS connection, its listeners consuming once started. */
-async function startReplica(service: string, ...listeners: Type<unknown>[]): Promise<TestingModule> {
+/** What a service's runtime gives every module: its readiness checks and metrics. */
+@Global()
+@Module({ providers: [ReadinessService, MetricsService], exports: [ReadinessService, MetricsService] })
+class RuntimeModule {}
+
+/**
+ * One replica of `service`: its own NATS connection, its listeners consuming once started. With
+ * `durableEvents`, its own retry settings.
+ */
+async function startReplica(
+  service: string,
+  ...args: (Type<unknown> | Pick<MessagingOptions, 'durableEvents'>)[]
+): Promise<TestingModule> {
+  const listeners = args.filter((arg): arg is Type<unknown> => typeof arg === 'function');
+  const settings = args.find((arg) => typeof arg !== 'function') as
+    Pick<MessagingOptions, 'durableEvents'> | undefined;
   @Module({
     imports: [
+      RuntimeModule,
       MessagingModule.forRoot({
         natsUrl: NATS_URL,
         clientName: service,
         requestTimeoutMs: 2000,
         signingKey: SIGNING_KEY,
+        ...settings,
       }),
     ],
     providers: listeners,
@@ -127,9 +158,32 @@ async function untilConsumed(service: string, subject: DurableEventSubject): Pro
   });
 }
 
-const publish = (subject: DurableEventSubject, probe: Probe) =>
+const publish = (subject: DurableEventSubject, probe: Probe | object) =>
   // The private test subjects are outside the contract's subject → payload map.
   publisher.publish(subject, probe as never);
+
+/** The last dead letter of `service`'s listener of `subject`, once there is one. */
+async function deadLetterOf(service: string, subject: DurableEventSubject): Promise<StoredMsg> {
+  const jsm = await connection.jetstreamManager();
+  let found: StoredMsg | undefined;
+  await until(async () => {
+    found = await jsm.streams.getMessage(DOMAIN_EVENTS_DLQ_STREAM, {
+      last_by_subj: domainDeadLetterSubject(service, subject),
+    });
+  });
+  return found as StoredMsg;
+}
+
+/** The value of the dead-letter counter of `app` for `subject` and `reason`. */
+async function deadLetterCount(app: TestingModule, subject: string, reason: string): Promise<number> {
+  const metric = await app
+    .get(MetricsService)
+    .registry.getSingleMetric('northstar_durable_event_dead_letters_total')
+    ?.get();
+  return (
+    metric?.values.find((v) => v.labels['subject'] === subject && v.labels['reason'] === reason)?.value ?? 0
+  );
+}
 
 describe('durable domain events', () => {
   it('delivers an event published while no replica of the listening service runs, once it starts', async () => {
@@ -317,7 +371,147 @@ describe('durable domain events', () => {
 
     await until(() => expect(received).toEqual([{ n: 5 }]));
     const info = await jsm.consumers.info(DOMAIN_EVENTS_STREAM, durableConsumerName(service, subject));
-    expect(info.config.max_deliver).toBe(MAX_DELIVERIES);
+    // Unlimited on the server: the listener counts deliveries and dead-letters, JetStream never drops.
+    expect(info.config.max_deliver).toBe(-1);
+    expect(info.config.ack_wait).toBe(30_000 * 1e6);
+  });
+
+  it('dead-letters an invalid event without calling the handler, and handles the valid ones around it', async () => {
+    const subject = subjectOf('invalid');
+    const service = serviceOf('invalid');
+    track(service, subject);
+    const received: Probe[] = [];
+    const app = await startReplica(
+      service,
+      listenerOf(subject, (payload) => received.push(payload)),
+    );
+
+    await publish(subject, { n: 1 });
+    await publish(subject, { n: 'two' });
+    await publish(subject, { n: 3 });
+
+    await until(() => expect(received).toEqual([{ n: 1 }, { n: 3 }]));
+    await untilConsumed(service, subject);
+    expect(received).toEqual([{ n: 1 }, { n: 3 }]);
+    // The handler got instances of its payload class.
+    expect(received.every((payload) => payload instanceof Probe)).toBe(true);
+    const letter = await deadLetterOf(service, subject);
+    expect(JSONCodec().decode(letter.data)).toEqual({ n: 'two' });
+    expect(letter.header.get(DeadLetterHeaders.reason)).toMatch(/^invalid payload: n: n must be an integer/);
+    expect(letter.header.get(DeadLetterHeaders.consumer)).toBe(durableConsumerName(service, subject));
+    expect(letter.header.get(DeadLetterHeaders.originalSubject)).toBe(`domain.${subject}`);
+    expect(letter.header.get(DeadLetterHeaders.deliveries)).toBe('1');
+    // Its original caller assertion: republished on its original subject, it would be accepted again.
+    expect(letter.header.get(CALLER_HEADER)).toMatch(/^v1\.durable-events-int-spec\./);
+    expect(await deadLetterCount(app, subject, 'invalid')).toBe(1);
+  });
+
+  it('dead-letters an event whose handler keeps failing, with the reason, after the last delivery', async () => {
+    const subject = subjectOf('failing');
+    const service = serviceOf('failing');
+    track(service, subject);
+    let attempts = 0;
+    const app = await startReplica(
+      service,
+      listenerOf(subject, () => {
+        attempts += 1;
+        throw new Error('the database is away');
+      }),
+      { durableEvents: { maxDeliveries: 3, retryBackoff: { firstMs: 50, maxMs: 100 } } },
+    );
+
+    await publish(subject, { n: 9 });
+
+    const letter = await deadLetterOf(service, subject);
+    await untilConsumed(service, subject);
+    expect(attempts).toBe(3);
+    expect(JSONCodec().decode(letter.data)).toEqual({ n: 9 });
+    expect(letter.header.get(DeadLetterHeaders.reason)).toBe(
+      'Listener.onEvent failed 3 times, last: the database is away',
+    );
+    expect(letter.header.get(DeadLetterHeaders.deliveries)).toBe('3');
+    expect(letter.header.get(DeadLetterHeaders.consumer)).toBe(durableConsumerName(service, subject));
+    expect(await deadLetterCount(app, subject, 'max_deliveries')).toBe(1);
+    // Terminated, not dropped silently nor redelivered: no further attempt comes.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(attempts).toBe(3);
+  });
+
+  it('fails readiness once a consume loop has stopped while the service runs', async () => {
+    const subject = subjectOf('stopped');
+    const service = serviceOf('stopped');
+    track(service, subject);
+    const app = await startReplica(
+      service,
+      listenerOf(subject, () => undefined),
+    );
+    const readiness = app.get(ReadinessService);
+    expect((await readiness.report()).checks['durable-events']).toMatchObject({ status: 'up' });
+
+    // The connection is gone for good (closed under the service): the loop ends.
+    await app.get<NatsConnection>(NATS_CONNECTION).close();
+
+    await until(async () =>
+      expect((await readiness.report()).checks['durable-events']).toMatchObject({
+        status: 'down',
+        error: expect.stringContaining(`stopped consuming ${subject}`),
+      }),
+    );
+  });
+
+  it('dead-letters a signed event that is not JSON', async () => {
+    const subject = subjectOf('not-json');
+    const service = serviceOf('not-json');
+    track(service, subject);
+    const received: Probe[] = [];
+    await startReplica(
+      service,
+      listenerOf(subject, (payload) => received.push(payload)),
+    );
+    const data = new TextEncoder().encode('{"n": 1,');
+    const signed = headers();
+    signed.set(
+      CALLER_HEADER,
+      new BusSigner(SIGNING_KEY, 'tenancy').sign('durable', `domain.${subject}`, data),
+    );
+
+    await connection.jetstream().publish(`domain.${subject}`, data, { headers: signed });
+    await publish(subject, { n: 2 });
+
+    await until(() => expect(received).toEqual([{ n: 2 }]));
+    const letter = await deadLetterOf(service, subject);
+    expect(new TextDecoder().decode(letter.data)).toBe('{"n": 1,');
+    expect(letter.header.get(DeadLetterHeaders.reason)).toMatch(/^not JSON/);
+  });
+
+  it('refuses to start a listener of an event without a payload class', async () => {
+    const subject = subjectOf('untyped');
+    @Injectable()
+    class Untyped {
+      @DurableEventHandler(subject)
+      onEvent(payload: { n: number }): unknown {
+        return payload;
+      }
+    }
+    const app = await Test.createTestingModule({
+      imports: [
+        MessagingModule.forRoot({
+          natsUrl: NATS_URL,
+          clientName: serviceOf('untyped'),
+          requestTimeoutMs: 2000,
+          signingKey: SIGNING_KEY,
+        }),
+      ],
+      providers: [Untyped],
+    }).compile();
+    app.useLogger(false);
+    try {
+      await expect(app.init()).rejects.toThrow(
+        /Untyped\.onEvent handles test\.durable-.*\.untyped, which has no payload class/,
+      );
+    } finally {
+      await app.get<NatsConnection>(NATS_CONNECTION).close();
+    }
   });
 
   it('refuses to start a service with two handlers of one event', async () => {

@@ -2,59 +2,76 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   SetMetadata,
   type OnApplicationBootstrap,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import type { DurableEventPayload, DurableEventSubject } from '@northstar/contracts';
+import {
+  DeadLetterHeaders,
+  DOMAIN_EVENTS_DLQ_STREAM,
+  DOMAIN_EVENTS_DLQ_SUBJECT_PREFIX,
+  DOMAIN_EVENTS_STREAM,
+  DOMAIN_EVENTS_SUBJECT_PREFIX,
+  domainDeadLetterSubject,
+  domainEventSubject,
+  DURABLE_EVENT_PAYLOADS,
+  type DurableEventPayload,
+  type DurableEventSubject,
+  type FieldError,
+} from '@northstar/contracts';
 import {
   currentRequestId,
+  MetricsService,
+  ReadinessService,
   REQUEST_ID_HEADER,
   runWithRequestContext,
   sanitizeRequestId,
 } from '@northstar/observability';
 import { randomUUID } from 'node:crypto';
-import { CALLER_HEADER, CallerAssertionError, type BusSigner } from './caller-assertion';
 import {
   AckPolicy,
   DeliverPolicy,
+  DiscardPolicy,
   headers,
   JSONCodec,
   RetentionPolicy,
   StorageType,
-  type ConsumerConfig,
   type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
   type NatsConnection,
+  type StreamConfig,
 } from 'nats';
+import { Counter } from 'prom-client';
+import { CALLER_HEADER, CallerAssertionError, type BusSigner } from './caller-assertion';
+import { ensureDurableConsumer, ensureStream } from './jetstream';
+import { validateContract } from './validation';
 
-/**
- * Domain events that must not be lost (an email to send, a project's data to delete) go through
- * JetStream rather than core NATS: the publisher waits for the stream's acknowledgement, and each
- * listening service has a durable consumer per event, so an event published while the listener is
- * down is delivered when it comes back. Handlers must be idempotent: delivery is at least once.
- */
-export const DOMAIN_EVENTS_STREAM = 'DOMAIN_EVENTS';
-const SUBJECT_PREFIX = 'domain.';
-const RETENTION_NS = 7 * 24 * 3600 * 1e9;
+export { DOMAIN_EVENTS_STREAM, DOMAIN_EVENTS_DLQ_STREAM } from '@northstar/contracts';
+
+const DAY_NS = 24 * 3600 * 1e9;
 const NS_PER_MS = 1e6;
 
 /**
  * A failing handler gets the event again after 1 s, 2 s, 4 s ... capped at 5 minutes: 20 deliveries
  * span about an hour, so an outage of a handler's own dependency (Redis, PostgreSQL) shorter than
- * that delays the event without losing it.
+ * that delays the event without losing it. After that it is dead-lettered.
  */
 export const MAX_DELIVERIES = 20;
-const FIRST_RETRY_MS = 1000;
-const MAX_RETRY_MS = 5 * 60_000;
+export interface RetryBackoff {
+  firstMs: number;
+  maxMs: number;
+}
+export const DEFAULT_RETRY_BACKOFF: RetryBackoff = { firstMs: 1000, maxMs: 5 * 60_000 };
 const ACK_WAIT_MS = 30_000;
+const MAX_REASON_LENGTH = 1000;
 
 /** How long a failed delivery waits before the next one (`deliveryCount` starts at 1). */
-export function retryDelayMs(deliveryCount: number): number {
-  return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, deliveryCount - 1));
+export function retryDelayMs(deliveryCount: number, backoff: RetryBackoff = DEFAULT_RETRY_BACKOFF): number {
+  return Math.min(backoff.maxMs, backoff.firstMs * 2 ** Math.max(0, deliveryCount - 1));
 }
 
 /** The durable consumer of one service for one event; its replicas share it. */
@@ -69,34 +86,53 @@ export interface DurableEventsOptions {
   connection: NatsConnection;
   /** Signs published events; a consumed event without a valid signature is dropped. */
   signer: BusSigner;
+  /** Deliveries of an event whose handler fails before it is dead-lettered (MAX_DELIVERIES). */
+  maxDeliveries?: number;
+  /** The wait before each redelivery (DEFAULT_RETRY_BACKOFF). */
+  retryBackoff?: RetryBackoff;
 }
 
 const HANDLER_METADATA = 'northstar:durable-event';
 const codec = JSONCodec();
 
-/** Marks a provider or controller method as the listener of a durable domain event. */
+/**
+ * Marks a provider or controller method as the listener of a durable domain event. Its payload is
+ * validated against the event's contract class (DURABLE_EVENT_PAYLOADS) before the method is called.
+ */
 export const DurableEventHandler = (subject: DurableEventSubject): MethodDecorator =>
   SetMetadata(HANDLER_METADATA, subject);
 
+/**
+ * Domain events that must not be lost (an email to send, a project's data to delete) go through
+ * JetStream rather than core NATS: the publisher waits for the stream's acknowledgement, and each
+ * listening service has a durable consumer per event, so an event published while the listener is
+ * down is delivered when it comes back. Handlers must be idempotent: delivery is at least once.
+ */
+const DOMAIN_EVENTS_CONFIG: Partial<StreamConfig> = {
+  name: DOMAIN_EVENTS_STREAM,
+  subjects: [`${DOMAIN_EVENTS_SUBJECT_PREFIX}.>`],
+  storage: StorageType.File,
+  retention: RetentionPolicy.Limits,
+  max_age: 7 * DAY_NS,
+  duplicate_window: 2 * 60 * 1e9,
+};
+
+// Kept a month for inspection and replay: republishing a dead letter's body with its original
+// headers on its Northstar-Original-Subject delivers it again, to every listener of the event (the
+// caller assertion still holds, and handlers are idempotent).
+const DOMAIN_EVENTS_DLQ_CONFIG: Partial<StreamConfig> = {
+  name: DOMAIN_EVENTS_DLQ_STREAM,
+  description: 'Durable domain events a listener gave up on, with the reason in their headers',
+  subjects: [`${DOMAIN_EVENTS_DLQ_SUBJECT_PREFIX}.>`],
+  storage: StorageType.File,
+  retention: RetentionPolicy.Limits,
+  discard: DiscardPolicy.Old,
+  max_age: 30 * DAY_NS,
+  duplicate_window: 2 * 60 * 1e9,
+};
+
 export async function ensureDomainEventsStream(jsm: JetStreamManager): Promise<void> {
-  const config = {
-    name: DOMAIN_EVENTS_STREAM,
-    subjects: [`${SUBJECT_PREFIX}>`],
-    storage: StorageType.File,
-    retention: RetentionPolicy.Limits,
-    max_age: RETENTION_NS,
-    duplicate_window: 2 * 60 * 1e9,
-  };
-  try {
-    await jsm.streams.info(DOMAIN_EVENTS_STREAM);
-  } catch {
-    try {
-      await jsm.streams.add(config);
-    } catch (error) {
-      // Another replica created it in between.
-      if (!/already in use/i.test(String(error))) throw error;
-    }
-  }
+  await ensureStream(jsm, DOMAIN_EVENTS_CONFIG);
 }
 
 /** Publishes durable domain events; resolves once JetStream has stored the event. */
@@ -114,7 +150,7 @@ export class DurableEventPublisher {
     const js = await this.jetStream();
     const h = headers();
     h.set(REQUEST_ID_HEADER, currentRequestId() ?? randomUUID());
-    const streamSubject = `${SUBJECT_PREFIX}${subject}`;
+    const streamSubject = domainEventSubject(subject);
     const data = codec.encode(payload);
     h.set(CALLER_HEADER, this.options.signer.sign('durable', streamSubject, data));
     await js.publish(streamSubject, data, {
@@ -141,27 +177,56 @@ interface Listener {
   subject: string;
   /** Class and method, for error messages. */
   name: string;
-  handle: (payload: unknown) => Promise<unknown>;
+  /** The durable consumer: the service's, for this event. */
+  durable: string;
+  payload: new () => object;
+  handle: (payload: object) => Promise<unknown>;
 }
+
+type DeadLetterKind = 'invalid' | 'max_deliveries';
 
 /**
  * Finds every @DurableEventHandler at start-up and consumes its event with a durable pull consumer
- * named after the service and the event. A handler that throws gets the event again with a growing
- * delay (retryDelayMs); after MAX_DELIVERIES the event is dropped with an error log.
+ * named after the service and the event. An event that is not JSON or does not validate against its
+ * contract class is dead-lettered at once; a handler that throws gets the event again with a growing
+ * delay (retryDelayMs), and after maxDeliveries the event is dead-lettered: stored on
+ * `domain_dlq.<service>.<event>` (stream DOMAIN_EVENTS_DLQ) with the reason in its headers, then
+ * terminated. A consume loop that stops while the service runs fails its readiness.
  */
 @Injectable()
 export class DurableEventConsumers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('DurableEvents');
   private readonly running: ConsumerMessages[] = [];
   private readonly loops: Promise<void>[] = [];
+  /** Why each event whose consume loop ended is no longer consumed. */
+  private readonly stopped = new Map<string, string>();
+  private readonly maxDeliveries: number;
+  private readonly backoff: RetryBackoff;
+  private readonly deadLetters?: Counter<'subject' | 'reason'>;
+  private js?: JetStreamClient;
   private started = false;
+  private stopping = false;
 
   constructor(
     @Inject(DURABLE_EVENTS_OPTIONS) private readonly options: DurableEventsOptions,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
-  ) {}
+    // A service's (ServiceRuntimeModule): absent from the gateway, which listens to no durable event.
+    @Optional() private readonly readiness?: ReadinessService,
+    @Optional() metrics?: MetricsService,
+  ) {
+    this.maxDeliveries = options.maxDeliveries ?? MAX_DELIVERIES;
+    this.backoff = options.retryBackoff ?? DEFAULT_RETRY_BACKOFF;
+    if (metrics) {
+      this.deadLetters = new Counter({
+        name: 'northstar_durable_event_dead_letters_total',
+        help: 'Durable domain events this service dead-lettered, by event subject and reason',
+        labelNames: ['subject', 'reason'] as const,
+        registers: [metrics.registry],
+      });
+    }
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     // A hybrid Nest app (HTTP + a deferred microservice) runs the bootstrap hooks twice; consuming
@@ -170,14 +235,26 @@ export class DurableEventConsumers implements OnApplicationBootstrap, BeforeAppl
     this.started = true;
     const listeners = this.findListeners();
     if (listeners.length === 0) return;
+    this.readiness?.register('durable-events', () => this.checkRunning());
     const connection = this.options.connection;
     const jsm = await connection.jetstreamManager();
     await ensureDomainEventsStream(jsm);
+    await ensureStream(jsm, DOMAIN_EVENTS_DLQ_CONFIG);
     const js = connection.jetstream();
+    this.js = js;
     for (const listener of listeners) {
-      const durable = durableConsumerName(this.options.service, listener.subject);
-      await this.ensureConsumer(jsm, durable, listener.subject);
-      const consumer = await js.consumers.get(DOMAIN_EVENTS_STREAM, durable);
+      await ensureDurableConsumer(jsm, DOMAIN_EVENTS_STREAM, {
+        durable_name: listener.durable,
+        filter_subject: domainEventSubject(listener.subject),
+        ack_policy: AckPolicy.Explicit,
+        // A consumer created after the first events were published still gets them.
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: ACK_WAIT_MS * NS_PER_MS,
+        // Unlimited: this class counts deliveries and dead-letters, rather than JetStream silently
+        // giving up on an event (as when storing its dead letter failed at the last delivery).
+        max_deliver: -1,
+      });
+      const consumer = await js.consumers.get(DOMAIN_EVENTS_STREAM, listener.durable);
       const messages = await consumer.consume({ max_messages: 64 });
       this.running.push(messages);
       this.loops.push(this.run(listener, messages));
@@ -187,43 +264,36 @@ export class DurableEventConsumers implements OnApplicationBootstrap, BeforeAppl
   // Before the connection is drained (MessagingModule does that on shutdown): the handler of an
   // event in progress finishes and acknowledges it.
   async beforeApplicationShutdown(): Promise<void> {
-    for (const messages of this.running) await messages.close();
+    this.stopping = true;
+    for (const messages of this.running) await messages.close().catch(() => undefined);
     await Promise.allSettled(this.loops);
   }
 
-  private async ensureConsumer(jsm: JetStreamManager, durable: string, subject: string): Promise<void> {
-    const settings = {
-      ack_wait: ACK_WAIT_MS * NS_PER_MS,
-      max_deliver: MAX_DELIVERIES,
-    } satisfies Partial<ConsumerConfig>;
-    let existing: ConsumerConfig | undefined;
-    try {
-      existing = (await jsm.consumers.info(DOMAIN_EVENTS_STREAM, durable)).config;
-    } catch {
-      // Not created yet: below. Identical concurrent creations by two replicas both succeed.
-      await jsm.consumers.add(DOMAIN_EVENTS_STREAM, {
-        durable_name: durable,
-        filter_subject: `${SUBJECT_PREFIX}${subject}`,
-        ack_policy: AckPolicy.Explicit,
-        // A consumer created after the first events were published still gets them.
-        deliver_policy: DeliverPolicy.All,
-        ...settings,
-      });
-      return;
-    }
-    // A consumer created by an older release keeps its settings on the server until updated.
-    if (existing.ack_wait !== settings.ack_wait || existing.max_deliver !== settings.max_deliver) {
-      await jsm.consumers.update(DOMAIN_EVENTS_STREAM, durable, settings);
-    }
+  private checkRunning(): Promise<string> {
+    if (this.stopped.size === 0) return Promise.resolve('consuming');
+    const why = [...this.stopped].map(([subject, reason]) => `${subject}: ${reason}`).join('; ');
+    return Promise.reject(new Error(`stopped consuming ${why}`));
   }
 
   private async run(listener: Listener, messages: ConsumerMessages): Promise<void> {
-    try {
+    const consumeAll = async (): Promise<string> => {
       for await (const message of messages) await this.deliver(listener, message);
+      return 'the consumer closed';
+    };
+    // The client's iterator waits on a closed connection rather than ending: no event can come then.
+    const connectionClosed = this.options.connection
+      .closed()
+      .then((error) => `the NATS connection closed${error ? `: ${error.message}` : ''}`);
+    let reason: string;
+    try {
+      reason = await Promise.race([consumeAll(), connectionClosed]);
     } catch (error) {
-      // Unhandled, the rejection would end the process; logged, it says why this event went quiet.
-      this.logger.error(`Stopped consuming ${listener.subject}: ${describe(error)}`);
+      // Unhandled, the rejection would end the process; recorded, it fails readiness and says why.
+      reason = describe(error);
     }
+    if (this.stopping) return;
+    this.stopped.set(listener.subject, reason);
+    this.logger.error(`Stopped consuming ${listener.subject}: ${reason}`);
   }
 
   private async deliver(listener: Listener, message: JsMsg): Promise<void> {
@@ -238,39 +308,101 @@ export class DurableEventConsumers implements OnApplicationBootstrap, BeforeAppl
         );
       } catch (error) {
         if (!(error instanceof CallerAssertionError)) throw error;
-        // Not published by a platform process: acting on it would let any NATS client trigger it.
+        // Not published by a platform process: acting on it, or keeping it, would let any NATS
+        // client trigger a handler or fill the dead letters.
         this.logger.error(`Dropping an unsigned or forged ${listener.subject} event: ${error.message}`);
         message.term();
         return;
       }
-      let payload: unknown;
+      let decoded: unknown;
       try {
-        payload = codec.decode(message.data);
+        decoded = codec.decode(message.data);
       } catch (error) {
         // Retrying cannot fix malformed JSON.
-        this.logger.error(`Dropping a malformed ${listener.subject} event: ${describe(error)}`);
-        message.term();
+        await this.deadLetter(listener, message, 'invalid', `not JSON: ${describe(error)}`);
+        return;
+      }
+      const validated = await validateContract(listener.payload, decoded);
+      if ('errors' in validated) {
+        await this.deadLetter(listener, message, 'invalid', `invalid payload: ${reasonOf(validated.errors)}`);
+        return;
+      }
+      const attempt = message.info.deliveryCount;
+      if (attempt > this.maxDeliveries) {
+        // The handler crashed or hung past the ack wait, or storing the dead letter failed.
+        const reason = `delivered ${attempt - 1} times without being handled`;
+        await this.deadLetter(listener, message, 'max_deliveries', reason);
         return;
       }
       try {
-        await listener.handle(payload);
+        await listener.handle(validated.value);
         message.ack();
       } catch (error) {
-        const attempt = message.info.deliveryCount;
-        if (attempt >= MAX_DELIVERIES) {
-          this.logger.error(
-            `Dropping ${listener.subject} after ${attempt} attempts (${listener.name}): ${describe(error)}`,
-          );
-          message.term();
+        if (attempt >= this.maxDeliveries) {
+          const reason = `${listener.name} failed ${attempt} times, last: ${describe(error)}`;
+          await this.deadLetter(listener, message, 'max_deliveries', reason);
           return;
         }
         this.logger.warn(
-          `${listener.name} failed on ${listener.subject} (attempt ${attempt} of ${MAX_DELIVERIES}), ` +
+          `${listener.name} failed on ${listener.subject} (attempt ${attempt} of ${this.maxDeliveries}), ` +
             `retrying: ${describe(error)}`,
         );
-        message.nak(retryDelayMs(attempt));
+        message.nak(retryDelayMs(attempt, this.backoff));
       }
     });
+  }
+
+  /**
+   * Stores the event on the service's dead-letter subject, its body and original headers (the caller
+   * assertion among them, so a replay is accepted) with the reason added, then terminates it. When
+   * that fails the event comes again later rather than being lost.
+   */
+  private async deadLetter(
+    listener: Listener,
+    message: JsMsg,
+    kind: DeadLetterKind,
+    reason: string,
+  ): Promise<void> {
+    const h = headers();
+    for (const key of message.headers?.keys() ?? []) {
+      // JetStream's own (Nats-Msg-Id, ...) would make the dead letter a duplicate of another.
+      if (key.toLowerCase().startsWith('nats-')) continue;
+      for (const value of message.headers?.values(key) ?? []) h.append(key, value);
+    }
+    // Headers are single-line: newlines would end the header block.
+    h.set(DeadLetterHeaders.reason, reason.replace(/[\r\n]+/g, ' ').slice(0, MAX_REASON_LENGTH));
+    h.set(DeadLetterHeaders.consumer, listener.durable);
+    h.set(DeadLetterHeaders.originalSubject, message.subject);
+    h.set(DeadLetterHeaders.originalSequence, String(message.info.streamSequence));
+    h.set(DeadLetterHeaders.deliveries, String(message.info.deliveryCount));
+    h.set(DeadLetterHeaders.failedAt, new Date().toISOString());
+    try {
+      await this.jetStream().publish(
+        domainDeadLetterSubject(this.options.service, listener.subject),
+        message.data,
+        {
+          headers: h,
+          // Stored once even if this consumer dead-letters the same delivery twice.
+          msgID: `dlq:${listener.durable}:${message.info.streamSequence}`,
+          expect: { streamName: DOMAIN_EVENTS_DLQ_STREAM },
+        },
+      );
+    } catch (error) {
+      this.logger.error(
+        `Could not dead-letter ${listener.subject} event ${message.info.streamSequence}, ` +
+          `retrying later: ${describe(error)}`,
+      );
+      message.nak(retryDelayMs(message.info.deliveryCount, this.backoff));
+      return;
+    }
+    message.term();
+    this.deadLetters?.inc({ subject: listener.subject, reason: kind });
+    this.logger.error(`Dead-lettered ${listener.subject} event ${message.info.streamSequence}: ${reason}`);
+  }
+
+  private jetStream(): JetStreamClient {
+    this.js ??= this.options.connection.jetstream();
+    return this.js;
   }
 
   private findListeners(): Listener[] {
@@ -295,12 +427,31 @@ export class DurableEventConsumers implements OnApplicationBootstrap, BeforeAppl
         listeners.push({
           subject,
           name,
+          durable: durableConsumerName(this.options.service, subject),
+          payload: payloadClassOf(subject, prototype, method, name),
           handle: (payload) => Promise.resolve((fn as (p: unknown) => unknown).call(instance, payload)),
         });
       }
     }
     return listeners;
   }
+}
+
+/**
+ * The class an event's payload must validate against: its contract's, else (an event outside the
+ * contract, as in tests) the class the handler declares for its parameter. Start-up fails without
+ * one: an unchecked payload is what this replaces.
+ */
+function payloadClassOf(subject: string, prototype: object, method: string, name: string): new () => object {
+  const contract = (DURABLE_EVENT_PAYLOADS as Record<string, (new () => object) | undefined>)[subject];
+  if (contract) return contract;
+  const [declared] = (Reflect.getMetadata('design:paramtypes', prototype, method) ?? []) as unknown[];
+  if (typeof declared === 'function' && declared !== Object) return declared as new () => object;
+  throw new Error(`${name} handles ${subject}, which has no payload class in the contract`);
+}
+
+function reasonOf(errors: readonly FieldError[]): string {
+  return errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
 }
 
 function describe(error: unknown): string {

@@ -6,6 +6,7 @@ export * from './messaging.module';
 export * from './nats-connection';
 export * from './validation';
 export * from './durable-events';
+export * from './jetstream';
 export * from './tenant-access';
 export * from './caller-assertion';
 export * from './bus-caller.guard';

@@ -9,6 +9,7 @@ import {
   DurableEventConsumers,
   DurableEventPublisher,
   type DurableEventsOptions,
+  type RetryBackoff,
 } from './durable-events';
 import { connectNats, type NatsCredentials } from './nats-connection';
 
@@ -25,6 +26,8 @@ export interface MessagingOptions {
   signingKey: string;
   /** See NatsConnectionOptions.asyncTraces (on unless set to false). */
   asyncTraces?: boolean;
+  /** When durable events are dead-lettered (MAX_DELIVERIES, DEFAULT_RETRY_BACKOFF unless set). */
+  durableEvents?: { maxDeliveries?: number; retryBackoff?: RetryBackoff };
 }
 
 class NatsConnectionCloser implements OnApplicationShutdown {
@@ -66,6 +69,7 @@ export class MessagingModule {
             service: options.clientName,
             connection,
             signer,
+            ...options.durableEvents,
           }),
         },
         BusCallerGuard,

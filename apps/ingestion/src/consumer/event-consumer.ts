@@ -18,7 +18,7 @@ import {
   purgeWritten,
   type DeadLetterPart,
 } from '@northstar/event-stream';
-import { NATS_CONNECTION } from '@northstar/messaging';
+import { ensureDurableConsumer, NATS_CONNECTION } from '@northstar/messaging';
 import { ReadinessService } from '@northstar/observability';
 import {
   type Consumer,
@@ -149,7 +149,11 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
     this.js = this.connection.jetstream();
     this.messageBytesEstimate = this.connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
     await ensureEventStreams(this.jsm, eventStreamSettingsFrom(this.config));
-    await this.ensureConsumer();
+    // The shared durable consumer (ensureEventStreams made it) takes this replica's configured tunables.
+    await ensureDurableConsumer(this.jsm, EVENTS_STREAM, {
+      ...INGESTION_CONSUMER_CONFIG,
+      max_ack_pending: this.config.INGEST_MAX_ACK_PENDING,
+    });
     this.timers = [
       setInterval(() => this.heartbeat(), HEARTBEAT_MS),
       setInterval(() => void this.refreshBacklog(), BACKLOG_REFRESH_MS),
@@ -175,18 +179,6 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
     // request, still open on the server until the connection closes, and wait out the ack wait.
     for (const message of this.held) message.nak(NAK_ON_SHUTDOWN_MS);
     this.held.clear();
-  }
-
-  /** The shared durable consumer (ensureEventStreams made it) takes this replica's configured tunables. */
-  private async ensureConsumer(): Promise<void> {
-    const tunables = { max_ack_pending: this.config.INGEST_MAX_ACK_PENDING };
-    try {
-      await this.jsm.consumers.update(EVENTS_STREAM, INGESTION_CONSUMER, tunables);
-    } catch (error) {
-      if (!/consumer not found/i.test(String(error))) throw error;
-      // Deleted by an operator since: made again, with the same settings the gateway would use.
-      await this.jsm.consumers.add(EVENTS_STREAM, { ...INGESTION_CONSUMER_CONFIG, ...tunables });
-    }
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainException, type EventEnvelope } from '@northstar/contracts';
+import type { EventEnvelope, ProjectDeletedEvent } from '@northstar/contracts';
 import { Enricher } from '../enrichment/enricher';
 import { SessionTracker } from '../session/session-tracker';
 import { visitorKey } from '../session/session-rules';
@@ -62,17 +62,10 @@ export class EventStoreService {
     return { dropped, unwritable };
   }
 
-  /** Idempotent: the deletion event may arrive more than once. */
-  async forgetProject(projectId: string, deletedAt: Date): Promise<void> {
-    // The payload comes off the bus: check it before it reaches SQL (as a literal) or the tombstones.
-    if (typeof projectId !== 'string' || projectId.length === 0) {
-      throw DomainException.invalid([
-        { field: 'projectId', message: 'projectId must be a non-empty string' },
-      ]);
-    }
-    if (Number.isNaN(deletedAt.getTime())) deletedAt = new Date();
-    this.deleted.add(projectId);
-    await this.repository.deleteProject(projectId, deletedAt);
+  /** A deleted project's events go, and later ones are dropped. Idempotent: the event may come again. */
+  async forgetProject(event: ProjectDeletedEvent): Promise<void> {
+    this.deleted.add(event.projectId);
+    await this.repository.deleteProject(event.projectId, new Date(event.deletedAt));
   }
 
   private async refreshDeletedProjects(): Promise<void> {

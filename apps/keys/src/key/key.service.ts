@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import {
   BusErrorCode,
   ChainsSubjects,
@@ -19,6 +19,7 @@ import {
   type KeyRateLimit,
   type KeyRequest,
   type ListKeysRequest,
+  type ProjectDeletedEvent,
   type RotatedApiKeyDto,
   type RotateKeyRequest,
   type UpdateKeyRequest,
@@ -46,6 +47,8 @@ const keysCursor = cursorCodec<KeyPagePosition>(KeysSubjects.list, {
 /** The rules of API keys: issuing, reading, changing, rotating and revoking them, per project. */
 @Injectable()
 export class KeyService {
+  private readonly logger = new Logger(KeyService.name);
+
   constructor(
     private readonly keys: KeyRepository,
     private readonly access: KeyAccess,
@@ -130,10 +133,12 @@ export class KeyService {
   }
 
   /** A deleted project's keys all stop working. Idempotent: the event may come more than once. */
-  async revokeProject(orgId: string, projectId: string, at: Date): Promise<number> {
-    const revoked = await this.keys.revokeLiveKeysOfProject(orgId, projectId, at);
+  async revokeProject(event: ProjectDeletedEvent): Promise<void> {
+    const { orgId, projectId } = event;
+    const revoked = await this.keys.revokeLiveKeysOfProject(orgId, projectId, new Date(event.deletedAt));
     await this.changes.revoked(revoked, 'project_deleted');
-    return revoked.length;
+    if (revoked.length > 0)
+      this.logger.log(`Revoked ${revoked.length} key(s) of deleted project ${projectId}`);
   }
 
   /**

@@ -20,6 +20,7 @@ import {
   type DeletedResponse,
   type FieldError,
   type ListAlertsRequest,
+  type ProjectDeletedEvent,
   type UpdateAlertRequest,
 } from '@northstar/contracts';
 import { NotificationLimits } from '../common/notification-limits';
@@ -201,12 +202,13 @@ export class AlertService {
   }
 
   /** A deleted project's alerts go, with their history, deliveries and schedules. Idempotent. */
-  async deleteProject(orgId: string, projectId: string): Promise<number> {
+  async deleteProject(event: ProjectDeletedEvent): Promise<void> {
+    const { orgId, projectId } = event;
     const ids = await this.alerts.idsOfProject(orgId, projectId);
     for (const id of ids) await this.scheduler.unschedule(id);
     if (ids.length > 0) await this.delivery.deleteForAlerts(orgId, ids);
     await this.alerts.deleteProject(orgId, projectId);
-    return ids.length;
+    if (ids.length > 0) this.logger.log(`Deleted ${ids.length} alert(s) of deleted project ${projectId}`);
   }
 
   private async applySchedule(alert: Alert): Promise<void> {

@@ -14,7 +14,7 @@ import { Alert } from './alert.entity';
 import { AlertHandler } from './alert.handler';
 import { AlertRepository } from './alert.repository';
 import { AlertService } from './alert.service';
-import { AlertsProjectDeletedListener } from './project-deleted.listener';
+import { ProjectDeletedListener } from './project-deleted.listener';
 
 /** Entities of the alerts area, registered with the service's MikroORM. */
 export const alertsEntities: Array<new (...args: never[]) => object> = [Alert, AlertEvent];
@@ -41,7 +41,7 @@ export class AlertsModule {
         AlertEvaluationService,
         AlertEvaluationWorker,
         AlertService,
-        AlertsProjectDeletedListener,
+        ProjectDeletedListener,
       ],
       exports: [AlertScheduler, AlertEvaluationService],
     };

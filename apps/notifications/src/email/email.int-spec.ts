@@ -1,11 +1,18 @@
 import {
+  DeadLetterHeaders,
+  domainDeadLetterSubject,
   IdentityEvents,
   TenancyEvents,
   type InvitationCreatedEvent,
   type PasswordResetRequestedEvent,
   type UserRegisteredEvent,
 } from '@northstar/contracts';
-import { DOMAIN_EVENTS_STREAM, durableConsumerName, DurableEventPublisher } from '@northstar/messaging';
+import {
+  DOMAIN_EVENTS_DLQ_STREAM,
+  DOMAIN_EVENTS_STREAM,
+  durableConsumerName,
+  DurableEventPublisher,
+} from '@northstar/messaging';
 import type { RunningService } from '@northstar/service-runtime';
 import {
   connectTestBus,
@@ -200,7 +207,8 @@ describe('transactional email', () => {
     );
   });
 
-  it('ignores a malformed event instead of retrying it forever', async () => {
+  it('dead-letters a malformed event instead of retrying it forever', async () => {
+    const jsm = await client.connection.jetstreamManager();
     const malformed = { ...userRegistered(), email: 'not an address' };
     const valid = userRegistered();
 
@@ -213,6 +221,14 @@ describe('transactional email', () => {
     expect(
       await queue.getJob(emailJobId(EmailJobName.Verification, malformed.verificationToken)),
     ).toBeUndefined();
+    // Kept for the operators, with the field that is wrong.
+    const letter = await jsm.streams.getMessage(DOMAIN_EVENTS_DLQ_STREAM, {
+      last_by_subj: domainDeadLetterSubject('notifications', IdentityEvents.userRegistered),
+    });
+    expect(JSON.parse(new TextDecoder().decode(letter.data))).toEqual(malformed);
+    expect(letter.header.get(DeadLetterHeaders.reason)).toMatch(
+      /^invalid payload: email: email must be an email/,
+    );
   });
 
   it('delivers mail queued while the SMTP server was down once it is back, and only once', async () => {
@@ -258,10 +274,11 @@ describe('transactional email', () => {
     expect(countTo(event.email)).toBe(1);
   });
 
-  it('reports Redis, where the email queue lives, on /ready', async () => {
+  it('reports Redis, where the email queue lives, and its event consumers on /ready', async () => {
     const response = await fetch(`${service.opsUrl}/ready`);
     const report = (await response.json()) as { status: string; checks: Record<string, { status: string }> };
     expect(response.status).toBe(200);
     expect(report.checks['redis']).toEqual(expect.objectContaining({ status: 'up' }));
+    expect(report.checks['durable-events']).toEqual(expect.objectContaining({ status: 'up' }));
   });
 });

@@ -1,5 +1,4 @@
 import type { InvitationCreatedEvent } from '@northstar/contracts';
-import { isEmail } from 'class-validator';
 import { createHash } from 'node:crypto';
 
 /** The BullMQ queue of outgoing email. Job names and payloads are below; do not rename values. */
@@ -53,39 +52,6 @@ export type EmailJob = { [N in EmailJobName]: { name: N; data: EmailJobPayloads[
  */
 export function emailJobId(name: EmailJobName, token: string): string {
   return `${name}-${createHash('sha256').update(token).digest('hex').slice(0, 40)}`;
-}
-
-const ROLES: readonly string[] = [
-  'owner',
-  'admin',
-  'member',
-  'viewer',
-] satisfies InvitationCreatedEvent['role'][];
-const MAX_TOKEN_LENGTH = 512;
-
-/**
- * Why the payload cannot become an email, or null when it can. Events come over the bus from other
- * services: input, checked like any other, but a malformed one is a bug to log, not to retry.
- */
-export function emailJobProblem(job: EmailJob): string | null {
-  const { data } = job;
-  if (typeof data.to !== 'string' || !isEmail(data.to)) return 'the recipient is not an email address';
-  if (typeof data.token !== 'string' || data.token.length === 0 || data.token.length > MAX_TOKEN_LENGTH)
-    return 'the token is missing or malformed';
-  if (typeof data.expiresAt !== 'string' || Number.isNaN(Date.parse(data.expiresAt)))
-    return 'expiresAt is not a date';
-  switch (job.name) {
-    case EmailJobName.Verification:
-    case EmailJobName.PasswordReset:
-      return typeof job.data.name === 'string' ? null : 'the name is missing';
-    case EmailJobName.Invitation:
-      if (typeof job.data.orgName !== 'string' || job.data.orgName.trim() === '')
-        return 'the organisation name is missing';
-      if (typeof job.data.invitedByName !== 'string') return 'the inviter name is missing';
-      return ROLES.includes(job.data.role) ? null : 'the role is unknown';
-    default:
-      return assertUnreachable(job);
-  }
 }
 
 export function assertUnreachable(value: never): never {

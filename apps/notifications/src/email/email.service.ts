@@ -7,7 +7,7 @@ import type {
 import { currentRequestId } from '@northstar/observability';
 import { NotificationsConfig } from '../config';
 import { EmailChannel } from './email.channel';
-import { assertUnreachable, EmailJobName, emailJobProblem, type EmailJob } from './email.jobs';
+import { assertUnreachable, EmailJobName, type EmailJob } from './email.jobs';
 import { EmailQueue } from './email.queue';
 import {
   emailLink,
@@ -74,13 +74,8 @@ export class EmailService {
     await this.channel.send({ to: job.data.to, kind: job.name, ...this.render(job, expiresAt, now) });
   }
 
+  // The event was validated against its contract class on arrival (a malformed one is dead-lettered).
   private async enqueue(job: EmailJob): Promise<void> {
-    const problem = emailJobProblem(job);
-    if (problem) {
-      // Retrying cannot fix the event: log it for the publisher's owners and acknowledge it.
-      this.logger.error(`Ignoring a malformed ${job.name} email request: ${problem}`);
-      return;
-    }
     const requestId = currentRequestId();
     await this.queue.add({ ...job, data: { ...job.data, ...(requestId ? { requestId } : {}) } } as EmailJob);
   }

@@ -71,4 +71,6 @@ export const DeadLetterHeaders = {
   failedAt: 'Northstar-Failed-At',
   /** Set when one event of a message of several was dead-lettered: its position in the original. */
   originalIndex: 'Northstar-Original-Index',
+  /** Set on dead letters of durable domain events: the durable consumer that gave up on the event. */
+  consumer: 'Northstar-Consumer',
 } as const;

@@ -1,32 +1,59 @@
+import { IsISO8601, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsEmailAddress } from '../common/email';
 import type { DomainEvent } from '../rpc';
 
 /**
  * Durable domain events of identity (JetStream, see DurableEventPublisher): notifications turns them
- * into emails. They carry the plaintext single-use token because the email must contain it; the
- * token exists nowhere else in plaintext (identity stores only its hash) and the bus is internal.
+ * into emails. They carry the single-use token, sealed for notifications, because the email must
+ * contain it; the token exists nowhere else (identity stores only its hash).
  */
+// A sealed token is about 100 characters: this bounds what notifications queues and renders.
+const EVENT_TOKEN_MAX_LENGTH = 512;
+
 export const IdentityEvents = {
   userRegistered: 'identity.user.registered',
   passwordResetRequested: 'identity.password_reset.requested',
 } as const;
 
-export interface UserRegisteredEvent {
-  userId: string;
-  email: string;
-  name: string;
-  /** Email verification token, plaintext, single use. */
-  verificationToken: string;
+export class UserRegisteredEvent {
+  @IsUUID()
+  userId!: string;
+
+  @IsEmailAddress()
+  email!: string;
+
+  @IsString()
+  name!: string;
+
+  /** Email verification token, sealed (EventTokenSealer), single use. */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(EVENT_TOKEN_MAX_LENGTH)
+  verificationToken!: string;
+
   /** ISO time after which the token no longer verifies. */
-  expiresAt: string;
+  @IsISO8601({ strict: true })
+  expiresAt!: string;
 }
 
-export interface PasswordResetRequestedEvent {
-  userId: string;
-  email: string;
-  name: string;
-  /** Password reset token, plaintext, single use, valid 1 hour. */
-  resetToken: string;
-  expiresAt: string;
+export class PasswordResetRequestedEvent {
+  @IsUUID()
+  userId!: string;
+
+  @IsEmailAddress()
+  email!: string;
+
+  @IsString()
+  name!: string;
+
+  /** Password reset token, sealed (EventTokenSealer), single use, valid 1 hour. */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(EVENT_TOKEN_MAX_LENGTH)
+  resetToken!: string;
+
+  @IsISO8601({ strict: true })
+  expiresAt!: string;
 }
 
 /**
@@ -57,6 +84,12 @@ export interface IdentityDurableEventsContract {
   [IdentityEvents.userRegistered]: DomainEvent<UserRegisteredEvent>;
   [IdentityEvents.passwordResetRequested]: DomainEvent<PasswordResetRequestedEvent>;
 }
+
+/** The class each listener validates an identity event against before handling it. */
+export const IdentityDurableEventPayloads = {
+  [IdentityEvents.userRegistered]: UserRegisteredEvent,
+  [IdentityEvents.passwordResetRequested]: PasswordResetRequestedEvent,
+} as const;
 
 /** The claims of an access JWT: identity signs them, the gateway verifies them without a bus call. */
 export interface AccessTokenClaims {

@@ -1,4 +1,10 @@
 import { AnalyticsSubjects } from '../analytics/analytics.contract';
+import {
+  DOMAIN_EVENTS_DLQ_STREAM,
+  DOMAIN_EVENTS_STREAM,
+  domainDeadLetterSubject,
+  domainEventSubject,
+} from '../durable-events.contract';
 import { ChainsEvents, ChainsSubjects } from '../chains/chains.contract';
 import {
   EVENTS_DLQ_STREAM,
@@ -21,8 +27,16 @@ import { SERVICE_NAMES, type ServiceName } from './services';
 export type BusUser = ServiceName | 'gateway';
 export const BUS_USERS: readonly BusUser[] = [...SERVICE_NAMES, 'gateway'];
 
-/** The stream of durable domain events (see DurableEventPublisher) and its subject prefix. */
-const DOMAIN_EVENTS_STREAM = 'DOMAIN_EVENTS';
+/**
+ * A listener of durable domain events (DurableEventConsumers): it consumes DOMAIN_EVENTS and puts
+ * what it gives up on into DOMAIN_EVENTS_DLQ, on its own subjects, creating the stream if needed.
+ */
+function domainEventsListener(service: ServiceName): StreamUse[] {
+  return [
+    { stream: DOMAIN_EVENTS_STREAM, consumes: true },
+    { stream: DOMAIN_EVENTS_DLQ_STREAM, publishes: [domainDeadLetterSubject(service, '>')] },
+  ];
+}
 
 interface StreamUse {
   stream: string;
@@ -79,17 +93,17 @@ const USES: Record<BusUser, BusUserUse> = {
   identity: {
     calls: [],
     broadcasts: { publishes: Object.values(IdentityBroadcasts), listens: [] },
-    streams: [{ stream: DOMAIN_EVENTS_STREAM, publishes: ['domain.identity.>'] }],
+    streams: [{ stream: DOMAIN_EVENTS_STREAM, publishes: [domainEventSubject('identity.>')] }],
   },
   tenancy: {
     calls: [IdentitySubjects.usersByIds],
     broadcasts: { publishes: Object.values(TenancyBroadcasts), listens: [] },
-    streams: [{ stream: DOMAIN_EVENTS_STREAM, publishes: ['domain.tenancy.>'] }],
+    streams: [{ stream: DOMAIN_EVENTS_STREAM, publishes: [domainEventSubject('tenancy.>')] }],
   },
   keys: {
     calls: [ChainsSubjects.list, TenancySubjects.checkAccess],
     broadcasts: { publishes: Object.values(KeysBroadcasts), listens: Object.values(ChainsEvents) },
-    streams: [{ stream: DOMAIN_EVENTS_STREAM, consumes: true }],
+    streams: domainEventsListener('keys'),
   },
   chains: {
     calls: [],
@@ -107,7 +121,7 @@ const USES: Record<BusUser, BusUserUse> = {
         consumes: true,
         manages: true,
       },
-      { stream: DOMAIN_EVENTS_STREAM, consumes: true },
+      ...domainEventsListener('ingestion'),
     ],
   },
   analytics: {
@@ -129,7 +143,7 @@ const USES: Record<BusUser, BusUserUse> = {
       TenancySubjects.listOrgs,
     ],
     broadcasts: { publishes: [], listens: [] },
-    streams: [{ stream: DOMAIN_EVENTS_STREAM, consumes: true }],
+    streams: domainEventsListener('notifications'),
   },
 };
 

@@ -1,5 +1,10 @@
+import { IsIn, IsISO8601, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsEmailAddress } from '../common/email';
 import type { DomainEvent } from '../rpc';
-import type { OrgRole } from './policy';
+import { ORG_ROLES, type OrgRole } from './policy';
+
+// A sealed token is about 100 characters: this bounds what notifications queues and renders.
+const EVENT_TOKEN_MAX_LENGTH = 512;
 
 /** Durable domain events of tenancy (JetStream, see DurableEventPublisher). */
 export const TenancyEvents = {
@@ -17,22 +22,45 @@ export const TenancyBroadcasts = {
   accessChanged: 'tenancy.access.changed',
 } as const;
 
-export interface InvitationCreatedEvent {
-  invitationId: string;
-  orgId: string;
-  orgName: string;
-  email: string;
-  role: OrgRole;
-  invitedByName: string;
-  /** Plaintext single-use token (tenancy stores only its hash). */
-  token: string;
-  expiresAt: string;
+export class InvitationCreatedEvent {
+  @IsUUID()
+  invitationId!: string;
+
+  @IsUUID()
+  orgId!: string;
+
+  @IsString()
+  @Matches(/\S/, { message: 'orgName must not be blank' })
+  orgName!: string;
+
+  @IsEmailAddress()
+  email!: string;
+
+  @IsIn(ORG_ROLES)
+  role!: OrgRole;
+
+  @IsString()
+  invitedByName!: string;
+
+  /** Single-use token, sealed for notifications (tenancy stores only its hash). */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(EVENT_TOKEN_MAX_LENGTH)
+  token!: string;
+
+  @IsISO8601({ strict: true })
+  expiresAt!: string;
 }
 
-export interface ProjectDeletedEvent {
-  projectId: string;
-  orgId: string;
-  deletedAt: string;
+export class ProjectDeletedEvent {
+  @IsUUID()
+  projectId!: string;
+
+  @IsUUID()
+  orgId!: string;
+
+  @IsISO8601({ strict: true })
+  deletedAt!: string;
 }
 
 export interface AccessChangedEvent {
@@ -47,6 +75,12 @@ export interface TenancyDurableEventsContract {
   [TenancyEvents.invitationCreated]: DomainEvent<InvitationCreatedEvent>;
   [TenancyEvents.projectDeleted]: DomainEvent<ProjectDeletedEvent>;
 }
+
+/** The class each listener validates a tenancy event against before handling it. */
+export const TenancyDurableEventPayloads = {
+  [TenancyEvents.invitationCreated]: InvitationCreatedEvent,
+  [TenancyEvents.projectDeleted]: ProjectDeletedEvent,
+} as const;
 
 export interface TenancyBroadcastsContract {
   [TenancyBroadcasts.accessChanged]: DomainEvent<AccessChangedEvent>;

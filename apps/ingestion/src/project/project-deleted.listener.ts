@@ -3,13 +3,13 @@ import { TenancyEvents, type ProjectDeletedEvent } from '@northstar/contracts';
 import { DurableEventHandler } from '@northstar/messaging';
 import { EventStoreService } from '../event-store/event-store.service';
 
-/** A deleted project's events are deleted too (durable event: at least once, and the delete is idempotent). */
+/** A deleted project's events are deleted too (durable: delivered even when ingestion was down meanwhile). */
 @Injectable()
-export class ProjectDeletionHandler {
+export class ProjectDeletedListener {
   constructor(private readonly events: EventStoreService) {}
 
   @DurableEventHandler(TenancyEvents.projectDeleted)
-  projectDeleted(event: ProjectDeletedEvent): Promise<void> {
-    return this.events.forgetProject(event.projectId, new Date(event.deletedAt));
+  async onProjectDeleted(event: ProjectDeletedEvent): Promise<void> {
+    await this.events.forgetProject(event);
   }
 }
