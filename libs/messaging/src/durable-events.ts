@@ -154,7 +154,6 @@ export class DurableEventConsumers implements OnApplicationBootstrap, BeforeAppl
   private readonly logger = new Logger('DurableEvents');
   private readonly running: ConsumerMessages[] = [];
   private readonly loops: Promise<void>[] = [];
-  private started = false;
 
   constructor(
     @Inject(DURABLE_EVENTS_OPTIONS) private readonly options: DurableEventsOptions,
@@ -164,10 +163,6 @@ export class DurableEventConsumers implements OnApplicationBootstrap, BeforeAppl
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    // A hybrid Nest app (HTTP + a deferred microservice) runs the bootstrap hooks twice; consuming
-    // each event twice over in one process would only waste connections.
-    if (this.started) return;
-    this.started = true;
     const listeners = this.findListeners();
     if (listeners.length === 0) return;
     const connection = this.options.connection;
