@@ -1,30 +1,7 @@
-import { createClickHouse, type ClickHouseClient } from '@northstar/clickhouse';
+import { createClickHouse, migrateClickHouse, type ClickHouseClient } from '@northstar/clickhouse';
 import { testEnv } from '@northstar/testing';
 import { randomUUID } from 'node:crypto';
-
-// The events table as ingestion's migration creates it. Analytics may not import ingestion (apps
-// never import apps), so its tests create the same table when it is missing; when ingestion's
-// migration ran first, IF NOT EXISTS keeps its table. Same columns and engine, so either order works.
-const EVENTS_DDL = `CREATE TABLE IF NOT EXISTS events (
-  project_id String, event_id UUID, message_id String,
-  type Enum8('track' = 1, 'page' = 2, 'screen' = 3, 'identify' = 4, 'group' = 5, 'alias' = 6,
-             'transaction' = 7, 'wallet' = 8),
-  event String, name String, user_id String, anonymous_id String, group_id String, previous_id String,
-  session_id String, timestamp DateTime('UTC'), timestamp_ms UInt16, received_at DateTime('UTC'),
-  sent_at Nullable(DateTime('UTC')), page_url String, page_host String, page_path String,
-  page_referrer String, page_referrer_host String, page_title String, page_search String,
-  campaign_name String, campaign_source String, campaign_medium String, campaign_term String,
-  campaign_content String, locale String, library_name String, library_version String,
-  user_agent String, browser String, browser_version String, os String, os_version String,
-  device_type String, device_vendor String, device_model String, country String, chain_id UInt64,
-  wallet_address String, tx_hash String, contract_address String, method String, value String,
-  tx_status String, properties Nested(key String, value String), traits Nested(key String, value String),
-  raw String, inserted_at DateTime('UTC') DEFAULT now()
-)
-ENGINE = ReplacingMergeTree()
-PARTITION BY toYYYYMM(timestamp)
-ORDER BY (project_id, toDate(timestamp), timestamp, event_id)
-SETTINGS index_granularity = 8192`;
+import { eventStoreMigrations } from './neighbours';
 
 /** A stored event as a test describes it; what it leaves out is empty, as ingestion stores absent fields. */
 export interface TestEvent {
@@ -57,13 +34,15 @@ export interface EventStore {
 
 export async function openEventStore(): Promise<EventStore> {
   const env = testEnv();
-  const client = createClickHouse({
+  const connection = {
     url: env['CLICKHOUSE_URL'] ?? '',
     database: env['CLICKHOUSE_DATABASE'] ?? '',
     username: env['CLICKHOUSE_USER'] ?? '',
     password: env['CLICKHOUSE_PASSWORD'] ?? '',
-  });
-  await client.command({ query: EVENTS_DDL });
+  };
+  // The events table is ingestion's: its own migrations make it, so the tests read the real shape.
+  await migrateClickHouse(connection, eventStoreMigrations);
+  const client = createClickHouse(connection);
   return {
     client,
     write: async (projectId, events) => {

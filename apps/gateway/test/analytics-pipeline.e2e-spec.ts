@@ -1,15 +1,11 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { analyticsService } from '../../analytics/src/analytics.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { chainsService } from '../../chains/src/chains.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { identityService } from '../../identity/src/identity.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { ingestionService } from '../../ingestion/src/ingestion.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { keysService } from '../../keys/src/keys.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { tenancyService } from '../../tenancy/src/tenancy.service-definition';
+import {
+  analyticsService,
+  chainsService,
+  identityService,
+  ingestionService,
+  keysService,
+  tenancyService,
+} from './platform-services';
 import { loadConfig, type ServiceConfig } from '@northstar/config';
 import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
 import { randomUUID } from 'node:crypto';

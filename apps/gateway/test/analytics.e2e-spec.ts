@@ -1,13 +1,10 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { analyticsService } from '../../analytics/src/analytics.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { identityService } from '../../identity/src/identity.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the events table is ingestion's: its own migration creates it
-import { ingestionService } from '../../ingestion/src/ingestion.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { keysService } from '../../keys/src/keys.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { tenancyService } from '../../tenancy/src/tenancy.service-definition';
+import {
+  analyticsService,
+  identityService,
+  ingestionService,
+  keysService,
+  tenancyService,
+} from './platform-services';
 import { createClickHouse, type ClickHouseClient } from '@northstar/clickhouse';
 import { loadConfig, type ServiceConfig } from '@northstar/config';
 import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';

@@ -1,7 +1,4 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { chainsService } from '../../chains/src/chains.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { identityService } from '../../identity/src/identity.service-definition';
+import { chainsService, identityService } from './platform-services';
 import type { RunningService } from '@northstar/service-runtime';
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { RunningGateway } from '../src/gateway.bootstrap';

@@ -1,5 +1,4 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real service behind the gateway
-import { chainsService } from '../../chains/src/chains.service-definition';
+import { chainsService } from './platform-services';
 import type { RunningService } from '@northstar/service-runtime';
 import type { RunningGateway } from '../src/gateway.bootstrap';
 import { expectProblem, getJson, startTestGateway, startTestService } from './support';

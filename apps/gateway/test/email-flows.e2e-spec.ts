@@ -1,5 +1,4 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { notificationsService } from '../../notifications/src/notifications.service-definition';
+import { notificationsService } from './platform-services';
 import { loadConfig } from '@northstar/config';
 import type { RunningService } from '@northstar/service-runtime';
 import { startTestSmtp, tokenFromLink, type ReceivedMail, type TestSmtp } from '@northstar/testing';

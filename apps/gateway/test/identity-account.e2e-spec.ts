@@ -1,5 +1,4 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real service behind the gateway
-import { identityService } from '../../identity/src/identity.service-definition';
+import { identityService } from './platform-services';
 import type { RunningService } from '@northstar/service-runtime';
 import { randomUUID } from 'node:crypto';
 import type { RunningGateway } from '../src/gateway.bootstrap';

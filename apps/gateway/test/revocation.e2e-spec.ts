@@ -1,5 +1,4 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries -- revokes a session as identity's own store would, unannounced
-import { SessionRepository } from '../../identity/src/sessions/session.repository';
+import { SessionRepository } from './platform-services';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { decode } from 'jsonwebtoken';
 import type { RunningGateway } from '../src/gateway.bootstrap';

@@ -1,8 +1,5 @@
+import { identityService, tenancyService } from './platform-services';
 import { openEventToken } from '@northstar/testing';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { identityService } from '../../identity/src/identity.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { tenancyService } from '../../tenancy/src/tenancy.service-definition';
 import { loadConfig, type ServiceConfig } from '@northstar/config';
 import type { InvitationCreatedEvent, OrgRole } from '@northstar/contracts';
 import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';

@@ -204,7 +204,6 @@ export class DurableEventConsumers implements OnApplicationBootstrap, BeforeAppl
   private readonly backoff: RetryBackoff;
   private readonly deadLetters?: Counter<'subject' | 'reason'>;
   private js?: JetStreamClient;
-  private started = false;
   private stopping = false;
 
   constructor(
@@ -229,10 +228,6 @@ export class DurableEventConsumers implements OnApplicationBootstrap, BeforeAppl
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    // A hybrid Nest app (HTTP + a deferred microservice) runs the bootstrap hooks twice; consuming
-    // each event twice over in one process would only waste connections.
-    if (this.started) return;
-    this.started = true;
     const listeners = this.findListeners();
     if (listeners.length === 0) return;
     this.readiness?.register('durable-events', () => this.checkRunning());

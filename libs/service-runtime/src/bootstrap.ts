@@ -98,7 +98,8 @@ export async function startService<C extends ServiceConfig>(
   try {
     await app.init();
     // app.init() ran every lifecycle hook of the shared container; without this flag the deferred
-    // microservice runs them all again when it starts (two consumers, two workers, ...).
+    // microservice runs them all again when it starts (two consumers, two workers, ...). With it each
+    // hook runs once (bootstrap.int-spec.ts), so providers need no guard against a second call.
     (microservice as unknown as { setIsInitHookCalled(called: boolean): void }).setIsInitHookCalled(true);
     assertBusHandlers(app, definition.name, [...definition.subjects, SystemSubjects[definition.name].ping]);
     await app.startAllMicroservices();

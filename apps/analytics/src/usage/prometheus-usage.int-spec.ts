@@ -1,6 +1,5 @@
+import { keysService } from '../../test/neighbours';
 import { tmpdir } from 'node:os';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the integration test runs the real keys service beside analytics
-import { keysService } from '../../../keys/src/keys.service-definition';
 import { AnalyticsSubjects, KeysSubjects } from '@northstar/contracts';
 import type { RunningService } from '@northstar/service-runtime';
 import {

@@ -1,5 +1,4 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the integration test runs the real keys service beside analytics
-import { keysService } from '../../../keys/src/keys.service-definition';
+import { keysService } from '../../test/neighbours';
 import {
   AnalyticsSubjects,
   BusErrorCode,

@@ -29,8 +29,6 @@ export class AlertEvaluationWorker implements OnApplicationBootstrap, OnApplicat
   ) {}
 
   onApplicationBootstrap(): void {
-    // A hybrid Nest app may run the bootstrap hooks twice: one worker only.
-    if (this.worker) return;
     const worker = new Worker<EvaluateAlertJob, void, AlertEvaluationJobName>(
       ALERT_EVALUATION_QUEUE,
       (job) => this.process(job),

@@ -1,5 +1,4 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the real analytics service answers the test sends' measurement
-import { analyticsService } from '../../../analytics/src/analytics.service-definition';
+import { analyticsService } from '../../test/neighbours';
 import {
   AlertsSubjects,
   BusErrorCode,

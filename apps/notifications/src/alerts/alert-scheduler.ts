@@ -79,9 +79,9 @@ export class AlertScheduler implements OnApplicationBootstrap, OnApplicationShut
   }
 
   onApplicationBootstrap(): void {
-    // A hybrid Nest app may run the bootstrap hooks twice: reconcile once. Not awaited: a Redis
-    // outage at start must not keep the service from answering; the evaluations self-heal anyway.
-    this.reconciled ??= this.reconcile().catch((error: unknown) =>
+    // Not awaited: a Redis outage at start must not keep the service from answering; the
+    // evaluations self-heal anyway.
+    this.reconciled = this.reconcile().catch((error: unknown) =>
       this.logger.error(`Reconciling the alert schedules failed: ${(error as Error).message}`),
     );
   }

@@ -1,7 +1,4 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the real analytics service answers the evaluations
-import { analyticsService } from '../../../analytics/src/analytics.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- events are written to ClickHouse as analytics' tests write them
-import { openEventStore, type EventStore } from '../../../analytics/test/event-store';
+import { analyticsService, openEventStore, type EventStore } from '../../test/neighbours';
 import {
   AlertsSubjects,
   BusErrorCode,

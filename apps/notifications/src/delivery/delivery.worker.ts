@@ -24,8 +24,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    // A hybrid Nest app (HTTP + microservice) may run the bootstrap hooks twice: one worker only.
-    if (this.worker) return;
     const worker = new Worker<DeliveryJobData, void, DeliveryJobName>(
       DELIVERY_QUEUE,
       (job) => this.process(job),

@@ -19,8 +19,6 @@ export class EmailWorker implements OnApplicationBootstrap, OnApplicationShutdow
   ) {}
 
   onApplicationBootstrap(): void {
-    // A hybrid Nest app (HTTP + microservice) may run the bootstrap hooks twice: one worker only.
-    if (this.worker) return;
     const worker = new Worker<EmailJobData, void, EmailJobName>(EMAIL_QUEUE, (job) => this.process(job), {
       prefix: this.config.QUEUE_PREFIX,
       // Its own connection: BullMQ blocks on it waiting for jobs, and retries commands forever.

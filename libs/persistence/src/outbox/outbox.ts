@@ -43,8 +43,6 @@ export class Outbox implements OnApplicationBootstrap, BeforeApplicationShutdown
   ) {}
 
   onApplicationBootstrap(): void {
-    // Nest runs bootstrap hooks again when the bus microservice starts: one relay is enough.
-    if (this.timer) return;
     this.timer = setInterval(() => {
       this.running ??= this.relay().finally(() => (this.running = undefined));
     }, this.options.relayIntervalMs);

@@ -1,14 +1,11 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { analyticsService } from '../../../analytics/src/analytics.service-definition';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- end-to-end tests run the real services behind the gateway
-import { notificationsService } from '../../../notifications/src/notifications.service-definition';
+import { analyticsService, notificationsService } from './platform-services';
 import { loadConfig } from '@northstar/config';
 import type { RunningService } from '@northstar/service-runtime';
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { e2eEnv, eventually, expectProblem, startTestService } from '../../test/support';
+import { e2eEnv, eventually, expectProblem, startTestService } from './support';
 import {
   call,
   joinAs,
@@ -16,8 +13,8 @@ import {
   createOrg,
   startTenancyStack,
   type TenancyStack,
-} from '../../test/tenancy-support';
-import { signUp, uniqueEmail, type SignedUpUser } from '../../test/users';
+} from './tenancy-support';
+import { signUp, uniqueEmail, type SignedUpUser } from './users';
 
 // Alerts end to end: identity, tenancy, analytics and notifications behind the gateway, a webhook
 // receiver on 127.0.0.1, and the in-app notification read by a member through /v1/me/notifications.

@@ -1,0 +1,12 @@
+/* eslint-disable @nx/enforce-module-boundaries -- the one place where the gateway's end-to-end tests
+   reach into the other apps: they run the real services behind the gateway, and apps never import apps
+   elsewhere. Every e2e test takes the services (and the few internals it needs) from here. */
+export { analyticsService } from '../../analytics/src/analytics.service-definition';
+export { chainsService } from '../../chains/src/chains.service-definition';
+export { identityService } from '../../identity/src/identity.service-definition';
+// Revokes a session as identity's own store would, unannounced (revocation.e2e-spec.ts).
+export { SessionRepository } from '../../identity/src/sessions/session.repository';
+export { ingestionService } from '../../ingestion/src/ingestion.service-definition';
+export { keysService } from '../../keys/src/keys.service-definition';
+export { notificationsService } from '../../notifications/src/notifications.service-definition';
+export { tenancyService } from '../../tenancy/src/tenancy.service-definition';
