@@ -10,7 +10,7 @@ import {
 } from '@nestjs/microservices';
 import {
   BusErrorCode,
-  ChainsEvents,
+  ChainsBroadcasts,
   ChainsSubjects,
   CreateChainRequest,
   DomainException,
@@ -270,7 +270,7 @@ describe('BusClient over NATS', () => {
     const arrived = new Promise<void>((resolve) => {
       eventArrived = resolve;
     });
-    bus.emit(subject.changed as typeof ChainsEvents.changed, { slug: 'ethereum', change: 'updated' });
+    bus.emit(subject.changed as typeof ChainsBroadcasts.changed, { slug: 'ethereum', change: 'updated' });
     await arrived;
     expect(received).toEqual([{ slug: 'ethereum', change: 'updated' }]);
   });
@@ -352,7 +352,7 @@ describe('caller assertions', () => {
     const arrived = new Promise<void>((resolve) => {
       eventArrived = resolve;
     });
-    bus.emit(subject.changed as typeof ChainsEvents.changed, { slug: 'ethereum', change: 'updated' });
+    bus.emit(subject.changed as typeof ChainsBroadcasts.changed, { slug: 'ethereum', change: 'updated' });
     await arrived;
     expect(received).toEqual([{ slug: 'ethereum', change: 'updated' }]);
   });

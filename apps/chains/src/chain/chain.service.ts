@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
-  ChainsEvents,
+  ChainsBroadcasts,
   ChainsSubjects,
   cursorCodec,
   cursorFields,
@@ -118,7 +118,7 @@ export class ChainService {
 
   private async changed(slug: string, change: ChainChange): Promise<void> {
     await this.cache.invalidate();
-    this.bus.emit(ChainsEvents.changed, { slug, change });
+    this.bus.emit(ChainsBroadcasts.changed, { slug, change });
   }
 }
 

@@ -32,7 +32,8 @@ export const ChainsSubjects = {
   audit: 'chains.audit.list',
 } as const;
 
-export const ChainsEvents = {
+/** Best-effort core-NATS broadcasts: every replica of a listening service hears each one. */
+export const ChainsBroadcasts = {
   /** Any change to the catalog; `keys` and caches listen. */
   changed: 'chains.chain.changed',
 } as const;
@@ -316,6 +317,6 @@ export interface ChainsContract {
   [ChainsSubjects.audit]: Rpc<ListChainAuditRequest, ChainAuditPage>;
 }
 
-export interface ChainsEventsContract {
-  [ChainsEvents.changed]: DomainEvent<ChainChangedEvent>;
+export interface ChainsBroadcastsContract {
+  [ChainsBroadcasts.changed]: DomainEvent<ChainChangedEvent>;
 }

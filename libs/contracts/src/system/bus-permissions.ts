@@ -1,5 +1,5 @@
 import { AnalyticsSubjects } from '../analytics/analytics.contract';
-import { ChainsEvents, ChainsSubjects } from '../chains/chains.contract';
+import { ChainsBroadcasts, ChainsSubjects } from '../chains/chains.contract';
 import {
   EVENTS_DLQ_STREAM,
   EVENTS_DLQ_SUBJECT_PREFIX,
@@ -88,12 +88,12 @@ const USES: Record<BusUser, BusUserUse> = {
   },
   keys: {
     calls: [ChainsSubjects.list, TenancySubjects.checkAccess],
-    broadcasts: { publishes: Object.values(KeysBroadcasts), listens: Object.values(ChainsEvents) },
+    broadcasts: { publishes: Object.values(KeysBroadcasts), listens: Object.values(ChainsBroadcasts) },
     streams: [{ stream: DOMAIN_EVENTS_STREAM, consumes: true }],
   },
   chains: {
     calls: [],
-    broadcasts: { publishes: Object.values(ChainsEvents), listens: [] },
+    broadcasts: { publishes: Object.values(ChainsBroadcasts), listens: [] },
     streams: [],
   },
   ingestion: {
