@@ -1,4 +1,4 @@
-import type { InvitationCreatedEvent } from '@northstar/contracts';
+import { assertNever, type InvitationCreatedEvent } from '@northstar/contracts';
 import { isEmail } from 'class-validator';
 import { createHash } from 'node:crypto';
 
@@ -84,10 +84,6 @@ export function emailJobProblem(job: EmailJob): string | null {
       if (typeof job.data.invitedByName !== 'string') return 'the inviter name is missing';
       return ROLES.includes(job.data.role) ? null : 'the role is unknown';
     default:
-      return assertUnreachable(job);
+      return assertNever(job, 'email job');
   }
-}
-
-export function assertUnreachable(value: never): never {
-  throw new Error(`Unexpected email job ${JSON.stringify(value)}`);
 }

@@ -18,7 +18,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Actor } from '../common/actor';
-import { PageQuery, type Page } from '../common/pagination';
+import { PageQuery, PageResponse } from '../common/pagination';
+import { toBoolean } from '../common/transforms';
 import { SLUG_MESSAGE, SLUG_PATTERN } from '../common/slug';
 import type { DomainEvent, Rpc } from '../rpc';
 
@@ -47,9 +48,6 @@ export type ChainStatus = (typeof CHAIN_STATUSES)[number];
 /** The placeholder an RPC template must contain; it is replaced by the caller's API key. */
 export const RPC_KEY_PLACEHOLDER = '{key}';
 const TEMPLATE_MESSAGE = `must be an absolute URL containing ${RPC_KEY_PLACEHOLDER}`;
-
-const toBoolean = ({ value }: { value: unknown }): unknown =>
-  value === 'true' ? true : value === 'false' ? false : value;
 
 export class NativeCurrency {
   @ApiProperty({ example: 'ETH' })
@@ -112,13 +110,7 @@ export class ChainDto {
   rpc!: RpcTemplates;
 }
 
-export class ChainListResponse implements Page<ChainDto> {
-  @ApiProperty({ type: [ChainDto] })
-  items!: ChainDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class ChainListResponse extends PageResponse(ChainDto) {}
 
 export class ListChainsRequest extends PageQuery {
   @ApiPropertyOptional({ enum: ECOSYSTEMS })
@@ -300,13 +292,7 @@ export class ChainAuditEntryDto {
   after!: ChainDto | null;
 }
 
-export class ChainAuditPage implements Page<ChainAuditEntryDto> {
-  @ApiProperty({ type: [ChainAuditEntryDto] })
-  items!: ChainAuditEntryDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class ChainAuditPage extends PageResponse(ChainAuditEntryDto) {}
 
 export interface ChainsContract {
   [ChainsSubjects.list]: Rpc<ListChainsRequest, ChainListResponse>;

@@ -14,7 +14,8 @@ import {
 import { IsEmailAddress } from '../common/email';
 import { OptionalNotNull } from '../common/optional';
 import { PLATFORM_ROLES, type PlatformRole } from '../common/actor';
-import { PageQuery, type Page } from '../common/pagination';
+import { PageQuery, PageResponse } from '../common/pagination';
+import { trim } from '../common/transforms';
 import type { Rpc } from '../rpc';
 
 /**
@@ -65,8 +66,6 @@ export const PASSWORD_MIN_LENGTH = 10;
 // A bound on the input of the (deliberately slow) password hash.
 export const PASSWORD_MAX_LENGTH = 256;
 const TOKEN_MAX_LENGTH = 512;
-
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
 // ---------------------------------------------------------------------------------------------
 // Shared parts of the bus requests.
@@ -361,13 +360,7 @@ export class SessionDto {
   current!: boolean;
 }
 
-export class SessionListResponse implements Page<SessionDto> {
-  @ApiProperty({ type: [SessionDto] })
-  items!: SessionDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class SessionListResponse extends PageResponse(SessionDto) {}
 
 export class SessionStatusResponse {
   /** False once the session is revoked or expired, or when it is not the user's. */

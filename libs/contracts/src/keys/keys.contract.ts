@@ -18,10 +18,11 @@ import {
   MinLength,
   ValidateBy,
   ValidateNested,
-  type ValidationOptions,
 } from 'class-validator';
 import { Actor } from '../common/actor';
-import { PageQuery, type Page } from '../common/pagination';
+import { PageQuery, PageResponse } from '../common/pagination';
+import { IsIsoTime } from '../common/time';
+import { trim } from '../common/transforms';
 import { SLUG_MESSAGE, SLUG_PATTERN } from '../common/slug';
 import type { Rpc } from '../rpc';
 import { API_KEY_HASH_PATTERN } from './api-key';
@@ -67,36 +68,6 @@ export const MAX_ROTATION_GRACE_SECONDS = 30 * 86_400;
 export const MAX_USAGE_ENTRIES = 10_000;
 /** The widest range one usage query reads: a year and a day. */
 export const MAX_USAGE_RANGE_MS = 366 * 86_400_000;
-
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
-
-// A time without a zone would be read in the server's zone: require `Z` or an offset.
-const ISO_TIME_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
-
-/** Milliseconds of an ISO-8601 time with a zone, or null. */
-export function parseIsoTime(value: unknown): number | null {
-  if (typeof value !== 'string' || !ISO_TIME_WITH_ZONE.test(value)) return null;
-  // Date.parse rolls 2026-02-30 over into March: refuse days the month does not have.
-  const [year, month, day] = value.slice(0, 10).split('-').map(Number);
-  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate())
-    return null;
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) ? ms : null;
-}
-
-function IsIsoTime(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isIsoTime',
-      validator: {
-        validate: (value) => parseIsoTime(value) !== null,
-        defaultMessage: (args) =>
-          `${args?.property ?? 'value'} must be an ISO-8601 time with a time zone (2026-12-31T23:59:59Z)`,
-      },
-    },
-    options,
-  );
-}
 
 function Nested(type: new () => object): PropertyDecorator {
   const decorators = [IsDefined(), ValidateNested(), Type(() => type)];
@@ -479,13 +450,7 @@ export class RotatedApiKeyDto extends CreatedApiKeyDto {
   previousKeyExpiresAt!: string;
 }
 
-export class ApiKeyListResponse implements Page<ApiKeyDto> {
-  @ApiProperty({ type: [ApiKeyDto] })
-  items!: ApiKeyDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class ApiKeyListResponse extends PageResponse(ApiKeyDto) {}
 
 export class KeyEndpointDto {
   @ApiProperty({ example: 'ethereum', description: 'The chain slug' })

@@ -22,7 +22,8 @@ import {
 import { IsEmailAddress } from '../common/email';
 import { EventFilter, TIMESERIES_METRICS, type TimeseriesMetric } from '../analytics/analytics.contract';
 import { Actor } from '../common/actor';
-import { PageQuery, type Page } from '../common/pagination';
+import { PageQuery, PageResponse } from '../common/pagination';
+import { trim } from '../common/transforms';
 import type { Rpc } from '../rpc';
 import { DeletedResponse } from '../chains/chains.contract';
 import { NOTIFICATION_KINDS, type NotificationKind } from './inbox.contract';
@@ -62,8 +63,6 @@ export const MAX_ALERT_CHANNELS = 10;
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
 export const MIN_WEBHOOK_SECRET_LENGTH = 16;
 export const MAX_WEBHOOK_SECRET_LENGTH = 256;
-
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
 function apply(...decorators: PropertyDecorator[]): PropertyDecorator {
   return (target, property) => decorators.forEach((decorate) => decorate(target, property));
@@ -499,13 +498,7 @@ export class AlertDto {
   updatedAt!: string;
 }
 
-export class AlertListResponse implements Page<AlertDto> {
-  @ApiProperty({ type: [AlertDto] })
-  items!: AlertDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class AlertListResponse extends PageResponse(AlertDto) {}
 
 /**
  * `suppressed`: recorded, never sent, because the organisation's hourly budget of notifications
@@ -582,13 +575,9 @@ export class AlertHistoryEntryDto {
   deliveries!: AlertDeliveryDto[];
 }
 
-export class AlertHistoryResponse implements Page<AlertHistoryEntryDto> {
-  @ApiProperty({ type: [AlertHistoryEntryDto], description: 'Newest first' })
-  items!: AlertHistoryEntryDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class AlertHistoryResponse extends PageResponse(AlertHistoryEntryDto, {
+  description: 'Newest first',
+}) {}
 
 export class AlertTestResponse {
   @ApiProperty({

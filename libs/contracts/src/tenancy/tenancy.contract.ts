@@ -16,7 +16,8 @@ import { IsEmailAddress } from '../common/email';
 import { OptionalNotNull } from '../common/optional';
 import { DeletedResponse } from '../chains/chains.contract';
 import { Actor } from '../common/actor';
-import { PageQuery, type Page } from '../common/pagination';
+import { PageQuery, PageResponse } from '../common/pagination';
+import { trim, trimLower } from '../common/transforms';
 import { SLUG_MESSAGE, SLUG_PATTERN } from '../common/slug';
 import type { Rpc } from '../rpc';
 import { ORG_ROLES, PERMISSIONS, type OrgRole, type Permission } from './policy';
@@ -61,10 +62,6 @@ export type ProjectKind = (typeof PROJECT_KINDS)[number];
 
 /** How long an invitation's token stays valid. */
 export const INVITATION_TTL_SECONDS = 7 * 24 * 3600;
-
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
-const trimLower = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.trim().toLowerCase() : value;
 
 /** A required nested object, validated with its own class. */
 function Nested(type: new () => object): PropertyDecorator {
@@ -208,13 +205,7 @@ export class OrgWithRoleDto extends OrgDto {
   role!: OrgRole;
 }
 
-export class OrgListResponse implements Page<OrgWithRoleDto> {
-  @ApiProperty({ type: [OrgWithRoleDto] })
-  items!: OrgWithRoleDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class OrgListResponse extends PageResponse(OrgWithRoleDto) {}
 
 // ---------------------------------------------------------------------------------------------
 // Members.
@@ -282,13 +273,7 @@ export class MemberDto {
   joinedAt!: string;
 }
 
-export class MemberListResponse implements Page<MemberDto> {
-  @ApiProperty({ type: [MemberDto] })
-  items!: MemberDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class MemberListResponse extends PageResponse(MemberDto) {}
 
 /** A membership as it was created (accepting an invitation) or changed. */
 export class MembershipDto {
@@ -376,13 +361,7 @@ export class InvitationDto {
   expiresAt!: string;
 }
 
-export class InvitationListResponse implements Page<InvitationDto> {
-  @ApiProperty({ type: [InvitationDto] })
-  items!: InvitationDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class InvitationListResponse extends PageResponse(InvitationDto) {}
 
 // ---------------------------------------------------------------------------------------------
 // Projects.
@@ -501,13 +480,7 @@ export class ProjectDto {
   createdAt!: string;
 }
 
-export class ProjectListResponse implements Page<ProjectDto> {
-  @ApiProperty({ type: [ProjectDto] })
-  items!: ProjectDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class ProjectListResponse extends PageResponse(ProjectDto) {}
 
 export interface TenancyContract {
   [TenancySubjects.checkAccess]: Rpc<CheckAccessRequest, AccessGrant>;
