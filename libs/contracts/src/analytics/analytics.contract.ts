@@ -18,6 +18,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { Nested } from '../common/nested';
 import { Actor } from '../common/actor';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageResponse } from '../common/pagination';
 import { EVENT_TYPES, type EventType } from '../events/incoming-event';
@@ -292,10 +293,7 @@ export class EventsQuery extends AnalyticsFilterQuery {
 // ---------------------------------------------------------------------------------------------
 // Bus requests: the route's parameters, the project and the caller.
 
-function Caller(): PropertyDecorator {
-  const decorators = [IsDefined(), ValidateNested(), Type(() => AnalyticsCaller)];
-  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
-}
+const Caller = (): PropertyDecorator => Nested(AnalyticsCaller);
 
 export class SummaryRequest extends AnalyticsFilterQuery {
   @Caller()

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsOptional, IsUUID, ValidateNested } from 'class-validator';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { Nested } from '../common/nested';
 import { Actor } from '../common/actor';
 import { IsIsoTime } from '../common/time';
 
@@ -16,11 +16,6 @@ export type UsageInterval = (typeof USAGE_INTERVALS)[number];
 export const DEFAULT_USAGE_RANGE_MS = 30 * 86_400_000;
 /** The widest organisation usage range, in days (one row per project and day). */
 export const MAX_ORG_USAGE_DAYS = 92;
-
-function Nested(type: new () => object): PropertyDecorator {
-  const decorators = [IsDefined(), ValidateNested(), Type(() => type)];
-  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
-}
 
 export class UsageRangeQuery {
   @ApiPropertyOptional({

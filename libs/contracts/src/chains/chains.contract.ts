@@ -20,7 +20,7 @@ import {
 import { Actor } from '../common/actor';
 import { PageQuery, PageResponse } from '../common/pagination';
 import { toBoolean } from '../common/transforms';
-import { SLUG_MESSAGE, SLUG_PATTERN } from '../common/slug';
+import { IsSlug } from '../common/slug';
 import type { DomainEvent, Rpc } from '../rpc';
 
 export const ChainsSubjects = {
@@ -132,7 +132,7 @@ export class ListChainsRequest extends PageQuery {
 
 export class ChainSlugParams {
   @ApiProperty({ example: 'ethereum' })
-  @Matches(SLUG_PATTERN, { message: `slug ${SLUG_MESSAGE}` })
+  @IsSlug()
   slug!: string;
 }
 
@@ -144,7 +144,7 @@ export const RESERVED_CHAIN_SLUGS = ['audit'] as const;
 /** The writable fields of a chain, as the admin routes take them. */
 export class ChainInput {
   @ApiProperty({ example: 'ethereum' })
-  @Matches(SLUG_PATTERN, { message: `slug ${SLUG_MESSAGE}` })
+  @IsSlug()
   @IsNotIn(RESERVED_CHAIN_SLUGS, { message: `slug must not be one of ${RESERVED_CHAIN_SLUGS.join(', ')}` })
   slug!: string;
 
@@ -246,7 +246,7 @@ export interface ChainChangedEvent {
 export class ChainAuditQuery extends PageQuery {
   @ApiPropertyOptional({ example: 'ethereum', description: 'Only the changes of this chain slug' })
   @IsOptional()
-  @Matches(SLUG_PATTERN, { message: `chain ${SLUG_MESSAGE}` })
+  @IsSlug('chain')
   chain?: string;
 }
 

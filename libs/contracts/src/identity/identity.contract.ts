@@ -1,16 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsDefined,
-  IsOptional,
-  IsString,
-  IsUUID,
-  MaxLength,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { Nested } from '../common/nested';
 import { IsEmailAddress } from '../common/email';
 import { OptionalNotNull } from '../common/optional';
 import { PLATFORM_ROLES, type PlatformRole } from '../common/actor';
@@ -93,12 +84,6 @@ export class SessionPrincipal {
   sessionId!: string;
 }
 
-/** A required nested object, validated with its own class. */
-function NestedObject(type: new () => object): PropertyDecorator {
-  const decorators = [IsDefined(), ValidateNested(), Type(() => type)];
-  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
-}
-
 // ---------------------------------------------------------------------------------------------
 // HTTP bodies (the gateway validates them) and the bus requests built from them.
 
@@ -132,7 +117,7 @@ export class RegisterBody {
 }
 
 export class RegisterRequest extends RegisterBody {
-  @NestedObject(ClientContext)
+  @Nested(ClientContext)
   client!: ClientContext;
 }
 
@@ -153,7 +138,7 @@ export class LoginBody {
 }
 
 export class LoginRequest extends LoginBody {
-  @NestedObject(ClientContext)
+  @Nested(ClientContext)
   client!: ClientContext;
 }
 
@@ -166,12 +151,12 @@ export class RefreshTokenBody {
 }
 
 export class RefreshRequest extends RefreshTokenBody {
-  @NestedObject(ClientContext)
+  @Nested(ClientContext)
   client!: ClientContext;
 }
 
 export class LogoutRequest extends RefreshTokenBody {
-  @NestedObject(ClientContext)
+  @Nested(ClientContext)
   client!: ClientContext;
 }
 
@@ -184,7 +169,7 @@ export class VerifyEmailBody {
 }
 
 export class VerifyEmailRequest extends VerifyEmailBody {
-  @NestedObject(ClientContext)
+  @Nested(ClientContext)
   client!: ClientContext;
 }
 
@@ -198,7 +183,7 @@ export class ForgotPasswordBody {
 }
 
 export class ForgotPasswordRequest extends ForgotPasswordBody {
-  @NestedObject(ClientContext)
+  @Nested(ClientContext)
   client!: ClientContext;
 }
 
@@ -217,12 +202,12 @@ export class ResetPasswordBody {
 }
 
 export class ResetPasswordRequest extends ResetPasswordBody {
-  @NestedObject(ClientContext)
+  @Nested(ClientContext)
   client!: ClientContext;
 }
 
 export class MeRequest {
-  @NestedObject(SessionPrincipal)
+  @Nested(SessionPrincipal)
   principal!: SessionPrincipal;
 }
 
@@ -255,14 +240,14 @@ export class UpdateMeBody {
 }
 
 export class UpdateMeRequest extends UpdateMeBody {
-  @NestedObject(SessionPrincipal)
+  @Nested(SessionPrincipal)
   principal!: SessionPrincipal;
 }
 
 export class ListSessionsQuery extends PageQuery {}
 
 export class ListSessionsRequest extends ListSessionsQuery {
-  @NestedObject(SessionPrincipal)
+  @Nested(SessionPrincipal)
   principal!: SessionPrincipal;
 }
 
@@ -273,7 +258,7 @@ export class SessionIdParams {
 }
 
 export class RevokeSessionRequest {
-  @NestedObject(SessionPrincipal)
+  @Nested(SessionPrincipal)
   principal!: SessionPrincipal;
 
   @IsUUID()

@@ -5,7 +5,6 @@ import {
   ArrayMinSize,
   ArrayUnique,
   IsArray,
-  IsDefined,
   IsIn,
   IsInt,
   IsOptional,
@@ -19,11 +18,12 @@ import {
   ValidateBy,
   ValidateNested,
 } from 'class-validator';
+import { Nested } from '../common/nested';
 import { Actor } from '../common/actor';
 import { PageQuery, PageResponse } from '../common/pagination';
 import { IsIsoTime } from '../common/time';
 import { trim } from '../common/transforms';
-import { SLUG_MESSAGE, SLUG_PATTERN } from '../common/slug';
+import { IsSlug, SLUG_MESSAGE, SLUG_PATTERN } from '../common/slug';
 import type { Rpc } from '../rpc';
 import { API_KEY_HASH_PATTERN } from './api-key';
 import {
@@ -68,11 +68,6 @@ export const MAX_ROTATION_GRACE_SECONDS = 30 * 86_400;
 export const MAX_USAGE_ENTRIES = 10_000;
 /** The widest range one usage query reads: a year and a day. */
 export const MAX_USAGE_RANGE_MS = 366 * 86_400_000;
-
-function Nested(type: new () => object): PropertyDecorator {
-  const decorators = [IsDefined(), ValidateNested(), Type(() => type)];
-  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
-}
 
 function Scopes(): PropertyDecorator {
   const decorators = [
@@ -338,7 +333,7 @@ export class KeyUsageEntry {
 
   /** The chain an RPC request went to; absent for other requests. */
   @IsOptional()
-  @Matches(SLUG_PATTERN, { message: `chain ${SLUG_MESSAGE}` })
+  @IsSlug('chain')
   chain?: string;
 }
 
