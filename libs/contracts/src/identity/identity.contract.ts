@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsName } from '../common/name';
 import { Nested } from '../common/nested';
 import { IsEmailAddress } from '../common/email';
 import { OptionalNotNull } from '../common/optional';
@@ -109,10 +110,7 @@ export class RegisterBody {
   password!: string;
 
   @ApiProperty({ example: 'Ada Lovelace', minLength: 1, maxLength: 100 })
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
+  @IsName()
   name!: string;
 }
 
@@ -214,10 +212,7 @@ export class MeRequest {
 export class UpdateMeBody {
   @ApiPropertyOptional({ example: 'Ada King', minLength: 1, maxLength: 100 })
   @OptionalNotNull()
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
+  @IsName()
   name?: string;
 
   @ApiPropertyOptional({

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -14,15 +14,15 @@ import {
   Max,
   MaxLength,
   Min,
-  MinLength,
   ValidateBy,
   ValidateNested,
 } from 'class-validator';
+import { IsName } from '../common/name';
 import { Nested } from '../common/nested';
 import { Actor } from '../common/actor';
 import { PageQuery, PageResponse } from '../common/pagination';
 import { IsIsoTime } from '../common/time';
-import { trim } from '../common/transforms';
+import {} from '../common/transforms';
 import { IsSlug, SLUG_MESSAGE, SLUG_PATTERN } from '../common/slug';
 import type { Rpc } from '../rpc';
 import { API_KEY_HASH_PATTERN } from './api-key';
@@ -77,11 +77,6 @@ function Scopes(): PropertyDecorator {
     ArrayUnique(),
     IsIn(KEY_SCOPES, { each: true, message: `each scope must be one of ${KEY_SCOPES.join(', ')}` }),
   ];
-  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
-}
-
-function KeyName(): PropertyDecorator {
-  const decorators = [Transform(trim), IsString(), MinLength(1), MaxLength(100)];
   return (target, property) => decorators.forEach((decorate) => decorate(target, property));
 }
 
@@ -168,7 +163,7 @@ export class ProjectKeysParams {
 
 export class CreateKeyBody {
   @ApiProperty({ example: 'Production server', minLength: 1, maxLength: 100 })
-  @KeyName()
+  @IsName()
   name!: string;
 
   @ApiProperty({ enum: KEY_SCOPES, isArray: true, example: ['events:write'], minItems: 1 })
@@ -211,7 +206,7 @@ export class CreateKeyBody {
 export class UpdateKeyBody {
   @ApiPropertyOptional({ example: 'Production server (EU)', minLength: 1, maxLength: 100 })
   @IsOptional()
-  @KeyName()
+  @IsName()
   name?: string;
 
   @ApiPropertyOptional({ enum: KEY_SCOPES, isArray: true, minItems: 1 })

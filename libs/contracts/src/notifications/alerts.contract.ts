@@ -19,6 +19,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { IsName } from '../common/name';
 import { IsEmailAddress } from '../common/email';
 import { EventFilter, TIMESERIES_METRICS, type TimeseriesMetric } from '../analytics/analytics.contract';
 import { Actor } from '../common/actor';
@@ -189,7 +190,6 @@ function Channels(): PropertyDecorator {
 /** The events an alert's metric counts: the filters of the analytics routes. */
 export class AlertFilter extends EventFilter {}
 
-const Name = () => apply(Transform(trim), IsString(), MinLength(1), MaxLength(100));
 const Metric = () =>
   IsIn(TIMESERIES_METRICS, { message: `metric must be one of ${TIMESERIES_METRICS.join(', ')}` });
 const Comparator = () =>
@@ -207,7 +207,7 @@ const Filter = () =>
 @ApiExtraModels(AlertEmailChannelInput, AlertWebhookChannelInput, AlertInAppChannelInput)
 export class CreateAlertBody {
   @ApiProperty({ minLength: 1, maxLength: 100, example: 'Checkout errors' })
-  @Name()
+  @IsName()
   name!: string;
 
   @ApiProperty({ enum: TIMESERIES_METRICS, description: 'Any metric of the analytics time series' })
@@ -272,7 +272,7 @@ export class CreateAlertBody {
 export class UpdateAlertBody {
   @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
   @IsOptional()
-  @Name()
+  @IsName()
   name?: string;
 
   @ApiPropertyOptional({ enum: TIMESERIES_METRICS })

@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import {} from 'class-transformer';
+import { IsOptional, IsUUID } from 'class-validator';
+import { IsName } from '../common/name';
 import { Nested } from '../common/nested';
 import { OptionalNotNull } from '../common/optional';
 import { Actor } from '../common/actor';
 import { PageQuery, PageResponse } from '../common/pagination';
-import { trim } from '../common/transforms';
+import {} from '../common/transforms';
 import { IsSlug, SLUG_PATTERN } from '../common/slug';
 import { ORG_ROLES, type OrgRole } from './policy';
 
@@ -17,10 +18,7 @@ export class OrgIdParams {
 
 export class CreateOrgBody {
   @ApiProperty({ example: 'Acme Inc', minLength: 1, maxLength: 100 })
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
+  @IsName()
   name!: string;
 
   @ApiPropertyOptional({
@@ -41,10 +39,7 @@ export class CreateOrgRequest extends CreateOrgBody {
 export class UpdateOrgBody {
   @ApiPropertyOptional({ example: 'Acme Corporation', minLength: 1, maxLength: 100 })
   @OptionalNotNull()
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
+  @IsName()
   name?: string;
 
   @ApiPropertyOptional({ example: 'acme-corp', pattern: SLUG_PATTERN.source, description: '409 when taken' })

@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { IsName } from '../common/name';
 import { Nested } from '../common/nested';
 import { OptionalNotNull } from '../common/optional';
 import { Actor } from '../common/actor';
 import { PageQuery, PageResponse } from '../common/pagination';
-import { trim } from '../common/transforms';
+import {} from '../common/transforms';
 import { IsSlug, SLUG_PATTERN } from '../common/slug';
 import { IsIanaTimeZone, toCanonicalTimeZone } from './timezone';
 
@@ -20,10 +21,7 @@ export class ProjectIdParams {
 
 export class CreateProjectBody {
   @ApiProperty({ example: 'Storefront', minLength: 1, maxLength: 100 })
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
+  @IsName()
   name!: string;
 
   @ApiPropertyOptional({
@@ -61,10 +59,7 @@ export class CreateProjectRequest extends CreateProjectBody {
 export class UpdateProjectBody {
   @ApiPropertyOptional({ example: 'Storefront', minLength: 1, maxLength: 100 })
   @OptionalNotNull()
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
+  @IsName()
   name?: string;
 
   @ApiPropertyOptional({ example: 'storefront', pattern: SLUG_PATTERN.source, description: '409 when taken' })
