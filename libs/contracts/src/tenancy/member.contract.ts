@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, IntersectionType } from '@nestjs/swagger';
 import { IsIn, IsUUID } from 'class-validator';
 import { Nested } from '../common/nested';
 import { Actor } from '../common/actor';
@@ -26,17 +26,7 @@ export class UpdateMemberBody {
   role!: OrgRole;
 }
 
-export class UpdateMemberRequest extends UpdateMemberBody {
-  @Nested(Actor)
-  actor!: Actor;
-
-  @IsUUID()
-  orgId!: string;
-
-  @IsUUID()
-  userId!: string;
-}
-
+/** Any request about one member of an organisation. */
 export class RemoveMemberRequest {
   @Nested(Actor)
   actor!: Actor;
@@ -47,6 +37,8 @@ export class RemoveMemberRequest {
   @IsUUID()
   userId!: string;
 }
+
+export class UpdateMemberRequest extends IntersectionType(UpdateMemberBody, RemoveMemberRequest) {}
 
 export class MemberDto {
   @ApiProperty({ format: 'uuid' })
