@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { clickHouseConnectionFrom, ClickHouseModule } from '@northstar/clickhouse';
+import { TenantAccess } from '@northstar/messaging';
 import { AnalyticsConfig } from './config';
 import { AccessBroadcastListener } from './query/access-broadcast.listener';
 import { AnalyticsAccess } from './query/analytics-access';
@@ -21,6 +22,7 @@ export class AnalyticsModule {
       controllers: [AnalyticsHandler, UsageHandler],
       providers: [
         { provide: AnalyticsConfig, useValue: config },
+        TenantAccess,
         AnalyticsAccess,
         AccessBroadcastListener,
         AnalyticsRepository,

@@ -17,7 +17,7 @@ import { SessionRevocations } from './sessions/session-revocations';
 import { SessionHandler } from './sessions/session.handler';
 import { Session, UsedRefreshToken } from './sessions/session.entity';
 import { SessionRepository } from './sessions/session.repository';
-import { UserDirectory } from './users/user-directory.service';
+import { UserDirectoryService } from './users/user-directory.service';
 import { UserToken } from './users/user-token.entity';
 import { UserTokenRepository } from './users/user-token.repository';
 import { User } from './users/user.entity';
@@ -58,7 +58,7 @@ export class IdentityModule {
         SessionRevocations,
         AuthService,
         AccountService,
-        UserDirectory,
+        UserDirectoryService,
       ],
     };
   }

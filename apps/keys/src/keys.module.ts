@@ -4,7 +4,7 @@ import { PostgresModule } from '@northstar/persistence';
 import { RedisModule } from '@northstar/redis';
 import { KeysConfig } from './config';
 import { ApiKey } from './key/api-key.entity';
-import { ChainChangedHandler } from './key/chain-changed.handler';
+import { ChainChangedListener } from './key/chain-changed.listener';
 import { KeyAccess } from './key/key-access';
 import { KeyChanges } from './key/key-changes';
 import { KeySecret } from './key/key-secret.entity';
@@ -37,7 +37,7 @@ export class KeysModule {
         }),
         RedisModule.forRoot({ url: config.REDIS_URL, name: 'keys' }),
       ],
-      controllers: [KeyHandler, UsageHandler, ChainChangedHandler],
+      controllers: [KeyHandler, UsageHandler, ChainChangedListener],
       providers: [
         { provide: KeysConfig, useValue: config },
         KeyRepository,

@@ -1,5 +1,5 @@
 import type { AnalyticsContract } from './analytics/analytics.contract';
-import type { ChainsContract, ChainsEventsContract } from './chains/chains.contract';
+import type { ChainsContract, ChainsBroadcastsContract } from './chains/chains.contract';
 import type { IdentityContract } from './identity/identity.contract';
 import type { IdentityBroadcastsContract } from './identity/identity.events';
 import type { KeysContract } from './keys/keys.contract';
@@ -21,7 +21,7 @@ export type BusContract = SystemContract &
   AlertsContract;
 
 /** Every domain event subject with its payload type. */
-export type BusEventContract = ChainsEventsContract &
+export type BusEventContract = ChainsBroadcastsContract &
   TenancyBroadcastsContract &
   KeysBroadcastsContract &
   IdentityBroadcastsContract;

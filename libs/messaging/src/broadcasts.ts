@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { BusEventSubject } from '@northstar/contracts';
+import { REQUEST_ID_HEADER, runWithRequestContext, sanitizeRequestId } from '@northstar/observability';
 import { Events, type NatsConnection, type Subscription } from 'nats';
 import { CALLER_HEADER, CallerAssertionError, type BusSigner } from './caller-assertion';
 
@@ -48,7 +49,9 @@ export function listenToBroadcast(
         logger.warn(`Ignored a broadcast on ${message.subject}: ${reason}`);
         return;
       }
-      handlers.onEvent(payload);
+      // A transport edge: the listener runs in the context of the request that caused the broadcast.
+      const requestId = sanitizeRequestId(message.headers?.get(REQUEST_ID_HEADER));
+      runWithRequestContext({ requestId }, () => handlers.onEvent(payload));
     },
   });
   const { onReconnect } = handlers;

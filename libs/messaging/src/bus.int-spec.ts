@@ -10,7 +10,7 @@ import {
 } from '@nestjs/microservices';
 import {
   BusErrorCode,
-  ChainsEvents,
+  ChainsBroadcasts,
   ChainsSubjects,
   CreateChainRequest,
   DomainException,
@@ -18,9 +18,10 @@ import {
   type ChainChangedEvent,
   type ChainDto,
 } from '@northstar/contracts';
-import { REQUEST_ID_HEADER, runWithRequestContext } from '@northstar/observability';
+import { currentRequestId, REQUEST_ID_HEADER, runWithRequestContext } from '@northstar/observability';
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders, type NatsConnection } from 'nats';
+import { listenToBroadcast } from './broadcasts';
 import { BusCallerGuard } from './bus-caller.guard';
 import { BusClient } from './bus-client';
 import { BusSigner, CALLER_HEADER } from './caller-assertion';
@@ -270,7 +271,7 @@ describe('BusClient over NATS', () => {
     const arrived = new Promise<void>((resolve) => {
       eventArrived = resolve;
     });
-    bus.emit(subject.changed as typeof ChainsEvents.changed, { slug: 'ethereum', change: 'updated' });
+    bus.emit(subject.changed as typeof ChainsBroadcasts.changed, { slug: 'ethereum', change: 'updated' });
     await arrived;
     expect(received).toEqual([{ slug: 'ethereum', change: 'updated' }]);
   });
@@ -352,8 +353,36 @@ describe('caller assertions', () => {
     const arrived = new Promise<void>((resolve) => {
       eventArrived = resolve;
     });
-    bus.emit(subject.changed as typeof ChainsEvents.changed, { slug: 'ethereum', change: 'updated' });
+    bus.emit(subject.changed as typeof ChainsBroadcasts.changed, { slug: 'ethereum', change: 'updated' });
     await arrived;
     expect(received).toEqual([{ slug: 'ethereum', change: 'updated' }]);
+  });
+});
+
+describe('broadcast listeners', () => {
+  it("hear a broadcast in the context of the request that made it: its log lines carry the request's id", async () => {
+    const heard = new Promise<{ payload: unknown; requestId: string | undefined }>((resolve) => {
+      const subscription = listenToBroadcast(
+        connection,
+        new BusSigner(SIGNING_KEY, 'keys'),
+        subject.changed as typeof ChainsBroadcasts.changed,
+        {
+          onEvent: (payload) => {
+            subscription.unsubscribe();
+            resolve({ payload, requestId: currentRequestId() });
+          },
+        },
+      );
+    });
+    await connection.flush();
+
+    runWithRequestContext({ requestId: 'req-broadcast-1' }, () =>
+      bus.emit(subject.changed as typeof ChainsBroadcasts.changed, { slug: 'ethereum', change: 'updated' }),
+    );
+
+    expect(await heard).toEqual({
+      payload: { slug: 'ethereum', change: 'updated' },
+      requestId: 'req-broadcast-1',
+    });
   });
 });

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
+import { assertOneSlot } from './hash-tag';
 
 // Sliding logs of the requests of the last window, one sorted set per limit, checked and counted
 // together: a request refused by any limit counts against none, so a client that keeps hammering is
@@ -37,13 +38,15 @@ export interface SlidingWindowDecision {
 
 /**
  * Counts one request against every `limits` entry (a key and its limit per window), unless one of
- * them is full. Throws when Redis does: callers decide whether that opens or closes the door.
+ * them is full. Throws when Redis does: callers decide whether that opens or closes the door. The
+ * keys of one call share a hash tag (`{...}`), so that they live in one slot of a Redis Cluster.
  */
 export async function takeSlidingWindows(
   redis: Redis,
   limits: readonly { key: string; limit: number }[],
   windowMs: number,
 ): Promise<SlidingWindowDecision> {
+  assertOneSlot(limits.map((entry) => entry.key));
   const answer = (await redis.eval(
     SLIDING_WINDOWS_SCRIPT,
     limits.length,

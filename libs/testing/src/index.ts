@@ -7,3 +7,4 @@ export * from './mail';
 export * from './ops';
 export * from './service';
 export * from './stand-ins';
+export * from './redis-cluster';

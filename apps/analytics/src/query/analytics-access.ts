@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import {
   DomainException,
-  TenancySubjects,
   type AccessChangedEvent,
   type AccessGrant,
   type AnalyticsCaller,
 } from '@northstar/contracts';
-import { BusClient } from '@northstar/messaging';
+import { TenantAccess } from '@northstar/messaging';
 import { LRUCache } from 'lru-cache';
 
 // Dashboards fire several queries per screen: one tenancy answer serves them for a few seconds.
@@ -15,8 +14,8 @@ import { LRUCache } from 'lru-cache';
 export const GRANT_TTL_MS = 10_000;
 
 /**
- * Whether a caller may read a project's analytics. A user is asked about to tenancy
- * (`analytics:read`); an API key, already authenticated by the gateway with the scope, and an
+ * Whether a caller may read a project's analytics. A user is asked about to tenancy (`analytics:read`,
+ * through TenantAccess like every service), and the grant is kept for a few seconds; an API key, already authenticated by the gateway with the scope, and an
  * internal service (notifications evaluating an alert) may read their own project only. Another
  * organisation's project is not_found, like one that does not exist.
  */
@@ -24,7 +23,7 @@ export const GRANT_TTL_MS = 10_000;
 export class AnalyticsAccess {
   private readonly grants = new LRUCache<string, AccessGrant>({ max: 10_000, ttl: GRANT_TTL_MS });
 
-  constructor(private readonly bus: BusClient) {}
+  constructor(private readonly access: TenantAccess) {}
 
   /** Someone's access to the organisation changed (a removal, a new role, a deleted project). */
   forget(change: Pick<AccessChangedEvent, 'orgId' | 'userId'>): void {
@@ -45,12 +44,7 @@ export class AnalyticsAccess {
       const cacheKey = `${caller.actor.userId}:${caller.actor.role}:${projectId}`;
       const cached = this.grants.get(cacheKey);
       if (cached) return { timezone: cached.timezone };
-      const grant = await this.bus.send(TenancySubjects.checkAccess, {
-        actor: caller.actor,
-        projectId,
-        permission: 'analytics:read',
-      });
-      if (grant.projectId !== undefined && grant.projectId !== projectId) throw projectNotFound();
+      const grant = await this.access.toProject(caller.actor, projectId, 'analytics:read');
       this.grants.set(cacheKey, grant);
       return { timezone: grant.timezone };
     }

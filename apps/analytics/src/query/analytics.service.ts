@@ -4,7 +4,8 @@ import {
   cursorCodec,
   cursorFields,
   DEFAULT_ANALYTICS_RANGE_MS,
-  DEFAULT_PAGE_LIMIT,
+  pageLimit,
+  toPage,
   DEFAULT_TOP_LIMIT,
   DomainException,
   MAX_TIMESERIES_BUCKETS,
@@ -130,17 +131,15 @@ export class AnalyticsService {
   async list(request: EventsRequest): Promise<AnalyticsEventsResponse> {
     const after = eventsCursor.decodeOptional(request.cursor);
     const scope = await this.authorisedScope(request);
-    const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
+    const limit = pageLimit(request.limit);
     const rows = await this.events.events(scope, limit + 1, after);
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map(toEventDto),
-      nextCursor:
-        rows.length > limit && last
-          ? eventsCursor.encode({ timestamp: Number(last.ts), ms: Number(last.timestamp_ms), id: last.id })
-          : null,
-    };
+    return toPage(
+      rows,
+      limit,
+      eventsCursor,
+      (row) => ({ timestamp: Number(row.ts), ms: Number(row.timestamp_ms), id: row.id }),
+      toEventDto,
+    );
   }
 
   private async authorisedScope(

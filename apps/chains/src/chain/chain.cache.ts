@@ -1,22 +1,23 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ChainDto } from '@northstar/contracts';
-import { REDIS } from '@northstar/redis';
+import { REDIS, stampGeneration, unstampGeneration } from '@northstar/redis';
 import type { Redis } from 'ioredis';
 import { ChainsConfig } from '../config';
 
-const GENERATION_KEY = 'chains:catalog:generation';
-const catalogKey = (generation: string) => `chains:catalog:${generation}`;
+// One hash tag: the read script touches both keys, which a Redis Cluster runs only in one slot.
+const GENERATION_KEY = 'chains:{catalog}:generation';
+const CATALOG_KEY = 'chains:{catalog}:entry';
 
-// One round trip: read the current generation and the catalog stored under it.
+// One round trip: the current generation and the catalog with the generation it was written under.
 const READ_SCRIPT = `
-local generation = redis.call('GET', KEYS[1]) or '0'
-return { generation, redis.call('GET', 'chains:catalog:' .. generation) }
+return { redis.call('GET', KEYS[1]) or '0', redis.call('GET', KEYS[2]) }
 `;
 
 /**
- * The whole catalog, cached in Redis under a generation number. A change bumps the generation, so a
- * reader that loaded the database just before the change can only write under a generation nobody
- * reads any more: no stale catalog survives an invalidation. Redis being down only costs speed.
+ * The whole catalog, cached in Redis with the generation number it was loaded under (`<generation>|
+ * <json>`). A change bumps the generation, so a reader that loaded the database just before the change
+ * can only write a catalog stamped with a generation nobody accepts any more: no stale catalog
+ * survives an invalidation. Redis being down only costs speed.
  */
 @Injectable()
 export class ChainCache {
@@ -29,11 +30,12 @@ export class ChainCache {
 
   async read(): Promise<{ generation: string; chains: ChainDto[] | null }> {
     try {
-      const [generation, cached] = (await this.redis.eval(READ_SCRIPT, 1, GENERATION_KEY)) as [
+      const [generation, cached] = (await this.redis.eval(READ_SCRIPT, 2, GENERATION_KEY, CATALOG_KEY)) as [
         string,
         string | null,
       ];
-      return { generation, chains: cached ? (JSON.parse(cached) as ChainDto[]) : null };
+      const json = unstampGeneration(cached, generation);
+      return { generation, chains: json === null ? null : (JSON.parse(json) as ChainDto[]) };
     } catch (error) {
       this.logger.warn(`Catalog cache unavailable: ${String(error)}`);
       return { generation: '', chains: null };
@@ -43,7 +45,12 @@ export class ChainCache {
   async write(generation: string, chains: ChainDto[]): Promise<void> {
     if (!generation) return;
     await this.redis
-      .set(catalogKey(generation), JSON.stringify(chains), 'EX', this.config.CHAINS_CACHE_TTL_SECONDS)
+      .set(
+        CATALOG_KEY,
+        stampGeneration(generation, JSON.stringify(chains)),
+        'EX',
+        this.config.CHAINS_CACHE_TTL_SECONDS,
+      )
       .catch((error: unknown) => this.logger.warn(`Catalog cache write failed: ${String(error)}`));
   }
 

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import {
-  ChainsEvents,
+  ChainsBroadcasts,
   ChainsSubjects,
   cursorCodec,
   cursorFields,
-  DEFAULT_PAGE_LIMIT,
+  pageLimit,
+  toPage,
   DomainException,
   type Actor,
   type ChainActor,
@@ -41,7 +42,7 @@ export class ChainService {
 
   async list(query: ListChainsRequest): Promise<ChainListResponse> {
     const after = chainsCursor.decodeOptional(query.cursor)?.slug ?? null;
-    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const limit = pageLimit(query.limit);
     const matching = (await this.catalog()).filter(
       (chain) =>
         (query.ecosystem === undefined || chain.ecosystem === query.ecosystem) &&
@@ -49,9 +50,13 @@ export class ChainService {
         (query.status === undefined || chain.status === query.status) &&
         (after === null || chain.slug > after),
     );
-    const items = matching.slice(0, limit);
-    const more = matching.length > limit;
-    return { items, nextCursor: more ? chainsCursor.encode({ slug: items[items.length - 1].slug }) : null };
+    return toPage(
+      matching,
+      limit,
+      chainsCursor,
+      (chain) => ({ slug: chain.slug }),
+      (chain) => chain,
+    );
   }
 
   async get(slug: string): Promise<ChainDto> {
@@ -98,14 +103,9 @@ export class ChainService {
   async audit(request: ListChainAuditRequest): Promise<ChainAuditPage> {
     assertAdmin(request.actor);
     const after = auditCursor.decodeOptional(request.cursor) ?? null;
-    const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
+    const limit = pageLimit(request.limit);
     const rows = await this.repository.listAudit(request.chain ?? null, after, limit + 1);
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map(toAuditEntryDto),
-      nextCursor: rows.length > limit && last ? auditCursor.encode({ at: last.at, id: last.id }) : null,
-    };
+    return toPage(rows, limit, auditCursor, (entry) => ({ at: entry.at, id: entry.id }), toAuditEntryDto);
   }
 
   private async catalog(): Promise<ChainDto[]> {
@@ -118,7 +118,7 @@ export class ChainService {
 
   private async changed(slug: string, change: ChainChange): Promise<void> {
     await this.cache.invalidate();
-    this.bus.emit(ChainsEvents.changed, { slug, change });
+    this.bus.emit(ChainsBroadcasts.changed, { slug, change });
   }
 }
 

@@ -1,4 +1,4 @@
-import { BusErrorCode, type FieldError } from '@northstar/contracts';
+import { assertNever, BusErrorCode, type FieldError } from '@northstar/contracts';
 
 /** RFC 9457 problem details, as every error of the public API is answered. */
 export interface Problem {
@@ -46,7 +46,7 @@ export function problemKindForCode(code: BusErrorCode): ProblemKind {
     case BusErrorCode.Internal:
       return kind(500, 'internal', 'Internal error');
     default:
-      return assertUnreachable(code);
+      return assertNever(code, 'error code');
   }
 }
 
@@ -78,8 +78,4 @@ export function problemKindForStatus(status: number): ProblemKind {
 
 export function problemType(slug: string): string {
   return PROBLEM_BASE + slug;
-}
-
-function assertUnreachable(value: never): never {
-  throw new Error(`Unmapped error code: ${String(value)}`);
 }

@@ -4,7 +4,8 @@ import {
   BusErrorCode,
   cursorCodec,
   cursorFields,
-  DEFAULT_PAGE_LIMIT,
+  pageLimit,
+  toPage,
   DomainException,
   IdentitySubjects,
   type ListSessionsRequest,
@@ -84,18 +85,16 @@ export class AccountService {
   async listSessions(request: ListSessionsRequest): Promise<SessionListResponse> {
     const { principal } = request;
     const after = sessionsCursor.decodeOptional(request.cursor);
-    const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
+    const limit = pageLimit(request.limit);
     // One extra row tells whether another page follows.
     const rows = await this.sessions.listActive(principal.userId, new Date(), limit + 1, after);
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((session) => toSessionDto(session, principal.sessionId)),
-      nextCursor:
-        rows.length > limit && last
-          ? sessionsCursor.encode({ createdAt: last.createdAt, id: last.id })
-          : null,
-    };
+    return toPage(
+      rows,
+      limit,
+      sessionsCursor,
+      (session) => ({ createdAt: session.createdAt, id: session.id }),
+      (session) => toSessionDto(session, principal.sessionId),
+    );
   }
 
   /** Someone else's session, or one that already ended, is not found: it is not in the caller's list. */

@@ -141,5 +141,7 @@ function accountHash(email: string): string {
   return createHash('sha256').update(email, 'utf8').digest('hex');
 }
 
-const failuresKey = (email: string) => `identity:login:failures:${accountHash(email)}`;
-const lockKey = (email: string) => `identity:login:lock:${accountHash(email)}`;
+// One hash tag per account: the failure script touches both keys, which a Redis Cluster runs only
+// when they share a slot.
+const failuresKey = (email: string) => `identity:login:{${accountHash(email)}}:failures`;
+const lockKey = (email: string) => `identity:login:{${accountHash(email)}}:lock`;

@@ -5,7 +5,7 @@ import { UserRepository } from './user.repository';
 
 /** Public facts about users for other services; no credentials, no sessions. */
 @Injectable()
-export class UserDirectory {
+export class UserDirectoryService {
   constructor(private readonly users: UserRepository) {}
 
   /** The users that exist among `userIds`, in the order asked (each once); unknown ids are left out. */

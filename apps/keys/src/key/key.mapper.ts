@@ -1,8 +1,6 @@
-import type { ApiKeyDto, KeyRateLimit, KeyVerification } from '@northstar/contracts';
+import { isoTimeOrNull, type ApiKeyDto, type KeyRateLimit, type KeyVerification } from '@northstar/contracts';
 import type { ApiKey } from './api-key.entity';
 import type { KeySecret } from './key-secret.entity';
-
-const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
 export function rateLimitOf(key: ApiKey): KeyRateLimit | null {
   return key.rateLimit !== null && key.rateLimitWindowSeconds !== null
@@ -18,10 +16,10 @@ export function toApiKeyDto(key: ApiKey): ApiKeyDto {
     prefix: key.prefix,
     scopes: [...key.scopes],
     createdAt: key.createdAt.toISOString(),
-    expiresAt: iso(key.expiresAt),
+    expiresAt: isoTimeOrNull(key.expiresAt),
     rateLimit: rateLimitOf(key),
-    lastUsedAt: iso(key.lastUsedAt),
-    revokedAt: iso(key.revokedAt),
+    lastUsedAt: isoTimeOrNull(key.lastUsedAt),
+    revokedAt: isoTimeOrNull(key.revokedAt),
     allowedOrigins: [...key.allowedOrigins],
     allowedIps: [...key.allowedIps],
     allowedChains: [...key.allowedChains],
@@ -38,7 +36,7 @@ export function toVerification(key: ApiKey, secret: KeySecret): KeyVerification 
     projectId: key.projectId,
     hash: secret.hash,
     scopes: [...key.scopes],
-    expiresAt: iso(expiresAt),
+    expiresAt: isoTimeOrNull(expiresAt),
     rateLimit: rateLimitOf(key),
     revoked: key.revokedAt !== null,
     version: key.version,

@@ -88,7 +88,7 @@ export class KeyRepository {
 
   /**
    * The live keys of every tenant whose allowedChains names this chain: a change of the catalog, not a
-   * tenant's request, asks (ChainChangedHandler), and the answer only goes back into those keys.
+   * tenant's request, asks (ChainChangedListener), and the answer only goes back into those keys.
    */
   findLiveKeysNamingChain(slug: string): Promise<ApiKey[]> {
     return this.em.find(ApiKey, { allowedChains: { $contains: [slug] }, revokedAt: null });

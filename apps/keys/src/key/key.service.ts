@@ -4,7 +4,8 @@ import {
   ChainsSubjects,
   cursorCodec,
   cursorFields,
-  DEFAULT_PAGE_LIMIT,
+  pageLimit,
+  toPage,
   DomainException,
   formatOriginPattern,
   KeysSubjects,
@@ -78,14 +79,9 @@ export class KeyService {
   async list(request: ListKeysRequest): Promise<ApiKeyListResponse> {
     const after = keysCursor.decodeOptional(request.cursor);
     const grant = await this.access.toProject(request.actor, request.projectId, 'keys:read');
-    const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
+    const limit = pageLimit(request.limit);
     const page = await this.keys.listForProject(grant.orgId, request.projectId, after, limit + 1);
-    const items = page.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map(toApiKeyDto),
-      nextCursor: page.length > limit ? keysCursor.encode({ createdAt: last.createdAt, id: last.id }) : null,
-    };
+    return toPage(page, limit, keysCursor, (key) => ({ createdAt: key.createdAt, id: key.id }), toApiKeyDto);
   }
 
   async get(request: KeyRequest): Promise<ApiKeyDto> {

@@ -1,4 +1,4 @@
-import type { AlertChannelDto, AlertChannelInputUnion } from '@northstar/contracts';
+import { assertNever, type AlertChannelDto, type AlertChannelInputUnion } from '@northstar/contracts';
 import { randomBytes } from 'node:crypto';
 import { redactedUrl } from '../delivery/webhook-address';
 import type { StoredAlertChannel } from './alert.entity';
@@ -52,7 +52,7 @@ export function resolveChannels(
         return sealed(secret);
       }
       default:
-        return assertNever(channel);
+        return assertNever(channel, 'channel');
     }
   });
   return { channels, generated };
@@ -78,8 +78,4 @@ export function channelViews(
       ...(secret !== undefined && { secret }),
     };
   });
-}
-
-function assertNever(value: never): never {
-  throw new Error(`Unexpected channel ${JSON.stringify(value)}`);
 }

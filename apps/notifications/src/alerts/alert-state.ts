@@ -1,4 +1,4 @@
-import type { AlertComparator, AlertState } from '@northstar/contracts';
+import { assertNever, type AlertComparator, type AlertState } from '@northstar/contracts';
 
 /** What the state machine needs of an alert. */
 export interface AlertCondition {
@@ -32,7 +32,7 @@ export function conditionHolds(comparator: AlertComparator, value: number, thres
     case 'lte':
       return value <= threshold;
     default:
-      return assertNever(comparator);
+      return assertNever(comparator, 'comparator');
   }
 }
 
@@ -59,8 +59,4 @@ export function nextAlertStep(
   return cooledDown
     ? { state: 'firing', lastNotifiedAt: now, notify: 'firing' }
     : { state: 'firing', lastNotifiedAt: status.lastNotifiedAt, notify: null };
-}
-
-function assertNever(value: never): never {
-  throw new Error(`Unexpected comparator ${String(value)}`);
 }

@@ -1,9 +1,12 @@
-import type { AlertDto, AlertHistoryEntryDto, AlertDeliveryDto } from '@northstar/contracts';
+import {
+  isoTimeOrNull,
+  type AlertDto,
+  type AlertHistoryEntryDto,
+  type AlertDeliveryDto,
+} from '@northstar/contracts';
 import { channelViews } from './alert-channels';
 import type { AlertEvent } from './alert-event.entity';
 import type { Alert } from './alert.entity';
-
-const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
 /** `reveal`: whether the reader may manage the alert, and so see its webhook URLs in full. */
 export function toAlertDto(alert: Alert, reveal: boolean, generatedSecrets?: Map<number, string>): AlertDto {
@@ -23,7 +26,7 @@ export function toAlertDto(alert: Alert, reveal: boolean, generatedSecrets?: Map
     channels: channelViews(alert.channels, reveal, generatedSecrets),
     state: alert.state,
     lastValue: alert.lastValue,
-    lastEvaluatedAt: iso(alert.lastEvaluatedAt),
+    lastEvaluatedAt: isoTimeOrNull(alert.lastEvaluatedAt),
     createdAt: alert.createdAt.toISOString(),
     updatedAt: alert.updatedAt.toISOString(),
   };

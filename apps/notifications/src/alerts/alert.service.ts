@@ -5,7 +5,8 @@ import {
   cursorFields,
   DEFAULT_ALERT_COOLDOWN_SECONDS,
   DEFAULT_ALERT_EVERY_SECONDS,
-  DEFAULT_PAGE_LIMIT,
+  pageLimit,
+  toPage,
   DomainException,
   type Actor,
   type AlertChannelInputUnion,
@@ -97,15 +98,16 @@ export class AlertService {
   async list(request: ListAlertsRequest): Promise<AlertListResponse> {
     const after = alertsCursor.decodeOptional(request.cursor);
     const grant = await this.access.toProject(request.actor, request.projectId, 'alerts:read');
-    const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
+    const limit = pageLimit(request.limit);
     const page = await this.alerts.listForProject(grant.orgId, request.projectId, after, limit + 1);
     const reveal = await this.access.mayManage(request.actor, request.projectId);
-    const items = page.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map((alert) => toAlertDto(alert, reveal)),
-      nextCursor: page.length > limit ? alertsCursor.encode({ at: last.createdAt, id: last.id }) : null,
-    };
+    return toPage(
+      page,
+      limit,
+      alertsCursor,
+      (alert) => ({ at: alert.createdAt, id: alert.id }),
+      (alert) => toAlertDto(alert, reveal),
+    );
   }
 
   async get(request: AlertRequest): Promise<AlertDto> {
@@ -149,7 +151,7 @@ export class AlertService {
   async history(request: AlertHistoryRequest): Promise<AlertHistoryResponse> {
     const after = historyCursor.decodeOptional(request.cursor);
     const alert = await this.access.toAlert(request.actor, request.alertId, 'alerts:read');
-    const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
+    const limit = pageLimit(request.limit);
     const page = await this.alerts.listEvents(alert.orgId, alert.id, after, limit + 1);
     const items = page.slice(0, limit);
     const deliveries = await this.delivery.listForNotifications(
@@ -166,11 +168,13 @@ export class AlertService {
           : shown;
       byEntry.set(notificationId, [...(byEntry.get(notificationId) ?? []), delivery]);
     }
-    const last = items[items.length - 1];
-    return {
-      items: items.map((entry) => toHistoryEntryDto(entry, byEntry.get(entry.id) ?? [])),
-      nextCursor: page.length > limit ? historyCursor.encode({ at: last.at, id: last.id }) : null,
-    };
+    return toPage(
+      page,
+      limit,
+      historyCursor,
+      (entry) => ({ at: entry.at, id: entry.id }),
+      (entry) => toHistoryEntryDto(entry, byEntry.get(entry.id) ?? []),
+    );
   }
 
   /**

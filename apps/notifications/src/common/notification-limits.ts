@@ -40,15 +40,19 @@ export class NotificationLimits {
   /** Counts one test send of an alert; 429 with `retryAfterSeconds` past either hourly limit. */
   async hitTestSend(orgId: string, userId: string): Promise<void> {
     // Per user and per organisation, counted together: a send refused by either counts against neither.
+    // Both keys in one script need one hash tag (one cluster slot): that of all test-send limits.
     const answer = await this.guarded('test send limit', () =>
       takeSlidingWindows(
         this.redis,
         [
           {
-            key: this.key(`test-sends:user:${userId}`),
+            key: this.key(`{test-sends}:user:${userId}`),
             limit: this.config.ALERT_TEST_SENDS_PER_USER_PER_HOUR,
           },
-          { key: this.key(`test-sends:org:${orgId}`), limit: this.config.ALERT_TEST_SENDS_PER_ORG_PER_HOUR },
+          {
+            key: this.key(`{test-sends}:org:${orgId}`),
+            limit: this.config.ALERT_TEST_SENDS_PER_ORG_PER_HOUR,
+          },
         ],
         HOUR_MS,
       ),
@@ -71,8 +75,9 @@ export class NotificationLimits {
       this.redis.eval(
         HOURLY_BUDGET_SCRIPT,
         2,
-        this.key(`budget:${orgId}:${hour}`),
-        this.key(`budget-decision:${notificationId}`),
+        // The organisation's hash tag on both: one script, one cluster slot.
+        this.key(`budget:{${orgId}}:${hour}`),
+        this.key(`budget:{${orgId}}:decision:${notificationId}`),
         this.config.NOTIFICATIONS_PER_ORG_PER_HOUR,
         2 * 3600,
       ),

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import {
   cursorCodec,
   cursorFields,
-  DEFAULT_PAGE_LIMIT,
+  pageLimit,
+  toPage,
   DomainException,
   InboxSubjects,
   type InAppNotificationDto,
@@ -30,17 +31,15 @@ export class InboxService {
   async list(request: ListInboxRequest): Promise<InAppNotificationPage> {
     const after = inboxCursor.decodeOptional(request.cursor);
     const orgIds = await this.memberships.orgIdsOf(request.actor);
-    const limit = request.limit ?? DEFAULT_PAGE_LIMIT;
+    const limit = pageLimit(request.limit);
     const page = await this.inbox.list(orgIds, request.actor.userId, after, limit + 1);
-    const items = page.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map(toDto),
-      nextCursor:
-        page.length > limit
-          ? inboxCursor.encode({ createdAt: last.notification.createdAt, id: last.notification.id })
-          : null,
-    };
+    return toPage(
+      page,
+      limit,
+      inboxCursor,
+      ({ notification }) => ({ createdAt: notification.createdAt, id: notification.id }),
+      toDto,
+    );
   }
 
   /** Idempotent. A notification of an organisation the caller is not in is answered as missing. */

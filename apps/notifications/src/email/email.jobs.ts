@@ -53,7 +53,3 @@ export type EmailJob = { [N in EmailJobName]: { name: N; data: EmailJobPayloads[
 export function emailJobId(name: EmailJobName, token: string): string {
   return `${name}-${createHash('sha256').update(token).digest('hex').slice(0, 40)}`;
 }
-
-export function assertUnreachable(value: never): never {
-  throw new Error(`Unexpected email job ${JSON.stringify(value)}`);
-}

@@ -1,13 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type {
-  InvitationCreatedEvent,
-  PasswordResetRequestedEvent,
-  UserRegisteredEvent,
+import {
+  assertNever,
+  type InvitationCreatedEvent,
+  type PasswordResetRequestedEvent,
+  type UserRegisteredEvent,
 } from '@northstar/contracts';
 import { currentRequestId } from '@northstar/observability';
 import { NotificationsConfig } from '../config';
 import { EmailChannel } from './email.channel';
-import { assertUnreachable, EmailJobName, type EmailJob } from './email.jobs';
+import { EmailJobName, type EmailJob } from './email.jobs';
 import { EmailQueue } from './email.queue';
 import {
   emailLink,
@@ -108,7 +109,7 @@ export class EmailService {
           now,
         });
       default:
-        return assertUnreachable(job);
+        return assertNever(job, 'email job');
     }
   }
 }

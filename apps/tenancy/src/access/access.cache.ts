@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ORG_ROLES, type OrgRole } from '@northstar/contracts';
-import { REDIS } from '@northstar/redis';
+import { REDIS, stampGeneration, unstampGeneration } from '@northstar/redis';
 import type { Redis } from 'ioredis';
 import { TenancyConfig } from '../config';
 
@@ -10,16 +10,17 @@ const DELETED = '-';
 // back to 0, the entries written under the old generation 0 are long gone.
 const GENERATION_TTL_SECONDS = 24 * 3600;
 
-const generationKey = (orgId: string) => `tenancy:org:${orgId}:generation`;
-const roleKey = (orgId: string, generation: string, userId: string) =>
-  `tenancy:org:${orgId}:g${generation}:member:${userId}`;
+// The organisation's hash tag on its generation and its roles: the read script touches both, which a
+// Redis Cluster runs only in one slot.
+const generationKey = (orgId: string) => `tenancy:org:{${orgId}}:generation`;
+const roleKey = (orgId: string, userId: string) => `tenancy:org:{${orgId}}:member:${userId}`;
 // The project's organisation and time zone, `<orgId> <zone>` (zone names have no spaces).
 const projectKey = (projectId: string) => `tenancy:project:${projectId}:org-zone`;
 
-// One round trip: the organisation's current generation and the role cached under it.
+// One round trip: the organisation's current generation and the role cached with the generation it
+// was written under (`<generation>|<role>`).
 const READ_ROLE_SCRIPT = `
-local generation = redis.call('GET', KEYS[1]) or '0'
-return { generation, redis.call('GET', ARGV[1] .. generation .. ':member:' .. ARGV[2]) }
+return { redis.call('GET', KEYS[1]) or '0', redis.call('GET', KEYS[2]) }
 `;
 
 const isRole = (value: string): value is OrgRole => (ORG_ROLES as readonly string[]).includes(value);
@@ -36,11 +37,12 @@ export interface ProjectPlace {
 /**
  * Membership and project lookups of access checks, cached in Redis.
  *
- * Roles are cached under a per-organisation generation number; every membership change and the
- * organisation's deletion bump it, so a reader that loaded the database just before a change can only
- * write under a generation nobody reads any more. A project's organisation never changes, only its
- * existence: deletion writes a tombstone, and readers write the mapping only if no key is there
- * (SET NX), so a late reader cannot resurrect a deleted project.
+ * Roles are cached with the organisation's generation number they were loaded under; every
+ * membership change and the organisation's deletion bump it, so a reader that loaded the database
+ * just before a change can only write a role stamped with a generation nobody accepts any more (at
+ * worst it overwrites a newer entry, which then reads as a miss). A project's organisation never
+ * changes, only its existence: deletion writes a tombstone, and readers write the mapping only if no
+ * key is there (SET NX), so a late reader cannot resurrect a deleted project.
  *
  * Redis being down costs speed, never correctness of reads: every failure reads as a miss.
  */
@@ -55,13 +57,13 @@ export class AccessCache {
 
   async readRole(orgId: string, userId: string): Promise<{ generation: string; role: Cached<OrgRole> }> {
     try {
-      const [generation, cached] = (await this.redis.eval(
+      const [generation, stamped] = (await this.redis.eval(
         READ_ROLE_SCRIPT,
-        1,
+        2,
         generationKey(orgId),
-        `tenancy:org:${orgId}:g`,
-        userId,
+        roleKey(orgId, userId),
       )) as [string, string | null];
+      const cached = unstampGeneration(stamped, generation);
       if (cached === null) return { generation, role: undefined };
       return { generation, role: isRole(cached) ? cached : null };
     } catch (error) {
@@ -73,7 +75,7 @@ export class AccessCache {
   async writeRole(orgId: string, userId: string, generation: string, role: OrgRole | null): Promise<void> {
     if (!generation) return;
     await this.redis
-      .set(roleKey(orgId, generation, userId), role ?? NOT_A_MEMBER, 'EX', this.ttl)
+      .set(roleKey(orgId, userId), stampGeneration(generation, role ?? NOT_A_MEMBER), 'EX', this.ttl)
       .catch((error: unknown) => this.logger.warn(`Access cache write failed: ${String(error)}`));
   }
 

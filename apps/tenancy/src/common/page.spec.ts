@@ -1,5 +1,5 @@
-import { BusErrorCode, TenancySubjects } from '@northstar/contracts';
-import { positionCursor, toPage } from './page';
+import { BusErrorCode, TenancySubjects, toPage } from '@northstar/contracts';
+import { positionCursor } from './page';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const rows = [1, 2, 3].map((n) => ({ at: new Date(Date.UTC(2026, 10, 22, 10, 0, n)), id: id(n) }));

@@ -26,11 +26,13 @@ export class InvitationLimits {
     let answer;
     try {
       // Per user and per organisation, counted together: one refused by either counts against neither.
+      // A user invites to several organisations and an organisation has several users, so the one
+      // hash tag both keys can share (one script, one cluster slot) is that of all invitation limits.
       answer = await takeSlidingWindows(
         this.redis,
         [
-          { key: `tenancy:invitations:user:${userId}`, limit: this.config.INVITATIONS_PER_USER_PER_HOUR },
-          { key: `tenancy:invitations:org:${orgId}`, limit: this.config.INVITATIONS_PER_ORG_PER_HOUR },
+          { key: `tenancy:{invitations}:user:${userId}`, limit: this.config.INVITATIONS_PER_USER_PER_HOUR },
+          { key: `tenancy:{invitations}:org:${orgId}`, limit: this.config.INVITATIONS_PER_ORG_PER_HOUR },
         ],
         HOUR_MS,
       );

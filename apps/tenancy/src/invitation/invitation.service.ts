@@ -13,11 +13,13 @@ import {
   type ListInvitationsRequest,
   type MembershipDto,
   type UserSummary,
+  pageLimit,
+  toPage,
 } from '@northstar/contracts';
 import { DurableEventPublisher } from '@northstar/messaging';
 import { AccessChanges } from '../access/access-changes';
 import { Memberships } from '../access/memberships';
-import { pageLimit, positionCursor, toPage } from '../common/page';
+import { positionCursor } from '../common/page';
 import { toMembershipDto } from '../member/member.mapper';
 import { Membership } from '../member/membership.entity';
 import { MembershipRepository } from '../member/membership.repository';

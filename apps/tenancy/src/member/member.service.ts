@@ -8,10 +8,12 @@ import {
   type MemberListResponse,
   type MembershipDto,
   type OrgRole,
+  pageLimit,
+  toPage,
 } from '@northstar/contracts';
 import { AccessChanges } from '../access/access-changes';
 import { Memberships } from '../access/memberships';
-import { pageLimit, positionCursor, toPage } from '../common/page';
+import { positionCursor } from '../common/page';
 import { OrgRepository } from '../org/org.repository';
 import { assertCan } from '../policy/policy';
 import { toMemberDto, toMembershipDto } from './member.mapper';

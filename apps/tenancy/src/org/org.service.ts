@@ -11,12 +11,14 @@ import {
   type OrgListResponse,
   type OrgWithRoleDto,
   type UpdateOrgBody,
+  pageLimit,
+  toPage,
 } from '@northstar/contracts';
 import { randomBytes } from 'node:crypto';
 import { AccessChanges } from '../access/access-changes';
 import { Memberships } from '../access/memberships';
 import { isConflict, SLUG_ATTEMPTS } from '../common/conflict';
-import { pageLimit, positionCursor, toPage } from '../common/page';
+import { positionCursor } from '../common/page';
 import { firstFreeSlug, slugify } from '../common/slug';
 import { Membership } from '../member/membership.entity';
 import { MembershipRepository } from '../member/membership.repository';

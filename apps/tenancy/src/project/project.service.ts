@@ -11,12 +11,14 @@ import {
   type ProjectDto,
   type ProjectListResponse,
   type UpdateProjectBody,
+  pageLimit,
+  toPage,
 } from '@northstar/contracts';
 import { randomBytes } from 'node:crypto';
 import { AccessChanges } from '../access/access-changes';
 import { Memberships } from '../access/memberships';
 import { isConflict, SLUG_ATTEMPTS } from '../common/conflict';
-import { pageLimit, positionCursor, toPage } from '../common/page';
+import { positionCursor } from '../common/page';
 import { firstFreeSlug, slugify } from '../common/slug';
 import { OrgRepository } from '../org/org.repository';
 import { Project } from './project.entity';

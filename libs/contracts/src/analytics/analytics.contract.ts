@@ -15,15 +15,15 @@ import {
   MaxLength,
   Min,
   MinLength,
-  ValidateBy,
   ValidateIf,
   ValidateNested,
-  type ValidationOptions,
 } from 'class-validator';
+import { Nested } from '../common/nested';
 import { Actor } from '../common/actor';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page } from '../common/pagination';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageResponse } from '../common/pagination';
 import { EVENT_TYPES, type EventType } from '../events/incoming-event';
-import { parseIsoTime } from '../keys/keys.contract';
+import { IsIsoTime } from '../common/time';
+import { toBoolean, toInteger } from '../common/transforms';
 import type { Rpc } from '../rpc';
 import { IsIanaTimeZone, toCanonicalTimeZone } from '../tenancy/timezone';
 import type { KeyUsageRequest, KeyUsageResponse, OrgUsageRequest, OrgUsageResponse } from './usage.contract';
@@ -80,27 +80,6 @@ export const MAX_FUNNEL_STEPS = 10;
 export const MAX_FUNNEL_WINDOW_SECONDS = 90 * 86_400;
 /** The default range of a query: the last 7 days. */
 export const DEFAULT_ANALYTICS_RANGE_MS = 7 * 86_400_000;
-
-const ISO_MESSAGE = 'must be an ISO-8601 time with a time zone (2026-12-31T23:59:59Z)';
-
-function IsIsoTime(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isIsoTime',
-      validator: {
-        validate: (value) => parseIsoTime(value) !== null,
-        defaultMessage: (args) => `${args?.property ?? 'value'} ${ISO_MESSAGE}`,
-      },
-    },
-    options,
-  );
-}
-
-const toBoolean = ({ value }: { value: unknown }): unknown =>
-  value === 'true' ? true : value === 'false' ? false : value;
-
-const toInteger = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
 
 /** An API key the gateway authenticated (with `analytics:read`): it may read its own project only. */
 export class AnalyticsKeyCaller {
@@ -314,10 +293,7 @@ export class EventsQuery extends AnalyticsFilterQuery {
 // ---------------------------------------------------------------------------------------------
 // Bus requests: the route's parameters, the project and the caller.
 
-function Caller(): PropertyDecorator {
-  const decorators = [IsDefined(), ValidateNested(), Type(() => AnalyticsCaller)];
-  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
-}
+const Caller = (): PropertyDecorator => Nested(AnalyticsCaller);
 
 export class SummaryRequest extends AnalyticsFilterQuery {
   @Caller()
@@ -525,13 +501,7 @@ export class AnalyticsEventDto {
   properties!: Record<string, string>;
 }
 
-export class AnalyticsEventsResponse implements Page<AnalyticsEventDto> {
-  @ApiProperty({ type: [AnalyticsEventDto] })
-  items!: AnalyticsEventDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class AnalyticsEventsResponse extends PageResponse(AnalyticsEventDto) {}
 
 export class MetricResponse {
   @ApiProperty({ example: 42 })

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsOptional, IsUUID, ValidateBy, ValidateNested } from 'class-validator';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { Nested } from '../common/nested';
 import { Actor } from '../common/actor';
-import { parseIsoTime } from '../keys/keys.contract';
+import { IsIsoTime } from '../common/time';
 
 /**
  * The developer-portal view: requests made with API keys (as the gateways record them, hourly per key
@@ -17,29 +17,13 @@ export const DEFAULT_USAGE_RANGE_MS = 30 * 86_400_000;
 /** The widest organisation usage range, in days (one row per project and day). */
 export const MAX_ORG_USAGE_DAYS = 92;
 
-function IsUsageTime(): PropertyDecorator {
-  return ValidateBy({
-    name: 'isIsoTime',
-    validator: {
-      validate: (value) => parseIsoTime(value) !== null,
-      defaultMessage: (args) =>
-        `${args?.property ?? 'value'} must be an ISO-8601 time with a time zone (2026-12-31T23:59:59Z)`,
-    },
-  });
-}
-
-function Nested(type: new () => object): PropertyDecorator {
-  const decorators = [IsDefined(), ValidateNested(), Type(() => type)];
-  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
-}
-
 export class UsageRangeQuery {
   @ApiPropertyOptional({
     format: 'date-time',
     description: 'Start of the range, rounded down to its UTC hour or day (default: 30 days before `to`)',
   })
   @IsOptional()
-  @IsUsageTime()
+  @IsIsoTime()
   from?: string;
 
   @ApiPropertyOptional({
@@ -47,7 +31,7 @@ export class UsageRangeQuery {
     description: 'End of the range, exclusive, rounded up to its UTC hour or day (default: now)',
   })
   @IsOptional()
-  @IsUsageTime()
+  @IsIsoTime()
   to?: string;
 }
 

@@ -18,8 +18,9 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Actor } from '../common/actor';
-import { PageQuery, type Page } from '../common/pagination';
-import { SLUG_MESSAGE, SLUG_PATTERN } from '../common/slug';
+import { PageQuery, PageResponse } from '../common/pagination';
+import { toBoolean } from '../common/transforms';
+import { IsSlug } from '../common/slug';
 import type { DomainEvent, Rpc } from '../rpc';
 
 export const ChainsSubjects = {
@@ -32,7 +33,8 @@ export const ChainsSubjects = {
   audit: 'chains.audit.list',
 } as const;
 
-export const ChainsEvents = {
+/** Best-effort core-NATS broadcasts: every replica of a listening service hears each one. */
+export const ChainsBroadcasts = {
   /** Any change to the catalog; `keys` and caches listen. */
   changed: 'chains.chain.changed',
 } as const;
@@ -46,9 +48,6 @@ export type ChainStatus = (typeof CHAIN_STATUSES)[number];
 /** The placeholder an RPC template must contain; it is replaced by the caller's API key. */
 export const RPC_KEY_PLACEHOLDER = '{key}';
 const TEMPLATE_MESSAGE = `must be an absolute URL containing ${RPC_KEY_PLACEHOLDER}`;
-
-const toBoolean = ({ value }: { value: unknown }): unknown =>
-  value === 'true' ? true : value === 'false' ? false : value;
 
 export class NativeCurrency {
   @ApiProperty({ example: 'ETH' })
@@ -111,13 +110,7 @@ export class ChainDto {
   rpc!: RpcTemplates;
 }
 
-export class ChainListResponse implements Page<ChainDto> {
-  @ApiProperty({ type: [ChainDto] })
-  items!: ChainDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class ChainListResponse extends PageResponse(ChainDto) {}
 
 export class ListChainsRequest extends PageQuery {
   @ApiPropertyOptional({ enum: ECOSYSTEMS })
@@ -139,7 +132,7 @@ export class ListChainsRequest extends PageQuery {
 
 export class ChainSlugParams {
   @ApiProperty({ example: 'ethereum' })
-  @Matches(SLUG_PATTERN, { message: `slug ${SLUG_MESSAGE}` })
+  @IsSlug()
   slug!: string;
 }
 
@@ -151,7 +144,7 @@ export const RESERVED_CHAIN_SLUGS = ['audit'] as const;
 /** The writable fields of a chain, as the admin routes take them. */
 export class ChainInput {
   @ApiProperty({ example: 'ethereum' })
-  @Matches(SLUG_PATTERN, { message: `slug ${SLUG_MESSAGE}` })
+  @IsSlug()
   @IsNotIn(RESERVED_CHAIN_SLUGS, { message: `slug must not be one of ${RESERVED_CHAIN_SLUGS.join(', ')}` })
   slug!: string;
 
@@ -253,7 +246,7 @@ export interface ChainChangedEvent {
 export class ChainAuditQuery extends PageQuery {
   @ApiPropertyOptional({ example: 'ethereum', description: 'Only the changes of this chain slug' })
   @IsOptional()
-  @Matches(SLUG_PATTERN, { message: `chain ${SLUG_MESSAGE}` })
+  @IsSlug('chain')
   chain?: string;
 }
 
@@ -299,13 +292,7 @@ export class ChainAuditEntryDto {
   after!: ChainDto | null;
 }
 
-export class ChainAuditPage implements Page<ChainAuditEntryDto> {
-  @ApiProperty({ type: [ChainAuditEntryDto] })
-  items!: ChainAuditEntryDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class ChainAuditPage extends PageResponse(ChainAuditEntryDto) {}
 
 export interface ChainsContract {
   [ChainsSubjects.list]: Rpc<ListChainsRequest, ChainListResponse>;
@@ -316,6 +303,6 @@ export interface ChainsContract {
   [ChainsSubjects.audit]: Rpc<ListChainAuditRequest, ChainAuditPage>;
 }
 
-export interface ChainsEventsContract {
-  [ChainsEvents.changed]: DomainEvent<ChainChangedEvent>;
+export interface ChainsBroadcastsContract {
+  [ChainsBroadcasts.changed]: DomainEvent<ChainChangedEvent>;
 }

@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { RegisterBody } from '../identity/identity.contract';
-import { CreateInvitationBody } from '../tenancy/tenancy.contract';
+import { CreateInvitationBody } from '../tenancy/invitation.contract';
 
 const invalidFields = <T extends object>(type: new () => T, value: object) =>
   validateSync(plainToInstance(type, value)).map((error) => error.property);

@@ -1,7 +1,8 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { UpdateMeBody } from '../identity/identity.contract';
-import { UpdateOrgBody, UpdateProjectBody } from '../tenancy/tenancy.contract';
+import { UpdateOrgBody } from '../tenancy/org.contract';
+import { UpdateProjectBody } from '../tenancy/project.contract';
 
 const invalidFields = <T extends object>(type: new () => T, value: object) =>
   validateSync(plainToInstance(type, value)).map((error) => error.property);

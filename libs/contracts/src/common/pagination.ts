@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { DomainException } from '../errors/bus-error';
@@ -29,6 +29,24 @@ export class PageQuery {
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
+}
+
+/**
+ * The base class of a list response, so that the OpenAPI document shows its items' schema:
+ * `export class ChainListResponse extends PageResponse(ChainDto) {}`.
+ */
+export function PageResponse<T>(
+  item: abstract new (...args: never[]) => T,
+  options: { description?: string } = {},
+): new () => Page<T> {
+  class PageOfItems implements Page<T> {
+    @ApiProperty({ type: [item], ...options })
+    items!: T[];
+
+    @ApiProperty({ nullable: true, type: String })
+    nextCursor!: string | null;
+  }
+  return PageOfItems;
 }
 
 /**
@@ -127,6 +145,28 @@ export function cursorCodec<T extends object>(kind: string, schema: CursorSchema
     decode,
     decodeOptional: (cursor) => (cursor === undefined ? null : decode(cursor)),
   };
+}
+
+/** The page size a list request asked for, or the default. */
+export function pageLimit(limit: number | undefined): number {
+  return limit ?? DEFAULT_PAGE_LIMIT;
+}
+
+/**
+ * A page of a list read as `limit + 1` rows after the cursor's position: the extra row only tells
+ * that a next page exists, whose cursor is the position of this page's last row.
+ */
+export function toPage<Row, Item, Position extends object>(
+  rows: Row[],
+  limit: number,
+  cursor: CursorCodec<Position>,
+  positionOf: (row: Row) => Position,
+  toItem: (row: Row) => Item,
+): Page<Item> {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  const more = rows.length > limit && last !== undefined;
+  return { items: page.map(toItem), nextCursor: more ? cursor.encode(positionOf(last)) : null };
 }
 
 function parsePayload(cursor: unknown): Record<string, unknown> | null {

@@ -1,18 +1,14 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { parseIsoTimeRollingOver } from '../common/time';
 
 /** Event times must fit ClickHouse's DateTime and make sense for analytics. */
 export const EARLIEST_EVENT_TIME = Date.UTC(2000, 0, 1);
 export const LATEST_EVENT_TIME = Date.UTC(2100, 0, 1);
 
-// ISO-8601 with a date, a time and an explicit zone: a time without a zone would be read as the
-// server's local time.
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
-
 /** Milliseconds since the epoch of an ISO-8601 time with a zone within the accepted range, else null. */
 export function parseEventTime(value: unknown): number | null {
-  if (typeof value !== 'string' || !ISO_TIMESTAMP.test(value)) return null;
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) && ms >= EARLIEST_EVENT_TIME && ms < LATEST_EVENT_TIME ? ms : null;
+  const ms = parseIsoTimeRollingOver(value);
+  return ms !== null && ms >= EARLIEST_EVENT_TIME && ms < LATEST_EVENT_TIME ? ms : null;
 }
 
 /** An ISO-8601 time with a time zone (`2026-11-22T10:00:00.000Z`), between 2000 and 2099. */

@@ -1,20 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsDefined,
-  IsOptional,
-  IsString,
-  IsUUID,
-  MaxLength,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsName } from '../common/name';
+import { Nested } from '../common/nested';
 import { IsEmailAddress } from '../common/email';
 import { OptionalNotNull } from '../common/optional';
 import { PLATFORM_ROLES, type PlatformRole } from '../common/actor';
-import { PageQuery, type Page } from '../common/pagination';
+import { PageQuery, PageResponse } from '../common/pagination';
+import { trim } from '../common/transforms';
 import type { Rpc } from '../rpc';
 
 /**
@@ -66,8 +59,6 @@ export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 256;
 const TOKEN_MAX_LENGTH = 512;
 
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
-
 // ---------------------------------------------------------------------------------------------
 // Shared parts of the bus requests.
 
@@ -92,12 +83,6 @@ export class SessionPrincipal {
   /** The session (refresh-token family) of the access token: the `sid` claim. */
   @IsUUID()
   sessionId!: string;
-}
-
-/** A required nested object, validated with its own class. */
-function NestedObject(type: new () => object): PropertyDecorator {
-  const decorators = [IsDefined(), ValidateNested(), Type(() => type)];
-  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -125,15 +110,12 @@ export class RegisterBody {
   password!: string;
 
   @ApiProperty({ example: 'Ada Lovelace', minLength: 1, maxLength: 100 })
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
+  @IsName()
   name!: string;
 }
 
 export class RegisterRequest extends RegisterBody {
-  @NestedObject(ClientContext)
+  @Nested(ClientContext)
   client!: ClientContext;
 }
 
@@ -154,7 +136,7 @@ export class LoginBody {
 }
 
 export class LoginRequest extends LoginBody {
-  @NestedObject(ClientContext)
+  @Nested(ClientContext)
   client!: ClientContext;
 }
 
@@ -167,12 +149,12 @@ export class RefreshTokenBody {
 }
 
 export class RefreshRequest extends RefreshTokenBody {
-  @NestedObject(ClientContext)
+  @Nested(ClientContext)
   client!: ClientContext;
 }
 
 export class LogoutRequest extends RefreshTokenBody {
-  @NestedObject(ClientContext)
+  @Nested(ClientContext)
   client!: ClientContext;
 }
 
@@ -185,7 +167,7 @@ export class VerifyEmailBody {
 }
 
 export class VerifyEmailRequest extends VerifyEmailBody {
-  @NestedObject(ClientContext)
+  @Nested(ClientContext)
   client!: ClientContext;
 }
 
@@ -199,7 +181,7 @@ export class ForgotPasswordBody {
 }
 
 export class ForgotPasswordRequest extends ForgotPasswordBody {
-  @NestedObject(ClientContext)
+  @Nested(ClientContext)
   client!: ClientContext;
 }
 
@@ -218,22 +200,19 @@ export class ResetPasswordBody {
 }
 
 export class ResetPasswordRequest extends ResetPasswordBody {
-  @NestedObject(ClientContext)
+  @Nested(ClientContext)
   client!: ClientContext;
 }
 
 export class MeRequest {
-  @NestedObject(SessionPrincipal)
+  @Nested(SessionPrincipal)
   principal!: SessionPrincipal;
 }
 
 export class UpdateMeBody {
   @ApiPropertyOptional({ example: 'Ada King', minLength: 1, maxLength: 100 })
   @OptionalNotNull()
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
+  @IsName()
   name?: string;
 
   @ApiPropertyOptional({
@@ -256,14 +235,14 @@ export class UpdateMeBody {
 }
 
 export class UpdateMeRequest extends UpdateMeBody {
-  @NestedObject(SessionPrincipal)
+  @Nested(SessionPrincipal)
   principal!: SessionPrincipal;
 }
 
 export class ListSessionsQuery extends PageQuery {}
 
 export class ListSessionsRequest extends ListSessionsQuery {
-  @NestedObject(SessionPrincipal)
+  @Nested(SessionPrincipal)
   principal!: SessionPrincipal;
 }
 
@@ -274,7 +253,7 @@ export class SessionIdParams {
 }
 
 export class RevokeSessionRequest {
-  @NestedObject(SessionPrincipal)
+  @Nested(SessionPrincipal)
   principal!: SessionPrincipal;
 
   @IsUUID()
@@ -361,13 +340,7 @@ export class SessionDto {
   current!: boolean;
 }
 
-export class SessionListResponse implements Page<SessionDto> {
-  @ApiProperty({ type: [SessionDto] })
-  items!: SessionDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class SessionListResponse extends PageResponse(SessionDto) {}
 
 export class SessionStatusResponse {
   /** False once the session is revoked or expired, or when it is not the user's. */

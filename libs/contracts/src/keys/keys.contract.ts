@@ -1,11 +1,10 @@
 import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   ArrayUnique,
   IsArray,
-  IsDefined,
   IsIn,
   IsInt,
   IsOptional,
@@ -15,14 +14,16 @@ import {
   Max,
   MaxLength,
   Min,
-  MinLength,
   ValidateBy,
   ValidateNested,
-  type ValidationOptions,
 } from 'class-validator';
+import { IsName } from '../common/name';
+import { Nested } from '../common/nested';
 import { Actor } from '../common/actor';
-import { PageQuery, type Page } from '../common/pagination';
-import { SLUG_MESSAGE, SLUG_PATTERN } from '../common/slug';
+import { PageQuery, PageResponse } from '../common/pagination';
+import { IsIsoTime } from '../common/time';
+import {} from '../common/transforms';
+import { IsSlug, SLUG_MESSAGE, SLUG_PATTERN } from '../common/slug';
 import type { Rpc } from '../rpc';
 import { API_KEY_HASH_PATTERN } from './api-key';
 import {
@@ -68,41 +69,6 @@ export const MAX_USAGE_ENTRIES = 10_000;
 /** The widest range one usage query reads: a year and a day. */
 export const MAX_USAGE_RANGE_MS = 366 * 86_400_000;
 
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
-
-// A time without a zone would be read in the server's zone: require `Z` or an offset.
-const ISO_TIME_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
-
-/** Milliseconds of an ISO-8601 time with a zone, or null. */
-export function parseIsoTime(value: unknown): number | null {
-  if (typeof value !== 'string' || !ISO_TIME_WITH_ZONE.test(value)) return null;
-  // Date.parse rolls 2026-02-30 over into March: refuse days the month does not have.
-  const [year, month, day] = value.slice(0, 10).split('-').map(Number);
-  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate())
-    return null;
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) ? ms : null;
-}
-
-function IsIsoTime(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isIsoTime',
-      validator: {
-        validate: (value) => parseIsoTime(value) !== null,
-        defaultMessage: (args) =>
-          `${args?.property ?? 'value'} must be an ISO-8601 time with a time zone (2026-12-31T23:59:59Z)`,
-      },
-    },
-    options,
-  );
-}
-
-function Nested(type: new () => object): PropertyDecorator {
-  const decorators = [IsDefined(), ValidateNested(), Type(() => type)];
-  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
-}
-
 function Scopes(): PropertyDecorator {
   const decorators = [
     IsArray(),
@@ -111,11 +77,6 @@ function Scopes(): PropertyDecorator {
     ArrayUnique(),
     IsIn(KEY_SCOPES, { each: true, message: `each scope must be one of ${KEY_SCOPES.join(', ')}` }),
   ];
-  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
-}
-
-function KeyName(): PropertyDecorator {
-  const decorators = [Transform(trim), IsString(), MinLength(1), MaxLength(100)];
   return (target, property) => decorators.forEach((decorate) => decorate(target, property));
 }
 
@@ -202,7 +163,7 @@ export class ProjectKeysParams {
 
 export class CreateKeyBody {
   @ApiProperty({ example: 'Production server', minLength: 1, maxLength: 100 })
-  @KeyName()
+  @IsName()
   name!: string;
 
   @ApiProperty({ enum: KEY_SCOPES, isArray: true, example: ['events:write'], minItems: 1 })
@@ -245,7 +206,7 @@ export class CreateKeyBody {
 export class UpdateKeyBody {
   @ApiPropertyOptional({ example: 'Production server (EU)', minLength: 1, maxLength: 100 })
   @IsOptional()
-  @KeyName()
+  @IsName()
   name?: string;
 
   @ApiPropertyOptional({ enum: KEY_SCOPES, isArray: true, minItems: 1 })
@@ -367,7 +328,7 @@ export class KeyUsageEntry {
 
   /** The chain an RPC request went to; absent for other requests. */
   @IsOptional()
-  @Matches(SLUG_PATTERN, { message: `chain ${SLUG_MESSAGE}` })
+  @IsSlug('chain')
   chain?: string;
 }
 
@@ -479,13 +440,7 @@ export class RotatedApiKeyDto extends CreatedApiKeyDto {
   previousKeyExpiresAt!: string;
 }
 
-export class ApiKeyListResponse implements Page<ApiKeyDto> {
-  @ApiProperty({ type: [ApiKeyDto] })
-  items!: ApiKeyDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class ApiKeyListResponse extends PageResponse(ApiKeyDto) {}
 
 export class KeyEndpointDto {
   @ApiProperty({ example: 'ethereum', description: 'The chain slug' })

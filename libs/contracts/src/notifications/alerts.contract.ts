@@ -19,10 +19,12 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { IsName } from '../common/name';
 import { IsEmailAddress } from '../common/email';
 import { EventFilter, TIMESERIES_METRICS, type TimeseriesMetric } from '../analytics/analytics.contract';
 import { Actor } from '../common/actor';
-import { PageQuery, type Page } from '../common/pagination';
+import { PageQuery, PageResponse } from '../common/pagination';
+import { trim } from '../common/transforms';
 import type { Rpc } from '../rpc';
 import { DeletedResponse } from '../chains/chains.contract';
 import { NOTIFICATION_KINDS, type NotificationKind } from './inbox.contract';
@@ -62,8 +64,6 @@ export const MAX_ALERT_CHANNELS = 10;
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
 export const MIN_WEBHOOK_SECRET_LENGTH = 16;
 export const MAX_WEBHOOK_SECRET_LENGTH = 256;
-
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
 function apply(...decorators: PropertyDecorator[]): PropertyDecorator {
   return (target, property) => decorators.forEach((decorate) => decorate(target, property));
@@ -190,7 +190,6 @@ function Channels(): PropertyDecorator {
 /** The events an alert's metric counts: the filters of the analytics routes. */
 export class AlertFilter extends EventFilter {}
 
-const Name = () => apply(Transform(trim), IsString(), MinLength(1), MaxLength(100));
 const Metric = () =>
   IsIn(TIMESERIES_METRICS, { message: `metric must be one of ${TIMESERIES_METRICS.join(', ')}` });
 const Comparator = () =>
@@ -208,7 +207,7 @@ const Filter = () =>
 @ApiExtraModels(AlertEmailChannelInput, AlertWebhookChannelInput, AlertInAppChannelInput)
 export class CreateAlertBody {
   @ApiProperty({ minLength: 1, maxLength: 100, example: 'Checkout errors' })
-  @Name()
+  @IsName()
   name!: string;
 
   @ApiProperty({ enum: TIMESERIES_METRICS, description: 'Any metric of the analytics time series' })
@@ -273,7 +272,7 @@ export class CreateAlertBody {
 export class UpdateAlertBody {
   @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
   @IsOptional()
-  @Name()
+  @IsName()
   name?: string;
 
   @ApiPropertyOptional({ enum: TIMESERIES_METRICS })
@@ -499,13 +498,7 @@ export class AlertDto {
   updatedAt!: string;
 }
 
-export class AlertListResponse implements Page<AlertDto> {
-  @ApiProperty({ type: [AlertDto] })
-  items!: AlertDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class AlertListResponse extends PageResponse(AlertDto) {}
 
 /**
  * `suppressed`: recorded, never sent, because the organisation's hourly budget of notifications
@@ -582,13 +575,9 @@ export class AlertHistoryEntryDto {
   deliveries!: AlertDeliveryDto[];
 }
 
-export class AlertHistoryResponse implements Page<AlertHistoryEntryDto> {
-  @ApiProperty({ type: [AlertHistoryEntryDto], description: 'Newest first' })
-  items!: AlertHistoryEntryDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class AlertHistoryResponse extends PageResponse(AlertHistoryEntryDto, {
+  description: 'Newest first',
+}) {}
 
 export class AlertTestResponse {
   @ApiProperty({

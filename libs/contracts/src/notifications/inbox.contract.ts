@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDefined, IsUUID, ValidateNested } from 'class-validator';
 import { Actor } from '../common/actor';
-import { PageQuery, type Page } from '../common/pagination';
+import { PageQuery, PageResponse } from '../common/pagination';
 import type { Rpc } from '../rpc';
 
 /**
@@ -51,13 +51,7 @@ export class InAppNotificationDto {
   readAt!: string | null;
 }
 
-export class InAppNotificationPage implements Page<InAppNotificationDto> {
-  @ApiProperty({ type: [InAppNotificationDto] })
-  items!: InAppNotificationDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class InAppNotificationPage extends PageResponse(InAppNotificationDto) {}
 
 export class NotificationIdParams {
   @ApiProperty({ format: 'uuid' })

@@ -5,7 +5,7 @@ import {
   domainDeadLetterSubject,
   domainEventSubject,
 } from '../durable-events.contract';
-import { ChainsEvents, ChainsSubjects } from '../chains/chains.contract';
+import { ChainsBroadcasts, ChainsSubjects } from '../chains/chains.contract';
 import {
   EVENTS_DLQ_STREAM,
   EVENTS_DLQ_SUBJECT_PREFIX,
@@ -102,12 +102,12 @@ const USES: Record<BusUser, BusUserUse> = {
   },
   keys: {
     calls: [ChainsSubjects.list, TenancySubjects.checkAccess],
-    broadcasts: { publishes: Object.values(KeysBroadcasts), listens: Object.values(ChainsEvents) },
+    broadcasts: { publishes: Object.values(KeysBroadcasts), listens: Object.values(ChainsBroadcasts) },
     streams: domainEventsListener('keys'),
   },
   chains: {
     calls: [],
-    broadcasts: { publishes: Object.values(ChainsEvents), listens: [] },
+    broadcasts: { publishes: Object.values(ChainsBroadcasts), listens: [] },
     streams: [],
   },
   ingestion: {

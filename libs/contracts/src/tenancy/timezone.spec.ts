@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { CreateProjectBody } from './tenancy.contract';
+import { CreateProjectBody } from './project.contract';
 import { canonicalTimeZone } from './timezone';
 
 describe('IANA time zones', () => {

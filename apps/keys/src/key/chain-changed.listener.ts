@@ -1,7 +1,7 @@
 import { Controller, Logger } from '@nestjs/common';
 import { CreateRequestContext, MikroORM } from '@mikro-orm/postgresql';
 import { Payload } from '@nestjs/microservices';
-import { ChainsEvents, SLUG_PATTERN, type ChainChangedEvent } from '@northstar/contracts';
+import { ChainsBroadcasts, SLUG_PATTERN, type ChainChangedEvent } from '@northstar/contracts';
 import { BusEventHandler } from '@northstar/messaging';
 import { KeyService } from './key.service';
 
@@ -11,8 +11,8 @@ import { KeyService } from './key.service';
  * key with the ids of the chain as it was, until the key's allowedChains is set again.
  */
 @Controller()
-export class ChainChangedHandler {
-  private readonly logger = new Logger(ChainChangedHandler.name);
+export class ChainChangedListener {
+  private readonly logger = new Logger(ChainChangedListener.name);
 
   constructor(
     private readonly keys: KeyService,
@@ -20,13 +20,13 @@ export class ChainChangedHandler {
     readonly orm: MikroORM,
   ) {}
 
-  @BusEventHandler(ChainsEvents.changed)
+  @BusEventHandler(ChainsBroadcasts.changed)
   @CreateRequestContext()
   async onChainChanged(@Payload() event: ChainChangedEvent): Promise<void> {
     if (event?.change === 'created') return;
     const slug = event?.slug;
     if (typeof slug !== 'string' || !SLUG_PATTERN.test(slug)) {
-      this.logger.error(`Ignoring a malformed ${ChainsEvents.changed} event: ${JSON.stringify(event)}`);
+      this.logger.error(`Ignoring a malformed ${ChainsBroadcasts.changed} event: ${JSON.stringify(event)}`);
       return;
     }
     try {
