@@ -82,7 +82,7 @@ export class Analytics {
   private readonly ids: StorageLike;
   private readonly owner = uuid();
   private readonly listeners: Record<string, Listener[]> = {};
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: unknown;
   private flushing: Promise<void> | undefined;
   private closed = false;
 
@@ -265,7 +265,7 @@ export class Analytics {
 
   private schedule(): void {
     if (this.timer || this.closed) return;
-    this.timer = setTimeout(() => {
+    this.timer = globals().setTimeout(() => {
       this.timer = undefined;
       void this.flush();
     }, this.options.flushInterval);
@@ -274,7 +274,7 @@ export class Analytics {
   }
 
   private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) globals().clearTimeout(this.timer);
     this.timer = undefined;
   }
 
@@ -307,7 +307,7 @@ export class Analytics {
         return;
       }
       const delay = outcome.retryAfterMs ?? this.backoff(attempt - 1);
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await new Promise<void>((resolve) => globals().setTimeout(resolve, delay));
     }
   }
 

@@ -7,6 +7,8 @@ interface Globals {
   localStorage?: StorageLike;
   document?: { cookie: string; location?: { protocol?: string } };
   navigator?: { userAgent?: string; language?: string };
+  setTimeout(run: () => void, ms?: number): unknown;
+  clearTimeout(id: unknown): void;
   crypto?: { randomUUID?: () => string; getRandomValues?: <T extends Uint8Array>(array: T) => T };
 }
 
