@@ -24,7 +24,12 @@ let code = joined;
 let how = 'unminified (uglify-js not installed)';
 try {
   const uglify = createRequire(import.meta.url)('uglify-js');
-  const result = uglify.minify(joined, { module: true, compress: { passes: 2 }, mangle: true, toplevel: false });
+  const result = uglify.minify(joined, {
+    module: true,
+    compress: { passes: 2 },
+    mangle: true,
+    toplevel: false,
+  });
   if (result.error) throw result.error;
   code = result.code;
   how = 'minified';

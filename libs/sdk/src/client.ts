@@ -76,7 +76,9 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  * analytics must never break the app that embeds it.
  */
 export class Analytics {
-  private readonly options: Required<Pick<ClientOptions, 'flushAt' | 'flushInterval' | 'maxRetries' | 'minBackoff' | 'maxBackoff'>> &
+  private readonly options: Required<
+    Pick<ClientOptions, 'flushAt' | 'flushInterval' | 'maxRetries' | 'minBackoff' | 'maxBackoff'>
+  > &
     ClientOptions;
   private readonly queue: EventQueue;
   private readonly ids: StorageLike;
@@ -96,7 +98,8 @@ export class Analytics {
       ...options,
     };
     const choice = options.storage ?? 'localStorage';
-    const local = typeof choice === 'object' ? choice : choice === 'localStorage' ? browserStorage() : undefined;
+    const local =
+      typeof choice === 'object' ? choice : choice === 'localStorage' ? browserStorage() : undefined;
     const key = `ns_${String(options.writeKey ?? '').slice(-8)}`;
     this.queue = createQueue({
       storage: local,
@@ -119,11 +122,21 @@ export class Analytics {
   }
 
   track(event: string | Message, properties?: Properties, ...rest: Rest): void {
-    this.call('track', event, (message, name) => ({ ...message, event: name, properties: properties ?? message.properties }), rest);
+    this.call(
+      'track',
+      event,
+      (message, name) => ({ ...message, event: name, properties: properties ?? message.properties }),
+      rest,
+    );
   }
 
   /** `page()`, `page(name)`, `page(category, name, properties)` or `page({ name, properties })`. */
-  page(category?: string | Message, name?: string | Properties, properties?: Properties, ...rest: Rest): void {
+  page(
+    category?: string | Message,
+    name?: string | Properties,
+    properties?: Properties,
+    ...rest: Rest
+  ): void {
     this.safely(() => {
       if (isObject(category)) return this.enqueue('page', pageProperties(category), rest);
       const title = category as string | undefined;
@@ -139,7 +152,12 @@ export class Analytics {
   }
 
   screen(name: string | Message, properties?: Properties, ...rest: Rest): void {
-    this.call('screen', name, (message, value) => ({ ...message, name: value, properties: properties ?? message.properties }), rest);
+    this.call(
+      'screen',
+      name,
+      (message, value) => ({ ...message, name: value, properties: properties ?? message.properties }),
+      rest,
+    );
   }
 
   /** `identify(userId, traits)`, `identify(traits)` (anonymous) or `identify({ userId, traits })`. */
@@ -156,7 +174,12 @@ export class Analytics {
   }
 
   group(groupId: string | Message, traits?: Properties, ...rest: Rest): void {
-    this.call('group', groupId, (message, value) => ({ ...message, groupId: value, traits: traits ?? message.traits }), rest);
+    this.call(
+      'group',
+      groupId,
+      (message, value) => ({ ...message, groupId: value, traits: traits ?? message.traits }),
+      rest,
+    );
   }
 
   /** Links `userId` to the previous id (the current user, else the anonymous id). */
@@ -171,7 +194,9 @@ export class Analytics {
 
   /** An on-chain transaction: `web3` needs `chainId`, `walletAddress` and `txHash`. */
   transaction(web3: Web3Fields, properties?: Properties, ...rest: Rest): void {
-    this.safely(() => this.enqueue('transaction', { event: web3.method ?? 'Transaction', web3, properties }, rest));
+    this.safely(() =>
+      this.enqueue('transaction', { event: web3.method ?? 'Transaction', web3, properties }, rest),
+    );
   }
 
   /** A wallet action (`connect`, `disconnect`, `switch`, …): `web3` needs `walletAddress`. */
@@ -228,7 +253,12 @@ export class Analytics {
     await this.flush();
   }
 
-  private call(type: EventType, first: string | Message, build: (message: Message, value?: string) => Message, rest: Rest): void {
+  private call(
+    type: EventType,
+    first: string | Message,
+    build: (message: Message, value?: string) => Message,
+    rest: Rest,
+  ): void {
     this.safely(() => {
       const message = isObject(first) ? build(first as Message) : build({}, first as string);
       if (isObject(first)) {
@@ -253,11 +283,17 @@ export class Analytics {
     };
     if (event.userId === undefined) delete event.userId;
     if (JSON.stringify(event).length > MAX_EVENT_BYTES) {
-      this.report({ kind: 'rejected', message: 'event over 32 KiB', events: [event], errors: [{ message: 'event over 32 KiB' }] });
+      this.report({
+        kind: 'rejected',
+        message: 'event over 32 KiB',
+        events: [event],
+        errors: [{ message: 'event over 32 KiB' }],
+      });
       return;
     }
     const dropped = this.queue.push(event);
-    if (dropped.length) this.report({ kind: 'dropped', message: 'queue full: oldest events dropped', events: dropped });
+    if (dropped.length)
+      this.report({ kind: 'dropped', message: 'queue full: oldest events dropped', events: dropped });
     if (callback) this.safely(callback);
     if (this.queue.size() >= this.options.flushAt) void this.flush();
     else this.schedule();
@@ -302,7 +338,12 @@ export class Analytics {
       attempt++;
       if (attempt > this.options.maxRetries) {
         this.queue.unlock(this.owner);
-        this.report({ kind: 'internal', message: `gave up after ${attempt} attempts; the events stay queued`, status: outcome.status, events: batch });
+        this.report({
+          kind: 'internal',
+          message: `gave up after ${attempt} attempts; the events stay queued`,
+          status: outcome.status,
+          events: batch,
+        });
         this.schedule();
         return;
       }
@@ -328,7 +369,11 @@ export class Analytics {
         method: 'POST',
         // text/plain: a CORS-simple request, no preflight; the gateway reads it as JSON.
         headers: { 'Content-Type': 'text/plain' },
-        body: JSON.stringify({ batch: batch.map((event) => ({ ...event, sentAt })), sentAt, writeKey: this.options.writeKey }),
+        body: JSON.stringify({
+          batch: batch.map((event) => ({ ...event, sentAt })),
+          sentAt,
+          writeKey: this.options.writeKey,
+        }),
         keepalive: false,
       });
     } catch {
@@ -339,13 +384,25 @@ export class Analytics {
     const body = await response.text().catch(() => '');
     if (status === 429 || status === 408 || status >= 500) {
       const header = Number(response.headers.get('retry-after'));
-      return { retry: true, retryAfterMs: Number.isFinite(header) && header > 0 ? header * 1000 : undefined, status };
+      return {
+        retry: true,
+        retryAfterMs: Number.isFinite(header) && header > 0 ? header * 1000 : undefined,
+        status,
+      };
     }
     const answer = parse(body);
     if (status >= 200 && status < 300) {
-      for (const { index, errors } of (answer?.rejected as { index: number; errors: FieldError[] }[] | undefined) ?? []) {
+      for (const { index, errors } of (answer?.rejected as
+        { index: number; errors: FieldError[] }[] | undefined) ?? []) {
         const event = batch[index];
-        if (event) this.report({ kind: 'rejected', message: 'the server refused the event', events: [event], errors, status });
+        if (event)
+          this.report({
+            kind: 'rejected',
+            message: 'the server refused the event',
+            events: [event],
+            errors,
+            status,
+          });
       }
       return { retry: false, status };
     }
@@ -368,7 +425,10 @@ export class Analytics {
   }
 
   private report(error: SdkError): void {
-    const listeners = [...(error.kind === 'rejected' ? (this.listeners['rejected'] ?? []) : []), ...(this.listeners['error'] ?? [])];
+    const listeners = [
+      ...(error.kind === 'rejected' ? (this.listeners['rejected'] ?? []) : []),
+      ...(this.listeners['error'] ?? []),
+    ];
     if (this.options.onError) listeners.push(this.options.onError);
     for (const listener of listeners) {
       try {
@@ -383,7 +443,11 @@ export class Analytics {
     try {
       run();
     } catch (cause) {
-      this.report({ kind: 'internal', message: cause instanceof Error ? cause.message : String(cause), cause });
+      this.report({
+        kind: 'internal',
+        message: cause instanceof Error ? cause.message : String(cause),
+        cause,
+      });
     }
   }
 
@@ -410,14 +474,22 @@ function baseContext(): Properties {
   const location = (globalThis as { location?: { href: string; pathname: string } }).location;
   if (location && document) {
     const page = document as { referrer?: string; title?: string };
-    context['page'] = { url: location.href, path: location.pathname, referrer: page.referrer, title: page.title };
+    context['page'] = {
+      url: location.href,
+      path: location.pathname,
+      referrer: page.referrer,
+      title: page.title,
+    };
   }
   return context;
 }
 
 function pageProperties(message: Message): Message {
   const page = (baseContext()['page'] ?? {}) as Properties;
-  return { ...message, properties: { ...page, ...(message.name ? { name: message.name } : {}), ...message.properties } };
+  return {
+    ...message,
+    properties: { ...page, ...(message.name ? { name: message.name } : {}), ...message.properties },
+  };
 }
 
 let instance: Analytics | undefined;

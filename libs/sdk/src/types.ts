@@ -2,7 +2,8 @@
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json | undefined };
 export type Properties = Record<string, unknown>;
 
-export type EventType = 'track' | 'page' | 'screen' | 'identify' | 'group' | 'alias' | 'transaction' | 'wallet';
+export type EventType =
+  'track' | 'page' | 'screen' | 'identify' | 'group' | 'alias' | 'transaction' | 'wallet';
 
 /** Web3 fields of an event (see the gateway's event shape). */
 export interface Web3Fields {

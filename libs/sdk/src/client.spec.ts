@@ -1,0 +1,354 @@
+import { Analytics, createClient, init, type ClientOptions } from './client';
+import type { FetchLike, SdkError, SdkEvent, StorageLike } from './types';
+
+interface Sent {
+  url: string;
+  at: number;
+  body: { batch: SdkEvent[]; sentAt: string; writeKey: string };
+}
+type Answer = number | { status: number; body?: unknown; retryAfter?: string } | Error;
+
+/** A gateway stand-in: records each POST and answers from `answers` in order, then 202. */
+function fakeGateway(...answers: Answer[]): { fetch: FetchLike; sent: Sent[] } {
+  const sent: Sent[] = [];
+  const fetch: FetchLike = async (url, init) => {
+    sent.push({ url, at: Date.now(), body: JSON.parse(init.body) as Sent['body'] });
+    const next = answers.shift() ?? 202;
+    if (next instanceof Error) throw next;
+    const { status, body, retryAfter } = typeof next === 'number' ? { status: next } : next;
+    return {
+      status,
+      headers: {
+        get: (name: string) => (name.toLowerCase() === 'retry-after' ? (retryAfter ?? null) : null),
+      },
+      text: async () => JSON.stringify(body ?? { accepted: 0, rejected: [] }),
+    };
+  };
+  return { fetch, sent };
+}
+
+function fakeStorage(): StorageLike & { items: Map<string, string> } {
+  const items = new Map<string, string>();
+  return {
+    items,
+    getItem: (key) => items.get(key) ?? null,
+    setItem: (key, value) => void items.set(key, value),
+    removeItem: (key) => void items.delete(key),
+  };
+}
+
+function client(options: Partial<ClientOptions> & { fetch: FetchLike }): {
+  analytics: Analytics;
+  errors: SdkError[];
+} {
+  const errors: SdkError[] = [];
+  const analytics = createClient({
+    writeKey: 'nsk_test_1234567890',
+    host: 'https://gw.test/',
+    storage: 'memory',
+    onError: (error) => errors.push(error),
+    ...options,
+  });
+  return { analytics, errors };
+}
+
+const names = (sent: Sent[]) =>
+  sent.map((request) => request.body.batch.map((event) => event.event ?? event.type));
+
+beforeEach(() => {
+  jest.useFakeTimers({ now: new Date('2026-12-01T10:00:00.000Z') });
+  jest.spyOn(Math, 'random').mockReturnValue(0.999);
+});
+afterEach(() => {
+  jest.useRealTimers();
+  jest.restoreAllMocks();
+});
+
+describe('batching', () => {
+  it('sends once flushAt events wait, in one POST /v1/batch with the key in the body', async () => {
+    const gateway = fakeGateway();
+    const { analytics } = client({ fetch: gateway.fetch, flushAt: 3 });
+    analytics.track('A');
+    analytics.track('B');
+    await jest.advanceTimersByTimeAsync(0);
+    expect(gateway.sent).toHaveLength(0);
+    analytics.track('C');
+    await jest.advanceTimersByTimeAsync(0);
+    expect(names(gateway.sent)).toEqual([['A', 'B', 'C']]);
+    expect(gateway.sent[0].url).toBe('https://gw.test/v1/batch');
+    expect(gateway.sent[0].body.writeKey).toBe('nsk_test_1234567890');
+  });
+
+  it('sends what waits flushInterval ms after the first event', async () => {
+    const gateway = fakeGateway();
+    const { analytics } = client({ fetch: gateway.fetch, flushInterval: 5000 });
+    analytics.track('A');
+    await jest.advanceTimersByTimeAsync(4999);
+    expect(gateway.sent).toHaveLength(0);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(names(gateway.sent)).toEqual([['A']]);
+  });
+
+  it('gives every event its own messageId and stamps sentAt when it is sent, not when tracked', async () => {
+    const gateway = fakeGateway();
+    const { analytics } = client({ fetch: gateway.fetch });
+    analytics.track('A');
+    analytics.page('Home');
+    await jest.advanceTimersByTimeAsync(3000);
+    await analytics.flush();
+    const [{ body }] = gateway.sent;
+    expect(new Set(body.batch.map((event) => event.messageId)).size).toBe(2);
+    expect(body.batch[0].messageId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(body.batch[0].timestamp).toBe('2026-12-01T10:00:00.000Z');
+    expect(body.sentAt).toBe('2026-12-01T10:00:03.000Z');
+    expect(body.batch.map((event) => event.sentAt)).toEqual([body.sentAt, body.sentAt]);
+  });
+
+  it('builds Segment-spec events for every call, positional or object style', async () => {
+    const gateway = fakeGateway();
+    const { analytics } = client({ fetch: gateway.fetch });
+    analytics.identify('user-1', { plan: 'pro' });
+    analytics.track({ userId: 'user-2', event: 'Signed Up', properties: { a: 1 } });
+    analytics.page('Docs', 'Intro', { path: '/docs' });
+    analytics.screen('Home', { tab: 1 });
+    analytics.group('org-1', { name: 'Acme' });
+    analytics.alias('user-3');
+    analytics.transaction(
+      { chainId: 1, walletAddress: '0xabc', txHash: '0xdef', method: 'swap' },
+      { usd: 5 },
+    );
+    analytics.wallet('connect', { walletAddress: '0xabc', chainId: 1 });
+    await analytics.flush();
+    const batch = gateway.sent[0].body.batch;
+    expect(
+      batch.map(({ type, event, name, category, groupId, userId, previousId }) => ({
+        type,
+        event,
+        name,
+        category,
+        groupId,
+        userId,
+        previousId,
+      })),
+    ).toEqual([
+      { type: 'identify', userId: 'user-1' },
+      { type: 'track', event: 'Signed Up', userId: 'user-2' },
+      { type: 'page', category: 'Docs', name: 'Intro', userId: 'user-1' },
+      { type: 'screen', name: 'Home', userId: 'user-1' },
+      { type: 'group', groupId: 'org-1', userId: 'user-1' },
+      { type: 'alias', userId: 'user-3', previousId: 'user-1' },
+      { type: 'transaction', event: 'swap', userId: 'user-3' },
+      { type: 'wallet', event: 'connect', userId: 'user-3' },
+    ]);
+    expect(batch[0].traits).toEqual({ plan: 'pro' });
+    expect(batch[2].properties).toEqual({ path: '/docs', name: 'Intro' });
+    expect(batch[6].web3).toEqual({ chainId: 1, walletAddress: '0xabc', txHash: '0xdef', method: 'swap' });
+    expect(batch[0].context?.['library']).toEqual({ name: '@northstar/sdk', version: expect.any(String) });
+  });
+});
+
+describe('retries', () => {
+  it('retries network errors and 5xx with growing jittered delays, then delivers once', async () => {
+    const gateway = fakeGateway(new TypeError('offline'), 503, 502);
+    jest.spyOn(Math, 'random').mockReturnValue(0.5);
+    const { analytics, errors } = client({ fetch: gateway.fetch, minBackoff: 1000 });
+    analytics.track('A');
+    const flushed = analytics.flush();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(gateway.sent).toHaveLength(1);
+    // Delays in [min·2^n / 2, min·2^n]: with this random, 750, 1500, 3000 ms.
+    await jest.advanceTimersByTimeAsync(749);
+    expect(gateway.sent).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(gateway.sent).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(1499);
+    expect(gateway.sent).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(gateway.sent).toHaveLength(3);
+    await jest.advanceTimersByTimeAsync(3000);
+    await flushed;
+    expect(gateway.sent).toHaveLength(4);
+    const ids = gateway.sent.map((request) => request.body.batch[0].messageId);
+    expect(new Set(ids).size).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('waits the Retry-After of a 429 before sending again', async () => {
+    const gateway = fakeGateway({ status: 429, retryAfter: '7' });
+    const { analytics } = client({ fetch: gateway.fetch, minBackoff: 100 });
+    analytics.track('A');
+    const flushed = analytics.flush();
+    await jest.advanceTimersByTimeAsync(6999);
+    expect(gateway.sent).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    await flushed;
+    expect(gateway.sent.map((request) => request.at - gateway.sent[0].at)).toEqual([0, 7000]);
+  });
+
+  it('keeps the events queued after maxRetries and sends them on a later flush', async () => {
+    const gateway = fakeGateway(500, 500, 500);
+    const { analytics, errors } = client({ fetch: gateway.fetch, maxRetries: 2, minBackoff: 10 });
+    analytics.track('A');
+    const flushed = analytics.flush();
+    await jest.advanceTimersByTimeAsync(100);
+    await flushed;
+    expect(gateway.sent).toHaveLength(3);
+    expect(errors.map((error) => error.kind)).toEqual(['internal']);
+    await analytics.flush();
+    expect(names(gateway.sent).at(-1)).toEqual(['A']);
+    expect(gateway.sent).toHaveLength(4);
+  });
+});
+
+describe('events the server refuses', () => {
+  it('reports each rejected event with the server reason to onError and on(rejected), and does not resend it', async () => {
+    const errors = [{ field: 'web3.txHash', message: 'txHash must be a 0x-hex hash' }];
+    const gateway = fakeGateway({ status: 202, body: { accepted: 1, rejected: [{ index: 1, errors }] } });
+    const { analytics, errors: reported } = client({ fetch: gateway.fetch });
+    const rejected: SdkError[] = [];
+    analytics.on('rejected', (error) => rejected.push(error));
+    analytics.track('Good');
+    analytics.transaction({ chainId: 1, walletAddress: '0xabc', txHash: 'nope' });
+    await analytics.flush();
+    await analytics.flush();
+    expect(gateway.sent).toHaveLength(1);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ kind: 'rejected', errors, status: 202 });
+    expect(rejected[0].events?.map((event) => event.type)).toEqual(['transaction']);
+    expect(reported).toEqual(rejected);
+  });
+
+  it('does not retry a batch refused as a whole (400, 401) and reports it', async () => {
+    const gateway = fakeGateway({
+      status: 400,
+      body: { title: 'Bad Request', detail: 'batch must be an array', errors: [{ field: 'batch' }] },
+    });
+    const { analytics, errors } = client({ fetch: gateway.fetch });
+    analytics.track('A');
+    await analytics.flush();
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(gateway.sent).toHaveLength(1);
+    expect(errors).toMatchObject([
+      { kind: 'rejected', status: 400, message: 'batch must be an array', errors: [{ field: 'batch' }] },
+    ]);
+  });
+});
+
+describe('the queue in storage', () => {
+  it('keeps unsent events in storage: a new client (a reload) sends them', async () => {
+    const storage = fakeStorage();
+    const offline: FetchLike = () => Promise.reject(new TypeError('offline'));
+    const first = client({ fetch: offline, storage, maxRetries: 1, minBackoff: 10 });
+    first.analytics.track('Before Reload');
+    const flushed = first.analytics.flush();
+    await jest.advanceTimersByTimeAsync(100);
+    await flushed;
+
+    const online = fakeGateway();
+    const second = client({ fetch: online.fetch, storage });
+    second.analytics.track('After Reload');
+    await jest.advanceTimersByTimeAsync(60_000 + 31_000);
+    await second.analytics.flush();
+    expect(names(online.sent).flat()).toEqual(['Before Reload', 'After Reload']);
+    expect(storage.items.get('ns_34567890_queue')).toBeUndefined();
+  });
+
+  it('lets one tab at a time send the shared queue', async () => {
+    const storage = fakeStorage();
+    const gateway = fakeGateway();
+    const tabA = client({ fetch: gateway.fetch, storage });
+    const tabB = client({ fetch: gateway.fetch, storage });
+    tabA.analytics.track('A');
+    tabB.analytics.track('B');
+    await Promise.all([tabA.analytics.flush(), tabB.analytics.flush()]);
+    await jest.advanceTimersByTimeAsync(120_000);
+    expect(names(gateway.sent).flat().sort()).toEqual(['A', 'B']);
+  });
+
+  it('falls back to memory when storage is full and still sends', async () => {
+    const storage = fakeStorage();
+    storage.setItem = (key) => {
+      if (key.endsWith('_queue')) throw new Error('QuotaExceededError');
+    };
+    const gateway = fakeGateway();
+    const { analytics, errors } = client({ fetch: gateway.fetch, storage });
+    analytics.track('A');
+    analytics.track('B');
+    await analytics.flush();
+    expect(names(gateway.sent)).toEqual([['A', 'B']]);
+    expect(errors).toEqual([]);
+  });
+
+  it('drops the oldest events past maxQueueEvents and reports them', async () => {
+    const gateway = fakeGateway();
+    const { analytics, errors } = client({ fetch: gateway.fetch, maxQueueEvents: 3 });
+    for (const name of ['1', '2', '3', '4', '5']) analytics.track(name);
+    await analytics.flush();
+    expect(names(gateway.sent)).toEqual([['3', '4', '5']]);
+    expect(
+      errors
+        .flatMap((error) => (error.kind === 'dropped' ? (error.events ?? []) : []))
+        .map((event) => event.event),
+    ).toEqual(['1', '2']);
+  });
+});
+
+describe('identity', () => {
+  it('keeps the anonymous id in storage, carries it on identify, and reset starts a new one', async () => {
+    const storage = fakeStorage();
+    const gateway = fakeGateway();
+    const { analytics } = client({ fetch: gateway.fetch, storage });
+    const anonymousId = analytics.anonymousId();
+    expect(client({ fetch: gateway.fetch, storage }).analytics.anonymousId()).toBe(anonymousId);
+    analytics.identify('user-1', { email: 'ada@example.com' });
+    analytics.track('After');
+    analytics.reset();
+    analytics.track('Reset');
+    await analytics.flush();
+    const [identify, after, reset] = gateway.sent[0].body.batch;
+    expect([identify.anonymousId, identify.userId]).toEqual([anonymousId, 'user-1']);
+    expect([after.anonymousId, after.userId]).toEqual([anonymousId, 'user-1']);
+    expect(reset.anonymousId).not.toBe(anonymousId);
+    expect(reset.userId).toBeUndefined();
+  });
+});
+
+describe('safety', () => {
+  it('init twice returns the first client', () => {
+    const first = init({ writeKey: 'k1', storage: 'memory' });
+    expect(init({ writeKey: 'k2', storage: 'memory' })).toBe(first);
+  });
+
+  it('never throws into the app: a broken fetch, storage, listener or event goes to onError', async () => {
+    const storage = fakeStorage();
+    storage.getItem = () => {
+      throw new Error('SecurityError');
+    };
+    const fetch: FetchLike = () => {
+      throw new Error('fetch blew up');
+    };
+    const errors: SdkError[] = [];
+    const analytics = createClient({
+      writeKey: 'k',
+      storage,
+      maxRetries: 0,
+      onError: (error) => {
+        errors.push(error);
+        throw new Error('listener blew up');
+      },
+      fetch,
+    });
+    const circular: Record<string, unknown> = {};
+    circular['self'] = circular;
+    expect(() => {
+      analytics.track('A', circular);
+      analytics.identify('u');
+      analytics.page();
+      analytics.reset();
+      analytics.track(undefined as unknown as string);
+    }).not.toThrow();
+    await expect(analytics.flush()).resolves.toBeUndefined();
+    await expect(analytics.close()).resolves.toBeUndefined();
+    expect(errors.length).toBeGreaterThan(0);
+  });
+});
