@@ -22,8 +22,10 @@ async function migrate<C extends ServiceConfig>(definition: ServiceDefinition<C>
 }
 
 beforeAll(async () => {
-  for (const definition of [identityService, tenancyService, keysService, ingestionService])
-    await migrate(definition);
+  await migrate(identityService);
+  await migrate(tenancyService);
+  await migrate(keysService);
+  await migrate(ingestionService);
   services.push(await startTestService(identityService));
   services.push(await startTestService(tenancyService));
   services.push(await startTestService(keysService));

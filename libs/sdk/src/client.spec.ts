@@ -141,6 +141,8 @@ describe('batching', () => {
       { type: 'wallet', event: 'connect', userId: 'user-3' },
     ]);
     expect(batch[0].traits).toEqual({ plan: 'pro' });
+    // An object-style call names its user: neither the stored user nor the anonymous id is added.
+    expect(batch[1].anonymousId).toBeUndefined();
     expect(batch[2].properties).toEqual({ path: '/docs', name: 'Intro' });
     expect(batch[6].web3).toEqual({ chainId: 1, walletAddress: '0xabc', txHash: '0xdef', method: 'swap' });
     expect(batch[0].context?.['library']).toEqual({ name: '@northstar/sdk', version: expect.any(String) });
@@ -183,6 +185,18 @@ describe('retries', () => {
     await jest.advanceTimersByTimeAsync(1);
     await flushed;
     expect(gateway.sent.map((request) => request.at - gateway.sent[0].at)).toEqual([0, 7000]);
+  });
+
+  it('does not hold flush() for a Retry-After longer than the backoff cap, and sends after it', async () => {
+    const gateway = fakeGateway({ status: 429, retryAfter: '3600' });
+    const { analytics, errors } = client({ fetch: gateway.fetch });
+    analytics.track('A');
+    await analytics.flush();
+    expect(errors).toMatchObject([{ kind: 'internal', status: 429 }]);
+    await jest.advanceTimersByTimeAsync(3_599_999);
+    expect(gateway.sent).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(names(gateway.sent)).toEqual([['A'], ['A']]);
   });
 
   it('keeps the events queued after maxRetries and sends them on a later flush', async () => {

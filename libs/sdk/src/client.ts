@@ -164,11 +164,14 @@ export class Analytics {
   identify(userId?: string | Message | Properties, traits?: Properties, ...rest: Rest): void {
     this.safely(() => {
       let message: Message;
-      if (typeof userId === 'string') message = { userId, traits };
-      else if (isObject(userId) && ('userId' in userId || 'traits' in userId || 'anonymousId' in userId))
+      // Only the browser-style call sets the current user: a server's object-style calls speak for
+      // many users, one call each.
+      if (typeof userId === 'string') {
+        this.ids.setItem(this.idKey('user'), userId);
+        message = { traits };
+      } else if (isObject(userId) && ('userId' in userId || 'traits' in userId || 'anonymousId' in userId))
         message = userId as Message;
       else message = { traits: (userId as Properties | undefined) ?? traits };
-      if (message.userId) this.ids.setItem(this.idKey('user'), message.userId);
       this.enqueue('identify', message, rest);
     });
   }
@@ -185,10 +188,10 @@ export class Analytics {
   /** Links `userId` to the previous id (the current user, else the anonymous id). */
   alias(userId: string | Message, previousId?: string, ...rest: Rest): void {
     this.safely(() => {
-      const message: Message = isObject(userId) ? userId : { userId, previousId };
-      message.previousId ??= this.userId() ?? this.anonymousId();
-      if (typeof userId === 'string') this.ids.setItem(this.idKey('user'), userId);
-      this.enqueue('alias', message, rest);
+      const previous = previousId ?? this.userId() ?? this.anonymousId();
+      if (isObject(userId)) return this.enqueue('alias', { previousId: previous, ...userId }, rest);
+      this.ids.setItem(this.idKey('user'), userId as string);
+      this.enqueue('alias', { previousId: previous }, rest);
     });
   }
 
@@ -272,16 +275,19 @@ export class Analytics {
   private enqueue(type: EventType, message: Message, rest: Rest): void {
     const [options, callback] = typeof rest[0] === 'function' ? [undefined, rest[0]] : [rest[0], rest[1]];
     const { timestamp, context, ...fields } = { ...message, ...options };
+    // A call naming its user (Segment's Node style) is about that user only, not the stored one.
+    const named = fields.userId !== undefined || fields.anonymousId !== undefined;
     const event: SdkEvent = {
       ...fields,
       type,
       messageId: fields.messageId ?? uuid(),
       timestamp: timestamp ? new Date(timestamp).toISOString() : new Date().toISOString(),
-      anonymousId: fields.anonymousId ?? this.anonymousId(),
-      userId: fields.userId ?? this.userId(),
+      anonymousId: named ? fields.anonymousId : this.anonymousId(),
+      userId: named ? fields.userId : this.userId(),
       context: { ...baseContext(), ...context, library: LIBRARY },
     };
     if (event.userId === undefined) delete event.userId;
+    if (event.anonymousId === undefined) delete event.anonymousId;
     if (JSON.stringify(event).length > MAX_EVENT_BYTES) {
       this.report({
         kind: 'rejected',
@@ -299,12 +305,12 @@ export class Analytics {
     else this.schedule();
   }
 
-  private schedule(): void {
+  private schedule(delay = this.options.flushInterval): void {
     if (this.timer || this.closed) return;
     this.timer = globals().setTimeout(() => {
       this.timer = undefined;
       void this.flush();
-    }, this.options.flushInterval);
+    }, delay);
     // A pending flush must not keep a Node process alive: such processes call flush() or close().
     (this.timer as { unref?: () => void }).unref?.();
   }
@@ -348,6 +354,18 @@ export class Analytics {
         return;
       }
       const delay = outcome.retryAfterMs ?? this.backoff(attempt - 1);
+      if (delay > this.options.maxBackoff + 30_000) {
+        // A long Retry-After (a monthly quota spent): no flush() or close() waits that long; the events
+        // stay queued and a timer tries again then.
+        this.queue.unlock(this.owner);
+        this.report({
+          kind: 'internal',
+          message: `the server asked to wait ${delay} ms; the events stay queued`,
+          status: outcome.status,
+        });
+        this.schedule(delay);
+        return;
+      }
       await new Promise<void>((resolve) => globals().setTimeout(resolve, delay));
     }
   }
@@ -374,7 +392,6 @@ export class Analytics {
           sentAt,
           writeKey: this.options.writeKey,
         }),
-        keepalive: false,
       });
     } catch {
       // Offline, DNS, a reset connection: the events wait for the next attempt.
