@@ -307,6 +307,39 @@ describe('the queue in storage', () => {
   });
 });
 
+describe('leaving the page', () => {
+  it('sends what waits with a keepalive fetch when the page is hidden, at most 64 KiB of it', async () => {
+    const listeners: Record<string, () => void> = {};
+    const page = globalThis as unknown as Record<string, unknown>;
+    page['document'] = { cookie: '', visibilityState: 'visible' };
+    page['addEventListener'] = (name: string, listener: () => void) => (listeners[name] = listener);
+    try {
+      const keepalive: boolean[] = [];
+      const gateway = fakeGateway();
+      const fetch: FetchLike = (url, init) => {
+        keepalive.push(init.keepalive === true);
+        return gateway.fetch(url, init);
+      };
+      const { analytics } = client({ fetch, flushAt: 1000 });
+      for (let i = 0; i < 40; i++) analytics.track(`Big ${i}`, { blob: 'x'.repeat(3000) });
+      (page['document'] as { visibilityState: string }).visibilityState = 'hidden';
+      listeners['visibilitychange']();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(keepalive).toEqual([true]);
+      const sent = names(gateway.sent)[0];
+      expect(sent.length).toBeGreaterThan(10);
+      expect(sent.length).toBeLessThan(21);
+      expect(JSON.stringify(gateway.sent[0].body).length).toBeLessThan(64 * 1024);
+      // What was not sent is still queued for the next flush.
+      await analytics.flush();
+      expect(names(gateway.sent).flat()).toEqual(Array.from({ length: 40 }, (_, i) => `Big ${i}`));
+    } finally {
+      delete page['document'];
+      delete page['addEventListener'];
+    }
+  });
+});
+
 describe('identity', () => {
   it('keeps the anonymous id in storage, carries it on identify, and reset starts a new one', async () => {
     const storage = fakeStorage();

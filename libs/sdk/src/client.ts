@@ -18,6 +18,8 @@ const LIBRARY = { name: '@northstar/sdk', version: VERSION };
 const MAX_BATCH_EVENTS = 500;
 const MAX_BATCH_BYTES = 512 * 1024;
 const MAX_EVENT_BYTES = 32 * 1024;
+// Browsers cap the bodies of keepalive requests in flight at 64 KiB together.
+const EXIT_BYTES = 60 * 1024;
 
 export interface ClientOptions {
   /** A key of the project with the `events:write` scope. */
@@ -111,6 +113,29 @@ export class Analytics {
     if (!options.writeKey) this.report({ kind: 'internal', message: 'writeKey is missing' });
     // Events a previous page left in storage go out soon.
     if (this.queue.size()) this.schedule();
+    const { addEventListener, document } = globals();
+    if (addEventListener && document) {
+      // The tab may be gone after either: send what waits with a request that outlives the page.
+      addEventListener('pagehide', () => this.sendOnExit());
+      addEventListener('visibilitychange', () => {
+        if (document.visibilityState === 'hidden') this.sendOnExit();
+      });
+    }
+  }
+
+  /**
+   * Sends up to 64 KiB of the queue with `keepalive` fetches (they survive the page). The events leave
+   * the queue only when the answer comes back: if the page dies first, they are still in storage and
+   * go again on the next visit, and the gateway drops the copy by its messageId.
+   */
+  private sendOnExit(): void {
+    this.safely(() => {
+      const events = this.queue.peek(MAX_BATCH_EVENTS, EXIT_BYTES);
+      if (!events.length) return;
+      void this.send(events, true).then((outcome) => {
+        if (!outcome.retry) this.queue.remove(events.map((event) => event.messageId));
+      });
+    });
   }
 
   /** Listens to refused (`rejected`) events or to every error (`error`); returns the unsubscribe. */
@@ -374,7 +399,10 @@ export class Analytics {
    * One attempt. `retry`: the batch must be sent again (after `retryAfterMs` when the server said so);
    * else the batch is settled, accepted or refused for good.
    */
-  private async send(batch: SdkEvent[]): Promise<{ retry: boolean; retryAfterMs?: number; status?: number }> {
+  private async send(
+    batch: SdkEvent[],
+    keepalive = false,
+  ): Promise<{ retry: boolean; retryAfterMs?: number; status?: number }> {
     const sentAt = new Date().toISOString();
     const fetch = this.options.fetch ?? globals().fetch;
     if (!fetch) {
@@ -392,6 +420,7 @@ export class Analytics {
           sentAt,
           writeKey: this.options.writeKey,
         }),
+        keepalive,
       });
     } catch {
       // Offline, DNS, a reset connection: the events wait for the next attempt.

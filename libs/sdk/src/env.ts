@@ -5,7 +5,8 @@ import type { FetchLike, StorageLike } from './types';
 interface Globals {
   fetch?: FetchLike;
   localStorage?: StorageLike;
-  document?: { cookie: string; location?: { protocol?: string } };
+  document?: { cookie: string; location?: { protocol?: string }; visibilityState?: string };
+  addEventListener?: (name: string, listener: () => void) => void;
   navigator?: { userAgent?: string; language?: string };
   setTimeout(run: () => void, ms?: number): unknown;
   clearTimeout(id: unknown): void;
