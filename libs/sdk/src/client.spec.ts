@@ -340,6 +340,120 @@ describe('leaving the page', () => {
   });
 });
 
+describe('leaving the page without keepalive fetch', () => {
+  interface Beacon {
+    url: string;
+    body: string;
+  }
+  const page = globalThis as unknown as Record<string, unknown>;
+  let listeners: Record<string, () => void>;
+  let beacons: Beacon[];
+  let accept: number;
+
+  beforeEach(() => {
+    listeners = {};
+    beacons = [];
+    accept = Infinity;
+    page['document'] = { cookie: '', visibilityState: 'visible' };
+    page['addEventListener'] = (name: string, listener: () => void) => (listeners[name] = listener);
+    Object.defineProperty(globalThis, 'navigator', {
+      configurable: true,
+      value: {
+        sendBeacon(this: unknown, url: string, body: string) {
+          // The real one throws "Illegal invocation" when called off the navigator.
+          if (this !== page['navigator']) throw new TypeError('Illegal invocation');
+          if (beacons.length >= accept) return false;
+          beacons.push({ url, body });
+          return true;
+        },
+      },
+    });
+  });
+  afterEach(() => {
+    delete page['document'];
+    delete page['addEventListener'];
+    delete page['navigator'];
+  });
+
+  const beaconed = () =>
+    beacons.flatMap((beacon) => (JSON.parse(beacon.body) as Sent['body']).batch.map((event) => event.event));
+  const all = Array.from({ length: 40 }, (_, i) => `Big ${i}`);
+  const refusingKeepalive =
+    (gateway: ReturnType<typeof fakeGateway>): FetchLike =>
+    (url, init) => {
+      if (init.keepalive) throw new TypeError('keepalive is not supported');
+      return gateway.fetch(url, init);
+    };
+
+  it('hands the whole queue to sendBeacon in text bodies of at most 64 KiB when keepalive fetch throws', async () => {
+    const gateway = fakeGateway();
+    const { analytics } = client({ fetch: refusingKeepalive(gateway), flushAt: 1000 });
+    // 40 events of ~3 KB with two-byte characters: about 240 KB of UTF-8, so several beacons.
+    for (let i = 0; i < 40; i++) analytics.track(`Big ${i}`, { blob: 'é'.repeat(3000) });
+    listeners['pagehide']();
+    await jest.advanceTimersByTimeAsync(0);
+
+    expect(beacons.length).toBeGreaterThan(3);
+    for (const beacon of beacons) {
+      expect(typeof beacon.body).toBe('string'); // a string body goes as text/plain: CORS-simple
+      expect(Buffer.byteLength(beacon.body, 'utf8')).toBeLessThanOrEqual(64 * 1024);
+      expect(beacon.url).toBe('https://gw.test/v1/batch');
+      expect((JSON.parse(beacon.body) as Sent['body']).writeKey).toBe('nsk_test_1234567890');
+    }
+    expect(beaconed()).toEqual(all);
+    // Handed over: nothing is left to send again.
+    await analytics.flush();
+    expect(gateway.sent).toEqual([]);
+  });
+
+  it('keeps what the browser refused to take as a beacon for the next flush', async () => {
+    accept = 1;
+    const gateway = fakeGateway();
+    const { analytics } = client({ fetch: refusingKeepalive(gateway), flushAt: 1000 });
+    for (let i = 0; i < 40; i++) analytics.track(`Big ${i}`, { blob: 'x'.repeat(3000) });
+    listeners['pagehide']();
+    await jest.advanceTimersByTimeAsync(0);
+
+    expect(beacons).toHaveLength(1);
+    const first = beaconed();
+    expect(first.length).toBeGreaterThan(10);
+    await analytics.flush();
+    expect(names(gateway.sent).flat()).toEqual(all.slice(first.length));
+  });
+
+  it('uses sendBeacon when the runtime has no fetch at all', async () => {
+    const fetch = page['fetch'];
+    delete page['fetch'];
+    try {
+      const errors: SdkError[] = [];
+      const analytics = createClient({
+        writeKey: 'nsk_test_1234567890',
+        host: 'https://gw.test',
+        storage: 'memory',
+        onError: (error) => errors.push(error),
+      });
+      analytics.track('Last click');
+      (page['document'] as { visibilityState: string }).visibilityState = 'hidden';
+      listeners['visibilitychange']();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(beaconed()).toEqual(['Last click']);
+      expect(errors).toEqual([]);
+    } finally {
+      page['fetch'] = fetch;
+    }
+  });
+
+  it('still prefers a keepalive fetch when there is one', async () => {
+    const gateway = fakeGateway();
+    const { analytics } = client({ fetch: gateway.fetch, flushAt: 1000 });
+    analytics.track('Last click');
+    listeners['pagehide']();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(beacons).toEqual([]);
+    expect(names(gateway.sent)).toEqual([['Last click']]);
+  });
+});
+
 describe('identity', () => {
   it('keeps the anonymous id in storage, carries it on identify, and reset starts a new one', async () => {
     const storage = fakeStorage();

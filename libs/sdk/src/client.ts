@@ -18,8 +18,9 @@ const LIBRARY = { name: '@northstar/sdk', version: VERSION };
 const MAX_BATCH_EVENTS = 500;
 const MAX_BATCH_BYTES = 512 * 1024;
 const MAX_EVENT_BYTES = 32 * 1024;
-// Browsers cap the bodies of keepalive requests in flight at 64 KiB together.
+// Browsers cap the bodies of keepalive requests (and beacons) in flight at 64 KiB together.
 const EXIT_BYTES = 60 * 1024;
+const BEACON_BYTES = 64 * 1024;
 
 export interface ClientOptions {
   /** A key of the project with the `events:write` scope. */
@@ -132,9 +133,46 @@ export class Analytics {
     this.safely(() => {
       const events = this.queue.peek(MAX_BATCH_EVENTS, EXIT_BYTES);
       if (!events.length) return;
+      // No fetch, or one that refuses keepalive at once: the outcome is known in a microtask, still
+      // inside the pagehide task, so the beacons leave before the page goes.
       void this.send(events, true).then((outcome) => {
-        if (!outcome.retry) this.queue.remove(events.map((event) => event.messageId));
+        if (outcome.unsent) this.safely(() => this.sendBeacons());
+        else if (!outcome.retry) this.queue.remove(events.map((event) => event.messageId));
       });
+    });
+  }
+
+  /**
+   * Hands the whole queue to `navigator.sendBeacon`, in chunks of at most 64 KiB (a string body goes
+   * as text/plain, CORS-simple). A chunk leaves the queue once the browser took it; when the browser
+   * refuses one (its beacon quota is full), that chunk and the rest stay for the next visit.
+   */
+  private sendBeacons(): void {
+    const navigator = globals().navigator;
+    if (typeof navigator?.sendBeacon !== 'function') return;
+    for (;;) {
+      let events = this.queue.peek(MAX_BATCH_EVENTS, EXIT_BYTES);
+      if (!events.length) return;
+      let body = this.body(events, new Date().toISOString());
+      // The queue counts characters; the limit is in UTF-8 bytes.
+      while (utf8Bytes(body) > BEACON_BYTES && events.length > 1) {
+        events = events.slice(0, Math.ceil(events.length / 2));
+        body = this.body(events, new Date().toISOString());
+      }
+      if (utf8Bytes(body) > BEACON_BYTES || !navigator.sendBeacon(this.url(), body)) return;
+      this.queue.remove(events.map((event) => event.messageId));
+    }
+  }
+
+  private url(): string {
+    return `${(this.options.host ?? '').replace(/\/+$/, '')}/v1/batch`;
+  }
+
+  private body(batch: SdkEvent[], sentAt: string): string {
+    return JSON.stringify({
+      batch: batch.map((event) => ({ ...event, sentAt })),
+      sentAt,
+      writeKey: this.options.writeKey,
     });
   }
 
@@ -402,26 +440,31 @@ export class Analytics {
   private async send(
     batch: SdkEvent[],
     keepalive = false,
-  ): Promise<{ retry: boolean; retryAfterMs?: number; status?: number }> {
+  ): Promise<{ retry: boolean; retryAfterMs?: number; status?: number; unsent?: boolean }> {
     const sentAt = new Date().toISOString();
     const fetch = this.options.fetch ?? globals().fetch;
     if (!fetch) {
-      this.report({ kind: 'internal', message: 'no fetch in this runtime' });
-      return { retry: true };
+      // On the way out a beacon may still carry the events.
+      if (!keepalive || !globals().navigator?.sendBeacon)
+        this.report({ kind: 'internal', message: 'no fetch in this runtime' });
+      return { retry: true, unsent: true };
     }
-    let response: FetchResponse;
+    let pending: Promise<FetchResponse>;
     try {
-      response = await fetch(`${(this.options.host ?? '').replace(/\/+$/, '')}/v1/batch`, {
+      pending = fetch(this.url(), {
         method: 'POST',
         // text/plain: a CORS-simple request, no preflight; the gateway reads it as JSON.
         headers: { 'Content-Type': 'text/plain' },
-        body: JSON.stringify({
-          batch: batch.map((event) => ({ ...event, sentAt })),
-          sentAt,
-          writeKey: this.options.writeKey,
-        }),
+        body: this.body(batch, sentAt),
         keepalive,
       });
+    } catch {
+      // A fetch that throws at once (no keepalive support): nothing left; the beacon may take it.
+      return { retry: true, unsent: true };
+    }
+    let response: FetchResponse;
+    try {
+      response = await pending;
     } catch {
       // Offline, DNS, a reset connection: the events wait for the next attempt.
       return { retry: true };
@@ -500,6 +543,16 @@ export class Analytics {
   private idKey(which: 'anon' | 'user'): string {
     return `ns_${which}_id`;
   }
+}
+
+/** The UTF-8 size of a string, over-counting a surrogate pair (6 for 4): a safe bound. */
+function utf8Bytes(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) bytes += code >= 0x800 ? 2 : 1;
+  }
+  return bytes;
 }
 
 function parse(body: string): Record<string, unknown> | undefined {

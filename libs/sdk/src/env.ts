@@ -7,7 +7,7 @@ interface Globals {
   localStorage?: StorageLike;
   document?: { cookie: string; location?: { protocol?: string }; visibilityState?: string };
   addEventListener?: (name: string, listener: () => void) => void;
-  navigator?: { userAgent?: string; language?: string };
+  navigator?: { userAgent?: string; language?: string; sendBeacon?: (url: string, body: string) => boolean };
   setTimeout(run: () => void, ms?: number): unknown;
   clearTimeout(id: unknown): void;
   crypto?: { randomUUID?: () => string; getRandomValues?: <T extends Uint8Array>(array: T) => T };
