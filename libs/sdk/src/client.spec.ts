@@ -454,6 +454,96 @@ describe('leaving the page without keepalive fetch', () => {
   });
 });
 
+describe('page auto-capture', () => {
+  const page = globalThis as unknown as Record<string, unknown>;
+  let listeners: Record<string, (() => void)[]>;
+  let location: { href: string; pathname: string };
+  let history: {
+    pushState: (state: unknown, title: string, url: string) => string;
+    replaceState: (state: unknown, title: string, url: string) => string;
+  };
+  const go = (path: string) => {
+    location.href = `https://app.test${path}`;
+    location.pathname = path.split('?')[0];
+  };
+
+  beforeEach(() => {
+    listeners = {};
+    location = { href: 'https://app.test/', pathname: '/' };
+    history = {
+      pushState(_state, _title, url) {
+        if (this !== history) throw new TypeError('Illegal invocation');
+        go(url);
+        return 'pushed';
+      },
+      replaceState(_state, _title, url) {
+        go(url);
+        return 'replaced';
+      },
+    };
+    page['document'] = { cookie: '', title: 'Shop', referrer: '' };
+    page['location'] = location;
+    page['history'] = history;
+    page['addEventListener'] = (name: string, listener: () => void) =>
+      (listeners[name] ??= []).push(listener);
+    page['removeEventListener'] = (name: string, listener: () => void) =>
+      (listeners[name] = (listeners[name] ?? []).filter((each) => each !== listener));
+  });
+  afterEach(() => {
+    for (const name of ['document', 'location', 'history', 'addEventListener', 'removeEventListener'])
+      delete page[name];
+  });
+
+  const paths = (sent: Sent[]) =>
+    sent.flatMap((request) =>
+      request.body.batch.filter((event) => event.type === 'page').map((event) => event.properties?.['path']),
+    );
+
+  it('records the first page and each route change once, and leaves history as it was on close', async () => {
+    const gateway = fakeGateway();
+    const { pushState, replaceState } = history;
+    const { analytics } = client({ fetch: gateway.fetch, autoPage: true });
+
+    expect(history.pushState('s', '', '/pricing')).toBe('pushed');
+    await jest.advanceTimersByTimeAsync(0);
+    history.replaceState('s', '', '/pricing'); // the same URL: no new page
+    await jest.advanceTimersByTimeAsync(0);
+    history.pushState('s', '', '/docs?tab=1');
+    await jest.advanceTimersByTimeAsync(0);
+    go('/pricing'); // back
+    for (const listener of listeners['popstate'] ?? []) listener();
+    await jest.advanceTimersByTimeAsync(0);
+    await analytics.close();
+
+    expect(paths(gateway.sent)).toEqual(['/', '/pricing', '/docs', '/pricing']);
+    const first = gateway.sent[0].body.batch[0];
+    expect(first.properties).toMatchObject({ url: 'https://app.test/', title: 'Shop' });
+    expect(history.pushState).toBe(pushState);
+    expect(history.replaceState).toBe(replaceState);
+    expect(listeners['popstate']).toEqual([]);
+  });
+
+  it('is off by default', async () => {
+    const gateway = fakeGateway();
+    const { pushState } = history;
+    const { analytics } = client({ fetch: gateway.fetch });
+    history.pushState('s', '', '/pricing');
+    await jest.advanceTimersByTimeAsync(0);
+    await analytics.flush();
+    expect(gateway.sent).toEqual([]);
+    expect(history.pushState).toBe(pushState);
+  });
+
+  it('does nothing where there is no location (Node, server-side rendering)', async () => {
+    for (const name of ['document', 'location', 'history', 'addEventListener']) delete page[name];
+    const gateway = fakeGateway();
+    const { analytics, errors } = client({ fetch: gateway.fetch, autoPage: true });
+    await analytics.flush();
+    expect(gateway.sent).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
+
 describe('identity', () => {
   it('keeps the anonymous id in storage, carries it on identify, and reset starts a new one', async () => {
     const storage = fakeStorage();

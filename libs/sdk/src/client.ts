@@ -45,6 +45,8 @@ export interface ClientOptions {
   onError?: (error: SdkError) => void;
   /** `fetch` to use (default: the global one). */
   fetch?: FetchLike;
+  /** Record a `page` on load and at each single-page-app route change (history API, back/forward). Default false. */
+  autoPage?: boolean;
 }
 
 type Listener = (error: SdkError) => void;
@@ -90,6 +92,7 @@ export class Analytics {
   private timer: unknown;
   private flushing: Promise<void> | undefined;
   private closed = false;
+  private restoreHistory: (() => void) | undefined;
 
   constructor(options: ClientOptions) {
     this.options = {
@@ -122,6 +125,44 @@ export class Analytics {
         if (document.visibilityState === 'hidden') this.sendOnExit();
       });
     }
+    if (options.autoPage) this.safely(() => this.capturePages());
+  }
+
+  /**
+   * The first page now, then one per route change: history.pushState/replaceState are wrapped (the
+   * app's call runs first, unchanged) and back/forward comes as popstate. The page is recorded on the
+   * next tick, once the app has had a chance to set the title; a URL seen last is not recorded again.
+   */
+  private capturePages(): void {
+    const { history, addEventListener, removeEventListener } = globals();
+    const location = () => globals().location?.href;
+    let last: string | undefined;
+    const record = () =>
+      this.safely(() => {
+        const url = location();
+        if (!url || url === last || this.closed) return;
+        last = url;
+        this.page();
+      });
+    const later = () => void globals().setTimeout(record, 0);
+    record();
+    if (!history) return;
+    const originals = { pushState: history.pushState, replaceState: history.replaceState };
+    for (const name of ['pushState', 'replaceState'] as const) {
+      const original = originals[name];
+      if (typeof original !== 'function') continue;
+      history[name] = function (this: unknown, ...args: unknown[]) {
+        const result = original.apply(this, args);
+        later();
+        return result;
+      };
+    }
+    addEventListener?.('popstate', later);
+    this.restoreHistory = () => {
+      for (const name of ['pushState', 'replaceState'] as const)
+        if (originals[name]) history[name] = originals[name];
+      removeEventListener?.('popstate', later);
+    };
   }
 
   /**
@@ -316,6 +357,7 @@ export class Analytics {
   async close(): Promise<void> {
     this.closed = true;
     this.clearTimer();
+    this.safely(() => this.restoreHistory?.());
     await this.flush();
   }
 

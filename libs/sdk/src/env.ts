@@ -7,6 +7,9 @@ interface Globals {
   localStorage?: StorageLike;
   document?: { cookie: string; location?: { protocol?: string }; visibilityState?: string };
   addEventListener?: (name: string, listener: () => void) => void;
+  removeEventListener?: (name: string, listener: () => void) => void;
+  location?: { href: string; pathname: string };
+  history?: Record<'pushState' | 'replaceState', (...args: unknown[]) => unknown>;
   navigator?: { userAgent?: string; language?: string; sendBeacon?: (url: string, body: string) => boolean };
   setTimeout(run: () => void, ms?: number): unknown;
   clearTimeout(id: unknown): void;
