@@ -5,8 +5,8 @@ import type { Properties, Web3Fields } from './types';
 /** An EIP-1193 provider: only these calls are used. */
 export interface Eip1193Provider {
   request(args: { method: string; params?: unknown[] | object }): Promise<unknown>;
-  on?(event: string, listener: (...args: never[]) => void): unknown;
-  removeListener?(event: string, listener: (...args: never[]) => void): unknown;
+  on?(event: string, listener: (...args: unknown[]) => void): unknown;
+  removeListener?(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 
 /** What an EIP-6963 wallet announces about itself. */
@@ -186,18 +186,18 @@ function watchProvider(client: Web3Client, provider: Eip1193Provider, info?: Wal
 
   quietly(() => {
     provider.request = request;
-    provider.on?.('accountsChanged', onAccounts as never);
-    provider.on?.('chainChanged', onChain as never);
-    provider.on?.('disconnect', onDisconnect as never);
+    provider.on?.('accountsChanged', onAccounts);
+    provider.on?.('chainChanged', onChain);
+    provider.on?.('disconnect', onDisconnect);
   });
   // What the wallet already allows (a returning user): the accounts, without prompting.
   void ask('eth_accounts').then(onAccounts, () => undefined);
 
   return () => {
     if (provider.request === request) provider.request = original;
-    provider.removeListener?.('accountsChanged', onAccounts as never);
-    provider.removeListener?.('chainChanged', onChain as never);
-    provider.removeListener?.('disconnect', onDisconnect as never);
+    provider.removeListener?.('accountsChanged', onAccounts);
+    provider.removeListener?.('chainChanged', onChain);
+    provider.removeListener?.('disconnect', onDisconnect);
   };
 }
 
