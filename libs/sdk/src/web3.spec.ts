@@ -108,6 +108,7 @@ describe('web3 plugin', () => {
     });
     expect(broadcast).toMatchObject({
       type: 'transaction',
+      event: 'Transaction',
       web3: { chainId: 10, txHash: HASH.toLowerCase(), contractAddress: BOB, status: 'pending' },
     });
   });

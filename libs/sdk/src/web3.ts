@@ -154,7 +154,6 @@ function watchProvider(client: Web3Client, provider: Eip1193Provider, info?: Wal
       chainId: toChainId(tx?.chainId) ?? (await currentChain()),
       walletAddress,
       contractAddress: tx?.data && tx.data !== '0x' ? tx.to?.toLowerCase() : undefined,
-      method: 'eth_sendTransaction',
       value: toDecimal(tx?.value),
     });
     void base().then((fields) => {
