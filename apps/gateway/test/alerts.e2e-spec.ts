@@ -6,14 +6,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { e2eEnv, eventually, expectProblem, startTestService } from './support';
-import {
-  call,
-  joinAs,
-  newUser,
-  createOrg,
-  startTenancyStack,
-  type TenancyStack,
-} from './tenancy-support';
+import { call, joinAs, newUser, createOrg, startTenancyStack, type TenancyStack } from './tenancy-support';
 import { signUp, uniqueEmail, type SignedUpUser } from './users';
 
 // Alerts end to end: identity, tenancy, analytics and notifications behind the gateway, a webhook

@@ -6,11 +6,10 @@ import {
   keysService,
   tenancyService,
 } from './platform-services';
-import { loadConfig, type ServiceConfig } from '@northstar/config';
-import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
+import type { RunningService } from '@northstar/service-runtime';
 import { randomUUID } from 'node:crypto';
 import type { RunningGateway } from '../src/gateway.bootstrap';
-import { e2eClickhouseEnv, e2eEnv, eventually, startTestGateway, startTestService } from './support';
+import { e2eClickhouseEnv, eventually, migrateService, startTestGateway, startTestService } from './support';
 import { createOrg, newUser } from './tenancy-support';
 import type { SignedUpUser } from './users';
 
@@ -116,10 +115,6 @@ let owner: SignedUpUser;
 let projectId: string;
 let key: string;
 
-async function migrate<C extends ServiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
-  await definition.migrate?.(loadConfig(definition.configClass, e2eEnv(clickhouseEnv)));
-}
-
 /** Calls the API with a bearer credential (a user's access token or a key); parses the JSON answer. */
 async function api<T>(
   method: 'GET' | 'POST',
@@ -162,13 +157,13 @@ interface EventsPage {
 }
 
 beforeAll(async () => {
-  await migrate(identityService);
-  await migrate(tenancyService);
-  await migrate(keysService);
-  await migrate(chainsService);
+  await migrateService(identityService);
+  await migrateService(tenancyService);
+  await migrateService(keysService);
+  await migrateService(chainsService);
   // Ingestion first: the analytics roll-up reads its events table.
-  await migrate(ingestionService);
-  await migrate(analyticsService);
+  await migrateService(ingestionService);
+  await migrateService(analyticsService);
   try {
     services.push(await startTestService(identityService));
     services.push(await startTestService(tenancyService));

@@ -6,11 +6,10 @@ import {
   tenancyService,
 } from './platform-services';
 import { createClickHouse, type ClickHouseClient } from '@northstar/clickhouse';
-import { loadConfig, type ServiceConfig } from '@northstar/config';
-import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
+import type { RunningService } from '@northstar/service-runtime';
 import { randomUUID } from 'node:crypto';
 import type { RunningGateway } from '../src/gateway.bootstrap';
-import { e2eEnv, eventually, expectProblem, startTestGateway, startTestService } from './support';
+import { eventually, expectProblem, migrateService, startTestGateway, startTestService } from './support';
 import { call, createOrg, joinAs, newUser, type TestOrg } from './tenancy-support';
 import type { SignedUpUser } from './users';
 
@@ -43,10 +42,6 @@ let org: TestOrg;
 let shop: string;
 let blog: string;
 
-async function migrate<C extends ServiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
-  await definition.migrate?.(loadConfig(definition.configClass, e2eEnv(clickHouseEnv)));
-}
-
 async function createProject(name: string): Promise<string> {
   const answer = await call<{ id: string }>(url, 'POST', `/orgs/${org.id}/projects`, owner, {
     name,
@@ -74,11 +69,11 @@ async function writeEvents(project: string, times: number[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  await migrate(identityService);
-  await migrate(tenancyService);
-  await migrate(keysService);
-  await migrate(ingestionService);
-  await migrate(analyticsService);
+  await migrateService(identityService);
+  await migrateService(tenancyService);
+  await migrateService(keysService);
+  await migrateService(ingestionService);
+  await migrateService(analyticsService);
   clickhouse = createClickHouse(CLICKHOUSE);
   try {
     services.push(await startTestService(identityService));

@@ -6,11 +6,10 @@ import {
   tenancyService,
 } from './platform-services';
 import { createClickHouse, type ClickHouseClient } from '@northstar/clickhouse';
-import { loadConfig, type ServiceConfig } from '@northstar/config';
-import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
+import type { RunningService } from '@northstar/service-runtime';
 import { randomUUID } from 'node:crypto';
 import type { RunningGateway } from '../src/gateway.bootstrap';
-import { e2eEnv, expectProblem, startTestGateway, startTestService } from './support';
+import { expectProblem, migrateService, startTestGateway, startTestService } from './support';
 import { call, createOrg, joinAs, newUser, type TestOrg } from './tenancy-support';
 import type { SignedUpUser } from './users';
 
@@ -41,10 +40,6 @@ let outsider: SignedUpUser;
 let org: TestOrg;
 let projectId: string;
 let otherProjectId: string;
-
-async function migrate<C extends ServiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
-  await definition.migrate?.(loadConfig(definition.configClass, e2eEnv(clickHouseEnv)));
-}
 
 async function createProject(orgId: string, name: string): Promise<string> {
   const answer = await call<{ id: string }>(url, 'POST', `/orgs/${orgId}/projects`, owner, {
@@ -87,10 +82,10 @@ async function writeEvents(
 const RANGE = 'from=2026-10-24T00:00:00Z&to=2026-10-26T00:00:00Z';
 
 beforeAll(async () => {
-  await migrate(identityService);
-  await migrate(tenancyService);
-  await migrate(keysService);
-  await migrate(ingestionService);
+  await migrateService(identityService);
+  await migrateService(tenancyService);
+  await migrateService(keysService);
+  await migrateService(ingestionService);
   clickhouse = createClickHouse(CLICKHOUSE);
   try {
     services.push(await startTestService(identityService));

@@ -1,7 +1,6 @@
 import { chainsService, identityService, keysService, tenancyService } from './platform-services';
-import { loadConfig, type ServiceConfig } from '@northstar/config';
 import { EVENTS_STREAM, eventsSubject, type EventEnvelope } from '@northstar/contracts';
-import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
+import type { RunningService } from '@northstar/service-runtime';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +10,14 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { connect, type NatsConnection } from 'nats';
 import type { RunningGateway } from '../src/gateway.bootstrap';
-import { e2eEnv, eventually, expectProblem, startTestGateway, startTestService } from './support';
+import {
+  e2eEnv,
+  eventually,
+  expectProblem,
+  migrateService,
+  startTestGateway,
+  startTestService,
+} from './support';
 import { call, createOrg, newUser, type TestOrg } from './tenancy-support';
 import type { SignedUpUser } from './users';
 
@@ -47,15 +53,11 @@ let owner: SignedUpUser;
 let org: TestOrg;
 let nats: NatsConnection;
 
-async function migrate<C extends ServiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
-  await definition.migrate?.(loadConfig(definition.configClass, e2eEnv()));
-}
-
 beforeAll(async () => {
-  await migrate(identityService);
-  await migrate(tenancyService);
-  await migrate(keysService);
-  await migrate(chainsService);
+  await migrateService(identityService);
+  await migrateService(tenancyService);
+  await migrateService(keysService);
+  await migrateService(chainsService);
   services.push(await startTestService(identityService));
   services.push(await startTestService(tenancyService));
   services.push(await startTestService(keysService));

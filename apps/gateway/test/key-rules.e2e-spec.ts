@@ -1,15 +1,14 @@
 import { chainsService, identityService, keysService, tenancyService } from './platform-services';
-import { loadConfig, type ServiceConfig } from '@northstar/config';
-import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
+import type { RunningService } from '@northstar/service-runtime';
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { RunningGateway } from '../src/gateway.bootstrap';
 import {
-  e2eEnv,
   eventually,
   expectProblem,
+  migrateService,
+  type Problem,
   startTestGateway,
   startTestService,
-  type Problem,
 } from './support';
 import { call, createOrg, newUser, type TestOrg } from './tenancy-support';
 import { signUpPlatformAdmin, type SignedUpUser } from './users';
@@ -37,15 +36,11 @@ let owner: SignedUpUser;
 let org: TestOrg;
 let projectId: string;
 
-async function migrate<C extends ServiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
-  await definition.migrate?.(loadConfig(definition.configClass, e2eEnv()));
-}
-
 beforeAll(async () => {
-  await migrate(identityService);
-  await migrate(tenancyService);
-  await migrate(keysService);
-  await migrate(chainsService);
+  await migrateService(identityService);
+  await migrateService(tenancyService);
+  await migrateService(keysService);
+  await migrateService(chainsService);
   services.push(await startTestService(identityService, { NORTHSTAR_ADMIN_EMAILS: ADMIN_EMAIL }));
   services.push(await startTestService(tenancyService));
   services.push(await startTestService(keysService));

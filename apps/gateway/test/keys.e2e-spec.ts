@@ -1,12 +1,11 @@
 import { chainsService, identityService, keysService, tenancyService } from './platform-services';
-import { loadConfig, type ServiceConfig } from '@northstar/config';
-import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
+import type { RunningService } from '@northstar/service-runtime';
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { RunningGateway } from '../src/gateway.bootstrap';
 import {
-  e2eEnv,
   eventually,
   expectProblem,
+  migrateService,
   startTestGateway,
   startTestService,
   UUID_PATTERN,
@@ -73,15 +72,11 @@ function captureOutput(): void {
   };
 }
 
-async function migrate<C extends ServiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
-  await definition.migrate?.(loadConfig(definition.configClass, e2eEnv()));
-}
-
 beforeAll(async () => {
-  await migrate(identityService);
-  await migrate(tenancyService);
-  await migrate(keysService);
-  await migrate(chainsService);
+  await migrateService(identityService);
+  await migrateService(tenancyService);
+  await migrateService(keysService);
+  await migrateService(chainsService);
   captureOutput();
   // Debug logs on: whatever the services say about keys is in `written`.
   const verbose = { LOG_LEVEL: 'debug' };

@@ -1,12 +1,18 @@
 import { identityService, ingestionService, keysService, tenancyService } from './platform-services';
-import { createClickHouse, sql, toSql, type ClickHouseClient } from '@northstar/clickhouse';
-import { loadConfig, type ServiceConfig } from '@northstar/config';
+import { sql, toSql, type ClickHouseClient } from '@northstar/clickhouse';
 import { createClient, type FetchLike, type SdkError, type SdkEvent } from '@northstar/sdk';
-import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
+import type { RunningService } from '@northstar/service-runtime';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RunningGateway } from '../src/gateway.bootstrap';
-import { e2eClickhouseEnv, e2eEnv, eventually, startTestGateway, startTestService } from './support';
+import {
+  e2eClickHouseClient,
+  e2eClickhouseEnv,
+  eventually,
+  migrateService,
+  startTestGateway,
+  startTestService,
+} from './support';
 import { call, createOrg, newUser } from './tenancy-support';
 
 // @northstar/sdk (its source, as Node runs it) against the real gateway and ingestion: what the SDK
@@ -17,26 +23,17 @@ const services: RunningService[] = [];
 let gateway: RunningGateway;
 let clickhouse: ClickHouseClient;
 
-async function migrate<C extends ServiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
-  await definition.migrate?.(loadConfig(definition.configClass, e2eEnv(clickhouseEnv)));
-}
-
 beforeAll(async () => {
-  await migrate(identityService);
-  await migrate(tenancyService);
-  await migrate(keysService);
-  await migrate(ingestionService);
+  await migrateService(identityService);
+  await migrateService(tenancyService);
+  await migrateService(keysService);
+  await migrateService(ingestionService);
   services.push(await startTestService(identityService));
   services.push(await startTestService(tenancyService));
   services.push(await startTestService(keysService));
   services.push(await startTestService(ingestionService, clickhouseEnv));
   gateway = await startTestGateway();
-  clickhouse = createClickHouse({
-    url: clickhouseEnv['CLICKHOUSE_URL'] as string,
-    database: clickhouseEnv['CLICKHOUSE_DATABASE'] as string,
-    username: clickhouseEnv['CLICKHOUSE_USER'] as string,
-    password: clickhouseEnv['CLICKHOUSE_PASSWORD'] ?? '',
-  });
+  clickhouse = e2eClickHouseClient();
 });
 
 afterAll(async () => {

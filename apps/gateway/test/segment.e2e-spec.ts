@@ -1,13 +1,19 @@
 import { identityService, ingestionService, keysService, tenancyService } from './platform-services';
-import { createClickHouse, sql, toSql, type ClickHouseClient } from '@northstar/clickhouse';
-import { loadConfig, type ServiceConfig } from '@northstar/config';
-import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
+import { sql, toSql, type ClickHouseClient } from '@northstar/clickhouse';
+import type { RunningService } from '@northstar/service-runtime';
 import RudderAnalytics from '@rudderstack/rudder-sdk-node';
 import { Analytics } from '@segment/analytics-node';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { RunningGateway } from '../src/gateway.bootstrap';
-import { e2eClickhouseEnv, e2eEnv, eventually, startTestGateway, startTestService } from './support';
+import {
+  e2eClickHouseClient,
+  e2eClickhouseEnv,
+  eventually,
+  migrateService,
+  startTestGateway,
+  startTestService,
+} from './support';
 import { call, createOrg, newUser } from './tenancy-support';
 
 // Segment-family server libraries, unchanged, pointed at the gateway (host = the gateway, path
@@ -21,25 +27,16 @@ const services: RunningService[] = [];
 let gateway: RunningGateway;
 let clickhouse: ClickHouseClient;
 
-async function migrate<C extends ServiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
-  await definition.migrate?.(loadConfig(definition.configClass, e2eEnv(clickhouseEnv)));
-}
-
 beforeAll(async () => {
-  await migrate(identityService);
-  await migrate(tenancyService);
-  await migrate(keysService);
-  await migrate(ingestionService);
+  await migrateService(identityService);
+  await migrateService(tenancyService);
+  await migrateService(keysService);
+  await migrateService(ingestionService);
   services.push(await startTestService(identityService));
   services.push(await startTestService(tenancyService));
   services.push(await startTestService(keysService));
   gateway = await startTestGateway({ TRUST_PROXY: 'true' });
-  clickhouse = createClickHouse({
-    url: clickhouseEnv['CLICKHOUSE_URL'] as string,
-    database: clickhouseEnv['CLICKHOUSE_DATABASE'] as string,
-    username: clickhouseEnv['CLICKHOUSE_USER'] as string,
-    password: clickhouseEnv['CLICKHOUSE_PASSWORD'] ?? '',
-  });
+  clickhouse = e2eClickHouseClient();
 });
 
 afterAll(async () => {

@@ -1,7 +1,8 @@
 import { inboxPrefixOf, SystemSubjects, type ServiceName } from '@northstar/contracts';
 import { BusClient, BusSigner } from '@northstar/messaging';
 import { startService, type RunningService, type ServiceDefinition } from '@northstar/service-runtime';
-import { DEVELOPMENT_BUS_SIGNING_KEY, type ServiceConfig } from '@northstar/config';
+import { DEVELOPMENT_BUS_SIGNING_KEY, loadConfig, type ServiceConfig } from '@northstar/config';
+import { createClickHouse, type ClickHouseClient } from '@northstar/clickhouse';
 import { connect } from 'nats';
 import { gzipSync } from 'node:zlib';
 import { startGateway, type RunningGateway } from '../src/gateway.bootstrap';
@@ -57,6 +58,27 @@ export function e2eClickhouseEnv(): Env {
     throw new Error(`Refusing to run e2e tests against ClickHouse database "${env['CLICKHOUSE_DATABASE']}"`);
   }
   return env;
+}
+
+/** Applies a service's migrations and seeds to the test stores (`overrides` win over the runner's). */
+export async function migrateService<C extends ServiceConfig>(
+  definition: ServiceDefinition<C>,
+  overrides: Env = {},
+): Promise<void> {
+  await definition.migrate?.(
+    loadConfig(definition.configClass, e2eEnv({ ...e2eClickhouseEnv(), ...overrides })),
+  );
+}
+
+/** A client of the test ClickHouse database, to check what ingestion stored; `env` overrides it. */
+export function e2eClickHouseClient(env: Env = {}): ClickHouseClient {
+  const settings = { ...e2eClickhouseEnv(), ...env };
+  return createClickHouse({
+    url: settings['CLICKHOUSE_URL'] as string,
+    database: settings['CLICKHOUSE_DATABASE'] as string,
+    username: settings['CLICKHOUSE_USER'] as string,
+    password: settings['CLICKHOUSE_PASSWORD'] ?? '',
+  });
 }
 
 /** The gateway on an ephemeral port of the loopback interface. */

@@ -1,11 +1,10 @@
 import { identityService, tenancyService } from './platform-services';
 import { openEventToken } from '@northstar/testing';
-import { loadConfig, type ServiceConfig } from '@northstar/config';
 import type { InvitationCreatedEvent, OrgRole } from '@northstar/contracts';
-import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
+import type { RunningService } from '@northstar/service-runtime';
 import { connect, DeliverPolicy, JSONCodec } from 'nats';
 import type { RunningGateway } from '../src/gateway.bootstrap';
-import { e2eEnv, eventually, startTestGateway, startTestService } from './support';
+import { e2eEnv, eventually, migrateService, startTestGateway, startTestService } from './support';
 import { authHeader, jsonHeaders, signUpVerified, uniqueEmail, type SignedUpUser } from './users';
 
 // What the tenancy end-to-end suites share: identity and tenancy behind a gateway, callers signed up
@@ -17,14 +16,10 @@ export interface TenancyStack {
   close(): Promise<void>;
 }
 
-async function migrate<C extends ServiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
-  await definition.migrate?.(loadConfig(definition.configClass, e2eEnv()));
-}
-
 /** `tenancyEnv` overrides tenancy's settings (its hourly invitation limits, say). */
 export async function startTenancyStack(tenancyEnv: Record<string, string> = {}): Promise<TenancyStack> {
-  await migrate(identityService);
-  await migrate(tenancyService);
+  await migrateService(identityService);
+  await migrateService(tenancyService);
   const started: RunningService[] = [];
   try {
     started.push(await startTestService(identityService));

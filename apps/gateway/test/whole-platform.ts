@@ -7,7 +7,7 @@ import {
   notificationsService,
   tenancyService,
 } from './platform-services';
-import { loadConfig, type ServiceConfig } from '@northstar/config';
+import { type ServiceConfig } from '@northstar/config';
 import type { ServiceName } from '@northstar/contracts';
 import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningGateway } from '../src/gateway.bootstrap';
-import { e2eClickhouseEnv, e2eEnv, startTestGateway, startTestService, type Env } from './support';
+import { e2eClickhouseEnv, startTestGateway, startTestService, type Env, migrateService } from './support';
 
 /** Every service, migrated and started behind one gateway, for suites that walk the whole API. */
 export interface WholePlatform {
@@ -44,10 +44,8 @@ export async function startWholePlatform(
     QUEUE_PREFIX: `e2e-${name}-${randomBytes(4).toString('hex')}`,
     MAIL_DIR: mailDir,
   };
-  const migrate = async <C extends ServiceConfig>(definition: ServiceDefinition<C>) => {
-    const overrides = { ...env, ...serviceOverrides[definition.name] };
-    await definition.migrate?.(loadConfig(definition.configClass, e2eEnv(overrides)));
-  };
+  const migrate = <C extends ServiceConfig>(definition: ServiceDefinition<C>) =>
+    migrateService(definition, { ...env, ...serviceOverrides[definition.name] });
   // Ingestion's migration creates the events table that analytics reads: it goes first.
   await migrate(identityService);
   await migrate(tenancyService);

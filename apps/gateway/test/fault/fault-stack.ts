@@ -1,10 +1,16 @@
 import { identityService, ingestionService, keysService, tenancyService } from '../platform-services';
-import { createClickHouse, type ClickHouseClient } from '@northstar/clickhouse';
-import { loadConfig, type ServiceConfig } from '@northstar/config';
-import type { RunningService, ServiceDefinition } from '@northstar/service-runtime';
+import { type ClickHouseClient } from '@northstar/clickhouse';
+import type { RunningService } from '@northstar/service-runtime';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningGateway } from '../../src/gateway.bootstrap';
-import { e2eEnv, startTestGateway, startTestService, type Env } from '../support';
+import {
+  e2eClickHouseClient,
+  e2eEnv,
+  migrateService,
+  startTestGateway,
+  startTestService,
+  type Env,
+} from '../support';
 import { call, createOrg } from '../tenancy-support';
 import { signUp } from '../users';
 import { clickhouseEnv, NatsServer, Processes, type Ingestion } from './fault-harness';
@@ -40,12 +46,7 @@ export async function startFaultStack(options: { clickhouse?: Env; env?: Env } =
   let gateway: RunningGateway | undefined;
   const chEnv = { ...clickhouseEnv(), ...options.clickhouse };
   const onThisBus: Env = { ...options.env, NATS_URL: nats.url };
-  const clickhouse = createClickHouse({
-    url: chEnv['CLICKHOUSE_URL'] as string,
-    database: chEnv['CLICKHOUSE_DATABASE'] as string,
-    username: chEnv['CLICKHOUSE_USER'] as string,
-    password: chEnv['CLICKHOUSE_PASSWORD'] ?? '',
-  });
+  const clickhouse = e2eClickHouseClient(chEnv);
   const close = async () => {
     // Ingestion first, while NATS and ClickHouse are still there for its last acks; NATS last, or
     // the connections still open would try to reconnect forever.
@@ -58,10 +59,10 @@ export async function startFaultStack(options: { clickhouse?: Env; env?: Env } =
   };
   try {
     const migrateEnv = { ...chEnv, ...onThisBus };
-    await migrate(identityService, migrateEnv);
-    await migrate(tenancyService, migrateEnv);
-    await migrate(keysService, migrateEnv);
-    await migrate(ingestionService, migrateEnv);
+    await migrateService(identityService, migrateEnv);
+    await migrateService(tenancyService, migrateEnv);
+    await migrateService(keysService, migrateEnv);
+    await migrateService(ingestionService, migrateEnv);
     services.push(await startTestService(identityService, onThisBus));
     services.push(await startTestService(tenancyService, onThisBus));
     services.push(await startTestService(keysService, onThisBus));
@@ -99,10 +100,6 @@ export function useFaultStack(options: Parameters<typeof startFaultStack>[0] = {
     if (!stack) throw new Error('The fault stack did not start');
     return stack;
   };
-}
-
-async function migrate<C extends ServiceConfig>(definition: ServiceDefinition<C>, env: Env): Promise<void> {
-  await definition.migrate?.(loadConfig(definition.configClass, e2eEnv(env)));
 }
 
 /** A new owner, organisation and project, and a key of the project that may write events. */

@@ -1,5 +1,7 @@
-import { IsISO8601, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsString, IsUUID } from 'class-validator';
 import { IsEmailAddress } from '../common/email';
+import { IsSealedToken } from '../common/sealed-token';
+import { IsIsoTime } from '../common/time';
 import type { DomainEvent } from '../rpc';
 
 /**
@@ -7,15 +9,14 @@ import type { DomainEvent } from '../rpc';
  * into emails. They carry the single-use token, sealed for notifications, because the email must
  * contain it; the token exists nowhere else (identity stores only its hash).
  */
-// A sealed token is about 100 characters: this bounds what notifications queues and renders.
-const EVENT_TOKEN_MAX_LENGTH = 512;
 
 export const IdentityEvents = {
   userRegistered: 'identity.user.registered',
   passwordResetRequested: 'identity.password_reset.requested',
 } as const;
 
-export class UserRegisteredEvent {
+/** Who an identity email goes to, and until when its link works. */
+abstract class UserEmailEvent {
   @IsUUID()
   userId!: string;
 
@@ -25,35 +26,21 @@ export class UserRegisteredEvent {
   @IsString()
   name!: string;
 
-  /** Email verification token, sealed (EventTokenSealer), single use. */
-  @IsString()
-  @MinLength(1)
-  @MaxLength(EVENT_TOKEN_MAX_LENGTH)
-  verificationToken!: string;
-
-  /** ISO time after which the token no longer verifies. */
-  @IsISO8601({ strict: true })
+  /** ISO time after which the token no longer works. */
+  @IsIsoTime()
   expiresAt!: string;
 }
 
-export class PasswordResetRequestedEvent {
-  @IsUUID()
-  userId!: string;
+export class UserRegisteredEvent extends UserEmailEvent {
+  /** Email verification token, sealed (EventTokenSealer), single use. */
+  @IsSealedToken()
+  verificationToken!: string;
+}
 
-  @IsEmailAddress()
-  email!: string;
-
-  @IsString()
-  name!: string;
-
+export class PasswordResetRequestedEvent extends UserEmailEvent {
   /** Password reset token, sealed (EventTokenSealer), single use, valid 1 hour. */
-  @IsString()
-  @MinLength(1)
-  @MaxLength(EVENT_TOKEN_MAX_LENGTH)
+  @IsSealedToken()
   resetToken!: string;
-
-  @IsISO8601({ strict: true })
-  expiresAt!: string;
 }
 
 /**

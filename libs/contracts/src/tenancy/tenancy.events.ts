@@ -1,10 +1,9 @@
-import { IsIn, IsISO8601, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString, IsUUID, Matches } from 'class-validator';
 import { IsEmailAddress } from '../common/email';
+import { IsSealedToken } from '../common/sealed-token';
+import { IsIsoTime } from '../common/time';
 import type { DomainEvent } from '../rpc';
 import { ORG_ROLES, type OrgRole } from './policy';
-
-// A sealed token is about 100 characters: this bounds what notifications queues and renders.
-const EVENT_TOKEN_MAX_LENGTH = 512;
 
 /** Durable domain events of tenancy (JetStream, see DurableEventPublisher). */
 export const TenancyEvents = {
@@ -43,12 +42,10 @@ export class InvitationCreatedEvent {
   invitedByName!: string;
 
   /** Single-use token, sealed for notifications (tenancy stores only its hash). */
-  @IsString()
-  @MinLength(1)
-  @MaxLength(EVENT_TOKEN_MAX_LENGTH)
+  @IsSealedToken()
   token!: string;
 
-  @IsISO8601({ strict: true })
+  @IsIsoTime()
   expiresAt!: string;
 }
 
@@ -59,7 +56,7 @@ export class ProjectDeletedEvent {
   @IsUUID()
   orgId!: string;
 
-  @IsISO8601({ strict: true })
+  @IsIsoTime()
   deletedAt!: string;
 }
 
