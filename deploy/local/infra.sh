@@ -4,6 +4,7 @@
 #   deploy/local/infra.sh up      start what is not already listening, create the databases
 #   deploy/local/infra.sh down    stop only what this script started (never a server it found running)
 #   deploy/local/infra.sh status  show each server and who started it
+#   deploy/local/infra.sh browser install Debian's Chromium for the browser tests if it is missing
 #
 # A server already listening on its address is used as it is. Otherwise the Debian package is
 # installed if missing (needs root) and the server runs in the background with its data under
@@ -453,17 +454,24 @@ cmd_status() {
   return "$rc"
 }
 
+# The browser the end-to-end tests drive through playwright-core: Debian's Chromium (playwright's own
+# browser download cannot work on machines without general internet access).
+cmd_browser() {
+  ensure_cmd chromium chromium
+  log "browser: $(command -v chromium) ($(chromium --version 2>/dev/null || echo 'version unknown'))"
+}
+
 main() {
   local cmd="${1:-}"
   case "$cmd" in
-    up | down | status) ;;
+    up | down | status | browser) ;;
     *)
-      echo "usage: $0 up|down|status" >&2
+      echo "usage: $0 up|down|status|browser" >&2
       exit 2
       ;;
   esac
   mkdir -p "$RUN" "$LOGS"
-  if [[ "$cmd" != status ]]; then
+  if [[ "$cmd" == up || "$cmd" == down ]]; then
     # One up/down at a time (npm start and npm test may run side by side).
     exec 9>"$RUN/infra.lock"
     flock -w 600 9 || die "another deploy/local/infra.sh is still running"

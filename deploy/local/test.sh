@@ -12,6 +12,8 @@ cd "$NS_ROOT"
 
 ensure_node_modules
 bash deploy/local/infra.sh up
+# The browser tests (SDK, console) drive Debian's Chromium; CHROMIUM_PATH picks another one.
+[[ -n "${CHROMIUM_PATH:-}" ]] || bash deploy/local/infra.sh browser
 bash deploy/local/prometheus.sh up || warn "Prometheus unavailable: its usage test will be skipped"
 export_test_env
 
