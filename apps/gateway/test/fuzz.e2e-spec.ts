@@ -593,7 +593,9 @@ async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promi
 
 it('answers every generated request of every operation without a 500, each 4xx problem+json', async () => {
   const failures: Failure[] = [];
-  const operations = operationsOf(document);
+  // Segment's one-letter routes (/v1/t, /v1/b, …) run the very handlers of their long forms, which
+  // are fuzzed: sampling them again would add minutes and no new code path.
+  const operations = operationsOf(document).filter(({ path }) => !/^\/v1\/[a-z]$/.test(path));
   expect(operations.length).toBeGreaterThan(30);
   // Deletions last, so that the objects of the run (the alert, the second key) are still there for
   // the other operations' requests.

@@ -340,6 +340,53 @@ describe('leaving the page', () => {
   });
 });
 
+describe('reloads and lost connections', () => {
+  const listeners: Record<string, () => void> = {};
+  const page = globalThis as unknown as Record<string, unknown>;
+  beforeEach(() => {
+    page['document'] = { cookie: '', visibilityState: 'visible' };
+    page['addEventListener'] = (name: string, listener: () => void) => (listeners[name] = listener);
+  });
+  afterEach(() => {
+    delete page['document'];
+    delete page['addEventListener'];
+  });
+
+  it('lets the next page send at once: a page going away gives up its lock on the stored queue', async () => {
+    const storage = fakeStorage();
+    const offline: FetchLike = () => Promise.reject(new TypeError('offline'));
+    const first = client({ fetch: offline, storage, flushAt: 1, minBackoff: 1000, maxBackoff: 1000 });
+    first.analytics.track('Before Reload');
+    await jest.advanceTimersByTimeAsync(10);
+    listeners['pagehide']();
+    await jest.advanceTimersByTimeAsync(10);
+
+    const gateway = fakeGateway();
+    const second = client({ fetch: gateway.fetch, storage, flushAt: 1 });
+    second.analytics.track('After Reload');
+    await jest.advanceTimersByTimeAsync(10);
+    // Without the release the lock would hold the new page back for a minute.
+    expect(names(gateway.sent).flat()).toEqual(['Before Reload', 'After Reload']);
+  });
+
+  it('sends when the browser is back online instead of waiting out the backoff', async () => {
+    const gateway = fakeGateway(new TypeError('offline'));
+    const { analytics } = client({
+      fetch: gateway.fetch,
+      flushAt: 1,
+      minBackoff: 20_000,
+      maxBackoff: 20_000,
+    });
+    analytics.track('While Offline');
+    await jest.advanceTimersByTimeAsync(10);
+    expect(gateway.sent).toHaveLength(1);
+    listeners['online']();
+    await jest.advanceTimersByTimeAsync(10);
+    expect(gateway.sent).toHaveLength(2);
+    expect(names(gateway.sent)[1]).toEqual(['While Offline']);
+  });
+});
+
 describe('leaving the page without keepalive fetch', () => {
   interface Beacon {
     url: string;

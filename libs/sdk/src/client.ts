@@ -93,6 +93,8 @@ export class Analytics {
   private flushing: Promise<void> | undefined;
   private closed = false;
   private restoreHistory: (() => void) | undefined;
+  /** Ends the current backoff wait early (the browser says it is online again). */
+  private wake: (() => void) | undefined;
 
   constructor(options: ClientOptions) {
     this.options = {
@@ -120,10 +122,17 @@ export class Analytics {
     const { addEventListener, document } = globals();
     if (addEventListener && document) {
       // The tab may be gone after either: send what waits with a request that outlives the page.
-      addEventListener('pagehide', () => this.sendOnExit());
+      addEventListener('pagehide', () => {
+        this.sendOnExit();
+        // This page sends nothing more: the next page (a reload, the next one of the site) must not
+        // wait for this one's lock to expire before it sends what is stored.
+        this.safely(() => this.queue.unlock(this.owner));
+      });
       addEventListener('visibilitychange', () => {
         if (document.visibilityState === 'hidden') this.sendOnExit();
       });
+      // Back online: send now rather than at the end of the current backoff.
+      addEventListener('online', () => (this.wake ? this.wake() : void this.flush()));
     }
     if (options.autoPage) this.safely(() => this.capturePages());
   }
@@ -471,7 +480,14 @@ export class Analytics {
         this.schedule(delay);
         return;
       }
-      await new Promise<void>((resolve) => globals().setTimeout(resolve, delay));
+      await new Promise<void>((resolve) => {
+        const timer = globals().setTimeout(resolve, delay);
+        this.wake = () => {
+          globals().clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
     }
   }
 

@@ -30,13 +30,14 @@ export class EventsController {
     return this.ingest.event(body, caller);
   }
 
-  @Post(IngestPaths.batch)
+  @Post([IngestPaths.batch, IngestPaths.b])
   @IngestRoute({
     summary: 'Send a batch of events',
     description:
       "Segment's batch format: each event is validated on its own; invalid ones are listed in `rejected` " +
       'by index and the valid ones accepted. Point a Segment or RudderStack library here (host = the ' +
-      'gateway, path `/v1/batch`).',
+      "gateway, path `/v1/batch`); `/v1/b` is the same route, where Segment's browser library posts in its " +
+      'batching mode.',
     body: EventBatchRequest,
     bodyDescription: '`sentAt` applies to the events without their own',
     invalid:

@@ -37,6 +37,13 @@ const SERVES: Record<keyof typeof IngestPaths, Serve> = {
   screen: perType('screen'),
   group: perType('group'),
   alias: perType('alias'),
+  t: perType('track'),
+  i: perType('identify'),
+  p: perType('page'),
+  s: perType('screen'),
+  g: perType('group'),
+  a: perType('alias'),
+  b: (ingest, body, caller) => ingest.batch(body, caller),
 };
 
 // By URL below the global prefix, as Fastify registers the routes.

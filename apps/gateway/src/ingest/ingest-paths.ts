@@ -11,6 +11,15 @@ export const IngestPaths = {
   screen: 'screen',
   group: 'group',
   alias: 'alias',
+  // Segment's browser library (analytics.js, @segment/analytics-next, its apiHost set to the gateway's
+  // /v1) posts to one-letter routes named after the call's type, and to `b` in its batching mode.
+  t: 't',
+  i: 'i',
+  p: 'p',
+  s: 's',
+  g: 'g',
+  a: 'a',
+  b: 'b',
 } as const;
 
 /** The key scope every ingestion route requires. */

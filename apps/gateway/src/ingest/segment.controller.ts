@@ -7,9 +7,10 @@ import { IngestRoute } from './ingest-route.decorator';
 import { IngestService } from './ingest.service';
 
 const perType = (type: string) => ({
-  summary: `Send one ${type} event (Segment's /v1/${type})`,
+  summary: `Send one ${type} event (Segment's /v1/${type}, analytics.js' /v1/${type[0]})`,
   description:
-    `Segment's per-type route: the body is one event whose \`type\` is ${type} (it may be left out); ` +
+    `Segment's per-type route, also at its one-letter form /v1/${type[0]} where Segment's browser library ` +
+    `posts: the body is one event whose \`type\` is ${type} (it may be left out); ` +
     'another type is a 400. An invalid event is a 400 with its failing fields.',
   body: IncomingEvent,
   bodyDescription: `One ${type} event`,
@@ -26,37 +27,37 @@ const perType = (type: string) => ({
 export class SegmentController {
   constructor(private readonly ingest: IngestService) {}
 
-  @Post(IngestPaths.track)
+  @Post([IngestPaths.track, IngestPaths.t])
   @IngestRoute(perType('track'))
   track(@Body() body: unknown, @Caller() caller: IngestCaller): Promise<IngestResponse> {
     return this.ingest.event(body, caller, 'track');
   }
 
-  @Post(IngestPaths.identify)
+  @Post([IngestPaths.identify, IngestPaths.i])
   @IngestRoute(perType('identify'))
   identify(@Body() body: unknown, @Caller() caller: IngestCaller): Promise<IngestResponse> {
     return this.ingest.event(body, caller, 'identify');
   }
 
-  @Post(IngestPaths.page)
+  @Post([IngestPaths.page, IngestPaths.p])
   @IngestRoute(perType('page'))
   page(@Body() body: unknown, @Caller() caller: IngestCaller): Promise<IngestResponse> {
     return this.ingest.event(body, caller, 'page');
   }
 
-  @Post(IngestPaths.screen)
+  @Post([IngestPaths.screen, IngestPaths.s])
   @IngestRoute(perType('screen'))
   screen(@Body() body: unknown, @Caller() caller: IngestCaller): Promise<IngestResponse> {
     return this.ingest.event(body, caller, 'screen');
   }
 
-  @Post(IngestPaths.group)
+  @Post([IngestPaths.group, IngestPaths.g])
   @IngestRoute(perType('group'))
   group(@Body() body: unknown, @Caller() caller: IngestCaller): Promise<IngestResponse> {
     return this.ingest.event(body, caller, 'group');
   }
 
-  @Post(IngestPaths.alias)
+  @Post([IngestPaths.alias, IngestPaths.a])
   @IngestRoute(perType('alias'))
   alias(@Body() body: unknown, @Caller() caller: IngestCaller): Promise<IngestResponse> {
     return this.ingest.event(body, caller, 'alias');
