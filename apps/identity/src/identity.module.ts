@@ -7,6 +7,7 @@ import { AuthThrottle } from './auth/auth-throttle';
 import { AuthHandler } from './auth/auth.handler';
 import { EventTokenSealer } from '@northstar/sealing';
 import { AuthService } from './auth/auth.service';
+import { SignIn } from './auth/sign-in';
 import { IdentityConfig } from './config';
 import { identityMigrations } from './migrations';
 import { AccessTokenSigner } from './security/access-token.signer';
@@ -57,6 +58,7 @@ export class IdentityModule {
         SessionIssuer,
         SessionRevocations,
         AuthService,
+        SignIn,
         AccountService,
         UserDirectoryService,
       ],

@@ -26,6 +26,7 @@ import { User } from '../users/user.entity';
 import { toUserDto } from '../users/user.mapper';
 import { emailTaken, UserRepository } from '../users/user.repository';
 import { AuthThrottle } from './auth-throttle';
+import { SignIn } from './sign-in';
 import { EventTokenSealer } from '@northstar/sealing';
 
 export const EMAIL_VERIFICATION_TTL_MS = 48 * 3600 * 1000;
@@ -68,6 +69,7 @@ export class AuthService {
     private readonly published: Outbox,
     private readonly transactions: Transactions,
     private readonly sealer: EventTokenSealer,
+    private readonly signIn: SignIn,
   ) {}
 
   async register(request: RegisterRequest): Promise<RegisterResponse> {
@@ -115,8 +117,7 @@ export class AuthService {
       throw invalidCredentials();
     }
     await this.throttle.clearFailures(email);
-    const tokens = await this.issuer.open(user, request.client);
-    return { ...tokens, user: toUserDto(user, this.roles.roleOf(user)) };
+    return this.signIn.complete(user, request.client, { method: 'password' });
   }
 
   /**
