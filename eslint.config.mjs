@@ -11,6 +11,7 @@ const scopes = [
   'ingestion',
   'analytics',
   'notifications',
+  'console',
 ];
 // Test files: specs, and the helpers beside them under apps/*/test. Only they may import type:test libs.
 const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'apps/*/test/**/*.ts'];
