@@ -2,77 +2,126 @@
 // run `npm run console:api-types -- <gateway url>` after an API change.
 
 export type ServiceStatusDto = {
-  name: 'identity' | 'tenancy' | 'keys' | 'chains' | 'ingestion' | 'analytics' | 'notifications';
-  status: 'up' | 'down';
+  name: "identity" | "tenancy" | "keys" | "chains" | "ingestion" | "analytics" | "notifications";
+  status: "up" | "down";
   version: string | null;
   latencyMs: number | null;
 };
-export type SystemInfoDto = { version: string; services: Array<ServiceStatusDto> };
-export type NativeCurrency = { symbol: string; decimals: number };
-export type RpcTemplates = { http: string; ws: string };
+export type SystemInfoDto = {
+  version: string;
+  services: Array<ServiceStatusDto>;
+};
+export type NativeCurrency = {
+  symbol: string;
+  decimals: number;
+};
+export type RpcTemplates = {
+  http: string;
+  ws: string;
+};
 export type ChainDto = {
   slug: string;
   chainId: number | null;
   name: string;
-  ecosystem: 'evm' | 'solana' | 'bitcoin' | 'cosmos' | 'starknet';
+  ecosystem: "evm" | "solana" | "bitcoin" | "cosmos" | "starknet";
   testnet: boolean;
   nativeCurrency: NativeCurrency;
   explorerUrl: string;
-  status: 'active' | 'inactive';
+  status: "active" | "inactive";
   rpc: RpcTemplates;
 };
-export type ChainListResponse = { items: Array<ChainDto>; nextCursor: string | null };
-export type ChainAuditActor = { userId: string; email: string | null };
+export type ChainListResponse = {
+  items: Array<ChainDto>;
+  nextCursor: string | null;
+};
+export type ChainAuditActor = {
+  userId: string;
+  email: string | null;
+};
 export type ChainAuditEntryDto = {
   id: string;
   at: string;
-  change: 'created' | 'updated' | 'deleted';
+  change: "created" | "updated" | "deleted";
   chain: string;
   actor: ChainAuditActor;
   fields: Array<string>;
   before: ChainDto | null;
   after: ChainDto | null;
 };
-export type ChainAuditPage = { items: Array<ChainAuditEntryDto>; nextCursor: string | null };
+export type ChainAuditPage = {
+  items: Array<ChainAuditEntryDto>;
+  nextCursor: string | null;
+};
 export type ChainInput = {
   slug: string;
   chainId?: number | null;
   name: string;
-  ecosystem: 'evm' | 'solana' | 'bitcoin' | 'cosmos' | 'starknet';
+  ecosystem: "evm" | "solana" | "bitcoin" | "cosmos" | "starknet";
   testnet: boolean;
   nativeCurrency: NativeCurrency;
   explorerUrl: string;
-  status?: 'active' | 'inactive';
+  status?: "active" | "inactive";
   rpc: RpcTemplates;
 };
 export type ChainPatch = {
   chainId?: number | null;
   name?: string;
-  ecosystem?: 'evm' | 'solana' | 'bitcoin' | 'cosmos' | 'starknet';
+  ecosystem?: "evm" | "solana" | "bitcoin" | "cosmos" | "starknet";
   testnet?: boolean;
   nativeCurrency?: NativeCurrency;
   explorerUrl?: string;
-  status?: 'active' | 'inactive';
+  status?: "active" | "inactive";
   rpc?: RpcTemplates;
 };
-export type RegisterBody = { email: string; password: string; name: string };
+export type RegisterBody = {
+  email: string;
+  password: string;
+  name: string;
+};
 export type UserDto = {
   id: string;
   email: string;
   name: string;
   emailVerified: boolean;
-  role: 'user' | 'admin';
+  role: "user" | "admin";
   createdAt: string;
 };
-export type RegisterResponse = { user: UserDto };
-export type LoginBody = { email: string; password: string };
-export type LoginResponse = { accessToken: string; refreshToken: string; expiresIn: number; user: UserDto };
-export type RefreshTokenBody = { refreshToken: string };
-export type TokenPairResponse = { accessToken: string; refreshToken: string; expiresIn: number };
-export type VerifyEmailBody = { token: string };
-export type ForgotPasswordBody = { email: string };
-export type ResetPasswordBody = { token: string; password: string };
-export type UpdateMeBody = { name?: string; password?: string; currentPassword?: string };
+export type RegisterResponse = {
+  user: UserDto;
+};
+export type LoginBody = {
+  email: string;
+  password: string;
+};
+export type LoginResponse = {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  user: UserDto;
+};
+export type RefreshTokenBody = {
+  refreshToken: string;
+};
+export type TokenPairResponse = {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+};
+export type VerifyEmailBody = {
+  token: string;
+};
+export type ForgotPasswordBody = {
+  email: string;
+};
+export type ResetPasswordBody = {
+  token: string;
+  password: string;
+};
+export type UpdateMeBody = {
+  name?: string;
+  password?: string;
+  currentPassword?: string;
+};
 export type SessionDto = {
   id: string;
   createdAt: string;
@@ -81,49 +130,79 @@ export type SessionDto = {
   ip: string;
   current: boolean;
 };
-export type SessionListResponse = { items: Array<SessionDto>; nextCursor: string | null };
-export type CreateOrgBody = { name: string; slug?: string };
-export type OrgDto = { id: string; name: string; slug: string; createdAt: string };
+export type SessionListResponse = {
+  items: Array<SessionDto>;
+  nextCursor: string | null;
+};
+export type CreateOrgBody = {
+  name: string;
+  slug?: string;
+};
+export type OrgDto = {
+  id: string;
+  name: string;
+  slug: string;
+  createdAt: string;
+};
 export type OrgWithRoleDto = {
   id: string;
   name: string;
   slug: string;
   createdAt: string;
-  role: 'owner' | 'admin' | 'member' | 'viewer';
+  role: "owner" | "admin" | "member" | "viewer";
 };
-export type OrgListResponse = { items: Array<OrgWithRoleDto>; nextCursor: string | null };
-export type UpdateOrgBody = { name?: string; slug?: string };
+export type OrgListResponse = {
+  items: Array<OrgWithRoleDto>;
+  nextCursor: string | null;
+};
+export type UpdateOrgBody = {
+  name?: string;
+  slug?: string;
+};
 export type MemberDto = {
   userId: string;
   email: string | null;
   name: string | null;
-  role: 'owner' | 'admin' | 'member' | 'viewer';
+  role: "owner" | "admin" | "member" | "viewer";
   joinedAt: string;
 };
-export type MemberListResponse = { items: Array<MemberDto>; nextCursor: string | null };
-export type UpdateMemberBody = { role: 'owner' | 'admin' | 'member' | 'viewer' };
+export type MemberListResponse = {
+  items: Array<MemberDto>;
+  nextCursor: string | null;
+};
+export type UpdateMemberBody = {
+  role: "owner" | "admin" | "member" | "viewer";
+};
 export type MembershipDto = {
   orgId: string;
   userId: string;
-  role: 'owner' | 'admin' | 'member' | 'viewer';
+  role: "owner" | "admin" | "member" | "viewer";
   joinedAt: string;
 };
-export type CreateInvitationBody = { email: string; role: 'owner' | 'admin' | 'member' | 'viewer' };
+export type CreateInvitationBody = {
+  email: string;
+  role: "owner" | "admin" | "member" | "viewer";
+};
 export type InvitationDto = {
   id: string;
   orgId: string;
   email: string;
-  role: 'owner' | 'admin' | 'member' | 'viewer';
+  role: "owner" | "admin" | "member" | "viewer";
   invitedBy: string;
   createdAt: string;
   expiresAt: string;
 };
-export type InvitationListResponse = { items: Array<InvitationDto>; nextCursor: string | null };
-export type AcceptInvitationBody = { token: string };
+export type InvitationListResponse = {
+  items: Array<InvitationDto>;
+  nextCursor: string | null;
+};
+export type AcceptInvitationBody = {
+  token: string;
+};
 export type CreateProjectBody = {
   name: string;
   slug?: string;
-  kind: 'web2' | 'web3' | 'hybrid';
+  kind: "web2" | "web3" | "hybrid";
   timezone?: string;
 };
 export type ProjectDto = {
@@ -131,27 +210,33 @@ export type ProjectDto = {
   orgId: string;
   name: string;
   slug: string;
-  kind: 'web2' | 'web3' | 'hybrid';
+  kind: "web2" | "web3" | "hybrid";
   timezone: string;
   createdAt: string;
 };
-export type ProjectListResponse = { items: Array<ProjectDto>; nextCursor: string | null };
+export type ProjectListResponse = {
+  items: Array<ProjectDto>;
+  nextCursor: string | null;
+};
 export type UpdateProjectBody = {
   name?: string;
   slug?: string;
-  kind?: 'web2' | 'web3' | 'hybrid';
+  kind?: "web2" | "web3" | "hybrid";
   timezone?: string;
 };
-export type KeyRateLimit = { limit: number; windowSeconds: number };
+export type KeyRateLimit = {
+  limit: number;
+  windowSeconds: number;
+};
 export type KeySelfDto = {
   keyId: string;
   projectId: string;
-  scopes: Array<'events:write' | 'analytics:read' | 'rpc'>;
+  scopes: Array<"events:write" | "analytics:read" | "rpc">;
   rateLimit: KeyRateLimit | null;
 };
 export type CreateKeyBody = {
   name: string;
-  scopes: Array<'events:write' | 'analytics:read' | 'rpc'>;
+  scopes: Array<"events:write" | "analytics:read" | "rpc">;
   expiresAt?: string | null;
   rateLimit?: KeyRateLimit | null;
   allowedOrigins?: Array<string> | null;
@@ -163,7 +248,7 @@ export type CreatedApiKeyDto = {
   projectId: string;
   name: string;
   prefix: string;
-  scopes: Array<'events:write' | 'analytics:read' | 'rpc'>;
+  scopes: Array<"events:write" | "analytics:read" | "rpc">;
   createdAt: string;
   expiresAt: string | null;
   rateLimit: KeyRateLimit | null;
@@ -179,7 +264,7 @@ export type ApiKeyDto = {
   projectId: string;
   name: string;
   prefix: string;
-  scopes: Array<'events:write' | 'analytics:read' | 'rpc'>;
+  scopes: Array<"events:write" | "analytics:read" | "rpc">;
   createdAt: string;
   expiresAt: string | null;
   rateLimit: KeyRateLimit | null;
@@ -189,23 +274,28 @@ export type ApiKeyDto = {
   allowedIps: Array<string>;
   allowedChains: Array<string>;
 };
-export type ApiKeyListResponse = { items: Array<ApiKeyDto>; nextCursor: string | null };
+export type ApiKeyListResponse = {
+  items: Array<ApiKeyDto>;
+  nextCursor: string | null;
+};
 export type UpdateKeyBody = {
   name?: string;
-  scopes?: Array<'events:write' | 'analytics:read' | 'rpc'>;
+  scopes?: Array<"events:write" | "analytics:read" | "rpc">;
   expiresAt?: string | null;
   rateLimit?: KeyRateLimit | null;
   allowedOrigins?: Array<string> | null;
   allowedIps?: Array<string> | null;
   allowedChains?: Array<string> | null;
 };
-export type RotateKeyBody = { gracePeriodSeconds?: number };
+export type RotateKeyBody = {
+  gracePeriodSeconds?: number;
+};
 export type RotatedApiKeyDto = {
   id: string;
   projectId: string;
   name: string;
   prefix: string;
-  scopes: Array<'events:write' | 'analytics:read' | 'rpc'>;
+  scopes: Array<"events:write" | "analytics:read" | "rpc">;
   createdAt: string;
   expiresAt: string | null;
   rateLimit: KeyRateLimit | null;
@@ -217,8 +307,17 @@ export type RotatedApiKeyDto = {
   key: string;
   previousKeyExpiresAt: string;
 };
-export type KeyEndpointDto = { chain: string; chainId: number | null; http: string; ws: string };
-export type Web3Summary = { transactions: number; wallets: number; failedTransactions: number };
+export type KeyEndpointDto = {
+  chain: string;
+  chainId: number | null;
+  http: string;
+  ws: string;
+};
+export type Web3Summary = {
+  transactions: number;
+  wallets: number;
+  failedTransactions: number;
+};
 export type SummaryResponse = {
   approximate: boolean;
   events: number;
@@ -227,19 +326,45 @@ export type SummaryResponse = {
   pageviews: number;
   web3: Web3Summary;
 };
-export type TimeseriesPoint = { t: string; value: number };
+export type TimeseriesPoint = {
+  t: string;
+  value: number;
+};
 export type TimeseriesResponse = {
-  interval: 'minute' | 'hour' | 'day';
+  interval: "minute" | "hour" | "day";
   approximate: boolean;
   points: Array<TimeseriesPoint>;
 };
-export type TopItem = { value: string; count: number; users: number };
-export type TopResponse = { approximate: boolean; items: Array<TopItem> };
-export type FunnelStep = { event: string };
-export type FunnelBody = { steps: Array<FunnelStep>; windowSeconds: number };
-export type FunnelStepResult = { event: string; users: number; conversion: number };
-export type FunnelResponse = { steps: Array<FunnelStepResult> };
-export type EventPageDto = { url: string; path: string; referrer: string; title: string };
+export type TopItem = {
+  value: string;
+  count: number;
+  users: number;
+};
+export type TopResponse = {
+  approximate: boolean;
+  items: Array<TopItem>;
+};
+export type FunnelStep = {
+  event: string;
+};
+export type FunnelBody = {
+  steps: Array<FunnelStep>;
+  windowSeconds: number;
+};
+export type FunnelStepResult = {
+  event: string;
+  users: number;
+  conversion: number;
+};
+export type FunnelResponse = {
+  steps: Array<FunnelStepResult>;
+};
+export type EventPageDto = {
+  url: string;
+  path: string;
+  referrer: string;
+  title: string;
+};
 export type EventWeb3Dto = {
   chainId: number | null;
   walletAddress: string;
@@ -252,7 +377,7 @@ export type EventWeb3Dto = {
 export type AnalyticsEventDto = {
   id: string;
   messageId: string;
-  type: 'track' | 'page' | 'screen' | 'identify' | 'group' | 'alias' | 'transaction' | 'wallet';
+  type: "track" | "page" | "screen" | "identify" | "group" | "alias" | "transaction" | "wallet";
   event: string;
   userId: string;
   anonymousId: string;
@@ -266,12 +391,25 @@ export type AnalyticsEventDto = {
   web3: EventWeb3Dto;
   properties: Record<string, string>;
 };
-export type AnalyticsEventsResponse = { items: Array<AnalyticsEventDto>; nextCursor: string | null };
-export type ChainCount = { chain: string | null; count: number };
-export type UsagePoint = { t: string; value: number };
-export type RpcMethodCount = { chain: string; method: string; count: number };
+export type AnalyticsEventsResponse = {
+  items: Array<AnalyticsEventDto>;
+  nextCursor: string | null;
+};
+export type ChainCount = {
+  chain: string | null;
+  count: number;
+};
+export type UsagePoint = {
+  t: string;
+  value: number;
+};
+export type RpcMethodCount = {
+  chain: string;
+  method: string;
+  count: number;
+};
 export type RpcUsage = {
-  source: 'prometheus';
+  source: "prometheus";
   total: number;
   failed: number;
   byChain: Array<ChainCount>;
@@ -282,14 +420,21 @@ export type KeyUsageResponse = {
   projectId: string;
   from: string;
   to: string;
-  interval: 'hour' | 'day';
+  interval: "hour" | "day";
   total: number;
   byChain: Array<ChainCount>;
   points: Array<UsagePoint>;
   rpc: RpcUsage | null;
 };
-export type UsageTotals = { events: number; keyRequests: number };
-export type ProjectUsageDay = { events: number; keyRequests: number; day: string };
+export type UsageTotals = {
+  events: number;
+  keyRequests: number;
+};
+export type ProjectUsageDay = {
+  events: number;
+  keyRequests: number;
+  day: string;
+};
 export type ProjectUsage = {
   events: number;
   keyRequests: number;
@@ -304,62 +449,84 @@ export type OrgUsageResponse = {
   total: UsageTotals;
   projects: Array<ProjectUsage>;
 };
-export type AlertEmailChannelInput = { type: 'email'; to: string };
-export type AlertWebhookChannelInput = { type: 'webhook'; url: string; secret?: string };
-export type AlertInAppChannelInput = { type: 'in_app' };
+export type AlertEmailChannelInput = {
+  type: "email";
+  to: string;
+};
+export type AlertWebhookChannelInput = {
+  type: "webhook";
+  url: string;
+  secret?: string;
+};
+export type AlertInAppChannelInput = {
+  type: "in_app";
+};
 export type AlertFilter = {
   event?: string;
-  type?: 'track' | 'page' | 'screen' | 'identify' | 'group' | 'alias' | 'transaction' | 'wallet';
+  type?: "track" | "page" | "screen" | "identify" | "group" | "alias" | "transaction" | "wallet";
   chainId?: number;
   userId?: string;
 };
 export type CreateAlertBody = {
   name: string;
-  metric: 'events' | 'users' | 'pageviews' | 'transactions' | 'wallets';
+  metric: "events" | "users" | "pageviews" | "transactions" | "wallets";
   filter?: AlertFilter;
-  comparator: 'gt' | 'gte' | 'lt' | 'lte';
+  comparator: "gt" | "gte" | "lt" | "lte";
   threshold: number;
   windowSeconds: number;
   everySeconds?: number;
   cooldownSeconds?: number;
   enabled?: boolean;
-  channels: Array<AlertEmailChannelInput | AlertWebhookChannelInput | AlertInAppChannelInput>;
+  channels: Array<(AlertEmailChannelInput | AlertWebhookChannelInput | AlertInAppChannelInput)>;
 };
-export type AlertEmailChannelDto = { type: 'email'; to: string };
-export type AlertWebhookChannelDto = { type: 'webhook'; url: string; secretHint: string; secret?: string };
-export type AlertInAppChannelDto = { type: 'in_app' };
+export type AlertEmailChannelDto = {
+  type: "email";
+  to: string;
+};
+export type AlertWebhookChannelDto = {
+  type: "webhook";
+  url: string;
+  secretHint: string;
+  secret?: string;
+};
+export type AlertInAppChannelDto = {
+  type: "in_app";
+};
 export type AlertDto = {
   id: string;
   projectId: string;
   orgId: string;
   name: string;
-  metric: 'events' | 'users' | 'pageviews' | 'transactions' | 'wallets';
+  metric: "events" | "users" | "pageviews" | "transactions" | "wallets";
   filter: AlertFilter;
-  comparator: 'gt' | 'gte' | 'lt' | 'lte';
+  comparator: "gt" | "gte" | "lt" | "lte";
   threshold: number;
   windowSeconds: number;
   everySeconds: number;
   cooldownSeconds: number;
   enabled: boolean;
-  channels: Array<AlertEmailChannelDto | AlertWebhookChannelDto | AlertInAppChannelDto>;
-  state: 'ok' | 'firing';
+  channels: Array<(AlertEmailChannelDto | AlertWebhookChannelDto | AlertInAppChannelDto)>;
+  state: "ok" | "firing";
   lastValue: number | null;
   lastEvaluatedAt: string | null;
   createdAt: string;
   updatedAt: string;
 };
-export type AlertListResponse = { items: Array<AlertDto>; nextCursor: string | null };
+export type AlertListResponse = {
+  items: Array<AlertDto>;
+  nextCursor: string | null;
+};
 export type UpdateAlertBody = {
   name?: string;
-  metric?: 'events' | 'users' | 'pageviews' | 'transactions' | 'wallets';
+  metric?: "events" | "users" | "pageviews" | "transactions" | "wallets";
   filter?: AlertFilter;
-  comparator?: 'gt' | 'gte' | 'lt' | 'lte';
+  comparator?: "gt" | "gte" | "lt" | "lte";
   threshold?: number;
   windowSeconds?: number;
   everySeconds?: number;
   cooldownSeconds?: number;
   enabled?: boolean;
-  channels?: Array<AlertEmailChannelInput | AlertWebhookChannelInput | AlertInAppChannelInput>;
+  channels?: Array<(AlertEmailChannelInput | AlertWebhookChannelInput | AlertInAppChannelInput)>;
 };
 export type AlertDeliveryAttemptDto = {
   attempt: number;
@@ -370,25 +537,32 @@ export type AlertDeliveryAttemptDto = {
 };
 export type AlertDeliveryDto = {
   id: string;
-  channel: 'email' | 'webhook' | 'in_app';
+  channel: "email" | "webhook" | "in_app";
   target: string | null;
-  status: 'pending' | 'delivered' | 'failed' | 'suppressed';
+  status: "pending" | "delivered" | "failed" | "suppressed";
   attempts: Array<AlertDeliveryAttemptDto>;
   createdAt: string;
 };
 export type AlertHistoryEntryDto = {
   id: string;
-  kind: 'firing' | 'resolved' | 'test';
-  state: 'ok' | 'firing';
+  kind: "firing" | "resolved" | "test";
+  state: "ok" | "firing";
   value: number | null;
   at: string;
   deliveries: Array<AlertDeliveryDto>;
 };
-export type AlertHistoryResponse = { items: Array<AlertHistoryEntryDto>; nextCursor: string | null };
-export type AlertTestResponse = { id: string; value: number | null; at: string };
+export type AlertHistoryResponse = {
+  items: Array<AlertHistoryEntryDto>;
+  nextCursor: string | null;
+};
+export type AlertTestResponse = {
+  id: string;
+  value: number | null;
+  at: string;
+};
 export type InAppNotificationDto = {
   id: string;
-  kind: 'firing' | 'resolved' | 'test';
+  kind: "firing" | "resolved" | "test";
   orgId: string;
   projectId: string;
   alertId: string | null;
@@ -398,9 +572,21 @@ export type InAppNotificationDto = {
   createdAt: string;
   readAt: string | null;
 };
-export type InAppNotificationPage = { items: Array<InAppNotificationDto>; nextCursor: string | null };
-export type PageContext = { url?: string; path?: string; referrer?: string; title?: string; search?: string };
-export type LibraryContext = { name?: string; version?: string };
+export type InAppNotificationPage = {
+  items: Array<InAppNotificationDto>;
+  nextCursor: string | null;
+};
+export type PageContext = {
+  url?: string;
+  path?: string;
+  referrer?: string;
+  title?: string;
+  search?: string;
+};
+export type LibraryContext = {
+  name?: string;
+  version?: string;
+};
 export type CampaignContext = {
   name?: string;
   source?: string;
@@ -408,8 +594,15 @@ export type CampaignContext = {
   term?: string;
   content?: string;
 };
-export type OsContext = { name?: string; version?: string };
-export type DeviceContext = { type?: string; manufacturer?: string; model?: string };
+export type OsContext = {
+  name?: string;
+  version?: string;
+};
+export type DeviceContext = {
+  type?: string;
+  manufacturer?: string;
+  model?: string;
+};
 export type EventContext = {
   page?: PageContext;
   userAgent?: string;
@@ -419,26 +612,26 @@ export type EventContext = {
   campaign?: CampaignContext;
   os?: OsContext;
   device?: DeviceContext;
-  sessionId?: string | number;
+  sessionId?: (string | number);
 };
 export type Web3Fields = {
   contractAddress?: string;
   method?: string;
   value?: string;
-  status?: 'success' | 'failed' | 'pending';
+  status?: "success" | "failed" | "pending";
   chainId?: number;
   walletAddress?: string;
   txHash?: string;
 };
 export type IncomingEvent = {
-  type: 'track' | 'page' | 'screen' | 'identify' | 'group' | 'alias' | 'transaction' | 'wallet';
+  type: "track" | "page" | "screen" | "identify" | "group" | "alias" | "transaction" | "wallet";
   event?: string;
   name?: string;
   messageId?: string;
-  userId?: string | number;
-  anonymousId?: string | number;
-  groupId?: string | number;
-  previousId?: string | number;
+  userId?: (string | number);
+  anonymousId?: (string | number);
+  groupId?: (string | number);
+  previousId?: (string | number);
   timestamp?: string;
   sentAt?: string;
   properties?: Record<string, unknown>;
@@ -447,11 +640,26 @@ export type IncomingEvent = {
   writeKey?: string;
   web3?: Web3Fields;
 };
-export type EventFieldError = { field: string; message: string };
-export type RejectedEvent = { index: number; errors: Array<EventFieldError> };
-export type IngestResponse = { accepted: number; rejected: Array<RejectedEvent> };
-export type EventBatchRequest = { batch: Array<IncomingEvent>; sentAt?: string };
-export type FieldErrorDto = { field: string; message: string };
+export type EventFieldError = {
+  field: string;
+  message: string;
+};
+export type RejectedEvent = {
+  index: number;
+  errors: Array<EventFieldError>;
+};
+export type IngestResponse = {
+  accepted: number;
+  rejected: Array<RejectedEvent>;
+};
+export type EventBatchRequest = {
+  batch: Array<IncomingEvent>;
+  sentAt?: string;
+};
+export type FieldErrorDto = {
+  field: string;
+  message: string;
+};
 export type ProblemDto = {
   type: string;
   title: string;
@@ -471,13 +679,7 @@ export interface Operations {
   };
   'GET /v1/chains': {
     path: never;
-    query: {
-      limit?: number;
-      cursor?: string;
-      ecosystem?: 'evm' | 'solana' | 'bitcoin' | 'cosmos' | 'starknet';
-      testnet?: boolean;
-      status?: 'active' | 'inactive';
-    };
+    query: { limit?: number; cursor?: string; ecosystem?: "evm" | "solana" | "bitcoin" | "cosmos" | "starknet"; testnet?: boolean; status?: "active" | "inactive"; };
     body: never;
     response: ChainListResponse;
   };
@@ -489,24 +691,24 @@ export interface Operations {
   };
   'GET /v1/chains/audit': {
     path: never;
-    query: { limit?: number; cursor?: string; chain?: string };
+    query: { limit?: number; cursor?: string; chain?: string; };
     body: never;
     response: ChainAuditPage;
   };
   'GET /v1/chains/{slug}': {
-    path: { slug: string };
+    path: { slug: string; };
     query: never;
     body: never;
     response: ChainDto;
   };
   'PATCH /v1/chains/{slug}': {
-    path: { slug: string };
+    path: { slug: string; };
     query: never;
     body: ChainPatch;
     response: ChainDto;
   };
   'DELETE /v1/chains/{slug}': {
-    path: { slug: string };
+    path: { slug: string; };
     query: never;
     body: never;
     response: void;
@@ -567,12 +769,12 @@ export interface Operations {
   };
   'GET /v1/me/sessions': {
     path: never;
-    query: { limit?: number; cursor?: string };
+    query: { limit?: number; cursor?: string; };
     body: never;
     response: SessionListResponse;
   };
   'DELETE /v1/me/sessions/{id}': {
-    path: { id: string };
+    path: { id: string; };
     query: never;
     body: never;
     response: void;
@@ -585,55 +787,55 @@ export interface Operations {
   };
   'GET /v1/orgs': {
     path: never;
-    query: { limit?: number; cursor?: string };
+    query: { limit?: number; cursor?: string; };
     body: never;
     response: OrgListResponse;
   };
   'GET /v1/orgs/{orgId}': {
-    path: { orgId: string };
+    path: { orgId: string; };
     query: never;
     body: never;
     response: OrgWithRoleDto;
   };
   'PATCH /v1/orgs/{orgId}': {
-    path: { orgId: string };
+    path: { orgId: string; };
     query: never;
     body: UpdateOrgBody;
     response: OrgWithRoleDto;
   };
   'DELETE /v1/orgs/{orgId}': {
-    path: { orgId: string };
+    path: { orgId: string; };
     query: never;
     body: never;
     response: void;
   };
   'GET /v1/orgs/{orgId}/members': {
-    path: { orgId: string };
-    query: { limit?: number; cursor?: string };
+    path: { orgId: string; };
+    query: { limit?: number; cursor?: string; };
     body: never;
     response: MemberListResponse;
   };
   'PATCH /v1/orgs/{orgId}/members/{userId}': {
-    path: { orgId: string; userId: string };
+    path: { orgId: string; userId: string; };
     query: never;
     body: UpdateMemberBody;
     response: MembershipDto;
   };
   'DELETE /v1/orgs/{orgId}/members/{userId}': {
-    path: { orgId: string; userId: string };
+    path: { orgId: string; userId: string; };
     query: never;
     body: never;
     response: void;
   };
   'POST /v1/orgs/{orgId}/invitations': {
-    path: { orgId: string };
+    path: { orgId: string; };
     query: never;
     body: CreateInvitationBody;
     response: InvitationDto;
   };
   'GET /v1/orgs/{orgId}/invitations': {
-    path: { orgId: string };
-    query: { limit?: number; cursor?: string };
+    path: { orgId: string; };
+    query: { limit?: number; cursor?: string; };
     body: never;
     response: InvitationListResponse;
   };
@@ -644,31 +846,31 @@ export interface Operations {
     response: MembershipDto;
   };
   'POST /v1/orgs/{orgId}/projects': {
-    path: { orgId: string };
+    path: { orgId: string; };
     query: never;
     body: CreateProjectBody;
     response: ProjectDto;
   };
   'GET /v1/orgs/{orgId}/projects': {
-    path: { orgId: string };
-    query: { limit?: number; cursor?: string };
+    path: { orgId: string; };
+    query: { limit?: number; cursor?: string; };
     body: never;
     response: ProjectListResponse;
   };
   'GET /v1/projects/{projectId}': {
-    path: { projectId: string };
+    path: { projectId: string; };
     query: never;
     body: never;
     response: ProjectDto;
   };
   'PATCH /v1/projects/{projectId}': {
-    path: { projectId: string };
+    path: { projectId: string; };
     query: never;
     body: UpdateProjectBody;
     response: ProjectDto;
   };
   'DELETE /v1/projects/{projectId}': {
-    path: { projectId: string };
+    path: { projectId: string; };
     query: never;
     body: never;
     response: void;
@@ -680,191 +882,139 @@ export interface Operations {
     response: KeySelfDto;
   };
   'POST /v1/projects/{projectId}/keys': {
-    path: { projectId: string };
+    path: { projectId: string; };
     query: never;
     body: CreateKeyBody;
     response: CreatedApiKeyDto;
   };
   'GET /v1/projects/{projectId}/keys': {
-    path: { projectId: string };
-    query: { limit?: number; cursor?: string };
+    path: { projectId: string; };
+    query: { limit?: number; cursor?: string; };
     body: never;
     response: ApiKeyListResponse;
   };
   'GET /v1/keys/{keyId}': {
-    path: { keyId: string };
+    path: { keyId: string; };
     query: never;
     body: never;
     response: ApiKeyDto;
   };
   'PATCH /v1/keys/{keyId}': {
-    path: { keyId: string };
+    path: { keyId: string; };
     query: never;
     body: UpdateKeyBody;
     response: ApiKeyDto;
   };
   'DELETE /v1/keys/{keyId}': {
-    path: { keyId: string };
+    path: { keyId: string; };
     query: never;
     body: never;
     response: void;
   };
   'POST /v1/keys/{keyId}/rotate': {
-    path: { keyId: string };
+    path: { keyId: string; };
     query: never;
     body: RotateKeyBody;
     response: RotatedApiKeyDto;
   };
   'GET /v1/keys/{keyId}/endpoints': {
-    path: { keyId: string };
+    path: { keyId: string; };
     query: never;
     body: never;
     response: Array<KeyEndpointDto>;
   };
   'GET /v1/projects/{projectId}/analytics/summary': {
-    path: { projectId: string };
-    query: {
-      event?: string;
-      type?: 'track' | 'page' | 'screen' | 'identify' | 'group' | 'alias' | 'transaction' | 'wallet';
-      chainId?: number;
-      userId?: string;
-      from?: string;
-      to?: string;
-      tz?: string;
-      exact?: boolean;
-    };
+    path: { projectId: string; };
+    query: { event?: string; type?: "track" | "page" | "screen" | "identify" | "group" | "alias" | "transaction" | "wallet"; chainId?: number; userId?: string; from?: string; to?: string; tz?: string; exact?: boolean; };
     body: never;
     response: SummaryResponse;
   };
   'GET /v1/projects/{projectId}/analytics/timeseries': {
-    path: { projectId: string };
-    query: {
-      event?: string;
-      type?: 'track' | 'page' | 'screen' | 'identify' | 'group' | 'alias' | 'transaction' | 'wallet';
-      chainId?: number;
-      userId?: string;
-      from?: string;
-      to?: string;
-      tz?: string;
-      exact?: boolean;
-      metric: 'events' | 'users' | 'pageviews' | 'transactions' | 'wallets';
-      interval?: 'minute' | 'hour' | 'day';
-    };
+    path: { projectId: string; };
+    query: { event?: string; type?: "track" | "page" | "screen" | "identify" | "group" | "alias" | "transaction" | "wallet"; chainId?: number; userId?: string; from?: string; to?: string; tz?: string; exact?: boolean; metric: "events" | "users" | "pageviews" | "transactions" | "wallets"; interval?: "minute" | "hour" | "day"; };
     body: never;
     response: TimeseriesResponse;
   };
   'GET /v1/projects/{projectId}/analytics/top': {
-    path: { projectId: string };
-    query: {
-      event?: string;
-      type?: 'track' | 'page' | 'screen' | 'identify' | 'group' | 'alias' | 'transaction' | 'wallet';
-      chainId?: number;
-      userId?: string;
-      from?: string;
-      to?: string;
-      tz?: string;
-      exact?: boolean;
-      dimension:
-        'event' | 'page' | 'referrer' | 'country' | 'browser' | 'os' | 'chain' | 'contract' | 'method';
-      limit?: number;
-    };
+    path: { projectId: string; };
+    query: { event?: string; type?: "track" | "page" | "screen" | "identify" | "group" | "alias" | "transaction" | "wallet"; chainId?: number; userId?: string; from?: string; to?: string; tz?: string; exact?: boolean; dimension: "event" | "page" | "referrer" | "country" | "browser" | "os" | "chain" | "contract" | "method"; limit?: number; };
     body: never;
     response: TopResponse;
   };
   'POST /v1/projects/{projectId}/analytics/funnel': {
-    path: { projectId: string };
-    query: {
-      event?: string;
-      type?: 'track' | 'page' | 'screen' | 'identify' | 'group' | 'alias' | 'transaction' | 'wallet';
-      chainId?: number;
-      userId?: string;
-      from?: string;
-      to?: string;
-      tz?: string;
-      exact?: boolean;
-    };
+    path: { projectId: string; };
+    query: { event?: string; type?: "track" | "page" | "screen" | "identify" | "group" | "alias" | "transaction" | "wallet"; chainId?: number; userId?: string; from?: string; to?: string; tz?: string; exact?: boolean; };
     body: FunnelBody;
     response: FunnelResponse;
   };
   'GET /v1/projects/{projectId}/analytics/events': {
-    path: { projectId: string };
-    query: {
-      event?: string;
-      type?: 'track' | 'page' | 'screen' | 'identify' | 'group' | 'alias' | 'transaction' | 'wallet';
-      chainId?: number;
-      userId?: string;
-      from?: string;
-      to?: string;
-      tz?: string;
-      exact?: boolean;
-      limit?: number;
-      cursor?: string;
-    };
+    path: { projectId: string; };
+    query: { event?: string; type?: "track" | "page" | "screen" | "identify" | "group" | "alias" | "transaction" | "wallet"; chainId?: number; userId?: string; from?: string; to?: string; tz?: string; exact?: boolean; limit?: number; cursor?: string; };
     body: never;
     response: AnalyticsEventsResponse;
   };
   'GET /v1/keys/{keyId}/usage': {
-    path: { keyId: string };
-    query: { from?: string; to?: string; interval?: 'hour' | 'day' };
+    path: { keyId: string; };
+    query: { from?: string; to?: string; interval?: "hour" | "day"; };
     body: never;
     response: KeyUsageResponse;
   };
   'GET /v1/orgs/{orgId}/usage': {
-    path: { orgId: string };
-    query: { from?: string; to?: string };
+    path: { orgId: string; };
+    query: { from?: string; to?: string; };
     body: never;
     response: OrgUsageResponse;
   };
   'POST /v1/projects/{projectId}/alerts': {
-    path: { projectId: string };
+    path: { projectId: string; };
     query: never;
     body: CreateAlertBody;
     response: AlertDto;
   };
   'GET /v1/projects/{projectId}/alerts': {
-    path: { projectId: string };
-    query: { limit?: number; cursor?: string };
+    path: { projectId: string; };
+    query: { limit?: number; cursor?: string; };
     body: never;
     response: AlertListResponse;
   };
   'GET /v1/alerts/{alertId}': {
-    path: { alertId: string };
+    path: { alertId: string; };
     query: never;
     body: never;
     response: AlertDto;
   };
   'PATCH /v1/alerts/{alertId}': {
-    path: { alertId: string };
+    path: { alertId: string; };
     query: never;
     body: UpdateAlertBody;
     response: AlertDto;
   };
   'DELETE /v1/alerts/{alertId}': {
-    path: { alertId: string };
+    path: { alertId: string; };
     query: never;
     body: never;
     response: void;
   };
   'GET /v1/alerts/{alertId}/history': {
-    path: { alertId: string };
-    query: { limit?: number; cursor?: string };
+    path: { alertId: string; };
+    query: { limit?: number; cursor?: string; };
     body: never;
     response: AlertHistoryResponse;
   };
   'POST /v1/alerts/{alertId}/test': {
-    path: { alertId: string };
+    path: { alertId: string; };
     query: never;
     body: never;
     response: AlertTestResponse;
   };
   'GET /v1/me/notifications': {
     path: never;
-    query: { limit?: number; cursor?: string };
+    query: { limit?: number; cursor?: string; };
     body: never;
     response: InAppNotificationPage;
   };
   'POST /v1/me/notifications/{id}/read': {
-    path: { id: string };
+    path: { id: string; };
     query: never;
     body: never;
     response: void;

@@ -202,7 +202,7 @@ export function CodeBlock({ code, label, testId }: { code: string; label: string
         <span>{label}</span>
         <CopyButton text={code} label={`Copy ${label.toLowerCase()}`} />
       </figcaption>
-      <pre tabIndex={0} aria-label={label} data-testid={testId}>
+      <pre tabIndex={0} data-testid={testId}>
         <code>{code}</code>
       </pre>
     </figure>

@@ -18,7 +18,7 @@ export default function Sessions() {
       ) : !sessions.data ? (
         <Loading />
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Sessions">
           <table>
             <caption className="visually-hidden">Your sessions</caption>
             <thead>

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../../api/client';
+import { pendingInvitation } from '../../api/pending-invitation';
 import { session } from '../../api/session';
 import { ErrorState, Loading, Notice } from '../../components/ui';
 import { Link, useLocation } from '../../router';
@@ -21,7 +22,12 @@ export default function VerifyEmail() {
     );
   }, [token]);
 
-  const onward = session.isSignedIn() ? '/' : '/login';
+  const invitation = pendingInvitation();
+  const onward = session.isSignedIn()
+    ? invitation
+      ? `/invitations/accept?token=${encodeURIComponent(invitation)}`
+      : '/'
+    : '/login';
   return (
     <>
       <h1>Verify your email</h1>
@@ -33,7 +39,11 @@ export default function VerifyEmail() {
         <>
           <Notice tone="success">Your email is verified.</Notice>
           <Link href={onward} className="button primary">
-            {session.isSignedIn() ? 'Continue to the console' : 'Sign in'}
+            {session.isSignedIn()
+              ? invitation
+                ? 'Continue to your invitation'
+                : 'Continue to the console'
+              : 'Sign in'}
           </Link>
         </>
       ) : (

@@ -118,7 +118,7 @@ export default function KeyDetail() {
           onRevoked={() => navigate(`/projects/${projectId}/keys`)}
         />
       )}
-      <Endpoints keyId={keyId} />
+      <Endpoints keyId={keyId} usable={active && data.scopes.includes('rpc')} />
       <Usage keyId={keyId} />
     </>
   );
@@ -200,19 +200,22 @@ function KeyAdmin({
   );
 }
 
-function Endpoints({ keyId }: { keyId: string }) {
-  const endpoints = useApi('GET /v1/keys/{keyId}/endpoints', { path: { keyId } });
+function Endpoints({ keyId, usable }: { keyId: string; usable: boolean }) {
+  // Only an active key with the rpc scope has endpoints (the API answers others 422).
+  const endpoints = useApi('GET /v1/keys/{keyId}/endpoints', usable ? { path: { keyId } } : null);
   return (
     <section aria-labelledby="endpoints-heading">
       <h2 id="endpoints-heading">RPC endpoints</h2>
-      {endpoints.error ? (
+      {!usable ? (
+        <p className="muted">Only an active key with the rpc scope has RPC endpoints.</p>
+      ) : endpoints.error ? (
         <ErrorState error={endpoints.error} onRetry={endpoints.reload} />
       ) : !endpoints.data ? (
         <Loading />
       ) : endpoints.data.length === 0 ? (
         <Empty title="No active chains in the catalog" />
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="RPC endpoints">
           <table>
             <thead>
               <tr>
@@ -287,7 +290,7 @@ function Usage({ keyId }: { keyId: string }) {
           {usage.data.byChain.length === 0 ? (
             <p className="muted">No requests in this period.</p>
           ) : (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0} role="region" aria-label="Requests by chain">
               <table>
                 <thead>
                   <tr>

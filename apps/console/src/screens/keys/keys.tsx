@@ -92,7 +92,7 @@ export default function Keys() {
           </p>
         </Empty>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="API keys">
           <table>
             <caption className="visually-hidden">API keys of {project?.name}</caption>
             <thead>

@@ -51,7 +51,7 @@ export default function Members() {
       ) : !members.data ? (
         <Loading />
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Members">
           <table>
             <caption className="visually-hidden">Members</caption>
             <thead>
@@ -238,7 +238,7 @@ function Invitations({
       ) : items.length === 0 ? (
         <Empty title="No pending invitations" />
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Pending invitations">
           <table>
             <thead>
               <tr>
