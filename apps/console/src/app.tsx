@@ -3,6 +3,7 @@ import { api } from './api/client';
 import { session } from './api/session';
 import { ErrorState, Loading } from './components/ui';
 import { Link, matchPath, navigate, ParamsContext, Redirect, useLocation, type Params } from './router';
+import { fillPath, safeNext } from './route-match';
 import { notFoundRoute, routes, type NavSection, type RouteDef } from './routes';
 import { useWorkspaceLoader, WorkspaceProvider, type Workspace } from './workspace';
 
@@ -12,11 +13,6 @@ function findRoute(pathname: string): { route: RouteDef; params: Params } {
     if (params) return { route, params };
   }
   return { route: notFoundRoute, params: {} };
-}
-
-/** A `next` parameter only ever leads inside the console (never `//evil.example`). */
-export function safeNext(next: string | null | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
 }
 
 export function App() {
@@ -212,7 +208,7 @@ function SideNav({ workspace, pathname }: { workspace: Workspace; pathname: stri
       {sections.map((section) => {
         const links = routes
           .filter((route) => route.nav?.section === section)
-          .map((route) => ({ route, href: fill(route.path, ids) }))
+          .map((route) => ({ route, href: fillPath(route.path, ids) }))
           .filter((link): link is { route: RouteDef; href: string } => link.href !== null);
         if (links.length === 0) return null;
         const heading =
@@ -238,15 +234,4 @@ function SideNav({ workspace, pathname }: { workspace: Workspace; pathname: stri
       })}
     </>
   );
-}
-
-/** The route's path with the current ids, or null when one is missing (no project chosen). */
-function fill(path: string, ids: Record<string, string | undefined>): string | null {
-  let missing = false;
-  const filled = path.replace(/:(\w+)/g, (_, name: string) => {
-    const value = ids[name];
-    if (!value) missing = true;
-    return value ? encodeURIComponent(value) : '';
-  });
-  return missing ? null : filled;
 }

@@ -52,25 +52,8 @@ export function useLocation(): Location {
   return useSyncExternalStore(subscribe, snapshot);
 }
 
-export type Params = Record<string, string>;
-
-/** The parameters of `pattern` (`/projects/:projectId/keys`) in `pathname`, or null if it does not match. */
-export function matchPath(pattern: string, pathname: string): Params | null {
-  const want = pattern.split('/').filter(Boolean);
-  const have = pathname.replace(/\/+$/, '').split('/').filter(Boolean);
-  if (want.length !== have.length) return null;
-  const params: Params = {};
-  for (let i = 0; i < want.length; i++) {
-    if (want[i].startsWith(':')) {
-      try {
-        params[want[i].slice(1)] = decodeURIComponent(have[i]);
-      } catch {
-        return null;
-      }
-    } else if (want[i] !== have[i]) return null;
-  }
-  return params;
-}
+export { matchPath, type Params } from './route-match';
+import type { Params } from './route-match';
 
 /** The matched route's parameters, for components below a screen. */
 export const ParamsContext = createContext<Params>({});

@@ -289,8 +289,26 @@ describe('the web console', () => {
       .click();
     await page.waitForURL(/\/login/);
     await checkScreen(page, 'login');
-    await page.goto(`${url}/forgot-password`);
+
+    // A forgotten password: the emailed link leads to a new one, which signs in.
+    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await page.getByLabel('Email').fill(email);
     await checkScreen(page, 'forgot-password');
+    await page.getByRole('button', { name: 'Send the link' }).click();
+    await page.getByText(/we sent it a link/).waitFor();
+    await page.goto(linkIn(await mailTo(email, /password/i), '/reset-password'));
+    await checkScreen(page, 'reset-password');
+    const newPassword = 'a new console passphrase';
+    await page.getByLabel('New password', { exact: true }).fill(newPassword);
+    await page.getByLabel('Repeat the new password').fill(newPassword);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Your password is changed').waitFor();
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(newPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/orgs\/[^/]+$/);
+    await page.getByRole('link', { name: 'Web Shop' }).waitFor();
     await owner.close();
 
     expect({ owner: errors, viewer: viewerErrors }).toEqual({ owner: [], viewer: [] });

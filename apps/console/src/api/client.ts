@@ -1,38 +1,9 @@
-import type { FieldErrorDto, Operations, Route } from './schema.gen';
+import { ApiError } from './problem';
+import { routeUrl } from './route-url';
+import type { Operations, Route } from './schema.gen';
 import { session } from './session';
 
-/** An answer other than 2xx, from its problem+json body (API.md, "Errors"). */
-export class ApiError extends Error {
-  readonly status: number;
-  readonly type: string;
-  readonly title: string;
-  readonly detail: string;
-  readonly errors: FieldErrorDto[];
-  readonly requestId: string | undefined;
-
-  constructor(status: number, problem: Partial<Record<string, unknown>>) {
-    const detail = typeof problem['detail'] === 'string' ? problem['detail'] : '';
-    const title = typeof problem['title'] === 'string' ? problem['title'] : `Request failed (${status})`;
-    super(detail || title);
-    this.name = 'ApiError';
-    this.status = status;
-    this.type = typeof problem['type'] === 'string' ? problem['type'] : 'about:blank';
-    this.title = title;
-    this.detail = detail || title;
-    this.errors = Array.isArray(problem['errors']) ? (problem['errors'] as FieldErrorDto[]) : [];
-    this.requestId = typeof problem['requestId'] === 'string' ? problem['requestId'] : undefined;
-  }
-
-  /** The suffix of the problem type, e.g. `email-not-verified`. */
-  get code(): string {
-    return this.type.split('/').pop() ?? this.type;
-  }
-
-  /** The message the API gave for one input field, if any. */
-  fieldError(field: string): string | undefined {
-    return this.errors.find((error) => error.field === field)?.message;
-  }
-}
+export { ApiError } from './problem';
 
 /** The network failed or the answer was not JSON: shown like a problem so screens handle one type. */
 function networkError(error: unknown): ApiError {
@@ -54,21 +25,6 @@ export type CallOptions<R extends Route> = Need<'path', Operations[R]['path']> &
 
 export type ResponseOf<R extends Route> = Operations[R]['response'];
 
-function urlOf(route: string, path: Record<string, string> | undefined, query: object | undefined): string {
-  const template = route.slice(route.indexOf(' ') + 1);
-  let url = template.replace(/\{(\w+)\}/g, (_, name: string) => {
-    const value = path?.[name];
-    if (value === undefined) throw new Error(`${route}: path parameter ${name} missing`);
-    return encodeURIComponent(value);
-  });
-  const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(query ?? {})) {
-    if (value !== undefined && value !== null && value !== '') search.set(name, String(value));
-  }
-  if ([...search].length > 0) url += `?${search.toString()}`;
-  return url;
-}
-
 async function send(
   route: Route,
   options: CallOptions<Route>,
@@ -79,7 +35,7 @@ async function send(
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (accessToken) headers['authorization'] = `Bearer ${accessToken}`;
   try {
-    return await fetch(urlOf(route, options.path as Record<string, string> | undefined, options.query), {
+    return await fetch(routeUrl(route, options.path as Record<string, string> | undefined, options.query), {
       method,
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),

@@ -215,41 +215,49 @@ function Endpoints({ keyId, usable }: { keyId: string; usable: boolean }) {
       ) : endpoints.data.length === 0 ? (
         <Empty title="No active chains in the catalog" />
       ) : (
-        <div className="table-wrap" tabIndex={0} role="region" aria-label="RPC endpoints">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Chain</th>
-                <th scope="col">HTTP</th>
-                <th scope="col">WebSocket</th>
-              </tr>
-            </thead>
-            <tbody>
-              {endpoints.data.map((endpoint) => (
-                <tr key={endpoint.chain}>
-                  <td>
-                    {endpoint.chain}
-                    {endpoint.chainId !== null && <span className="muted small"> ({endpoint.chainId})</span>}
-                  </td>
-                  <td>
-                    <code className="url">{endpoint.http}</code>{' '}
-                    <CopyButton text={endpoint.http} label={`Copy ${endpoint.chain} HTTP URL`} />
-                  </td>
-                  <td>
-                    {endpoint.ws ? (
-                      <>
-                        <code className="url">{endpoint.ws}</code>{' '}
-                        <CopyButton text={endpoint.ws} label={`Copy ${endpoint.chain} WebSocket URL`} />
-                      </>
-                    ) : (
-                      '—'
-                    )}
-                  </td>
+        <>
+          <p className="muted">
+            <code>{'{key}'}</code> stands for the key itself, which only its creator saw: the platform keeps a
+            hash.
+          </p>
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="RPC endpoints">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Chain</th>
+                  <th scope="col">HTTP</th>
+                  <th scope="col">WebSocket</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+              </thead>
+              <tbody>
+                {endpoints.data.map((endpoint) => (
+                  <tr key={endpoint.chain}>
+                    <td>
+                      {endpoint.chain}
+                      {endpoint.chainId !== null && (
+                        <span className="muted small"> ({endpoint.chainId})</span>
+                      )}
+                    </td>
+                    <td>
+                      <code className="url">{endpoint.http}</code>{' '}
+                      <CopyButton text={endpoint.http} label={`Copy ${endpoint.chain} HTTP URL`} />
+                    </td>
+                    <td>
+                      {endpoint.ws ? (
+                        <>
+                          <code className="url">{endpoint.ws}</code>{' '}
+                          <CopyButton text={endpoint.ws} label={`Copy ${endpoint.chain} WebSocket URL`} />
+                        </>
+                      ) : (
+                        '—'
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
       )}
     </section>
   );
