@@ -1,7 +1,7 @@
 import { Suspense, useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { api } from './api/client';
 import { session } from './api/session';
-import { ErrorState, Loading } from './components/ui';
+import { ErrorState, Loading, Notice } from './components/ui';
 import { Link, matchPath, navigate, ParamsContext, Redirect, useLocation, type Params } from './router';
 import { fillPath, safeNext } from './route-match';
 import { notFoundRoute, routes, type NavSection, type RouteDef } from './routes';
@@ -129,7 +129,15 @@ function Shell({ params, pathname, children }: { params: Params; pathname: strin
           ) : state.status === 'loading' || !state.workspace ? (
             <Loading />
           ) : (
-            <WorkspaceProvider value={state.workspace}>{children}</WorkspaceProvider>
+            <WorkspaceProvider value={state.workspace}>
+              {!state.workspace.me.emailVerified && (
+                <Notice tone="warning">
+                  Verify your email address: open the link we sent to {state.workspace.me.email}. Inviting
+                  people and creating alerts need it.
+                </Notice>
+              )}
+              {children}
+            </WorkspaceProvider>
           )}
         </main>
       </div>

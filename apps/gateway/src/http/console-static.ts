@@ -5,9 +5,9 @@ import { dirname, join } from 'node:path';
 
 // The gateway serves the built web console (apps/console, built into dist/console by `npm run build`)
 // at /, from the same origin as the API: the console needs no CORS and no API address of its own.
-// Any GET the API, the docs and the ops endpoints do not answer gets the console's index.html, so the
-// console's own paths (and the links in emails, /verify-email?token=…) load it; those server paths keep
-// their problem+json 404s.
+// A GET that no route answers, outside the API, the docs and the ops endpoints, gets the console's
+// index.html, so that the console's own paths (and the links in emails, /verify-email?token=…) load
+// it; those server paths keep their problem+json 404s.
 
 const SERVER_PATH = /^\/(v1|docs|docs-json|health|ready|metrics)(\/|$)/;
 // A missing file (an asset of an older build, a typo) is a 404, not the app: a browser would run HTML
@@ -64,14 +64,18 @@ export async function serveConsole(fastify: FastifyInstance, root: string): Prom
       response.header('x-content-type-options', 'nosniff');
     },
   });
-  const app = (request: FastifyRequest, reply: FastifyReply) => {
-    const path = request.url.split('?')[0];
-    if (SERVER_PATH.test(path) || FILE_PATH.test(path)) return reply.callNotFound();
-    return setSecurityHeaders(reply)
+  const sendIndex = (reply: FastifyReply) =>
+    setSecurityHeaders(reply)
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-cache')
       .send(index);
-  };
-  fastify.get('/', app);
-  fastify.get('/*', app);
+  fastify.get('/', (_request, reply) => sendIndex(reply));
+  // The fallback hooks into the 404 route rather than adding a `/*` route: a wildcard would also catch
+  // what the router refuses on its own (an over-long path parameter under /v1 is a 414).
+  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!request.is404 || (request.method !== 'GET' && request.method !== 'HEAD')) return;
+    const path = request.url.split('?')[0];
+    if (SERVER_PATH.test(path) || FILE_PATH.test(path)) return;
+    await sendIndex(reply);
+  });
 }
