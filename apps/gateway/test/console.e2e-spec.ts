@@ -151,6 +151,39 @@ describe('the web console', () => {
     expect((await fetch(`${url}/health`)).status).toBe(200);
   });
 
+  it('refreshes the session once when the API refuses an access token, then carries on', async () => {
+    const context = await browser.newContext({ bypassCSP: true });
+    const { page, errors } = await newPage(context);
+    await page.goto(`${url}/signup`);
+    await page.getByLabel('Your name').fill('Ref Resh');
+    await page.getByLabel('Email').fill(uniqueEmail('console-refresh'));
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(`${url}/orgs/new`);
+
+    // After a reload only the stored refresh token is left; the first /v1/me is refused as an expired
+    // access token would be: the console refreshes again and repeats the call.
+    const refreshes: number[] = [];
+    page.on('response', (response) => {
+      if (response.url().endsWith('/v1/auth/refresh')) refreshes.push(response.status());
+    });
+    let refused = false;
+    await page.route('**/v1/me', async (route) => {
+      if (refused) return route.continue();
+      refused = true;
+      await route.fulfill({
+        status: 401,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({ type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'expired' }),
+      });
+    });
+    await page.reload();
+    await page.getByRole('heading', { name: /create your organisation/i }).waitFor();
+    expect(refreshes).toEqual([200, 200]);
+    expect(errors.filter((error) => !error.includes('401'))).toEqual([]);
+    await context.close();
+  });
+
   it('takes a new user from sign-up to a first event, keys and a teammate', async () => {
     // Axe is injected as an inline script, which the console's Content-Security-Policy forbids.
     const owner = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
@@ -217,12 +250,23 @@ describe('the web console', () => {
     await page.getByRole('button', { name: /copy ethereum http url/i }).waitFor();
     await page.getByText('requests', { exact: false }).first().waitFor();
     await checkScreen(page, 'key-detail');
+    // Rotation: a new key, shown once; the old one keeps working for the overlap.
+    await page.getByLabel('Overlap (seconds)').fill('600');
+    await page.getByRole('button', { name: 'Rotate key' }).click();
+    await page.getByText(/The previous key keeps working until/).waitFor();
+    const rotatedKey = (await page.getByTestId('new-key').innerText()).trim();
+    expect(rotatedKey).toMatch(/^nsk_/);
+    expect(rotatedKey).not.toBe(backendKey);
+    await checkScreen(page, 'key-rotated');
+    expect((await sendEvent(rotatedKey)).status).toBe(202);
+    expect((await sendEvent(backendKey)).status).toBe(202);
+    await page.getByRole('button', { name: 'I have copied it' }).click();
     await page.getByRole('button', { name: 'Revoke key' }).click();
     await page.getByRole('button', { name: 'Yes, revoke the key' }).click();
     await page.waitForURL(`${url}/projects/${projectId}/keys`);
     await page.getByText('revoked').waitFor();
     await checkScreen(page, 'keys');
-    await eventually(async () => expect((await sendEvent(backendKey)).status).toBe(401), {
+    await eventually(async () => expect((await sendEvent(rotatedKey)).status).toBe(401), {
       timeoutMs: 10_000,
       intervalMs: 200,
     });
@@ -268,7 +312,15 @@ describe('the web console', () => {
     await checkScreen(viewerPage, 'viewer-members');
     expect(await viewerPage.getByRole('button', { name: /send invitation|remove/i }).count()).toBe(0);
     expect(await viewerPage.getByRole('combobox', { name: /role of/i }).count()).toBe(0);
-    await viewerPage.goto(`${url}/projects/${projectId}/keys`);
+    // At 375 px the navigation folds behind the menu button.
+    await viewerPage.goto(`${url}/projects/${projectId}`);
+    expect(await viewerPage.getByRole('navigation', { name: 'Main' }).isVisible()).toBe(false);
+    await viewerPage.getByRole('button', { name: 'Menu' }).click();
+    await viewerPage
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'API keys' })
+      .click();
+    await viewerPage.waitForURL(`${url}/projects/${projectId}/keys`);
     await viewerPage.getByRole('link', { name: 'Backend' }).waitFor();
     expect(await viewerPage.getByRole('button', { name: 'Create key' }).count()).toBe(0);
     await checkScreen(viewerPage, 'viewer-keys');
