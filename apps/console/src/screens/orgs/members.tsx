@@ -35,6 +35,10 @@ export default function Members() {
     isAdmin ? { path: { orgId }, query: { limit: 200 } } : null,
   );
   const [message, setMessage] = useState<string | null>(null);
+  // An organisation keeps at least one owner (the API answers 409): say so instead of offering to leave.
+  const soleOwner =
+    org?.role === 'owner' &&
+    (members.data?.items.filter((member) => member.role === 'owner').length ?? 0) <= 1;
 
   const leave = useSubmit(async () => {
     await api('DELETE /v1/orgs/{orgId}/members/{userId}', { path: { orgId, userId: me.id } });
@@ -87,9 +91,13 @@ export default function Members() {
       <section aria-labelledby="leave-heading">
         <h2 id="leave-heading">Leave the organisation</h2>
         <FormError error={leave.error} />
-        <button type="button" className="danger" disabled={leave.busy} onClick={() => void leave.run()}>
-          Leave {org?.name ?? 'the organisation'}
-        </button>
+        {soleOwner ? (
+          <p className="muted">You are its only owner: make another member owner before you leave.</p>
+        ) : (
+          <button type="button" className="danger" disabled={leave.busy} onClick={() => void leave.run()}>
+            Leave {org?.name ?? 'the organisation'}
+          </button>
+        )}
       </section>
       {isAdmin && (
         <Invitations
@@ -257,7 +265,7 @@ function Invitations({
                   <td>{invitation.role}</td>
                   <td>{formatDate(invitation.expiresAt)}</td>
                   <td>
-                    {/* The API has no resend route: inviting the address again sends a fresh link. */}
+                    {/* Inviting an address again replaces its open invitation: only the new link works. */}
                     <button
                       type="button"
                       disabled={invite.busy}
