@@ -25,6 +25,14 @@ import { createClient } from '@northstar/sdk';
 const analytics = createClient({ writeKey: process.env.NORTHSTAR_KEY, host: '${host}' });
 analytics.track({ userId: 'user-42', event: 'Invoice Paid', properties: { amount: 120 } });
 await analytics.close(); // sends what waits before the process ends`,
+    web3: `npm install @northstar/sdk
+
+import { init } from '@northstar/sdk';
+import { web3 } from '@northstar/sdk/web3';
+
+const analytics = init({ writeKey: '${key}', host: '${host}', autoPage: true });
+// Records wallet connects, switches and transactions of an EIP-1193 provider.
+web3(analytics, { provider: window.ethereum }); // or { discover: true } for EIP-6963 wallets`,
     curl: `curl -X POST '${host}/v1/batch' \\
   -H 'Authorization: Bearer ${key}' \\
   -H 'Content-Type: application/json' \\
@@ -123,26 +131,30 @@ export default function Onboarding() {
         <li>
           <h2>Send an event</h2>
           <CodeBlock code={code.browser} label="Browser (SDK)" />
+          {project.kind !== 'web2' && <CodeBlock code={code.web3} label="Wallet app (Web3)" />}
           <CodeBlock code={code.node} label="Node" />
           <CodeBlock code={code.curl} label="curl" />
         </li>
         <li>
           <h2>See it arrive</h2>
-          {first.event ? (
-            <Notice tone="success">
-              <span data-testid="first-event">
-                Your first event arrived: <strong>{first.event.event || first.event.type}</strong> at{' '}
-                {formatDate(first.event.receivedAt)}.
-              </span>
-            </Notice>
-          ) : first.error ? (
-            <FormError error={first.error} />
-          ) : (
-            <div className="state state-loading" role="status" aria-live="polite">
-              <span className="spinner" aria-hidden="true" />
-              Waiting for your first event… this page checks every few seconds.
-            </div>
-          )}
+          {/* One live region throughout, so that a screen reader announces the arrival. */}
+          <div aria-live="polite">
+            {first.event ? (
+              <Notice tone="success">
+                <span data-testid="first-event">
+                  Your first event arrived: <strong>{first.event.event || first.event.type}</strong> at{' '}
+                  {formatDate(first.event.receivedAt)}.
+                </span>
+              </Notice>
+            ) : first.error ? (
+              <FormError error={first.error} />
+            ) : (
+              <div className="state state-loading">
+                <span className="spinner" aria-hidden="true" />
+                Waiting for your first event… this page checks every few seconds.
+              </div>
+            )}
+          </div>
         </li>
       </ol>
     </>
