@@ -11,6 +11,7 @@ const scopes = [
   'ingestion',
   'analytics',
   'notifications',
+  'console',
 ];
 // Test files: specs, and the helpers beside them under apps/*/test. Only they may import type:test libs.
 const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'apps/*/test/**/*.ts'];
@@ -56,7 +57,7 @@ export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', 'apps/console/**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@nx/enforce-module-boundaries': moduleBoundaries([]),

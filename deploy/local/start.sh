@@ -31,7 +31,7 @@ log "migrating"
 node deploy/build/run.mjs migrate
 
 gateway="http://localhost:${PORT:-3000}"
-log "starting the apps: gateway $gateway, API docs $gateway/docs (Ctrl-C stops everything)"
+log "starting the apps: console $gateway/, API $gateway/v1, docs $gateway/docs (Ctrl-C stops everything)"
 node deploy/build/run.mjs start &
 supervisor=$!
 # The supervisor stops the apps on SIGTERM; a terminal Ctrl-C reaches it directly as well.

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { RequestMethod } from '@nestjs/common';
+import { Logger, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@northstar/config';
@@ -18,6 +18,7 @@ import { registerHttpHooks } from './http/http-hooks';
 import { hideOpsEndpoints, startOpsListener } from './http/ops-listener';
 import { answerClientError, answerFrameworkError } from './http/problem.filter';
 import { setupOpenApi } from './http/openapi';
+import { findConsoleBuild, serveConsole } from './http/console-static';
 import { ApiKeyAdmission } from './api-keys/api-key-admission';
 import { serveIngestRoutesDirectly } from './ingest/ingest-fast-path';
 import { openIngestionCors, registerIngestHttp } from './ingest/ingest-http';
@@ -77,6 +78,10 @@ export async function startGateway(env?: Record<string, string | undefined>): Pr
   openIngestionCors(fastify, EXPOSED_HEADERS);
   serveIngestRoutesDirectly(fastify, app.get(IngestService), app.get(ApiKeyAdmission));
   setupOpenApi(app, platformVersion());
+  const consoleBuild = findConsoleBuild();
+  if (consoleBuild) await serveConsole(fastify, consoleBuild);
+  else
+    new Logger('gateway').warn('No console build (dist/console): `npm run build` builds it; / answers 404');
   await app.listen(config.PORT, config.HOST);
   const ops = await startOpsListener(
     app.get(ReadinessService),
