@@ -4,6 +4,7 @@ import { session } from './api/session';
 import { ErrorState, Loading } from './components/ui';
 import { Link, matchPath, navigate, ParamsContext, Redirect, useLocation, type Params } from './router';
 import { notFoundRoute, routes, type NavSection, type RouteDef } from './routes';
+import { InboxLink } from './screens/alerts/inbox-link';
 import { useWorkspaceLoader, WorkspaceProvider, type Workspace } from './workspace';
 
 function findRoute(pathname: string): { route: RouteDef; params: Params } {
@@ -113,6 +114,7 @@ function Shell({ params, pathname, children }: { params: Params; pathname: strin
         </Link>
         {state.workspace && <Switcher workspace={state.workspace} />}
         <div className="topbar-end">
+          {state.workspace && <InboxLink active={pathname === '/inbox'} />}
           {state.workspace && (
             <Link href="/account" className="user-link">
               {state.workspace.me.name || state.workspace.me.email}
