@@ -32,13 +32,13 @@ export function InboxLink({ active }: { active: boolean }) {
       href="/inbox"
       className="inbox-link"
       aria-current={active ? 'page' : undefined}
-      aria-label={count > 0 ? `Inbox, ${shown} unread` : 'Inbox'}
       data-testid="inbox-link"
     >
       Inbox
       {count > 0 && (
-        <span className="inbox-count" aria-hidden="true">
+        <span className="inbox-count">
           {shown}
+          <span className="visually-hidden"> unread</span>
         </span>
       )}
     </Link>

@@ -24,7 +24,7 @@ import {
 } from './common';
 
 // A funnel: the people who did step 1, then step 2… within a window, over a range. Steps are picked
-// from the event names the project has seen in the range (the top list, up to 200 names).
+// from the event names the project has seen in the range (the top list, up to 100 names).
 
 const MAX_STEPS = 10;
 const WINDOWS: readonly { value: string; label: string }[] = [
@@ -41,7 +41,7 @@ export default function Funnels() {
   const bounds = useMemo(() => rangeBounds(range), [range]);
   const names = useApi('GET /v1/projects/{projectId}/analytics/top', {
     path: { projectId },
-    query: { dimension: 'event', limit: 200, from: bounds.from, to: bounds.to, tz: project?.timezone },
+    query: { dimension: 'event', limit: 100, from: bounds.from, to: bounds.to, tz: project?.timezone },
   });
   const [steps, setSteps] = useState<string[]>(['', '']);
   const [windowSeconds, setWindowSeconds] = useState('86400');
