@@ -32,9 +32,11 @@ export function ensureConsoleBuild(): void {
       Math.max(newestChange(join(CONSOLE_DIR, 'src')), statSync(join(CONSOLE_DIR, 'index.html')).mtimeMs);
   if (stale) {
     try {
+      // The runner's NODE_ENV=test would make Vite bundle React's development build.
       execFileSync(process.execPath, [join(CONSOLE_DIR, 'scripts', 'build.mjs')], {
         cwd: ROOT,
         stdio: 'inherit',
+        env: { ...process.env, NODE_ENV: 'production' },
       });
     } catch (error) {
       throw new Error(
