@@ -100,6 +100,8 @@ beforeAll(async () => {
   const project = await call<{ id: string }>(url, 'POST', `/orgs/${orgId}/projects`, owner, {
     name: 'Shop',
     kind: 'web3',
+    // Not the browser's zone: the screens must show the project's.
+    timezone: 'Asia/Tokyo',
   });
   expect(project.status).toBe(201);
   projectId = project.body.id;
@@ -125,7 +127,11 @@ beforeAll(async () => {
   );
   browser = await launchChromium();
   // The console's CSP stays on (no bypassCSP): the chart must draw under script-src/style-src 'self'.
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    locale: 'en-GB',
+    timezoneId: 'America/New_York',
+  });
   page = await context.newPage();
   errors = collectPageErrors(page);
   page.on('response', (response) => {
@@ -151,6 +157,7 @@ const main = () => page.getByRole('main');
 describe('console analytics', () => {
   it('shows the events on the overview: summary, chart, top lists', async () => {
     await main().getByRole('heading', { name: 'Shop: overview' }).waitFor();
+    await main().getByText('Times in Asia/Tokyo').waitFor();
     const summary = page.getByTestId('summary');
     await summary.waitFor();
     await expect(summary.locator('[data-stat="Events"] .stat-value').textContent()).resolves.toBe(
@@ -240,7 +247,7 @@ describe('console analytics', () => {
     expect(steps).toEqual([
       expect.stringMatching(/Signed Up.*3 users · 100% of step 1/),
       expect.stringMatching(/Checkout Started.*2 users · 66\.7% of step 1/),
-      expect.stringMatching(/Purchase Completed.*1 users · 33\.3% of step 1/),
+      expect.stringMatching(/Purchase Completed.*1 user · 33\.3% of step 1/),
     ]);
     await result.getByText('Drop-off from step 1: 1 (33.3%)').waitFor();
     expect(await checkScreen(page, 'analytics-funnel')).toEqual({ screen: 'analytics-funnel', problems: [] });

@@ -226,9 +226,12 @@ export function AlertForm({
               required
               value={draft.windowMinutes}
               aria-invalid={windowError ? true : undefined}
-              aria-describedby={windowError ? 'alert-window-error' : undefined}
+              aria-describedby={`alert-window-hint${windowError ? ' alert-window-error' : ''}`}
               onChange={(e) => set('windowMinutes', e.target.value)}
             />
+            <p className="hint" id="alert-window-hint">
+              From 1 minute to 30 days (43,200 minutes).
+            </p>
             <FieldMessage id="alert-window-error" message={windowError} />
           </div>
         </div>
@@ -273,9 +276,12 @@ export function AlertForm({
               step={1}
               value={draft.everySeconds}
               aria-invalid={everyError ? true : undefined}
-              aria-describedby={everyError ? 'alert-every-error' : undefined}
+              aria-describedby={`alert-every-hint${everyError ? ' alert-every-error' : ''}`}
               onChange={(e) => set('everySeconds', e.target.value)}
             />
+            <p className="hint" id="alert-every-hint">
+              From 5 seconds to a day.
+            </p>
             <FieldMessage id="alert-every-error" message={everyError} />
           </div>
           <div className="field">
@@ -322,7 +328,7 @@ export function AlertForm({
           name="webhookUrl"
           type="url"
           value={draft.webhookUrl}
-          hint="Optional. Deliveries are signed with the secret below."
+          hint="Optional. Each delivery is signed with the webhook's secret (HMAC-SHA256)."
           onChange={(e) => set('webhookUrl', e.target.value)}
         />
         {draft.webhookUrl && (

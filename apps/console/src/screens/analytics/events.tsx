@@ -274,7 +274,7 @@ function EventTable({
 }) {
   return (
     <div className="table-wrap">
-      <table data-testid="events-table">
+      <table className="events-table" data-testid="events-table">
         <caption className="visually-hidden">Newest events</caption>
         <thead>
           <tr>

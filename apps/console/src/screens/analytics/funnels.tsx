@@ -221,8 +221,8 @@ function FunnelResult({
                     </Link>
                   </span>
                   <span>
-                    <strong>{formatNumber(step.users)}</strong> users · {formatPercent(step.conversion)} of
-                    step 1
+                    <strong>{formatNumber(step.users)}</strong> {step.users === 1 ? 'user' : 'users'} ·{' '}
+                    {formatPercent(step.conversion)} of step 1
                   </span>
                 </div>
                 <div className="funnel-bar" aria-hidden="true">
