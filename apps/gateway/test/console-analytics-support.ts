@@ -25,7 +25,7 @@ function newestChange(dir: string): number {
  * Builds dist/console when it is missing or older than the console's sources (a build from another
  * branch would not have the screens under test), and fails with the command to run if that fails.
  */
-export function ensureConsoleBuild(): void {
+export function ensureConsoleBuild(runnerEnv: NodeJS.ProcessEnv): void {
   const stale =
     !existsSync(CONSOLE_INDEX) ||
     statSync(CONSOLE_INDEX).mtimeMs <
@@ -36,7 +36,7 @@ export function ensureConsoleBuild(): void {
       execFileSync(process.execPath, [join(CONSOLE_DIR, 'scripts', 'build.mjs')], {
         cwd: ROOT,
         stdio: 'inherit',
-        env: { ...process.env, NODE_ENV: 'production' },
+        env: { ...runnerEnv, NODE_ENV: 'production' },
       });
     } catch (error) {
       throw new Error(

@@ -92,7 +92,7 @@ function journey(): object[] {
 const EVENT_COUNT = journey().length;
 
 beforeAll(async () => {
-  ensureConsoleBuild();
+  ensureConsoleBuild(process.env);
   platform = await startWholePlatform('console-analytics');
   url = platform.url;
   owner = await newUser(url, 'Analytics Owner');
