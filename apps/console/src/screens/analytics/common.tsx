@@ -1,5 +1,7 @@
 import { useMemo } from 'react';
+import { ApiError } from '../../api/client';
 import type { AnalyticsEventDto } from '../../api/schema.gen';
+import { ErrorState } from '../../components/ui';
 import { navigate, useLocation } from '../../router';
 import './analytics.css';
 
@@ -173,4 +175,24 @@ export function eventsHref(projectId: string, filters: Record<string, string | n
   }
   const text = query.toString();
   return `/projects/${encodeURIComponent(projectId)}/events${text ? `?${text}` : ''}`;
+}
+
+/**
+ * A failed query in place of its result: the problem's detail, and the API's message for each query
+ * parameter it refused (a range too long for the interval, say), which a 400's detail does not repeat.
+ */
+export function QueryError({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const fields = error instanceof ApiError ? error.errors : [];
+  return (
+    <div className="query-error">
+      <ErrorState error={error} onRetry={fields.length > 0 ? undefined : onRetry} />
+      {fields.length > 0 && (
+        <ul className="field-error" aria-label="What to change">
+          {fields.map((field) => (
+            <li key={`${field.field}:${field.message}`}>{field.message}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
 }

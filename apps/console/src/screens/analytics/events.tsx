@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import type { AnalyticsEventDto } from '../../api/schema.gen';
-import { Empty, ErrorState, Field, Loading, PageHeader, SelectField } from '../../components/ui';
+import { Empty, Field, Loading, PageHeader, SelectField } from '../../components/ui';
 import { useWorkspace } from '../../workspace';
 import {
   EVENT_TYPES,
@@ -14,6 +14,7 @@ import {
   SERVER_FILTERS,
   useLocalFilters,
   useSearchState,
+  QueryError,
 } from './common';
 
 // The newest events of the project, polled while the tab is visible, with the API's filters (event,
@@ -226,12 +227,12 @@ export default function LiveEvents() {
             Events
           </h2>
           {error && items === null ? (
-            <ErrorState error={error} onRetry={() => void loadNewest()} />
+            <QueryError error={error} onRetry={() => void loadNewest()} />
           ) : items === null ? (
             <Loading label="Loading events…" />
           ) : (
             <>
-              {error ? <ErrorState error={error} onRetry={() => void loadNewest()} /> : null}
+              {error ? <QueryError error={error} onRetry={() => void loadNewest()} /> : null}
               {shown.length === 0 ? (
                 <Empty title="No events match">
                   <p className="muted small">

@@ -2,15 +2,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api/client';
 import { useApi, useSubmit } from '../../api/hooks';
 import type { FunnelResponse } from '../../api/schema.gen';
-import {
-  Empty,
-  ErrorState,
-  FormError,
-  Loading,
-  PageHeader,
-  SelectField,
-  SubmitButton,
-} from '../../components/ui';
+import { Empty, FormError, Loading, PageHeader, SelectField, SubmitButton } from '../../components/ui';
 import { Link } from '../../router';
 import { useWorkspace } from '../../workspace';
 import {
@@ -21,6 +13,7 @@ import {
   RANGES,
   rangeBounds,
   type RangeId,
+  QueryError,
 } from './common';
 
 // A funnel: the people who did step 1, then step 2… within a window, over a range. Steps are picked
@@ -85,7 +78,7 @@ export default function Funnels() {
     <>
       <PageHeader title="Funnels" />
       {names.error ? (
-        <ErrorState error={names.error} onRetry={names.reload} />
+        <QueryError error={names.error} onRetry={names.reload} />
       ) : !names.data ? (
         <Loading label="Loading event names…" />
       ) : names.data.items.length < 1 ? (

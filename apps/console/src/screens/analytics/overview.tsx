@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { useApi } from '../../api/hooks';
 import type { TopResponse } from '../../api/schema.gen';
 import { TimeseriesChart } from '../../components/charts/timeseries-chart';
-import { Empty, ErrorState, Loading, PageHeader, SelectField } from '../../components/ui';
+import { Empty, Loading, PageHeader, SelectField } from '../../components/ui';
 import { Link } from '../../router';
 import { useWorkspace } from '../../workspace';
 import {
@@ -17,6 +17,7 @@ import {
   useSearchState,
   type Interval,
   type RangeId,
+  QueryError,
 } from './common';
 
 // The project's dashboard: totals, one metric over time and the top values of the main dimensions,
@@ -69,6 +70,16 @@ export default function Overview() {
     path: { projectId },
     query: { ...common, metric, interval },
   });
+
+  // Chain ids in the chain list are named from the public catalog; without it the ids are shown.
+  const chains = useApi('GET /v1/chains', { query: { limit: 200 } });
+  const chainNames = useMemo(() => {
+    const names = new Map<string, string>();
+    for (const chain of chains.data?.items ?? []) {
+      if (chain.chainId !== null) names.set(String(chain.chainId), `${chain.name} (${chain.chainId})`);
+    }
+    return names;
+  }, [chains.data]);
 
   if (!project) return null;
   const listHref = (filters: Record<string, string | number | undefined>) =>
@@ -124,7 +135,7 @@ export default function Overview() {
       <section aria-labelledby="summary-heading">
         <h2 id="summary-heading">Summary</h2>
         {summary.error ? (
-          <ErrorState error={summary.error} onRetry={summary.reload} />
+          <QueryError error={summary.error} onRetry={summary.reload} />
         ) : !summary.data ? (
           <Loading label="Loading the summary…" />
         ) : (
@@ -140,6 +151,13 @@ export default function Overview() {
           </ul>
         )}
         {summary.data?.approximate && <p className="muted small">Counts are approximate (from roll-ups).</p>}
+        {summary.data?.events === 0 && (
+          <p className="muted">
+            No events in this range.{' '}
+            <Link href={`/projects/${projectId}/onboarding`}>Send a first event</Link> or choose a longer
+            range.
+          </p>
+        )}
       </section>
 
       <section aria-labelledby="series-heading">
@@ -154,7 +172,7 @@ export default function Overview() {
           />
         </div>
         {series.error ? (
-          <ErrorState error={series.error} onRetry={series.reload} />
+          <QueryError error={series.error} onRetry={series.reload} />
         ) : !series.data ? (
           <Loading label="Loading the chart…" />
         ) : series.data.points.length === 0 ? (
@@ -205,6 +223,7 @@ export default function Overview() {
             title={list.title}
             query={common}
             hrefOf={(value) => listHref({ [list.filter]: value })}
+            labelOf={list.dimension === 'chain' ? (value) => chainNames.get(value) ?? value : undefined}
           />
         ))}
       </div>
@@ -218,12 +237,14 @@ function TopList({
   title,
   query,
   hrefOf,
+  labelOf,
 }: {
   projectId: string;
   dimension: Dimension;
   title: string;
   query: { from: string; to: string; tz?: string };
   hrefOf: (value: string) => string;
+  labelOf?: (value: string) => string;
 }) {
   const top = useApi('GET /v1/projects/{projectId}/analytics/top', {
     path: { projectId },
@@ -234,13 +255,13 @@ function TopList({
     <section className="panel" aria-labelledby={headingId} data-testid={headingId}>
       <h2 id={headingId}>{title}</h2>
       {top.error ? (
-        <ErrorState error={top.error} onRetry={top.reload} />
+        <QueryError error={top.error} onRetry={top.reload} />
       ) : !top.data ? (
         <Loading />
       ) : top.data.items.length === 0 ? (
         <Empty title="Nothing yet" />
       ) : (
-        <TopTable items={top.data.items} title={title} hrefOf={hrefOf} />
+        <TopTable items={top.data.items} title={title} hrefOf={hrefOf} labelOf={labelOf} />
       )}
     </section>
   );
@@ -250,10 +271,12 @@ function TopTable({
   items,
   title,
   hrefOf,
+  labelOf = (value) => value,
 }: {
   items: TopResponse['items'];
   title: string;
   hrefOf: (value: string) => string;
+  labelOf?: (value: string) => string;
 }) {
   const max = Math.max(1, ...items.map((item) => item.count));
   return (
@@ -273,6 +296,7 @@ function TopTable({
       <tbody>
         {items.map((item) => {
           const href = hrefOf(item.value);
+          const label = labelOf(item.value);
           return (
             <tr key={item.value}>
               <td className="top-value">
@@ -281,10 +305,13 @@ function TopTable({
                   style={{ width: `${(item.count / max) * 100}%` }}
                   aria-hidden="true"
                 />
-                <Link href={href}>{item.value}</Link>
+                <Link href={href}>{label}</Link>
               </td>
               <td className="num">
-                <Link href={href} aria-label={`${formatNumber(item.count)} events of ${item.value}`}>
+                <Link
+                  href={href}
+                  aria-label={`${formatNumber(item.count)} ${item.count === 1 ? 'event' : 'events'} of ${label}`}
+                >
                   {formatNumber(item.count)}
                 </Link>
               </td>

@@ -2,10 +2,10 @@ import { useMemo, useState } from 'react';
 import { useApi } from '../../api/hooks';
 import type { OrgUsageResponse } from '../../api/schema.gen';
 import { TimeseriesChart } from '../../components/charts/timeseries-chart';
-import { Empty, ErrorState, Loading, PageHeader, SelectField } from '../../components/ui';
+import { Empty, Loading, PageHeader, SelectField } from '../../components/ui';
 import { Link } from '../../router';
 import { useWorkspace } from '../../workspace';
-import { formatNumber } from './common';
+import { formatNumber, QueryError } from './common';
 
 // The organisation's usage: events ingested and requests made with its keys, per project and per day.
 
@@ -55,7 +55,7 @@ export default function Usage() {
         />
       </div>
       {usage.error ? (
-        <ErrorState error={usage.error} onRetry={usage.reload} />
+        <QueryError error={usage.error} onRetry={usage.reload} />
       ) : !usage.data ? (
         <Loading label="Loading usage…" />
       ) : (
