@@ -84,6 +84,13 @@ export const routes: RouteDef[] = [
     nav: { section: 'project', label: 'Funnels' },
   },
   {
+    path: '/projects/:projectId/usage',
+    title: 'Key usage',
+    access: 'user',
+    screen: lazy(() => import('./screens/analytics/key-usage')),
+    nav: { section: 'project', label: 'Key usage' },
+  },
+  {
     path: '/projects/:projectId/alerts',
     title: 'Alerts',
     access: 'user',

@@ -360,4 +360,29 @@ describe('console analytics', () => {
     await page.getByTestId('usage-projects').getByRole('link', { name: 'Shop' }).waitFor();
     expect(await checkScreen(page, 'analytics-usage')).toEqual({ screen: 'analytics-usage', problems: [] });
   });
+
+  it('shows the requests made with each of the project’s keys', async () => {
+    await page.goto(`${url}/projects/${projectId}/usage`);
+    await main().getByRole('heading', { name: 'Key usage' }).waitFor();
+    const row = page.getByTestId('key-usage').getByRole('row').filter({ hasText: 'shop ingestion' });
+    await row.waitFor();
+    // The two batches above, once usage has counted them.
+    await eventually(
+      async () => {
+        await page.reload();
+        const requests = page
+          .getByTestId('key-usage')
+          .getByRole('row')
+          .filter({ hasText: 'shop ingestion' })
+          .locator('td.num');
+        await expect(requests.textContent({ timeout: 2000 })).resolves.toMatch(/^[1-9][0-9]*$/);
+      },
+      { timeoutMs: 20_000, intervalMs: 500 },
+    );
+    await main().getByRole('heading', { name: 'shop ingestion' }).waitFor();
+    expect(await checkScreen(page, 'analytics-key-usage')).toEqual({
+      screen: 'analytics-key-usage',
+      problems: [],
+    });
+  });
 });
