@@ -30,6 +30,9 @@ function zoned(timeZone: string | undefined): ((ts: number) => Date) | undefined
   return (ts: number) => uPlot.tzDate(new Date(ts * 1000), timeZone);
 }
 
+// Counts are whole numbers: the value axis steps by 1, 2, 5, 10, 20… rather than 0.5.
+const WHOLE_STEPS = Array.from({ length: 13 }, (_, power) => [1, 2, 5].map((m) => m * 10 ** power)).flat();
+
 export function TimeseriesChart({ points, label, timeZone, height = 240 }: Props) {
   const holder = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
@@ -48,7 +51,7 @@ export function TimeseriesChart({ points, label, timeZone, height = 240 }: Props
       scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
       axes: [
         { stroke: '#57606a', grid: { stroke: '#eaeef2' } },
-        { stroke: '#57606a', grid: { stroke: '#eaeef2' }, size: 50 },
+        { stroke: '#57606a', grid: { stroke: '#eaeef2' }, size: 50, incrs: WHOLE_STEPS },
       ],
       series: [
         {},

@@ -79,9 +79,7 @@ export default function KeyUsage() {
               </tbody>
             </table>
           </div>
-          {chosen && (
-            <KeyDetail apiKey={chosen} query={{ ...bounds, interval }} timeZone={project.timezone} />
-          )}
+          {chosen && <KeyDetail apiKey={chosen} query={{ ...bounds, interval }} />}
         </>
       )}
     </>
@@ -120,7 +118,8 @@ function KeyRow({
   );
 }
 
-function KeyDetail({ apiKey, query, timeZone }: { apiKey: ApiKeyDto; query: UsageQuery; timeZone: string }) {
+// Key usage is counted in UTC hours and days (the API takes no zone).
+function KeyDetail({ apiKey, query }: { apiKey: ApiKeyDto; query: UsageQuery }) {
   const usage = useApi('GET /v1/keys/{keyId}/usage', { path: { keyId: apiKey.id }, query });
   return (
     <section aria-labelledby="key-usage-heading">
@@ -132,10 +131,10 @@ function KeyDetail({ apiKey, query, timeZone }: { apiKey: ApiKeyDto; query: Usag
       ) : (
         <>
           <p className="muted small">
-            {formatNumber(usage.data.total)} requests, per {usage.data.interval}.
+            {formatNumber(usage.data.total)} requests, per {usage.data.interval} (UTC).
           </p>
           {usage.data.points.length > 0 && (
-            <TimeseriesChart points={usage.data.points} label="Requests" timeZone={timeZone} />
+            <TimeseriesChart points={usage.data.points} label="Requests" timeZone="UTC" />
           )}
           <div className="top-grid">
             <section className="panel" aria-labelledby="key-chains-heading">
