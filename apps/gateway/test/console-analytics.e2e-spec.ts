@@ -240,7 +240,9 @@ describe('console analytics', () => {
     // The list polls every 5 s; no reload here.
     const arrival = page.getByTestId('events-table').getByRole('button', { name: 'Live Arrival' });
     await arrival.waitFor({ timeout: 30_000 });
-    await arrival.click();
+    // By keyboard: the event opens with Enter and its detail takes the focus.
+    await arrival.focus();
+    await page.keyboard.press('Enter');
     const detail = page.getByTestId('event-detail');
     await detail.waitFor();
     await main().getByRole('heading', { name: 'Live Arrival' }).waitFor();

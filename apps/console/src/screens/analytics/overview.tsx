@@ -315,7 +315,14 @@ function TopTable({
                   {formatNumber(item.count)}
                 </Link>
               </td>
-              <td className="num">{formatNumber(item.users)}</td>
+              <td className="num">
+                <Link
+                  href={href}
+                  aria-label={`${formatNumber(item.users)} ${item.users === 1 ? 'user' : 'users'} of ${label}`}
+                >
+                  {formatNumber(item.users)}
+                </Link>
+              </td>
             </tr>
           );
         })}
