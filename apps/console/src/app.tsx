@@ -5,6 +5,7 @@ import { ErrorState, Loading, Notice } from './components/ui';
 import { Link, matchPath, navigate, ParamsContext, Redirect, useLocation, type Params } from './router';
 import { fillPath, safeNext } from './route-match';
 import { notFoundRoute, routes, type NavSection, type RouteDef } from './routes';
+import { InboxLink } from './screens/alerts/inbox-link';
 import { useWorkspaceLoader, WorkspaceProvider, type Workspace } from './workspace';
 
 function findRoute(pathname: string): { route: RouteDef; params: Params } {
@@ -109,6 +110,7 @@ function Shell({ params, pathname, children }: { params: Params; pathname: strin
         </Link>
         {state.workspace && <Switcher workspace={state.workspace} />}
         <div className="topbar-end">
+          {state.workspace && <InboxLink active={pathname === '/inbox'} />}
           {state.workspace && (
             <Link href="/account" className="user-link">
               {state.workspace.me.name || state.workspace.me.email}

@@ -66,8 +66,48 @@ export const routes: RouteDef[] = [
     path: '/projects/:projectId',
     title: 'Project',
     access: 'user',
-    screen: lazy(() => import('./screens/projects/project-home')),
+    screen: lazy(() => import('./screens/analytics/overview')),
     nav: { section: 'project', label: 'Overview' },
+  },
+  {
+    path: '/projects/:projectId/events',
+    title: 'Live events',
+    access: 'user',
+    screen: lazy(() => import('./screens/analytics/events')),
+    nav: { section: 'project', label: 'Live events' },
+  },
+  {
+    path: '/projects/:projectId/funnels',
+    title: 'Funnels',
+    access: 'user',
+    screen: lazy(() => import('./screens/analytics/funnels')),
+    nav: { section: 'project', label: 'Funnels' },
+  },
+  {
+    path: '/projects/:projectId/usage',
+    title: 'Key usage',
+    access: 'user',
+    screen: lazy(() => import('./screens/analytics/key-usage')),
+    nav: { section: 'project', label: 'Key usage' },
+  },
+  {
+    path: '/projects/:projectId/alerts',
+    title: 'Alerts',
+    access: 'user',
+    screen: lazy(() => import('./screens/alerts/alerts')),
+    nav: { section: 'project', label: 'Alerts' },
+  },
+  {
+    path: '/projects/:projectId/alerts/new',
+    title: 'New alert',
+    access: 'user',
+    screen: lazy(() => import('./screens/alerts/alert-new')),
+  },
+  {
+    path: '/projects/:projectId/alerts/:alertId',
+    title: 'Alert',
+    access: 'user',
+    screen: lazy(() => import('./screens/alerts/alert-detail')),
   },
   {
     path: '/projects/:projectId/onboarding',
@@ -106,11 +146,20 @@ export const routes: RouteDef[] = [
     nav: { section: 'org', label: 'Members' },
   },
   {
+    path: '/orgs/:orgId/usage',
+    title: 'Usage',
+    access: 'user',
+    screen: lazy(() => import('./screens/analytics/usage')),
+    nav: { section: 'org', label: 'Usage' },
+  },
+  {
     path: '/orgs/:orgId/projects/new',
     title: 'New project',
     access: 'user',
     screen: lazy(() => import('./screens/orgs/new-project')),
   },
+
+  { path: '/inbox', title: 'Inbox', access: 'user', screen: lazy(() => import('./screens/alerts/inbox')) },
 
   {
     path: '/account',
