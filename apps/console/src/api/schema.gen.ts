@@ -1031,7 +1031,19 @@ export interface Operations {
     body: EventBatchRequest;
     response: IngestResponse;
   };
+  'POST /v1/b': {
+    path: never;
+    query: never;
+    body: EventBatchRequest;
+    response: IngestResponse;
+  };
   'POST /v1/track': {
+    path: never;
+    query: never;
+    body: IncomingEvent;
+    response: IngestResponse;
+  };
+  'POST /v1/t': {
     path: never;
     query: never;
     body: IncomingEvent;
@@ -1043,7 +1055,19 @@ export interface Operations {
     body: IncomingEvent;
     response: IngestResponse;
   };
+  'POST /v1/i': {
+    path: never;
+    query: never;
+    body: IncomingEvent;
+    response: IngestResponse;
+  };
   'POST /v1/page': {
+    path: never;
+    query: never;
+    body: IncomingEvent;
+    response: IngestResponse;
+  };
+  'POST /v1/p': {
     path: never;
     query: never;
     body: IncomingEvent;
@@ -1055,13 +1079,31 @@ export interface Operations {
     body: IncomingEvent;
     response: IngestResponse;
   };
+  'POST /v1/s': {
+    path: never;
+    query: never;
+    body: IncomingEvent;
+    response: IngestResponse;
+  };
   'POST /v1/group': {
     path: never;
     query: never;
     body: IncomingEvent;
     response: IngestResponse;
   };
+  'POST /v1/g': {
+    path: never;
+    query: never;
+    body: IncomingEvent;
+    response: IngestResponse;
+  };
   'POST /v1/alias': {
+    path: never;
+    query: never;
+    body: IncomingEvent;
+    response: IngestResponse;
+  };
+  'POST /v1/a': {
     path: never;
     query: never;
     body: IncomingEvent;
