@@ -363,7 +363,8 @@ const BODIES: Record<string, BodyFactory> = {
 };
 // Segment's browser library's one-letter routes take what their long forms take.
 const SHORT_FORMS = { b: 'batch', t: 'track', i: 'identify', p: 'page', s: 'screen', g: 'group', a: 'alias' };
-for (const [short, long] of Object.entries(SHORT_FORMS)) BODIES[`POST /v1/${short}`] = BODIES[`POST /v1/${long}`];
+for (const [short, long] of Object.entries(SHORT_FORMS))
+  BODIES[`POST /v1/${short}`] = BODIES[`POST /v1/${long}`];
 
 /** Values of the required query parameters that have no enum to pick from. */
 const QUERY_VALUES: Record<string, string> = {};

@@ -27,7 +27,7 @@ const recoveryCodeForm = ({ value }: { value: unknown }) => {
 function TotpCode(): PropertyDecorator {
   return (target, key) => {
     Transform(compact)(target, key);
-    IsString()(target, key);
+    // Matches refuses a non-string too: one message per field is enough.
     Matches(TOTP_CODE_PATTERN, { message: `${String(key)} must be the 6 digits of the authenticator app` })(
       target,
       key,
