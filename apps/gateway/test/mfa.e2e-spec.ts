@@ -139,7 +139,7 @@ describe('two-factor sign-in through the gateway', () => {
       { field: 'code', message: 'code was already used; wait for the next one' },
     ]);
     const unknown = await completeMfa({ mfaToken: 'no-such-token', code: codeOf(secret, at(1)) });
-    await expectProblem(unknown, 401);
+    expect((await expectProblem(unknown, 400)).errors?.map((error) => error.field)).toEqual(['mfaToken']);
     const neither = await expectProblem(await completeMfa({ mfaToken: await mfaTokenOf(user) }), 400);
     expect(neither.errors?.map((error) => error.field)).toEqual(['code']);
   });

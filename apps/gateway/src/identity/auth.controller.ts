@@ -81,10 +81,10 @@ export class AuthController {
       'Give `code` (6 digits) or `recoveryCode`. A code is accepted once: the same code again, or an ' +
       'older one, is refused (400 naming `code`) even inside its 30-second window; a recovery code ' +
       'works once. Wrong codes count as failed logins of the account (429 once it is locked). An ' +
-      'unknown, expired or used `mfaToken` is 401: sign in again.',
+      'unknown, expired or used `mfaToken` is 400 naming `mfaToken`: sign in again.',
   })
   @ApiOkResponse({ type: LoginResponse })
-  @ApiProblemResponses(400, 401, 503)
+  @ApiProblemResponses(400, 503)
   @ApiRateLimitedResponse(`Too many failed logins for this account, or: ${IP_LIMITED}`)
   mfa(@Body() body: MfaLoginBody, @Client() client: RequestClient): Promise<LoginResponse> {
     return this.bus.send(IdentitySubjects.completeMfa, { ...body, client });
