@@ -62,6 +62,7 @@ describe('identity: the signed-in user over HTTP', () => {
         email: user.email.toLowerCase(),
         name: 'Grace',
         emailVerified: false,
+        mfaEnabled: false,
         role: 'user',
         createdAt: expect.any(String),
       });

@@ -63,6 +63,7 @@ describe('identity: authentication over HTTP', () => {
         email: email.toLowerCase(),
         name: 'New User',
         emailVerified: false,
+        mfaEnabled: false,
         role: 'user',
         createdAt: expect.stringMatching(/Z$/),
       });

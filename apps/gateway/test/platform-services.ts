@@ -6,6 +6,8 @@ export { chainsService } from '../../chains/src/chains.service-definition';
 export { identityService } from '../../identity/src/identity.service-definition';
 // Revokes a session as identity's own store would, unannounced (revocation.e2e-spec.ts).
 export { SessionRepository } from '../../identity/src/sessions/session.repository';
+// Stood still by the two-factor suite (mfa.e2e-spec.ts), so that its codes never race a 30 s step.
+export { Clock } from '../../identity/src/security/clock';
 export { ingestionService } from '../../ingestion/src/ingestion.service-definition';
 export { keysService } from '../../keys/src/keys.service-definition';
 export { notificationsService } from '../../notifications/src/notifications.service-definition';

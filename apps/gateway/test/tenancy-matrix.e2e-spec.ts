@@ -326,6 +326,11 @@ const BODIES: Record<string, BodyFactory> = {
   'POST /v1/auth/forgot-password': () => ({ email: uniqueEmail('matrix-forgot') }),
   'POST /v1/auth/reset-password': () => ({ token: 'matrix-unknown-token', password: 'a new long password' }),
   'PATCH /v1/me': () => ({ name: 'Matrix User' }),
+  'POST /v1/auth/mfa': () => ({ mfaToken: 'matrix-unknown-token', code: '123456' }),
+  // Nobody in the matrix has two factors on: these answer 400 (a wrong code) or 409 (nothing to act on).
+  'POST /v1/me/mfa/totp/confirm': () => ({ code: '123456' }),
+  'POST /v1/me/mfa/recovery-codes': () => ({ code: '123456' }),
+  'DELETE /v1/me/mfa/totp': () => ({ password: TEST_PASSWORD, code: '123456' }),
   'POST /v1/orgs': () => ({ name: 'Matrix Made' }),
   'PATCH /v1/orgs/{orgId}': () => ({ name: 'Matrix Renamed' }),
   'PATCH /v1/orgs/{orgId}/members/{userId}': () => ({ role: 'viewer' }),
@@ -363,7 +368,8 @@ const BODIES: Record<string, BodyFactory> = {
 };
 // Segment's browser library's one-letter routes take what their long forms take.
 const SHORT_FORMS = { b: 'batch', t: 'track', i: 'identify', p: 'page', s: 'screen', g: 'group', a: 'alias' };
-for (const [short, long] of Object.entries(SHORT_FORMS)) BODIES[`POST /v1/${short}`] = BODIES[`POST /v1/${long}`];
+for (const [short, long] of Object.entries(SHORT_FORMS))
+  BODIES[`POST /v1/${short}`] = BODIES[`POST /v1/${long}`];
 
 /** Values of the required query parameters that have no enum to pick from. */
 const QUERY_VALUES: Record<string, string> = {};

@@ -114,6 +114,7 @@ export interface TestOrg {
   id: string;
   name: string;
   slug: string;
+  requireMfa: boolean;
   createdAt: string;
 }
 

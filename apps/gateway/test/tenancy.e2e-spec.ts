@@ -64,6 +64,7 @@ describe('organisations over HTTP', () => {
       id: expect.stringMatching(UUID_PATTERN),
       name: 'Acme Inc',
       slug,
+      requireMfa: false,
       createdAt: expect.stringMatching(ISO),
     });
     const got = await call(url, 'GET', `/orgs/${created.body.id}`, owner);

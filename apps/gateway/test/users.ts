@@ -18,6 +18,7 @@ export interface PublicUser {
   email: string;
   name: string;
   emailVerified: boolean;
+  mfaEnabled: boolean;
   role: 'user' | 'admin';
   createdAt: string;
 }

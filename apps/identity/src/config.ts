@@ -3,6 +3,9 @@ import { DEVELOPMENT_JWT_SECRET } from '@northstar/contracts';
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
 
+/** The development value of MFA_SECRETS_KEY (refused in production), also used by the tests. */
+export const DEVELOPMENT_MFA_SECRETS_KEY = 'northstar-development-mfa-secrets-key-not-secret';
+
 export class IdentityConfig extends WithEventTokens(WithRedis(WithPostgres(ServiceConfig))) {
   override OPS_PORT = 3101;
 
@@ -11,6 +14,15 @@ export class IdentityConfig extends WithEventTokens(WithRedis(WithPostgres(Servi
   @IsString()
   @MinLength(16)
   JWT_SECRET: string = DEVELOPMENT_JWT_SECRET;
+
+  /**
+   * Seals the authenticator (TOTP) secrets at rest (AES-256-GCM, key derived from it): a copy of the
+   * database alone yields no usable secret. Changing it voids every enrolment.
+   */
+  @Secret()
+  @IsString()
+  @MinLength(32)
+  MFA_SECRETS_KEY = DEVELOPMENT_MFA_SECRETS_KEY;
 
   /** Comma-separated emails (any case) of the platform admins: they get the `admin` role. */
   @IsString()

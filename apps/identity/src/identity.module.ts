@@ -10,6 +10,13 @@ import { AuthService } from './auth/auth.service';
 import { SignIn } from './auth/sign-in';
 import { IdentityConfig } from './config';
 import { identityMigrations } from './migrations';
+import { MfaChallenges } from './mfa/mfa-challenges';
+import { MfaHandler } from './mfa/mfa.handler';
+import { MfaRepository } from './mfa/mfa.repository';
+import { MfaService } from './mfa/mfa.service';
+import { RecoveryCode, TotpCredential } from './mfa/totp-credential.entity';
+import { TotpSecretSealer } from './mfa/totp-secret.sealer';
+import { Clock } from './security/clock';
 import { AccessTokenSigner } from './security/access-token.signer';
 import { PasswordHasher } from './security/password-hasher';
 import { PlatformRoles } from './security/platform-roles';
@@ -26,9 +33,20 @@ import { UserHandler } from './users/user.handler';
 import { UserRepository } from './users/user.repository';
 
 export const IDENTITY_SCHEMA = 'identity';
-export const identityEntities = [User, UserToken, Session, UsedRefreshToken, OutboxMessage];
+export const identityEntities = [
+  User,
+  UserToken,
+  Session,
+  UsedRefreshToken,
+  TotpCredential,
+  RecoveryCode,
+  OutboxMessage,
+];
 
-/** Users, credentials, sessions (refresh-token families), email verification and password reset. */
+/**
+ * Users, credentials (passwords, authenticator apps), sessions (refresh-token families), email
+ * verification and password reset.
+ */
 @Module({})
 export class IdentityModule {
   static forConfig(config: IdentityConfig): DynamicModule {
@@ -44,10 +62,15 @@ export class IdentityModule {
         RedisModule.forRoot({ url: config.REDIS_URL, name: 'identity' }),
         OutboxModule.forService({ relayIntervalMs: config.IDENTITY_OUTBOX_RELAY_INTERVAL_MS }),
       ],
-      controllers: [AuthHandler, AccountHandler, SessionHandler, UserHandler],
+      controllers: [AuthHandler, AccountHandler, SessionHandler, UserHandler, MfaHandler],
       providers: [
         { provide: IdentityConfig, useValue: config },
         { provide: EventTokenSealer, useValue: new EventTokenSealer(config.EVENT_TOKENS_KEY) },
+        { provide: TotpSecretSealer, useValue: new TotpSecretSealer(config.MFA_SECRETS_KEY) },
+        Clock,
+        MfaRepository,
+        MfaChallenges,
+        MfaService,
         UserRepository,
         UserTokenRepository,
         SessionRepository,

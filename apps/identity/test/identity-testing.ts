@@ -3,6 +3,7 @@ import {
   type ClientContext,
   type DurableEventPayload,
   type LoginResponse,
+  type SignInResponse,
 } from '@northstar/contracts';
 import { eventually, type TestBus } from '@northstar/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -85,6 +86,14 @@ export async function newAccount(
     name: overrides.name ?? 'Test User',
     client: client(),
   });
-  const login = await bus.bus.send(IdentitySubjects.login, { email, password: PASSWORD, client: client() });
+  const login = asSession(
+    await bus.bus.send(IdentitySubjects.login, { email, password: PASSWORD, client: client() }),
+  );
   return { email, password: PASSWORD, login };
+}
+
+/** The session of a sign-in answer; fails the test when the answer asks for a second factor. */
+export function asSession(answer: SignInResponse): LoginResponse {
+  if ('mfaRequired' in answer) throw new Error('Expected a session, got a two-factor challenge');
+  return answer;
 }

@@ -15,6 +15,7 @@ export * from './chains/chains.contract';
 export * from './durable-events.contract';
 export * from './identity/identity.contract';
 export * from './identity/identity.events';
+export * from './identity/mfa.contract';
 export * from './tenancy/policy';
 export * from './tenancy/tenancy.contract';
 export * from './tenancy/access.contract';

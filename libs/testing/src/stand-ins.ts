@@ -169,6 +169,7 @@ export class TenancyStandIn {
           id,
           name: `Org ${start + index + 1}`,
           slug: `org-${start + index + 1}`,
+          requireMfa: false,
           createdAt: new Date(0).toISOString(),
           role: members.get(request.actor.userId) ?? 'viewer',
         })),

@@ -41,7 +41,9 @@ export class AnalyticsAccess {
    */
   async assertCanRead(caller: AnalyticsCaller, projectId: string): Promise<{ timezone?: string }> {
     if (caller.actor) {
-      const cacheKey = `${caller.actor.userId}:${caller.actor.role}:${projectId}`;
+      // Two-factor sign-in is part of the key: an organisation that requires it grants one and refuses the other.
+      const mfa = caller.actor.mfa === true ? 'mfa' : '';
+      const cacheKey = `${caller.actor.userId}:${caller.actor.role}:${mfa}:${projectId}`;
       const cached = this.grants.get(cacheKey);
       if (cached) return { timezone: cached.timezone };
       const grant = await this.access.toProject(caller.actor, projectId, 'analytics:read');

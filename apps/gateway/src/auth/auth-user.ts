@@ -7,11 +7,13 @@ export interface AuthUser {
   role: PlatformRole;
   /** The session the access token belongs to (`sid` claim). */
   sessionId: string;
+  /** Two-factor sign-in was on when the token was minted (`mfa` claim; absent reads as false). */
+  mfa: boolean;
 }
 
 /** The actor that commands carry over the bus, so that services check permissions themselves. */
 export function actorOf(user: AuthUser): Actor {
-  return { userId: user.userId, role: user.role };
+  return { userId: user.userId, role: user.role, mfa: user.mfa };
 }
 
 /** The signed-in user as identity's own routes take it: the user and the session of its token. */

@@ -27,9 +27,9 @@ export class UserJwtStrategy extends PassportStrategy(Strategy, USER_JWT_STRATEG
 
   /** A token that verifies but lacks a claim was not minted by identity: refused like a forged one. */
   validate(claims: Partial<AccessTokenClaims>): AuthUser | false {
-    const { sub, sid, email, role } = claims;
+    const { sub, sid, email, role, mfa } = claims;
     if (typeof sub !== 'string' || typeof sid !== 'string' || typeof email !== 'string') return false;
     if (!PLATFORM_ROLES.includes(role as AuthUser['role'])) return false;
-    return { userId: sub, sessionId: sid, email, role: role as AuthUser['role'] };
+    return { userId: sub, sessionId: sid, email, role: role as AuthUser['role'], mfa: mfa === true };
   }
 }

@@ -4,19 +4,24 @@ import {
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
+  ApiExtraModels,
   ApiOperation,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import {
   ForgotPasswordBody,
   IdentitySubjects,
   LoginBody,
   LoginResponse,
+  MfaLoginBody,
+  MfaRequiredResponse,
   RefreshTokenBody,
   RegisterBody,
   RegisterResponse,
   ResetPasswordBody,
   TokenPairResponse,
+  type SignInResponse,
   VerifyEmailBody,
 } from '@northstar/contracts';
 import { BusClient } from '@northstar/messaging';
@@ -30,6 +35,7 @@ const IP_LIMITED = 'Too many auth requests from this IP address (at least 100 a 
 
 /** Sign-up, sign-in and the token flows; none needs an access token. */
 @ApiTags('Auth')
+@ApiExtraModels(LoginResponse, MfaRequiredResponse)
 @Public()
 @Controller('auth')
 export class AuthController {
@@ -52,13 +58,36 @@ export class AuthController {
     summary: 'Sign in with email and password',
     description:
       'An unknown email and a wrong password get the same 401. After 5 failed logins in a row an ' +
-      'account (known or not) answers 429 for 30 s, doubling with each further failure (at most 1 h).',
+      'account (known or not) answers 429 for 30 s, doubling with each further failure (at most 1 h). ' +
+      'An account with two-factor sign-in on gets no session yet: `{ mfaRequired: true, mfaToken }`, ' +
+      'to complete at POST /v1/auth/mfa within 5 minutes.',
   })
-  @ApiOkResponse({ type: LoginResponse })
+  @ApiOkResponse({
+    description: 'The session, or the `mfaToken` when a second factor is owed',
+    schema: { oneOf: [{ $ref: getSchemaPath(LoginResponse) }, { $ref: getSchemaPath(MfaRequiredResponse) }] },
+  })
   @ApiProblemResponses(400, 401, 503)
   @ApiRateLimitedResponse(`Too many failed logins for this account, or: ${IP_LIMITED}`)
-  login(@Body() body: LoginBody, @Client() client: RequestClient): Promise<LoginResponse> {
+  login(@Body() body: LoginBody, @Client() client: RequestClient): Promise<SignInResponse> {
     return this.bus.send(IdentitySubjects.login, { ...body, client });
+  }
+
+  @Post('mfa')
+  @ApiAccess({ public: true })
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Complete a sign-in with a code of the authenticator app, or a recovery code',
+    description:
+      'Give `code` (6 digits) or `recoveryCode`. A code is accepted once: the same code again, or an ' +
+      'older one, is refused (400 naming `code`) even inside its 30-second window; a recovery code ' +
+      'works once. Wrong codes count as failed logins of the account (429 once it is locked). An ' +
+      'unknown, expired or used `mfaToken` is 400 naming `mfaToken`: sign in again.',
+  })
+  @ApiOkResponse({ type: LoginResponse })
+  @ApiProblemResponses(400, 503)
+  @ApiRateLimitedResponse(`Too many failed logins for this account, or: ${IP_LIMITED}`)
+  mfa(@Body() body: MfaLoginBody, @Client() client: RequestClient): Promise<LoginResponse> {
+    return this.bus.send(IdentitySubjects.completeMfa, { ...body, client });
   }
 
   @Post('refresh')

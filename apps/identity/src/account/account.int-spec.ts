@@ -3,7 +3,7 @@ import type { RunningService } from '@northstar/service-runtime';
 import { busError, connectTestBus, startTestService, type TestBus } from '@northstar/testing';
 import { randomUUID } from 'node:crypto';
 import { verify } from 'jsonwebtoken';
-import { client, newAccount, PASSWORD, type TestAccount } from '../../test/identity-testing';
+import { asSession, client, newAccount, PASSWORD, type TestAccount } from '../../test/identity-testing';
 import { identityService } from '../identity.service-definition';
 
 const JWT_SECRET = `int-spec-secret-${randomUUID()}`;
@@ -31,12 +31,14 @@ function principalOf(accessToken: string): SessionPrincipal {
 }
 
 const principal = (account: TestAccount) => principalOf(account.login.accessToken);
-const login = (account: TestAccount, userAgent = 'identity-int-spec/1.0') =>
-  bus.bus.send(IdentitySubjects.login, {
-    email: account.email,
-    password: account.password,
-    client: client({ userAgent }),
-  });
+const login = async (account: TestAccount, userAgent = 'identity-int-spec/1.0') =>
+  asSession(
+    await bus.bus.send(IdentitySubjects.login, {
+      email: account.email,
+      password: account.password,
+      client: client({ userAgent }),
+    }),
+  );
 const sessionsOf = (p: SessionPrincipal, page: { limit?: number; cursor?: string } = {}) =>
   bus.bus.send(IdentitySubjects.listSessions, { principal: p, ...page });
 

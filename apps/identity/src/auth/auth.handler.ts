@@ -11,7 +11,7 @@ import {
   ResetPasswordRequest,
   VerifyEmailRequest,
   type DoneResponse,
-  type LoginResponse,
+  type SignInResponse,
   type RegisterResponse,
   type TokenPairResponse,
 } from '@northstar/contracts';
@@ -34,7 +34,7 @@ export class AuthHandler {
 
   @BusHandler(IdentitySubjects.login)
   @CreateRequestContext()
-  login(@Payload() request: LoginRequest): Promise<LoginResponse> {
+  login(@Payload() request: LoginRequest): Promise<SignInResponse> {
     return this.auth.login(request);
   }
 

@@ -10,6 +10,7 @@ import { busError, connectTestBus, startTestService, type TestBus, openEventToke
 import { randomUUID } from 'node:crypto';
 import { verify } from 'jsonwebtoken';
 import {
+  asSession,
   client,
   domainEvents,
   latestDomainEvent,
@@ -44,8 +45,8 @@ afterAll(async () => {
 const send = {
   register: (email: string, password = PASSWORD, name = 'Ada') =>
     bus.bus.send(IdentitySubjects.register, { email, password, name, client: client() }),
-  login: (email: string, password = PASSWORD, from = client()) =>
-    bus.bus.send(IdentitySubjects.login, { email, password, client: from }),
+  login: async (email: string, password = PASSWORD, from = client()) =>
+    asSession(await bus.bus.send(IdentitySubjects.login, { email, password, client: from })),
   refresh: (refreshToken: string) =>
     bus.bus.send(IdentitySubjects.refresh, { refreshToken, client: client() }),
   logout: (refreshToken: string) => bus.bus.send(IdentitySubjects.logout, { refreshToken, client: client() }),
@@ -69,6 +70,7 @@ describe('registration', () => {
       email: email.toLowerCase(),
       name: 'Ada Lovelace',
       emailVerified: false,
+      mfaEnabled: false,
       role: 'user',
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
     });

@@ -7,10 +7,10 @@ import {
   type ClientContext,
   type ForgotPasswordRequest,
   type LoginRequest,
-  type LoginResponse,
   type RegisterRequest,
   type RegisterResponse,
   type ResetPasswordRequest,
+  type SignInResponse,
   type TokenPairResponse,
 } from '@northstar/contracts';
 import { normalizeEmail } from '../security/emails';
@@ -26,7 +26,7 @@ import { User } from '../users/user.entity';
 import { toUserDto } from '../users/user.mapper';
 import { emailTaken, UserRepository } from '../users/user.repository';
 import { AuthThrottle } from './auth-throttle';
-import { SignIn } from './sign-in';
+import { isSession, SignIn } from './sign-in';
 import { EventTokenSealer } from '@northstar/sealing';
 
 export const EMAIL_VERIFICATION_TTL_MS = 48 * 3600 * 1000;
@@ -105,7 +105,7 @@ export class AuthService {
     return { user: toUserDto(user, this.roles.roleOf(user)) };
   }
 
-  async login(request: LoginRequest): Promise<LoginResponse> {
+  async login(request: LoginRequest): Promise<SignInResponse> {
     await this.throttle.hitIp(request.client.ip);
     const email = normalizeEmail(request.email);
     await this.throttle.assertNotLocked(email);
@@ -116,8 +116,11 @@ export class AuthService {
       await this.throttle.recordFailure(email);
       throw invalidCredentials();
     }
-    await this.throttle.clearFailures(email);
-    return this.signIn.complete(user, request.client, { method: 'password' });
+    const answer = await this.signIn.complete(user, request.client, { method: 'password' });
+    // Only a finished sign-in ends the failure streak: were the password step enough, someone who
+    // knows the password could clear the failed codes of the second step and keep guessing.
+    if (isSession(answer)) await this.throttle.clearFailures(email);
+    return answer;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { ClientContext, LoginResponse } from '@northstar/contracts';
+import type { ClientContext, LoginResponse, SignInResponse } from '@northstar/contracts';
+import { MfaChallenges } from '../mfa/mfa-challenges';
 import { PlatformRoles } from '../security/platform-roles';
 import { SessionIssuer } from '../sessions/session-issuer';
 import type { User } from '../users/user.entity';
@@ -13,6 +14,11 @@ export interface SignInProof {
   secondFactor?: boolean;
 }
 
+/** Whether a sign-in answer is the session itself (rather than a second factor still owed). */
+export function isSession(answer: SignInResponse): answer is LoginResponse {
+  return !('mfaRequired' in answer);
+}
+
 /**
  * The last step of every way in (password login, single sign-on): the one place that decides whether
  * the user gets a session now or still owes a second factor, so that no way in can skip it.
@@ -22,9 +28,21 @@ export class SignIn {
   constructor(
     private readonly issuer: SessionIssuer,
     private readonly roles: PlatformRoles,
+    private readonly challenges: MfaChallenges,
   ) {}
 
-  async complete(user: User, client: ClientContext, _proof: SignInProof): Promise<LoginResponse> {
+  /**
+   * The session, or `{ mfaRequired, mfaToken }` for a user with two factors on whose proof did not
+   * include one: no session exists until POST /v1/auth/mfa completes it.
+   */
+  async complete(user: User, client: ClientContext, proof: SignInProof): Promise<SignInResponse> {
+    if (user.mfaEnabled && proof.secondFactor !== true) {
+      return this.challenges.issue({ userId: user.id, method: proof.method });
+    }
+    return this.session(user, client);
+  }
+
+  private async session(user: User, client: ClientContext): Promise<LoginResponse> {
     const tokens = await this.issuer.open(user, client);
     return { ...tokens, user: toUserDto(user, this.roles.roleOf(user)) };
   }

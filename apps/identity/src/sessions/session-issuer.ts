@@ -41,6 +41,9 @@ export class SessionIssuer {
       role: this.roles.roleOf(user),
       sid: sessionId,
       email: user.email,
+      // Re-read at every refresh: turning two factors on reaches organisations that require them
+      // at the next refresh at the latest (see docs/accounts.md).
+      mfa: user.mfaEnabled,
     });
   }
 }

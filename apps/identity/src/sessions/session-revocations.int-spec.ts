@@ -12,7 +12,7 @@ import {
 import { decode } from 'jsonwebtoken';
 import type { Subscription } from 'nats';
 import { randomUUID } from 'node:crypto';
-import { client, latestDomainEvent, newAccount, PASSWORD } from '../../test/identity-testing';
+import { asSession, client, latestDomainEvent, newAccount, PASSWORD } from '../../test/identity-testing';
 import { identityService } from '../identity.service-definition';
 
 let service: RunningService;
@@ -69,11 +69,13 @@ describe('session revocations', () => {
   it('a password reset announces every live session of the user, once', async () => {
     const account = await newAccount(bus);
     const userId = account.login.user.id;
-    const second = await bus.bus.send(IdentitySubjects.login, {
-      email: account.email,
-      password: PASSWORD,
-      client: client(),
-    });
+    const second = asSession(
+      await bus.bus.send(IdentitySubjects.login, {
+        email: account.email,
+        password: PASSWORD,
+        client: client(),
+      }),
+    );
     const since = new Date(Date.now() - 1000);
     await bus.bus.send(IdentitySubjects.forgotPassword, { email: account.email, client: client() });
     const { resetToken } = await latestDomainEvent(

@@ -20,6 +20,10 @@ export class User {
   @Property({ type: 'boolean' })
   emailVerified: boolean & Opt = false;
 
+  /** A confirmed authenticator: sign-ins owe a second factor. Kept with the `totp_credentials` row. */
+  @Property({ type: 'boolean' })
+  mfaEnabled: boolean & Opt = false;
+
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 

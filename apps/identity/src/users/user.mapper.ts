@@ -7,6 +7,7 @@ export function toUserDto(user: User, role: PlatformRole): UserDto {
     email: user.email,
     name: user.name,
     emailVerified: user.emailVerified,
+    mfaEnabled: user.mfaEnabled,
     role,
     createdAt: user.createdAt.toISOString(),
   };

@@ -27,14 +27,17 @@ describe('the access cache on a Redis Cluster', () => {
       const userId = randomUUID();
       const { generation } = await cache.readRole(orgId, userId);
       expect(generation).toBe('0');
-      await cache.writeRole(orgId, userId, generation, 'admin');
+      await cache.writeRole(orgId, userId, generation, { role: 'admin', requireMfa: i % 2 === 1 });
 
-      expect(await cache.readRole(orgId, userId)).toEqual({ generation: '0', role: 'admin' });
+      expect(await cache.readRole(orgId, userId)).toEqual({
+        generation: '0',
+        role: { role: 'admin', requireMfa: i % 2 === 1 },
+      });
 
       await cache.invalidateOrg(orgId);
       expect(await cache.readRole(orgId, userId)).toEqual({ generation: '1', role: undefined });
       // A reader that loaded the database before the change writes under the old generation: unread.
-      await cache.writeRole(orgId, userId, generation, 'owner');
+      await cache.writeRole(orgId, userId, generation, { role: 'owner', requireMfa: false });
       expect(await cache.readRole(orgId, userId)).toEqual({ generation: '1', role: undefined });
     }
   });

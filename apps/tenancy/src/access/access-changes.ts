@@ -19,6 +19,12 @@ export class AccessChanges {
     this.bus.emit(TenancyBroadcasts.accessChanged, { orgId, userId });
   }
 
+  /** The organisation's two-factor requirement changed: every member's cached access follows at once. */
+  async orgRulesChanged(orgId: string): Promise<void> {
+    await this.cache.invalidateOrg(orgId);
+    this.bus.emit(TenancyBroadcasts.accessChanged, { orgId });
+  }
+
   /** A project's time zone changed: analytics' default zone follows at once (not after the cache TTL). */
   async projectChanged(orgId: string, projectId: string): Promise<void> {
     await this.cache.forgetProjectPlace(projectId);

@@ -24,6 +24,14 @@ return { redis.call('GET', KEYS[1]) or '0', redis.call('GET', KEYS[2]) }
 `;
 
 const isRole = (value: string): value is OrgRole => (ORG_ROLES as readonly string[]).includes(value);
+// Appended to a cached role when the organisation requires two factors: one read answers both.
+const REQUIRES_MFA = '+mfa';
+
+/** A member's role, and whether the organisation requires two-factor sign-in of it. */
+export interface MemberAccess {
+  role: OrgRole;
+  requireMfa: boolean;
+}
 
 /** What the cache knows: a value, "known absent" (null), or nothing (undefined: ask the database). */
 export type Cached<T> = T | null | undefined;
@@ -55,7 +63,7 @@ export class AccessCache {
     private readonly config: TenancyConfig,
   ) {}
 
-  async readRole(orgId: string, userId: string): Promise<{ generation: string; role: Cached<OrgRole> }> {
+  async readRole(orgId: string, userId: string): Promise<{ generation: string; role: Cached<MemberAccess> }> {
     try {
       const [generation, stamped] = (await this.redis.eval(
         READ_ROLE_SCRIPT,
@@ -65,17 +73,25 @@ export class AccessCache {
       )) as [string, string | null];
       const cached = unstampGeneration(stamped, generation);
       if (cached === null) return { generation, role: undefined };
-      return { generation, role: isRole(cached) ? cached : null };
+      const requireMfa = cached.endsWith(REQUIRES_MFA);
+      const role = requireMfa ? cached.slice(0, -REQUIRES_MFA.length) : cached;
+      return { generation, role: isRole(role) ? { role, requireMfa } : null };
     } catch (error) {
       this.logger.warn(`Access cache unavailable: ${String(error)}`);
       return { generation: '', role: undefined };
     }
   }
 
-  async writeRole(orgId: string, userId: string, generation: string, role: OrgRole | null): Promise<void> {
+  async writeRole(
+    orgId: string,
+    userId: string,
+    generation: string,
+    access: MemberAccess | null,
+  ): Promise<void> {
     if (!generation) return;
+    const value = access ? `${access.role}${access.requireMfa ? REQUIRES_MFA : ''}` : NOT_A_MEMBER;
     await this.redis
-      .set(roleKey(orgId, userId), stampGeneration(generation, role ?? NOT_A_MEMBER), 'EX', this.ttl)
+      .set(roleKey(orgId, userId), stampGeneration(generation, value), 'EX', this.ttl)
       .catch((error: unknown) => this.logger.warn(`Access cache write failed: ${String(error)}`));
   }
 
@@ -98,7 +114,10 @@ export class AccessCache {
       .catch((error: unknown) => this.logger.warn(`Access cache write failed: ${String(error)}`));
   }
 
-  /** Drops every cached role of the organisation. Call after the change is committed. */
+  /**
+   * Drops every cached role of the organisation (and with them its two-factor requirement). Call
+   * after the change is committed.
+   */
   async invalidateOrg(orgId: string): Promise<void> {
     try {
       await this.redis

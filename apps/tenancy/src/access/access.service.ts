@@ -9,7 +9,9 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { MembershipRepository } from '../member/membership.repository';
 import { assertCan } from '../policy/policy';
 import { Project } from '../project/project.entity';
-import { AccessCache, type ProjectPlace } from './access.cache';
+import { Organisation } from '../org/organisation.entity';
+import { AccessCache, type MemberAccess, type ProjectPlace } from './access.cache';
+import { mfaRequired } from './mfa-required';
 
 /**
  * Access checks for the other services (keys, analytics, notifications): on their hot paths, so both
@@ -35,8 +37,10 @@ export class AccessService {
     const what = projectId === undefined ? 'Organisation' : 'Project';
     if (orgId === undefined) throw DomainException.notFound(what);
 
-    const role = await this.roleOf(orgId, request.actor.userId);
-    if (role === null) throw DomainException.notFound(what);
+    const access = await this.accessOf(orgId, request.actor.userId);
+    if (access === null) throw DomainException.notFound(what);
+    const { role } = access;
+    if (access.requireMfa && request.actor.mfa !== true) throw mfaRequired();
     assertCan(role, request.permission);
     return projectId === undefined || !place
       ? { orgId, role }
@@ -55,11 +59,13 @@ export class AccessService {
     return place;
   }
 
-  private async roleOf(orgId: string, userId: string): Promise<OrgRole | null> {
+  private async accessOf(orgId: string, userId: string): Promise<MemberAccess | null> {
     const { generation, role: cached } = await this.cache.readRole(orgId, userId);
     if (cached !== undefined) return cached;
-    const role = (await this.memberships.find(orgId, userId))?.role ?? null;
-    await this.cache.writeRole(orgId, userId, generation, role);
-    return role;
+    const role: OrgRole | null = (await this.memberships.find(orgId, userId))?.role ?? null;
+    const org = role ? await this.em.findOne(Organisation, { id: orgId }, { fields: ['requireMfa'] }) : null;
+    const access = role && org ? { role, requireMfa: org.requireMfa } : null;
+    await this.cache.writeRole(orgId, userId, generation, access);
+    return access;
   }
 }

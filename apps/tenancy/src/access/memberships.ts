@@ -1,17 +1,24 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { DomainException, type Actor, type Permission } from '@northstar/contracts';
 import { Membership } from '../member/membership.entity';
+import { Organisation } from '../org/organisation.entity';
+import { mfaRequired } from './mfa-required';
 import { MembershipRepository } from '../member/membership.repository';
 import { assertCan } from '../policy/policy';
 
 /**
  * The first step of every tenancy handler: the actor's membership of the organisation. A non-member
  * learns nothing (not_found, as if the organisation did not exist); a member whose role lacks the
- * permission is refused (forbidden). The actor's platform role plays no part.
+ * permission is refused (forbidden), and so is a member without two-factor sign-in when the
+ * organisation requires it (forbidden, `mfa-required`). The actor's platform role plays no part.
  */
 @Injectable()
 export class Memberships {
-  constructor(private readonly memberships: MembershipRepository) {}
+  constructor(
+    private readonly memberships: MembershipRepository,
+    private readonly em: EntityManager,
+  ) {}
 
   /** `what` names the object asked about in the not_found answer (a project of the organisation, say). */
   async require(
@@ -22,7 +29,15 @@ export class Memberships {
   ): Promise<Membership> {
     const membership = await this.memberships.find(orgId, actor.userId);
     if (!membership) throw DomainException.notFound(what);
+    // Without a permission the member only leaves: that needs no second factor.
+    if (permission && actor.mfa !== true && (await this.requiresMfa(orgId))) throw mfaRequired();
     if (permission) assertCan(membership.role, permission);
     return membership;
+  }
+
+  // Read only for actors without two factors: the others pay nothing for the rule.
+  private async requiresMfa(orgId: string): Promise<boolean> {
+    const org = await this.em.findOne(Organisation, { id: orgId }, { fields: ['requireMfa'] });
+    return org?.requireMfa === true;
   }
 }

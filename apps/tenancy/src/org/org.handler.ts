@@ -44,7 +44,8 @@ export class OrgHandler {
   @BusHandler(TenancySubjects.updateOrg)
   @CreateRequestContext()
   update(@Payload() request: UpdateOrgRequest): Promise<OrgWithRoleDto> {
-    return this.orgs.update(request.actor, request.orgId, { name: request.name, slug: request.slug });
+    const { actor, orgId, name, slug, requireMfa } = request;
+    return this.orgs.update(actor, orgId, { name, slug, requireMfa });
   }
 
   @BusHandler(TenancySubjects.deleteOrg)

@@ -33,6 +33,7 @@ describe('creating an organisation', () => {
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       name: 'Acme Inc',
       slug,
+      requireMfa: false,
       createdAt: expect.any(String),
     });
     expect(new Date(org.createdAt).toISOString()).toBe(org.createdAt);

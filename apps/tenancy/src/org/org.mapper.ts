@@ -2,7 +2,13 @@ import type { OrgDto, OrgRole, OrgWithRoleDto } from '@northstar/contracts';
 import type { Organisation } from './organisation.entity';
 
 export function toOrgDto(org: Organisation): OrgDto {
-  return { id: org.id, name: org.name, slug: org.slug, createdAt: org.createdAt.toISOString() };
+  return {
+    id: org.id,
+    name: org.name,
+    slug: org.slug,
+    requireMfa: org.requireMfa,
+    createdAt: org.createdAt.toISOString(),
+  };
 }
 
 export function toOrgWithRoleDto(org: Organisation, role: OrgRole): OrgWithRoleDto {

@@ -17,6 +17,8 @@ import {
 import { randomBytes } from 'node:crypto';
 import { AccessChanges } from '../access/access-changes';
 import { Memberships } from '../access/memberships';
+import { mfaRequired } from '../access/mfa-required';
+import { assertCan } from '../policy/policy';
 import { isConflict, SLUG_ATTEMPTS } from '../common/conflict';
 import { positionCursor } from '../common/page';
 import { firstFreeSlug, slugify } from '../common/slug';
@@ -100,15 +102,26 @@ export class OrgService {
   }
 
   async update(actor: Actor, orgId: string, patch: UpdateOrgBody): Promise<OrgWithRoleDto> {
-    return this.transactions.run(async () => {
+    const { updated, rulesChanged } = await this.transactions.run(async () => {
       const org = await this.orgs.lockForUpdate(orgId);
       if (!org) throw DomainException.notFound('Organisation');
       const membership = await this.access.require(actor, orgId, 'org:update');
+      const changesRules = patch.requireMfa !== undefined && patch.requireMfa !== org.requireMfa;
+      if (patch.requireMfa !== undefined) {
+        assertCan(membership.role, 'org:security');
+        // An owner without two factors would lock themselves out of what they just protected.
+        if (patch.requireMfa && actor.mfa !== true) {
+          throw mfaRequired('Turn on your own two-factor sign-in before requiring it of the organisation');
+        }
+        org.requireMfa = patch.requireMfa;
+      }
       if (patch.name !== undefined) org.name = patch.name;
       if (patch.slug !== undefined) org.slug = patch.slug;
       await this.orgs.save(org);
-      return toOrgWithRoleDto(org, membership.role);
+      return { updated: toOrgWithRoleDto(org, membership.role), rulesChanged: changesRules };
     });
+    if (rulesChanged) await this.changes.orgRulesChanged(orgId);
+    return updated;
   }
 
   /** Deletes the organisation with its memberships, invitations and projects (one project event each). */

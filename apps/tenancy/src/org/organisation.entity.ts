@@ -13,6 +13,10 @@ export class Organisation {
   @Property({ type: 'string', length: 48, unique: true })
   slug!: string;
 
+  /** Members must sign in with two factors (owners set it): the others get 403 `mfa-required`. */
+  @Property({ type: 'boolean' })
+  requireMfa: boolean & Opt = false;
+
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 

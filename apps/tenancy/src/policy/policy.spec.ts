@@ -14,6 +14,7 @@ const WEAKEST_ALLOWED: Record<Permission, OrgRole> = {
   'org:read': 'viewer',
   'org:update': 'admin',
   'org:delete': 'owner',
+  'org:security': 'owner',
   'members:read': 'viewer',
   'members:manage': 'admin',
   'owners:manage': 'owner',

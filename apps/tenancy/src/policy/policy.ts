@@ -30,7 +30,7 @@ const ADMIN: readonly Permission[] = [
   'alerts:manage',
 ];
 
-const OWNER: readonly Permission[] = [...ADMIN, 'org:delete', 'owners:manage'];
+const OWNER: readonly Permission[] = [...ADMIN, 'org:delete', 'org:security', 'owners:manage'];
 
 export const ROLE_PERMISSIONS: Readonly<Record<OrgRole, ReadonlySet<Permission>>> = {
   owner: new Set(OWNER),
@@ -47,6 +47,7 @@ const REFUSALS: Record<Permission, string> = {
   'org:read': 'You cannot see this organisation',
   'org:update': 'Only an admin or owner can change the organisation',
   'org:delete': 'Only an owner can delete the organisation',
+  'org:security': "Only an owner can change the organisation's sign-in requirements",
   'members:read': 'You cannot see the members of this organisation',
   'members:manage': 'Only an admin or owner can change or remove members',
   'owners:manage': 'Only an owner can grant or remove the owner role',

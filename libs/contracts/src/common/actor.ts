@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsString, IsUUID } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUUID } from 'class-validator';
 
 export const PLATFORM_ROLES = ['user', 'admin'] as const;
 export type PlatformRole = (typeof PLATFORM_ROLES)[number];
@@ -16,4 +16,12 @@ export class Actor {
   @IsIn(PLATFORM_ROLES)
   @IsString()
   role!: PlatformRole;
+
+  /**
+   * The user signs in with two factors (the access token's `mfa` claim). Organisations that require
+   * two factors refuse actors without it; absent means no.
+   */
+  @IsOptional()
+  @IsBoolean()
+  mfa?: boolean;
 }

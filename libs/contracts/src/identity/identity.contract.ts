@@ -9,6 +9,16 @@ import { PLATFORM_ROLES, type PlatformRole } from '../common/actor';
 import { PageQuery, PageResponse } from '../common/pagination';
 import { trim } from '../common/transforms';
 import type { Rpc } from '../rpc';
+import type {
+  ConfirmTotpRequest,
+  DisableTotpRequest,
+  EnrolTotpRequest,
+  MfaLoginRequest,
+  MfaRequiredResponse,
+  RecoveryCodesResponse,
+  RegenerateRecoveryCodesRequest,
+  TotpEnrolmentResponse,
+} from './mfa.contract';
 
 /**
  * Request/reply subjects of identity. (Owned by the identity work: add each subject with its
@@ -34,6 +44,13 @@ export const IdentitySubjects = {
   sessionStatus: 'identity.session.status',
   /** Used by tenancy to show members and match invitation emails: `{ userIds }` → `{ users }`. */
   usersByIds: 'identity.user.by-ids',
+  /** The second step of a sign-in with two factors on: `{ mfaToken, code | recoveryCode }` → the login answer. */
+  completeMfa: 'identity.auth.mfa',
+  /** Starts (or restarts) a TOTP enrolment, not active until confirmed. */
+  enrolTotp: 'identity.mfa.totp.enrol',
+  confirmTotp: 'identity.mfa.totp.confirm',
+  disableTotp: 'identity.mfa.totp.disable',
+  regenerateRecoveryCodes: 'identity.mfa.recovery-codes.regenerate',
 } as const;
 
 /** Rules shared by the identity service (signing) and the gateway (verifying) of access tokens. */
@@ -292,6 +309,9 @@ export class UserDto {
   @ApiProperty()
   emailVerified!: boolean;
 
+  @ApiProperty({ description: 'Two-factor sign-in (an authenticator app) is on' })
+  mfaEnabled!: boolean;
+
   @ApiProperty({ enum: PLATFORM_ROLES, description: 'Platform-wide role; `admin` manages the chain catalog' })
   role!: PlatformRole;
 
@@ -319,6 +339,12 @@ export class LoginResponse extends TokenPairResponse {
   @ApiProperty({ type: UserDto })
   user!: UserDto;
 }
+
+/**
+ * What the last step of a way in answers: the session, or, for an account with two factors on, the
+ * `mfaToken` to complete it with at POST /v1/auth/mfa.
+ */
+export type SignInResponse = LoginResponse | MfaRequiredResponse;
 
 export class SessionDto {
   @ApiProperty({ format: 'uuid' })
@@ -367,7 +393,7 @@ export class UsersByIdsResponse {
 
 export interface IdentityContract {
   [IdentitySubjects.register]: Rpc<RegisterRequest, RegisterResponse>;
-  [IdentitySubjects.login]: Rpc<LoginRequest, LoginResponse>;
+  [IdentitySubjects.login]: Rpc<LoginRequest, SignInResponse>;
   [IdentitySubjects.refresh]: Rpc<RefreshRequest, TokenPairResponse>;
   [IdentitySubjects.logout]: Rpc<LogoutRequest, DoneResponse>;
   [IdentitySubjects.verifyEmail]: Rpc<VerifyEmailRequest, DoneResponse>;
@@ -379,4 +405,9 @@ export interface IdentityContract {
   [IdentitySubjects.revokeSession]: Rpc<RevokeSessionRequest, DoneResponse>;
   [IdentitySubjects.sessionStatus]: Rpc<SessionStatusRequest, SessionStatusResponse>;
   [IdentitySubjects.usersByIds]: Rpc<UsersByIdsRequest, UsersByIdsResponse>;
+  [IdentitySubjects.completeMfa]: Rpc<MfaLoginRequest, LoginResponse>;
+  [IdentitySubjects.enrolTotp]: Rpc<EnrolTotpRequest, TotpEnrolmentResponse>;
+  [IdentitySubjects.confirmTotp]: Rpc<ConfirmTotpRequest, RecoveryCodesResponse>;
+  [IdentitySubjects.disableTotp]: Rpc<DisableTotpRequest, DoneResponse>;
+  [IdentitySubjects.regenerateRecoveryCodes]: Rpc<RegenerateRecoveryCodesRequest, RecoveryCodesResponse>;
 }

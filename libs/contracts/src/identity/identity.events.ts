@@ -87,4 +87,9 @@ export interface AccessTokenClaims {
   /** The session (refresh token family) this token belongs to. */
   sid: string;
   email: string;
+  /**
+   * The user had two-factor sign-in on when the token was minted (login or refresh). Organisations
+   * that require two factors read it; absent in tokens minted before it existed (read as false).
+   */
+  mfa?: boolean;
 }

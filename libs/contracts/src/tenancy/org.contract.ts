@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {} from 'class-transformer';
-import { IsOptional, IsUUID } from 'class-validator';
+import { IsBoolean, IsOptional, IsUUID } from 'class-validator';
 import { IsName } from '../common/name';
 import { Nested } from '../common/nested';
 import { OptionalNotNull } from '../common/optional';
@@ -46,6 +46,15 @@ export class UpdateOrgBody {
   @OptionalNotNull()
   @IsSlug()
   slug?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Owners only (403 for an admin). Members without two-factor sign-in then get 403 `mfa-required` on ' +
+      "the organisation's routes and its projects' routes. Turning it on needs the owner's own two factors.",
+  })
+  @OptionalNotNull()
+  @IsBoolean()
+  requireMfa?: boolean;
 }
 
 export class UpdateOrgRequest extends UpdateOrgBody {
@@ -79,6 +88,9 @@ export class OrgDto {
 
   @ApiProperty({ example: 'acme' })
   slug!: string;
+
+  @ApiProperty({ description: 'Members must sign in with two factors' })
+  requireMfa!: boolean;
 
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;

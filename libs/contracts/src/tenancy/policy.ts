@@ -10,6 +10,7 @@ export const PERMISSIONS = [
   'org:read',
   'org:update',
   'org:delete',
+  'org:security',
   'members:read',
   'members:manage',
   'owners:manage',
