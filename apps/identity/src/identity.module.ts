@@ -10,6 +10,12 @@ import { AuthService } from './auth/auth.service';
 import { SignIn } from './auth/sign-in';
 import { IdentityConfig } from './config';
 import { identityMigrations } from './migrations';
+import { OidcClients } from './oidc/oidc-clients';
+import { OidcFlows } from './oidc/oidc-flows';
+import { OidcHandler } from './oidc/oidc.handler';
+import { OidcService } from './oidc/oidc.service';
+import { UserIdentity } from './oidc/user-identity.entity';
+import { UserIdentityRepository } from './oidc/user-identity.repository';
 import { AccessTokenSigner } from './security/access-token.signer';
 import { PasswordHasher } from './security/password-hasher';
 import { PlatformRoles } from './security/platform-roles';
@@ -26,9 +32,12 @@ import { UserHandler } from './users/user.handler';
 import { UserRepository } from './users/user.repository';
 
 export const IDENTITY_SCHEMA = 'identity';
-export const identityEntities = [User, UserToken, Session, UsedRefreshToken, OutboxMessage];
+export const identityEntities = [User, UserToken, Session, UsedRefreshToken, UserIdentity, OutboxMessage];
 
-/** Users, credentials, sessions (refresh-token families), email verification and password reset. */
+/**
+ * Users, credentials, sessions (refresh-token families), email verification, password reset and
+ * single sign-on (OpenID Connect).
+ */
 @Module({})
 export class IdentityModule {
   static forConfig(config: IdentityConfig): DynamicModule {
@@ -44,7 +53,7 @@ export class IdentityModule {
         RedisModule.forRoot({ url: config.REDIS_URL, name: 'identity' }),
         OutboxModule.forService({ relayIntervalMs: config.IDENTITY_OUTBOX_RELAY_INTERVAL_MS }),
       ],
-      controllers: [AuthHandler, AccountHandler, SessionHandler, UserHandler],
+      controllers: [AuthHandler, AccountHandler, SessionHandler, UserHandler, OidcHandler],
       providers: [
         { provide: IdentityConfig, useValue: config },
         { provide: EventTokenSealer, useValue: new EventTokenSealer(config.EVENT_TOKENS_KEY) },
@@ -61,6 +70,10 @@ export class IdentityModule {
         SignIn,
         AccountService,
         UserDirectoryService,
+        UserIdentityRepository,
+        OidcClients,
+        OidcFlows,
+        OidcService,
       ],
     };
   }

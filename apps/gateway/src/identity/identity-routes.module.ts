@@ -1,7 +1,18 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { GatewayConfig } from '../config';
 import { AuthController } from './auth.controller';
+import { MeIdentitiesController } from './me-identities.controller';
 import { MeController } from './me.controller';
+import { OidcController } from './oidc.controller';
 
-/** The Identity routes of the public API (auth, me, sessions). */
-@Module({ controllers: [AuthController, MeController] })
-export class IdentityRoutesModule {}
+/** The Identity routes of the public API (auth, single sign-on, me, sessions, identities). */
+@Module({})
+export class IdentityRoutesModule {
+  static forConfig(config: GatewayConfig): DynamicModule {
+    return {
+      module: IdentityRoutesModule,
+      controllers: [AuthController, OidcController, MeController, MeIdentitiesController],
+      providers: [{ provide: GatewayConfig, useValue: config }],
+    };
+  }
+}

@@ -9,6 +9,7 @@ import type { UserTokenRepository } from '../users/user-token.repository';
 import type { UserRepository } from '../users/user.repository';
 import type { AuthThrottle } from './auth-throttle';
 import { AuthService } from './auth.service';
+import type { SignIn } from './sign-in';
 
 describe('AuthService.forgotPassword', () => {
   it('answers without waiting for the reset email of a real account, so both answers take as long', async () => {
@@ -34,6 +35,7 @@ describe('AuthService.forgotPassword', () => {
       {} as Outbox,
       {} as Transactions,
       new EventTokenSealer('a key of at least thirty-two characters'),
+      {} as SignIn,
     );
     await expect(
       service.forgotPassword({ email: 'A@b.test', client: { ip: '192.0.2.1' } }),

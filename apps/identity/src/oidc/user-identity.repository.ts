@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager, LockMode } from '@mikro-orm/postgresql';
+import { User } from '../users/user.entity';
+import { UserIdentity } from './user-identity.entity';
+
+/** PostgreSQL access to the provider identities of users. */
+@Injectable()
+export class UserIdentityRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  findBySubject(issuer: string, subject: string): Promise<UserIdentity | null> {
+    return this.em.findOne(UserIdentity, { issuer, subject });
+  }
+
+  listOfUser(userId: string): Promise<UserIdentity[]> {
+    return this.em.find(UserIdentity, { userId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  }
+
+  /**
+   * Locks the user's row for the transaction: unlinks of one user then run one after the other, so
+   * two of them cannot each see another way in and together remove the last.
+   */
+  lockUser(userId: string): Promise<User | null> {
+    return this.em.findOne(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+  }
+
+  async insert(identity: UserIdentity): Promise<void> {
+    await this.em.persistAndFlush(identity);
+  }
+
+  async save(): Promise<void> {
+    await this.em.flush();
+  }
+
+  async remove(identity: UserIdentity): Promise<void> {
+    await this.em.removeAndFlush(identity);
+  }
+}
