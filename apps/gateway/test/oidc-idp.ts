@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -169,4 +170,40 @@ export async function authorizeAtIdp(
     url = locationOf(response, url);
   }
   throw new Error(`The provider never redirected to ${untilPrefix}`);
+}
+
+/**
+ * Signs in at the gateway through `provider` as a new provider account with this verified email, as a
+ * browser would, and answers the login answer of the exchange: links an identity to the account of
+ * that email (a verified one keeps its password), or makes the account.
+ */
+export async function signInThroughIdp(
+  gatewayUrl: string,
+  provider: string,
+  email: string,
+): Promise<{ accessToken: string; user: { id: string } }> {
+  const started = await fetch(`${gatewayUrl}/v1/auth/oidc/${provider}/start`, { redirect: 'manual' });
+  const authorizationUrl = started.headers.get('location');
+  if (started.status !== 302 || !authorizationUrl)
+    throw new Error(
+      `GET /v1/auth/oidc/${provider}/start answered ${started.status}: ${await started.text()}`,
+    );
+  const callbackUrl = await authorizeAtIdp(
+    new CookieJar(),
+    authorizationUrl,
+    { sub: `sub-${randomUUID()}`, email, email_verified: true },
+    `${gatewayUrl}/v1/auth/oidc/${provider}/callback`,
+  );
+  const back = await fetch(callbackUrl, { redirect: 'manual' });
+  const code = new URL(back.headers.get('location') ?? '', gatewayUrl).searchParams.get('code');
+  if (!code) throw new Error(`The callback answered ${back.status}, to ${back.headers.get('location')}`);
+  const exchanged = await fetch(`${gatewayUrl}/v1/auth/oidc/exchange`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code }),
+  });
+  const text = await exchanged.text();
+  if (exchanged.status !== 200)
+    throw new Error(`POST /v1/auth/oidc/exchange answered ${exchanged.status}: ${text}`);
+  return JSON.parse(text) as { accessToken: string; user: { id: string } };
 }
