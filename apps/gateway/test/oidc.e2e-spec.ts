@@ -1,4 +1,4 @@
-import { identityService } from './platform-services';
+import { identityService, SignIn } from './platform-services';
 import type { RunningService } from '@northstar/service-runtime';
 import { randomUUID } from 'node:crypto';
 import type { RunningGateway } from '../src/gateway.bootstrap';
@@ -22,6 +22,8 @@ import {
 
 const CONSOLE = 'https://console.northstar.test';
 const PROVIDER = 'testidp';
+/** The same provider again, as a public client (no secret) whose MFA the operator trusts. */
+const TRUSTED = 'trusted';
 
 interface LoginAnswer {
   accessToken: string;
@@ -57,6 +59,7 @@ describe('single sign-on with an OpenID Connect provider', () => {
         clientId: 'northstar',
         scopes: 'openid email profile',
       },
+      { id: TRUSTED, name: 'Trusted IdP', issuer: idp.issuer, clientId: 'northstar-trusted', trustMfa: true },
     ]);
     const env = {
       OIDC_PROVIDERS: providers,
@@ -69,8 +72,15 @@ describe('single sign-on with an OpenID Connect provider', () => {
     callbackPrefix = url(`/auth/oidc/${PROVIDER}/callback`);
     await idp.configure([
       { client_id: 'northstar', client_secret: 'idp-secret', redirect_uris: [callbackPrefix] },
+      {
+        client_id: 'northstar-trusted',
+        token_endpoint_auth_method: 'none',
+        redirect_uris: [url(`/auth/oidc/${TRUSTED}/callback`)],
+      },
     ]);
   }, 60_000);
+
+  afterEach(() => jest.restoreAllMocks());
 
   afterAll(async () => {
     await gateway?.close();
@@ -79,8 +89,8 @@ describe('single sign-on with an OpenID Connect provider', () => {
   });
 
   /** GET /start: the provider's authorisation URL it redirects to. */
-  async function start(query = ''): Promise<URL> {
-    const response = await fetch(url(`/auth/oidc/${PROVIDER}/start${query}`), { redirect: 'manual' });
+  async function start(query = '', provider = PROVIDER): Promise<URL> {
+    const response = await fetch(url(`/auth/oidc/${provider}/start${query}`), { redirect: 'manual' });
     expect(response.status).toBe(302);
     return new URL(response.headers.get('location') ?? '');
   }
@@ -135,7 +145,10 @@ describe('single sign-on with an OpenID Connect provider', () => {
 
   it('lists the configured providers', async () => {
     const { body } = await getJson<unknown>(url('/auth/oidc/providers'));
-    expect(body).toEqual([{ id: PROVIDER, name: 'Test IdP' }]);
+    expect(body).toEqual([
+      { id: PROVIDER, name: 'Test IdP' },
+      { id: TRUSTED, name: 'Trusted IdP' },
+    ]);
   });
 
   it('redirects to the provider with PKCE (S256), state and nonce, the gateway callback as redirect URI', async () => {
@@ -332,5 +345,43 @@ describe('single sign-on with an OpenID Connect provider', () => {
     });
     expect(removed.status).toBe(204);
     expect(await identitiesOf(session.accessToken)).toEqual({ items: [], hasPassword: true });
+  });
+
+  describe('the last step of the sign-in (SignIn.complete)', () => {
+    async function proofOf(provider: string, amr?: string[]) {
+      const complete = jest.spyOn(SignIn.prototype, 'complete');
+      const authorizationUrl = await start('', provider);
+      const callbackUrl = await authorizeAtIdp(
+        new CookieJar(),
+        authorizationUrl.toString(),
+        { ...verifiedAccount(), ...(amr ? { amr } : {}) },
+        url(`/auth/oidc/${provider}/callback`),
+      );
+      const landing = new URL((await callback(callbackUrl)).headers.get('location') ?? '');
+      expect((await exchange(landing.searchParams.get('code') ?? '')).status).toBe(200);
+      expect(complete).toHaveBeenCalledTimes(1);
+      const proof = complete.mock.calls[0]?.[2];
+      complete.mockRestore();
+      return proof;
+    }
+
+    it('counts the provider MFA as the second factor only for a trusted provider whose amr says so', async () => {
+      expect(await proofOf(TRUSTED, ['pwd', 'otp'])).toEqual({
+        method: `oidc:${TRUSTED}`,
+        secondFactor: true,
+      });
+      expect(await proofOf(TRUSTED, ['pwd'])).toEqual({ method: `oidc:${TRUSTED}`, secondFactor: false });
+      expect(await proofOf(TRUSTED)).toEqual({ method: `oidc:${TRUSTED}`, secondFactor: false });
+      expect(await proofOf(PROVIDER, ['mfa'])).toEqual({ method: `oidc:${PROVIDER}`, secondFactor: false });
+    });
+
+    it('hands its answer to the console unchanged (a second factor still owed)', async () => {
+      const owed = { mfaRequired: true, mfaToken: 'an-mfa-token' };
+      jest.spyOn(SignIn.prototype, 'complete').mockResolvedValue(owed as never);
+      const landing = await signInAtConsole(verifiedAccount());
+      const answer = await exchange(landing.searchParams.get('code') ?? '');
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toEqual(owed);
+    });
   });
 });
