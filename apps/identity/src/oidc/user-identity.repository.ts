@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, LockMode } from '@mikro-orm/postgresql';
+import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { DomainException } from '@northstar/contracts';
 import { User } from '../users/user.entity';
 import { UserIdentity } from './user-identity.entity';
 
@@ -24,8 +25,18 @@ export class UserIdentityRepository {
     return this.em.findOne(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
   }
 
+  /** Conflict when a concurrent first sign-in of the same provider account linked it a moment ago. */
   async insert(identity: UserIdentity): Promise<void> {
-    await this.em.persistAndFlush(identity);
+    try {
+      await this.em.persistAndFlush(identity);
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        throw DomainException.conflict(
+          'This sign-in was completed by another request at the same time: sign in again',
+        );
+      }
+      throw error;
+    }
   }
 
   async save(): Promise<void> {
