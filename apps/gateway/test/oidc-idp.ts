@@ -96,6 +96,10 @@ export function freePort(): Promise<number> {
 export class CookieJar {
   private readonly cookies = new Map<string, string>();
 
+  set(name: string, value: string): void {
+    this.cookies.set(name, value);
+  }
+
   header(): Record<string, string> {
     if (this.cookies.size === 0) return {};
     return { cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') };
@@ -182,19 +186,20 @@ export async function signInThroughIdp(
   provider: string,
   email: string,
 ): Promise<{ accessToken: string; user: { id: string } }> {
-  const started = await fetch(`${gatewayUrl}/v1/auth/oidc/${provider}/start`, { redirect: 'manual' });
+  const browser = new CookieJar();
+  const started = await browse(browser, `${gatewayUrl}/v1/auth/oidc/${provider}/start`);
   const authorizationUrl = started.headers.get('location');
   if (started.status !== 302 || !authorizationUrl)
     throw new Error(
       `GET /v1/auth/oidc/${provider}/start answered ${started.status}: ${await started.text()}`,
     );
   const callbackUrl = await authorizeAtIdp(
-    new CookieJar(),
+    browser,
     authorizationUrl,
     { sub: `sub-${randomUUID()}`, email, email_verified: true },
     `${gatewayUrl}/v1/auth/oidc/${provider}/callback`,
   );
-  const back = await fetch(callbackUrl, { redirect: 'manual' });
+  const back = await browse(browser, callbackUrl);
   const code = new URL(back.headers.get('location') ?? '', gatewayUrl).searchParams.get('code');
   if (!code) throw new Error(`The callback answered ${back.status}, to ${back.headers.get('location')}`);
   const exchanged = await fetch(`${gatewayUrl}/v1/auth/oidc/exchange`, {

@@ -2,7 +2,15 @@ import { identityService, SignIn } from './platform-services';
 import type { RunningService } from '@northstar/service-runtime';
 import { randomUUID } from 'node:crypto';
 import type { RunningGateway } from '../src/gateway.bootstrap';
-import { authorizeAtIdp, CookieJar, freePort, startTestIdp, type IdpAccount, type TestIdp } from './oidc-idp';
+import {
+  authorizeAtIdp,
+  browse,
+  CookieJar,
+  freePort,
+  startTestIdp,
+  type IdpAccount,
+  type TestIdp,
+} from './oidc-idp';
 import { expectProblem, getJson, migrateService, startTestGateway, startTestService } from './support';
 import {
   authHeader,
@@ -24,6 +32,7 @@ const CONSOLE = 'https://console.northstar.test';
 const PROVIDER = 'testidp';
 /** The same provider again, as a public client (no secret) whose MFA the operator trusts. */
 const TRUSTED = 'trusted';
+const STATE_COOKIE = 'northstar_oidc_state';
 
 interface LoginAnswer {
   accessToken: string;
@@ -88,16 +97,20 @@ describe('single sign-on with an OpenID Connect provider', () => {
     await idp?.close();
   });
 
-  /** GET /start: the provider's authorisation URL it redirects to. */
+  /** The cookies of the browser of the last sign-in started: each start is a new browser. */
+  let browser = new CookieJar();
+
+  /** GET /start in a new browser: the provider's authorisation URL it redirects to. */
   async function start(query = '', provider = PROVIDER): Promise<URL> {
-    const response = await fetch(url(`/auth/oidc/${provider}/start${query}`), { redirect: 'manual' });
+    browser = new CookieJar();
+    const response = await browse(browser, url(`/auth/oidc/${provider}/start${query}`));
     expect(response.status).toBe(302);
     return new URL(response.headers.get('location') ?? '');
   }
 
   /** The browser's way back: the gateway's callback, which answers a redirect to the console. */
-  async function callback(callbackUrl: string): Promise<Response> {
-    return fetch(callbackUrl, { redirect: 'manual' });
+  async function callback(callbackUrl: string, jar = browser): Promise<Response> {
+    return browse(jar, callbackUrl);
   }
 
   /** Start → provider (signs `account` in) → the gateway's callback URL, before it is visited. */
@@ -108,7 +121,7 @@ describe('single sign-on with an OpenID Connect provider', () => {
   ): Promise<string> {
     const authorizationUrl = await start(query);
     tamper(authorizationUrl);
-    return authorizeAtIdp(new CookieJar(), authorizationUrl.toString(), account, callbackPrefix);
+    return authorizeAtIdp(browser, authorizationUrl.toString(), account, callbackPrefix);
   }
 
   /** The whole way to the console: its URL, with `code` or `error`. */
@@ -163,6 +176,14 @@ describe('single sign-on with an OpenID Connect provider', () => {
     expect(params.get('state')).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     expect(params.get('nonce')).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     expect(params.get('scope')).toBe('openid email profile');
+    // The state is bound to this browser: sent back on the provider's top-level redirect only.
+    expect(browser.header()['cookie']).toBe(`${STATE_COOKIE}=${params.get('state') ?? ''}`);
+    const raw = await fetch(url(`/auth/oidc/${PROVIDER}/start`), { redirect: 'manual' });
+    expect(raw.headers.getSetCookie()).toEqual([
+      expect.stringMatching(
+        /^northstar_oidc_state=[\w-]+; Path=\/v1\/auth\/oidc; Max-Age=\d+; HttpOnly; SameSite=Lax$/,
+      ),
+    ]);
   });
 
   it('refuses a redirect that is not a console path, and an unknown provider', async () => {
@@ -228,23 +249,42 @@ describe('single sign-on with an OpenID Connect provider', () => {
 
   it('refuses a callback whose state was tampered with, and a state used twice', async () => {
     const callbackUrl = new URL(await atProvider(verifiedAccount()));
+    const state = callbackUrl.searchParams.get('state') ?? '';
     expect(callbackUrl.searchParams.get('code')).toEqual(expect.any(String));
     const tampered = new URL(callbackUrl);
-    tampered.searchParams.set('state', `${callbackUrl.searchParams.get('state') ?? ''}x`);
+    tampered.searchParams.set('state', `${state}x`);
     const refused = await expectProblem(await callback(tampered.toString()), 400);
     expect(refused.errors).toEqual([{ field: 'state', message: expect.any(String) }]);
+    // Even with a browser whose cookie was tampered with alike, identity knows no such state.
+    const alike = new CookieJar();
+    alike.set(STATE_COOKIE, `${state}x`);
+    await expectProblem(await callback(tampered.toString(), alike), 400);
 
     const missing = new URL(callbackUrl);
     missing.searchParams.delete('state');
     await expectProblem(await callback(missing.toString()), 400);
 
-    // The genuine answer still works once, and only once.
+    // The genuine answer still works once, and only once (even with the state cookie kept).
     const genuine = await callback(callbackUrl.toString());
     expect(genuine.status).toBe(302);
     expect(new URL(genuine.headers.get('location') ?? '').searchParams.get('code')).toEqual(
       expect.any(String),
     );
-    await expectProblem(await callback(callbackUrl.toString()), 400);
+    const replay = new CookieJar();
+    replay.set(STATE_COOKIE, state);
+    await expectProblem(await callback(callbackUrl.toString(), replay), 400);
+  });
+
+  it('refuses a callback in a browser that did not start the sign-in (login CSRF)', async () => {
+    // Someone completes a sign-in with their own provider account and sends the callback link on.
+    const callbackUrl = await atProvider(verifiedAccount());
+    const elsewhere = await expectProblem(await callback(callbackUrl, new CookieJar()), 400);
+    expect(elsewhere.errors).toEqual([{ field: 'state', message: expect.any(String) }]);
+    // In the browser that started it, the same link still signs in.
+    const genuine = await callback(callbackUrl);
+    expect(new URL(genuine.headers.get('location') ?? '').searchParams.get('code')).toEqual(
+      expect.any(String),
+    );
   });
 
   it('refuses an ID token whose nonce is not the one the sign-in sent', async () => {
@@ -352,7 +392,7 @@ describe('single sign-on with an OpenID Connect provider', () => {
       const complete = jest.spyOn(SignIn.prototype, 'complete');
       const authorizationUrl = await start('', provider);
       const callbackUrl = await authorizeAtIdp(
-        new CookieJar(),
+        browser,
         authorizationUrl.toString(),
         { ...verifiedAccount(), ...(amr ? { amr } : {}) },
         url(`/auth/oidc/${provider}/callback`),

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
+  DomainException,
   IdentitySubjects,
   LoginResponse,
   OidcExchangeBody,
@@ -20,6 +21,43 @@ import { ApiRateLimitedResponse } from './api-rate-limited.decorator';
 
 const IP_LIMITED = 'Too many auth requests from this IP address (at least 100 a minute are allowed)';
 const CALLBACK_FIELDS = ['code', 'state', 'iss', 'error', 'error_description'] as const;
+/**
+ * Binds a sign-in to the browser that started it. Without it, anyone could start a sign-in with their
+ * own provider account and send the callback link to a victim, whose console would then be signed in
+ * as the attacker (login CSRF). SameSite=Lax: sent on the provider's top-level redirect back.
+ */
+const STATE_COOKIE = 'northstar_oidc_state';
+const STATE_COOKIE_PATH = '/v1/auth/oidc';
+// Outlives identity's record of the state (OIDC_STATE_TTL_SECONDS, at most an hour): that one decides.
+const STATE_COOKIE_MAX_AGE_SECONDS = 3600;
+
+function stateCookie(value: string, maxAgeSeconds: number, secure: boolean): string {
+  return [
+    `${STATE_COOKIE}=${value}`,
+    `Path=${STATE_COOKIE_PATH}`,
+    `Max-Age=${maxAgeSeconds}`,
+    'HttpOnly',
+    'SameSite=Lax',
+    ...(secure ? ['Secure'] : []),
+  ].join('; ');
+}
+
+function cookieOf(request: FastifyRequest, name: string): string | undefined {
+  const header = request.headers.cookie;
+  if (typeof header !== 'string') return undefined;
+  for (const part of header.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+function notThisBrowser(): DomainException {
+  return DomainException.invalid(
+    [{ field: 'state', message: 'state belongs to no sign-in started in this browser' }],
+    'This sign-in was not started in this browser: start it again',
+  );
+}
 
 function originOf(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;
@@ -59,7 +97,8 @@ export class OidcController {
     summary: 'Begin signing in with a provider: redirects the browser to it',
     description:
       'A browser navigation, not an API call. Redirects (302) to the provider with an authorisation ' +
-      'code request (PKCE S256, state, nonce; kept server side for 10 minutes, usable once). ' +
+      'code request (PKCE S256, state, nonce; kept server side for 10 minutes, usable once), and sets ' +
+      'the cookie `northstar_oidc_state` (HttpOnly, SameSite=Lax) that binds the sign-in to this browser. ' +
       '`redirect` is the console path to land on afterwards. 404 for a provider that is not configured, ' +
       '503 while the provider cannot be reached.',
   })
@@ -73,13 +112,20 @@ export class OidcController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const { authorizationUrl } = await this.bus.send(IdentitySubjects.oidcStart, {
+    const callbackUrl = this.callbackUrl(params.provider, request);
+    const { authorizationUrl, state } = await this.bus.send(IdentitySubjects.oidcStart, {
       provider: params.provider,
       ...(query.redirect === undefined ? {} : { redirect: query.redirect }),
-      callbackUrl: this.callbackUrl(params.provider, request),
+      callbackUrl,
       client,
     });
-    await reply.header('cache-control', 'no-store').redirect(authorizationUrl, 302);
+    await reply
+      .header('cache-control', 'no-store')
+      .header(
+        'set-cookie',
+        stateCookie(state, STATE_COOKIE_MAX_AGE_SECONDS, callbackUrl.startsWith('https:')),
+      )
+      .redirect(authorizationUrl, 302);
   }
 
   @Get(':provider/callback')
@@ -93,7 +139,8 @@ export class OidcController {
       'provider refused or its answer fails a check, the redirect carries `error` instead ' +
       '(`access_denied` or another OAuth error code of the provider, `invalid_response`, ' +
       '`provider_error`, `provider_unavailable`). Without a known state (missing, tampered with, ' +
-      'expired or used) there is no sign-in to go back to: 400 problem.',
+      'expired or used), or in a browser without the state cookie of the start (a callback link sent by ' +
+      'someone else), there is no sign-in to go back to: 400 problem naming `state`.',
   })
   @ApiQuery({ name: 'code', required: false, description: 'The authorisation code' })
   @ApiQuery({ name: 'state', required: false, description: 'The state the sign-in began with' })
@@ -116,6 +163,8 @@ export class OidcController {
     for (const field of CALLBACK_FIELDS) {
       if (typeof raw[field] === 'string') answer[field] = raw[field];
     }
+    if (answer.state === undefined || cookieOf(request, STATE_COOKIE) !== answer.state)
+      throw notThisBrowser();
     const result = await this.bus.send(IdentitySubjects.oidcCallback, {
       provider: params.provider,
       ...answer,
@@ -128,6 +177,10 @@ export class OidcController {
       .header('cache-control', 'no-store')
       // The console page must not pass the code on to other sites in a Referer.
       .header('referrer-policy', 'no-referrer')
+      .header(
+        'set-cookie',
+        stateCookie('', 0, this.callbackUrl(params.provider, request).startsWith('https:')),
+      )
       .redirect(target.toString(), 302);
   }
 

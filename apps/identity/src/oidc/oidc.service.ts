@@ -103,7 +103,7 @@ export class OidcService {
       code_challenge: generators.codeChallenge(codeVerifier),
       code_challenge_method: 'S256',
     });
-    return { authorizationUrl };
+    return { authorizationUrl, state };
   }
 
   /**

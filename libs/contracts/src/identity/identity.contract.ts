@@ -522,6 +522,8 @@ export class OidcProvidersResponse {
 
 export class OidcStartResponse {
   authorizationUrl!: string;
+  /** The state of the sign-in, which the gateway also binds to the browser with a cookie. */
+  state!: string;
 }
 
 /** Where the console takes over after a callback: its path, with a one-time code or an error. */
