@@ -1,7 +1,18 @@
 import { BaseConfig, Secret, WithEventStream, WithRedis } from '@northstar/config';
 import { DEVELOPMENT_JWT_SECRET } from '@northstar/contracts';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Max, Min, MinLength, ValidateBy } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  Min,
+  MinLength,
+  ValidateBy,
+  ValidateIf,
+} from 'class-validator';
 import { WithApiKeys } from './api-keys/api-keys.settings';
 import { corsOriginsProblem } from './http/cors-origins';
 import { parseTrustProxy, trustProxyProblem, type TrustProxy } from './http/trust-proxy';
@@ -129,4 +140,21 @@ export class GatewayConfig extends WithEventStream(WithApiKeys(WithRedis(BaseCon
   @IsString()
   @MinLength(16)
   JWT_SECRET: string = DEVELOPMENT_JWT_SECRET;
+
+  /**
+   * The console's origin (`https://app.example.com`): where single sign-on lands after the provider,
+   * with its one-time code. Empty: this gateway's own origin, as the request reached it.
+   */
+  @ValidateIf((config: GatewayConfig) => config.PUBLIC_URL !== '')
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  PUBLIC_URL = '';
+
+  /**
+   * This gateway's public origin (`https://api.example.com`), for the single sign-on callback URL that
+   * providers send users back to (register `<PUBLIC_API_URL>/v1/auth/oidc/<id>/callback` with each).
+   * Empty: the origin of the request, which behind a proxy needs TRUST_PROXY to see the right scheme.
+   */
+  @ValidateIf((config: GatewayConfig) => config.PUBLIC_API_URL !== '')
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  PUBLIC_API_URL = '';
 }

@@ -35,7 +35,7 @@ export class GatewayModule {
         }),
         AuthModule.forConfig(config),
         ApiKeysModule.forConfig(config),
-        IdentityRoutesModule,
+        IdentityRoutesModule.forConfig(config),
         TenancyRoutesModule,
         KeysRoutesModule,
         AnalyticsRoutesModule.forConfig(config),

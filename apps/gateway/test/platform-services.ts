@@ -4,6 +4,8 @@
 export { analyticsService } from '../../analytics/src/analytics.service-definition';
 export { chainsService } from '../../chains/src/chains.service-definition';
 export { identityService } from '../../identity/src/identity.service-definition';
+// The last step of every sign-in: oidc.e2e-spec.ts watches what single sign-on hands it.
+export { SignIn } from '../../identity/src/auth/sign-in';
 // Revokes a session as identity's own store would, unannounced (revocation.e2e-spec.ts).
 export { SessionRepository } from '../../identity/src/sessions/session.repository';
 // Stood still by the two-factor suite (mfa.e2e-spec.ts), so that its codes never race a 30 s step.

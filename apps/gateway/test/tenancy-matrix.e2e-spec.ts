@@ -6,6 +6,7 @@ import {
   type OpenApiDocument,
   type RouteOperation,
 } from './openapi-routes';
+import { freePort, signInThroughIdp, startTestIdp, type TestIdp } from './oidc-idp';
 import { call, createOrg, joinAs, newUser, type TestOrg } from './tenancy-support';
 import { eventually } from './support';
 import {
@@ -74,9 +75,18 @@ interface Tenancy {
   notificationId: string;
   /** A session of `target`. */
   sessionId: string;
+  /** A single sign-on identity linked to `target`. */
+  identityId: string;
 }
 
 let platform: WholePlatform | undefined;
+/**
+ * The single sign-on provider of the /v1/auth/oidc/{provider} routes, and of linked identities. fetch
+ * follows the start route's redirect to the provider, whose interaction page answers 400 without the
+ * browser's cookies: the start route's 400 in the allowed answers comes from there.
+ */
+let idp: TestIdp | undefined;
+const OIDC_PROVIDER = 'matrix';
 let url: string;
 let document: OpenApiDocument;
 let own: Tenancy;
@@ -194,17 +204,45 @@ async function makeTenancy(label: string): Promise<Tenancy> {
     target,
     notificationId,
     sessionId: await newSession(target),
+    identityId: await newIdentity(target),
   };
 }
 
+/** Links a new provider identity to the user (its email is verified, so it keeps its password). */
+async function newIdentity(user: SignedUpUser): Promise<string> {
+  await signInThroughIdp(url, OIDC_PROVIDER, user.email);
+  const list = await call<{ items: { id: string }[] }>(url, 'GET', '/me/identities', user);
+  const newest = list.body.items.at(-1);
+  if (list.status !== 200 || !newest) throw new Error(`GET /v1/me/identities answered ${list.status}`);
+  return newest.id;
+}
+
 beforeAll(async () => {
+  idp = await startTestIdp();
+  // The provider must know the gateway's callback URL, hence its port, before it serves.
+  const port = await freePort();
   platform = await startWholePlatform(
     'matrix',
     // Every caller makes a few analytics queries; the per-caller budget is not what is tested here.
-    { ANALYTICS_REQUESTS_PER_MINUTE: '100000' },
-    { identity: { NORTHSTAR_ADMIN_EMAILS: ADMIN_EMAIL } },
+    { ANALYTICS_REQUESTS_PER_MINUTE: '100000', PORT: String(port) },
+    {
+      identity: {
+        NORTHSTAR_ADMIN_EMAILS: ADMIN_EMAIL,
+        OIDC_PROVIDERS: JSON.stringify([
+          { id: OIDC_PROVIDER, name: 'Matrix IdP', issuer: idp.issuer, clientId: 'matrix' },
+        ]),
+        OIDC_CLIENT_SECRETS: JSON.stringify({ [OIDC_PROVIDER]: 'matrix-secret' }),
+      },
+    },
   );
   url = platform.url;
+  await idp.configure([
+    {
+      client_id: 'matrix',
+      client_secret: 'matrix-secret',
+      redirect_uris: [`${url}/v1/auth/oidc/${OIDC_PROVIDER}/callback`],
+    },
+  ]);
   document = await loadOpenApi(url);
   own = await makeTenancy('Own');
   foreign = await makeTenancy('Foreign');
@@ -230,6 +268,7 @@ afterAll(async () => {
     for (const slug of chainsMade) await call(url, 'DELETE', `/chains/${slug}`, platformAdmin);
   }
   await platform?.close();
+  await idp?.close();
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -297,7 +336,13 @@ async function parameterValue(name: string, cell: Cell, fresh: boolean): Promise
         return tenancy.sessionId;
       }
       if (path.startsWith('/v1/me/notifications/')) return tenancy.notificationId;
+      if (path.startsWith('/v1/me/identities/')) {
+        if (fresh && cell.caller.user) return newIdentity(cell.caller.user);
+        return tenancy.identityId;
+      }
       break;
+    case 'provider':
+      return OIDC_PROVIDER;
   }
   throw new Error(`No fixture for the path parameter {${name}} of ${cell.operation.route}: add one`);
 }
@@ -325,6 +370,7 @@ const BODIES: Record<string, BodyFactory> = {
   'POST /v1/auth/verify-email': () => ({ token: 'matrix-unknown-token' }),
   'POST /v1/auth/forgot-password': () => ({ email: uniqueEmail('matrix-forgot') }),
   'POST /v1/auth/reset-password': () => ({ token: 'matrix-unknown-token', password: 'a new long password' }),
+  'POST /v1/auth/oidc/exchange': () => ({ code: 'matrix-unknown-code' }),
   'PATCH /v1/me': () => ({ name: 'Matrix User' }),
   'POST /v1/auth/mfa': () => ({ mfaToken: 'matrix-unknown-token', code: '123456' }),
   // Nobody in the matrix has two factors on: these answer 400 (a wrong code) or 409 (nothing to act on).

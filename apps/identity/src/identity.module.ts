@@ -17,6 +17,12 @@ import { MfaService } from './mfa/mfa.service';
 import { RecoveryCode, TotpCredential } from './mfa/totp-credential.entity';
 import { TotpSecretSealer } from './mfa/totp-secret.sealer';
 import { Clock } from './security/clock';
+import { OidcClients } from './oidc/oidc-clients';
+import { OidcFlows } from './oidc/oidc-flows';
+import { OidcHandler } from './oidc/oidc.handler';
+import { OidcService } from './oidc/oidc.service';
+import { UserIdentity } from './oidc/user-identity.entity';
+import { UserIdentityRepository } from './oidc/user-identity.repository';
 import { AccessTokenSigner } from './security/access-token.signer';
 import { PasswordHasher } from './security/password-hasher';
 import { PlatformRoles } from './security/platform-roles';
@@ -40,12 +46,13 @@ export const identityEntities = [
   UsedRefreshToken,
   TotpCredential,
   RecoveryCode,
+  UserIdentity,
   OutboxMessage,
 ];
 
 /**
  * Users, credentials (passwords, authenticator apps), sessions (refresh-token families), email
- * verification and password reset.
+ * verification, password reset and single sign-on (OpenID Connect).
  */
 @Module({})
 export class IdentityModule {
@@ -62,7 +69,7 @@ export class IdentityModule {
         RedisModule.forRoot({ url: config.REDIS_URL, name: 'identity' }),
         OutboxModule.forService({ relayIntervalMs: config.IDENTITY_OUTBOX_RELAY_INTERVAL_MS }),
       ],
-      controllers: [AuthHandler, AccountHandler, SessionHandler, UserHandler, MfaHandler],
+      controllers: [AuthHandler, AccountHandler, SessionHandler, UserHandler, MfaHandler, OidcHandler],
       providers: [
         { provide: IdentityConfig, useValue: config },
         { provide: EventTokenSealer, useValue: new EventTokenSealer(config.EVENT_TOKENS_KEY) },
@@ -84,6 +91,10 @@ export class IdentityModule {
         SignIn,
         AccountService,
         UserDirectoryService,
+        UserIdentityRepository,
+        OidcClients,
+        OidcFlows,
+        OidcService,
       ],
     };
   }

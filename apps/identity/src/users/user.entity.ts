@@ -13,9 +13,9 @@ export class User {
   @Property({ type: 'string', length: 100 })
   name!: string;
 
-  /** argon2id PHC string; never leaves the service. */
-  @Property({ type: 'text', hidden: true })
-  passwordHash!: string;
+  /** argon2id PHC string; never leaves the service. Null for a user made by single sign-on. */
+  @Property({ type: 'text', hidden: true, nullable: true })
+  passwordHash: string | null = null;
 
   @Property({ type: 'boolean' })
   emailVerified: boolean & Opt = false;

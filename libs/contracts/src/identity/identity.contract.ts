@@ -1,6 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsOptional,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Matches,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
 import { IsName } from '../common/name';
 import { Nested } from '../common/nested';
 import { IsEmailAddress } from '../common/email';
@@ -51,6 +61,16 @@ export const IdentitySubjects = {
   confirmTotp: 'identity.mfa.totp.confirm',
   disableTotp: 'identity.mfa.totp.disable',
   regenerateRecoveryCodes: 'identity.mfa.recovery-codes.regenerate',
+  /** The configured single sign-on providers: `{}` → `{ providers: [{ id, name }] }`. */
+  oidcProviders: 'identity.oidc.providers',
+  /** Begins a sign-in at a provider: → `{ authorizationUrl }` (state, nonce and PKCE kept server side). */
+  oidcStart: 'identity.oidc.start',
+  /** The provider's answer: → where the console takes over, with a one-time code or an error slug. */
+  oidcCallback: 'identity.oidc.callback',
+  /** Trades the one-time code of a callback for the login answer (once). */
+  oidcExchange: 'identity.oidc.exchange',
+  listIdentities: 'identity.identities.list',
+  unlinkIdentity: 'identity.identities.unlink',
 } as const;
 
 /** Rules shared by the identity service (signing) and the gateway (verifying) of access tokens. */
@@ -391,6 +411,190 @@ export class UsersByIdsResponse {
   users!: UserSummary[];
 }
 
+// ---------------------------------------------------------------------------------------------
+// Single sign-on (OpenID Connect).
+
+/** Provider ids as OIDC_PROVIDERS names them: they appear in URLs and in the `oidc:<id>` sign-in method. */
+export const OIDC_PROVIDER_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+/**
+ * A path of the console to land on after signing in: relative to its origin (`/projects?tab=1`), so
+ * that a crafted link cannot send the user, and the one-time code, to another site.
+ */
+export const CONSOLE_PATH_PATTERN = /^\/(?![/\\])[^\s\\]*$/;
+const CONSOLE_PATH_MAX_LENGTH = 512;
+
+export class OidcProviderParams {
+  @ApiProperty({ example: 'google', description: 'The id of a configured provider' })
+  @Matches(OIDC_PROVIDER_ID_PATTERN, { message: 'provider must be the id of a configured provider' })
+  provider!: string;
+}
+
+export class OidcProvidersRequest {}
+
+export class OidcStartQuery {
+  @ApiPropertyOptional({
+    example: '/projects',
+    maxLength: CONSOLE_PATH_MAX_LENGTH,
+    description:
+      'The console path to land on after signing in (relative: `/…`, never another site); default `/`',
+  })
+  @OptionalNotNull()
+  @IsString()
+  @MaxLength(CONSOLE_PATH_MAX_LENGTH)
+  @Matches(CONSOLE_PATH_PATTERN, {
+    message: 'redirect must be a path of the console, starting with a single /',
+  })
+  redirect?: string;
+}
+
+export class OidcStartRequest extends OidcStartQuery {
+  @Matches(OIDC_PROVIDER_ID_PATTERN)
+  provider!: string;
+
+  /** The gateway's callback URL for this provider: sent to the provider, and again with the code. */
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  @MaxLength(1024)
+  callbackUrl!: string;
+
+  @Nested(ClientContext)
+  client!: ClientContext;
+}
+
+/** What a provider sends back to the callback (RFC 6749 §4.1.2, RFC 9207's `iss`). */
+export class OidcCallbackQuery {
+  @ApiPropertyOptional({ description: 'The authorisation code' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  code?: string;
+
+  @ApiPropertyOptional({ description: 'The state of the sign-in this answers' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(TOKEN_MAX_LENGTH)
+  state?: string;
+
+  @ApiPropertyOptional({ description: "The provider's issuer (RFC 9207)" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  iss?: string;
+
+  @ApiPropertyOptional({ description: 'An OAuth error code, when the provider refused (`access_denied`, …)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  error?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  error_description?: string;
+}
+
+export class OidcCallbackRequest extends OidcCallbackQuery {
+  @Matches(OIDC_PROVIDER_ID_PATTERN)
+  provider!: string;
+
+  @Nested(ClientContext)
+  client!: ClientContext;
+}
+
+export class OidcExchangeBody {
+  @ApiProperty({ description: 'The one-time `code` the callback put in the console URL' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(TOKEN_MAX_LENGTH)
+  code!: string;
+}
+
+export class OidcExchangeRequest extends OidcExchangeBody {
+  @Nested(ClientContext)
+  client!: ClientContext;
+}
+
+export class ListIdentitiesRequest {
+  @Nested(SessionPrincipal)
+  principal!: SessionPrincipal;
+}
+
+export class IdentityIdParams {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'id must be an identity id' })
+  id!: string;
+}
+
+export class UnlinkIdentityRequest {
+  @Nested(SessionPrincipal)
+  principal!: SessionPrincipal;
+
+  @IsUUID()
+  identityId!: string;
+}
+
+export class OidcProviderDto {
+  @ApiProperty({ example: 'google' })
+  id!: string;
+
+  @ApiProperty({ example: 'Google' })
+  name!: string;
+}
+
+export class OidcProvidersResponse {
+  providers!: OidcProviderDto[];
+}
+
+export class OidcStartResponse {
+  authorizationUrl!: string;
+  /** The state of the sign-in, which the gateway also binds to the browser with a cookie. */
+  state!: string;
+}
+
+/** Where the console takes over after a callback: its path, with a one-time code or an error. */
+export class OidcCallbackResponse {
+  /** The console path the sign-in began with. */
+  redirect!: string;
+  code?: string;
+  /** A slug saying why the sign-in failed (`access_denied`, `invalid_id_token`, …). */
+  error?: string;
+}
+
+/** A provider identity through which the user can sign in. */
+export class LinkedIdentityDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ example: 'google', description: 'The id of the provider (as configured)' })
+  provider!: string;
+
+  @ApiProperty({
+    example: 'Google',
+    description: "The provider's display name; its id when no longer configured",
+  })
+  providerName!: string;
+
+  @ApiProperty({ nullable: true, type: String, description: 'The email the provider gave, if any' })
+  email!: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  lastUsedAt!: string | null;
+}
+
+export class LinkedIdentityListResponse {
+  @ApiProperty({ type: [LinkedIdentityDto] })
+  items!: LinkedIdentityDto[];
+
+  @ApiProperty({
+    description: 'Whether the account has a password (another way in besides these identities)',
+  })
+  hasPassword!: boolean;
+}
+
 export interface IdentityContract {
   [IdentitySubjects.register]: Rpc<RegisterRequest, RegisterResponse>;
   [IdentitySubjects.login]: Rpc<LoginRequest, SignInResponse>;
@@ -410,4 +614,10 @@ export interface IdentityContract {
   [IdentitySubjects.confirmTotp]: Rpc<ConfirmTotpRequest, RecoveryCodesResponse>;
   [IdentitySubjects.disableTotp]: Rpc<DisableTotpRequest, DoneResponse>;
   [IdentitySubjects.regenerateRecoveryCodes]: Rpc<RegenerateRecoveryCodesRequest, RecoveryCodesResponse>;
+  [IdentitySubjects.oidcProviders]: Rpc<OidcProvidersRequest, OidcProvidersResponse>;
+  [IdentitySubjects.oidcStart]: Rpc<OidcStartRequest, OidcStartResponse>;
+  [IdentitySubjects.oidcCallback]: Rpc<OidcCallbackRequest, OidcCallbackResponse>;
+  [IdentitySubjects.oidcExchange]: Rpc<OidcExchangeRequest, SignInResponse>;
+  [IdentitySubjects.listIdentities]: Rpc<ListIdentitiesRequest, LinkedIdentityListResponse>;
+  [IdentitySubjects.unlinkIdentity]: Rpc<UnlinkIdentityRequest, DoneResponse>;
 }

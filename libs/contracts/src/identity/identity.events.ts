@@ -53,7 +53,13 @@ export const IdentityBroadcasts = {
 } as const;
 
 export type SessionRevocationReason =
-  'logout' | 'session_deleted' | 'refresh_token_reuse' | 'password_reset' | 'password_changed';
+  | 'logout'
+  | 'session_deleted'
+  | 'refresh_token_reuse'
+  | 'password_reset'
+  | 'password_changed'
+  // A provider proved the mailbox of an account whose email was never verified: its password is void.
+  | 'email_claimed';
 
 export interface SessionsRevokedEvent {
   userId: string;
