@@ -319,6 +319,7 @@ describe('the web console', () => {
     await viewerPage.goto(`${url}${new URL(viewerPage.url()).pathname}/members`);
     await viewerPage.getByRole('cell', { name: email, exact: true }).waitFor();
     await checkScreen(viewerPage, 'viewer-members');
+    expect(await viewerPage.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
     expect(await viewerPage.getByRole('button', { name: /send invitation|remove/i }).count()).toBe(0);
     expect(await viewerPage.getByRole('combobox', { name: /role of/i }).count()).toBe(0);
     // At 375 px the navigation folds behind the menu button.
