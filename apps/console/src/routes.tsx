@@ -124,6 +124,13 @@ export const routes: RouteDef[] = [
     nav: { section: 'project', label: 'API keys' },
   },
   {
+    path: '/projects/:projectId/settings',
+    title: 'Project settings',
+    access: 'user',
+    screen: lazy(() => import('./screens/projects/project-settings')),
+    nav: { section: 'project', label: 'Settings' },
+  },
+  {
     path: '/projects/:projectId/keys/:keyId',
     title: 'API key',
     access: 'user',
@@ -151,6 +158,13 @@ export const routes: RouteDef[] = [
     access: 'user',
     screen: lazy(() => import('./screens/analytics/usage')),
     nav: { section: 'org', label: 'Usage' },
+  },
+  {
+    path: '/orgs/:orgId/settings',
+    title: 'Organisation settings',
+    access: 'user',
+    screen: lazy(() => import('./screens/orgs/org-settings')),
+    nav: { section: 'org', label: 'Settings' },
   },
   {
     path: '/orgs/:orgId/projects/new',

@@ -215,6 +215,7 @@ describe('the web console', () => {
     await page.getByLabel('Organisation name').fill('Console E2E');
     await page.getByRole('button', { name: 'Create organisation' }).click();
     await page.waitForURL(/\/orgs\/[^/]+\/projects\/new$/);
+    const orgId = new URL(page.url()).pathname.split('/')[2];
     await checkScreen(page, 'new-project');
     await page.getByLabel('Project name').fill('Web Shop');
     await page.getByLabel('Kind').selectOption('hybrid');
@@ -286,6 +287,12 @@ describe('the web console', () => {
     await page.getByText(`Invitation sent to ${viewerEmail}.`).waitFor();
     await page.getByRole('cell', { name: viewerEmail, exact: true }).waitFor();
     await checkScreen(page, 'members');
+    await page.goto(`${url}/orgs/${orgId}/settings`);
+    await page.getByRole('button', { name: 'Delete organisation' }).waitFor();
+    await checkScreen(page, 'org-settings');
+    await page.goto(`${url}/projects/${projectId}/settings`);
+    await page.getByRole('button', { name: 'Delete project' }).waitFor();
+    await checkScreen(page, 'project-settings');
 
     // The viewer follows the emailed link, signs up and accepts; they see no admin controls.
     const invitation = await mailTo(viewerEmail, /invit/i);
@@ -312,6 +319,7 @@ describe('the web console', () => {
     await viewerPage.goto(`${url}${new URL(viewerPage.url()).pathname}/members`);
     await viewerPage.getByRole('cell', { name: email, exact: true }).waitFor();
     await checkScreen(viewerPage, 'viewer-members');
+    expect(await viewerPage.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
     expect(await viewerPage.getByRole('button', { name: /send invitation|remove/i }).count()).toBe(0);
     expect(await viewerPage.getByRole('combobox', { name: /role of/i }).count()).toBe(0);
     // At 375 px the navigation folds behind the menu button.
@@ -326,6 +334,10 @@ describe('the web console', () => {
     await viewerPage.getByRole('link', { name: 'Backend' }).waitFor();
     expect(await viewerPage.getByRole('button', { name: 'Create key' }).count()).toBe(0);
     await checkScreen(viewerPage, 'viewer-keys');
+    await viewerPage.goto(`${url}/projects/${projectId}/settings`);
+    await viewerPage.getByText("Only admins change a project's settings.").waitFor();
+    expect(await viewerPage.getByRole('button', { name: /delete|save/i }).count()).toBe(0);
+    await checkScreen(viewerPage, 'viewer-project-settings');
     // At 375 px nothing spills sideways (tables scroll inside their own box).
     expect(await viewerPage.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
     await viewer.close();

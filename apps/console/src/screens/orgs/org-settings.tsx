@@ -1,0 +1,98 @@
+import { useState, type FormEvent } from 'react';
+import { api } from '../../api/client';
+import { useSubmit } from '../../api/hooks';
+import { Field, FormError, Notice, PageHeader, SubmitButton } from '../../components/ui';
+import { navigate } from '../../router';
+import { atLeast, useWorkspace } from '../../workspace';
+
+export default function OrgSettings() {
+  const { org, reload } = useWorkspace();
+  const [name, setName] = useState(org?.name ?? '');
+  const [slug, setSlug] = useState(org?.slug ?? '');
+  const [saved, setSaved] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const save = useSubmit(async () => {
+    if (!org) return;
+    await api('PATCH /v1/orgs/{orgId}', { path: { orgId: org.id }, body: { name, slug } });
+    await reload();
+    setSaved(true);
+  });
+  const remove = useSubmit(async () => {
+    if (!org) return;
+    await api('DELETE /v1/orgs/{orgId}', { path: { orgId: org.id } });
+    await reload();
+    navigate('/', { replace: true });
+  });
+  if (!org) return null;
+  const isAdmin = atLeast(org.role, 'admin');
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    setSaved(false);
+    void save.run();
+  };
+
+  return (
+    <>
+      <PageHeader title={`${org.name}: settings`} />
+      {saved && <Notice tone="success">The organisation is saved.</Notice>}
+      {isAdmin ? (
+        <form onSubmit={onSubmit} noValidate>
+          <FormError error={save.error} />
+          <Field
+            label="Organisation name"
+            name="name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            error={save.error}
+          />
+          <Field
+            label="Slug"
+            name="slug"
+            value={slug}
+            onChange={(e) => setSlug(e.target.value)}
+            error={save.error}
+            hint="Lower-case letters, digits and dashes."
+          />
+          <SubmitButton busy={save.busy}>Save</SubmitButton>
+        </form>
+      ) : (
+        <dl className="facts">
+          <dt>Name</dt>
+          <dd>{org.name}</dd>
+          <dt>Slug</dt>
+          <dd>{org.slug}</dd>
+          <dt>Your role</dt>
+          <dd>{org.role}</dd>
+        </dl>
+      )}
+      {org.role === 'owner' && (
+        <section aria-labelledby="delete-org-heading" className="danger-zone">
+          <h2 id="delete-org-heading">Delete the organisation</h2>
+          <FormError error={remove.error} />
+          {confirming ? (
+            <div role="group" aria-label="Confirm deleting">
+              <p>Delete {org.name}, its projects, keys and events? This cannot be undone.</p>
+              <div className="actions">
+                <button
+                  type="button"
+                  className="danger"
+                  disabled={remove.busy}
+                  onClick={() => void remove.run()}
+                >
+                  Yes, delete {org.name}
+                </button>
+                <button type="button" onClick={() => setConfirming(false)}>
+                  Cancel
+                </button>
+              </div>
+            </div>
+          ) : (
+            <button type="button" className="danger" onClick={() => setConfirming(true)}>
+              Delete organisation
+            </button>
+          )}
+        </section>
+      )}
+    </>
+  );
+}
