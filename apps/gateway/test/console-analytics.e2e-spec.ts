@@ -11,8 +11,9 @@ import { startWholePlatform, type WholePlatform } from './whole-platform';
 // (the sign-up screens have their own suite); events are sent with the key; then the browser reads
 // them on the overview, follows a top event into the filtered events list, builds a funnel, watches
 // a new event arrive in the live list and opens it, creates an alert, sends a test and finds it in the
-// inbox, and reads the organisation's usage. Every screen: no page errors, no serious or critical axe
-// violation at desktop width and at 375 px, no sideways scrolling on the phone, a screenshot of each.
+// inbox, sees an alert fire, and reads the organisation's and the keys' usage. Every screen: no page
+// errors, no serious or critical axe violation at desktop width and at 375 px, no sideways scrolling
+// on the phone, a screenshot of each.
 
 let platform: WholePlatform;
 let url: string;
@@ -258,7 +259,10 @@ describe('console analytics', () => {
   });
 
   it('builds a funnel from the project’s event names', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Funnels' }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Funnels', exact: true })
+      .click();
     await main().getByRole('heading', { name: 'Funnels' }).waitFor();
     await main().getByLabel('Step 1', { exact: true }).selectOption('Signed Up');
     await main().getByLabel('Step 2', { exact: true }).selectOption('Checkout Started');
@@ -278,7 +282,10 @@ describe('console analytics', () => {
   });
 
   it('creates an alert, sends a test and finds it in the inbox', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Alerts' }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Alerts', exact: true })
+      .click();
     await main().getByRole('heading', { name: 'Alerts' }).waitFor();
     await main().getByText('No alerts yet').waitFor();
     expect(await checkScreen(page, 'alerts-empty')).toEqual({ screen: 'alerts-empty', problems: [] });
@@ -354,8 +361,47 @@ describe('console analytics', () => {
     await main().getByText('0 unread').waitFor();
   });
 
+  it('shows an alert that fires in the inbox and on the alert', async () => {
+    // Made over the API (the form is tested above); checked every 5 s, it fires on the events sent.
+    const alert = await call<{ id: string }>(url, 'POST', `/projects/${projectId}/alerts`, owner, {
+      name: 'Any activity',
+      metric: 'events',
+      comparator: 'gte',
+      threshold: 1,
+      windowSeconds: 3600,
+      everySeconds: 5,
+      channels: [{ type: 'in_app' }],
+    });
+    expect(alert.status).toBe(201);
+    await page.goto(`${url}/inbox`);
+    await main().getByRole('heading', { name: 'Inbox' }).waitFor();
+    const firing = page.getByTestId('inbox').getByRole('listitem').filter({ hasText: 'Firing' });
+    await eventually(
+      async () => {
+        await main().getByRole('button', { name: 'Refresh' }).click();
+        await firing.filter({ hasText: 'Any activity' }).first().waitFor({ timeout: 1000 });
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    await page.getByRole('link', { name: /^Inbox\s*1 unread$/ }).waitFor();
+    await firing
+      .filter({ hasText: 'Any activity' })
+      .first()
+      .getByRole('link', { name: 'Open the alert' })
+      .click();
+    await main().getByRole('heading', { name: 'Any activity' }).waitFor();
+    await main().getByText('firing', { exact: true }).first().waitFor();
+    await page.getByTestId('alert-history').getByText('Fired', { exact: true }).first().waitFor();
+    // Opening it from the inbox read it.
+    await page.getByRole('link', { name: 'Inbox', exact: true }).waitFor();
+    expect(await checkScreen(page, 'alerts-firing')).toEqual({ screen: 'alerts-firing', problems: [] });
+  });
+
   it('shows the organisation’s usage', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Usage' }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Usage', exact: true })
+      .click();
     await main().getByRole('heading', { name: 'Analytics E2E: usage' }).waitFor();
     const totals = page.getByTestId('usage-totals');
     await totals.waitFor();

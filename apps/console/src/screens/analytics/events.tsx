@@ -156,7 +156,7 @@ export default function LiveEvents() {
       </PageHeader>
       <p className="muted small" aria-live="polite">
         {live ? 'Updating every 5 seconds' : 'Updates paused'}
-        {lastUpdate ? ` · last update ${lastUpdate.toLocaleTimeString()}` : ''} · times in {timeZone}
+        {lastUpdate ? ` · last update ${timeOfDay(lastUpdate, timeZone)}` : ''} · times in {timeZone}
       </p>
 
       <form className="filter-form" onSubmit={applyFilters} aria-label="Filter events">
@@ -319,6 +319,15 @@ function EventTable({
       </table>
     </div>
   );
+}
+
+/** The time of day in the project's zone, like the event times beside it. */
+function timeOfDay(date: Date, timeZone: string | undefined): string {
+  try {
+    return date.toLocaleTimeString(undefined, { timeZone });
+  } catch {
+    return date.toLocaleTimeString();
+  }
 }
 
 function eventName(event: AnalyticsEventDto): string {
