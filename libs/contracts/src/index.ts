@@ -29,6 +29,7 @@ export * from './events/incoming-event';
 export * from './events/event-envelope';
 export * from './keys/api-key';
 export * from './keys/key-allowlists';
+export * from './keys/key-credits';
 export * from './keys/keys.contract';
 export * from './keys/keys.events';
 export * from './analytics/analytics.contract';

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import {
   BusErrorCode,
   ChainsSubjects,
+  creditPeriodOf,
   cursorCodec,
   cursorFields,
   pageLimit,
@@ -16,6 +17,7 @@ import {
   type ChainDto,
   type CreatedApiKeyDto,
   type CreateKeyRequest,
+  type KeyCredits,
   type KeyEndpointDto,
   type KeyRateLimit,
   type KeyRequest,
@@ -69,6 +71,7 @@ export class KeyService {
     key.createdBy = request.actor.userId;
     key.expiresAt = futureTime(request.expiresAt ?? null, now);
     setRateLimit(key, request.rateLimit ?? null);
+    setCredits(key, request.credits ?? null, now);
     await this.setAllowlists(key, request);
     const generated = generateApiKey(this.config.KEYS_ENVIRONMENT);
     key.prefix = generated.prefix;
@@ -95,6 +98,7 @@ export class KeyService {
     if (request.scopes !== undefined) key.scopes = [...request.scopes];
     if (request.expiresAt !== undefined) key.expiresAt = futureTime(request.expiresAt, new Date());
     if (request.rateLimit !== undefined) setRateLimit(key, request.rateLimit);
+    if (request.credits !== undefined) setCredits(key, request.credits, new Date());
     await this.setAllowlists(key, request);
     await this.keys.save(key);
     await this.changes.updated(key, 'updated');
@@ -264,6 +268,19 @@ function newSecret(key: ApiKey, hash: string, prefix: string): KeySecret {
 function setRateLimit(key: ApiKey, rateLimit: KeyRateLimit | null): void {
   key.rateLimit = rateLimit?.limit ?? null;
   key.rateLimitWindowSeconds = rateLimit?.windowSeconds ?? null;
+}
+
+/**
+ * New credits replace the count outright, in a new generation: the gateways' Redis counter, seeded
+ * from an older generation, is reseeded from these at the next verification (explicit invalidation:
+ * the change's broadcast drops the cached record that carries the generation).
+ */
+function setCredits(key: ApiKey, credits: KeyCredits | null, now: Date): void {
+  key.creditsGeneration += 1;
+  key.creditsRemaining = credits?.remaining ?? null;
+  key.creditsRefillInterval = credits?.refill?.interval ?? null;
+  key.creditsRefillAmount = credits?.refill?.amount ?? null;
+  key.creditsPeriod = creditPeriodOf(key.creditsRefillInterval, now.getTime());
 }
 
 function futureTime(value: string | null, now: Date): Date | null {
