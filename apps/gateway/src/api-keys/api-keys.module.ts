@@ -50,6 +50,7 @@ export class ApiKeysModule {
         KeyVerifier,
         RateLimiter,
         UsageRecorder,
+        VerifyTokens,
         VerifyTokenGuard,
         RpcKeyVerification,
         CreditClock,
