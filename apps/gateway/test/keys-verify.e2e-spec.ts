@@ -283,29 +283,63 @@ describe('credits', () => {
 });
 
 describe('usage', () => {
-  it('counts every verification of a key by chain, shown by GET /v1/keys/:keyId/usage', async () => {
-    const { key, id } = await issue();
+  interface Usage {
+    total: number;
+    byChain: { chain: string | null; count: number }[];
+    rpc: {
+      source: string;
+      total: number;
+      failed: number;
+      byChain: { chain: string; count: number }[];
+      byMethod: { chain: string; method: string; count: number }[];
+    } | null;
+  }
+
+  it('records every verification by key, chain and method: in the key requests and in ClickHouse', async () => {
+    const { key, id } = await issue({ allowedChains: ['ethereum', 'polygon'] });
     await verdict({ key, chain: 'ethereum', method: 'eth_blockNumber' }, gatewayA);
     await verdict({ key, chain: 'ethereum', method: 'eth_call' }, gatewayB);
     await verdict({ key, chain: 'polygon', method: 'eth_call' }, gatewayA);
+    // Refused, and recorded as such.
+    expect((await verdict({ key, chain: 'base', method: 'eth_call' }, gatewayB)).code).toBe(
+      'CHAIN_NOT_ALLOWED',
+    );
     const from = new Date(Date.now() - 3_600_000).toISOString();
     const usage = await eventually(
       async () => {
-        const answer = await call<{ total: number; byChain: { chain: string | null; count: number }[] }>(
+        const answer = await call<Usage>(
           gatewayA.url,
           'GET',
           `/keys/${id}/usage?interval=hour&from=${from}`,
           owner,
         );
         expect(answer.status).toBe(200);
-        expect(answer.body.total).toBe(3);
+        expect(answer.body.total).toBe(4);
+        expect(answer.body.rpc?.total).toBe(4);
         return answer.body;
       },
       { timeoutMs: 5000 },
     );
     expect(usage.byChain).toEqual([
       { chain: 'ethereum', count: 2 },
+      { chain: 'base', count: 1 },
       { chain: 'polygon', count: 1 },
     ]);
+    expect(usage.rpc).toEqual({
+      source: 'verifications',
+      total: 4,
+      failed: 1,
+      byChain: [
+        { chain: 'ethereum', count: 2 },
+        { chain: 'base', count: 1 },
+        { chain: 'polygon', count: 1 },
+      ],
+      byMethod: [
+        { chain: 'base', method: 'eth_call', count: 1 },
+        { chain: 'ethereum', method: 'eth_blockNumber', count: 1 },
+        { chain: 'ethereum', method: 'eth_call', count: 1 },
+        { chain: 'polygon', method: 'eth_call', count: 1 },
+      ],
+    });
   });
 });

@@ -33,6 +33,7 @@ export * from './keys/key-credits';
 export * from './keys/keys.contract';
 export * from './keys/keys.events';
 export * from './analytics/analytics.contract';
+export * from './analytics/rpc-usage.contract';
 export * from './notifications/inbox.contract';
 export * from './notifications/alerts.contract';
 export * from './system/bus-permissions';

@@ -10,6 +10,7 @@ import { KeyBroadcastListener } from './key-broadcast.listener';
 import { KeyVerifier } from './key-verifier';
 import { RateLimiter } from './rate-limiter';
 import { RpcKeyVerification } from './rpc-key-verification';
+import { RpcUsageRecorder } from './rpc-usage-recorder';
 import { UsageRecorder } from './usage-recorder';
 import { VerifyTokenGuard } from './verify-token.guard';
 import { VerifyTokens } from './verify-tokens';
@@ -41,6 +42,7 @@ export class ApiKeysModule {
         VerifyTokenGuard,
         CreditClock,
         CreditLedger,
+        RpcUsageRecorder,
         RpcKeyVerification,
       ],
       exports: [

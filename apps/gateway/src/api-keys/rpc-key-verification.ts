@@ -3,6 +3,7 @@ import { BusErrorCode, DomainException } from '@northstar/contracts';
 import { CreditLedger, type CreditSpend } from './credit-ledger';
 import { KeyVerifier, type AuthenticatedKey } from './key-verifier';
 import { RateLimiter } from './rate-limiter';
+import { RpcUsageRecorder } from './rpc-usage-recorder';
 import { UsageRecorder } from './usage-recorder';
 import { freeRefusal, type VerifyCode, type VerifyContext } from './verify-codes';
 
@@ -38,13 +39,21 @@ export class RpcKeyVerification {
     private readonly limiter: RateLimiter,
     private readonly ledger: CreditLedger,
     private readonly usage: UsageRecorder,
+    private readonly rpcUsage: RpcUsageRecorder,
   ) {}
 
   async verify(request: RpcVerifyRequest): Promise<RpcVerifyAnswer> {
     const outcome = this.verifier.cached(request.key) ?? (await this.verifier.verify(request.key));
-    const refusal = freeRefusal(outcome, request);
-    if (!outcome.ok) return { valid: false, code: refusal ?? 'NOT_FOUND' };
-    const key = outcome.key;
+    if (!outcome.ok) return { valid: false, code: freeRefusal(outcome, request) ?? 'NOT_FOUND' };
+    const answer = await this.judge(outcome.key, request);
+    // Every verification of a known key is usage: a request of the key (by chain) as for its other
+    // requests, and an RPC call (by chain, method and answer) in ClickHouse.
+    this.usage.record(outcome.key.keyId, Date.now(), request.chain);
+    this.rpcUsage.record(outcome.key, answer.code, request.chain, request.method);
+    return answer;
+  }
+
+  private async judge(key: AuthenticatedKey, request: RpcVerifyRequest): Promise<RpcVerifyAnswer> {
     const answer: RpcVerifyAnswer = {
       valid: false,
       code: 'VALID',
@@ -53,7 +62,7 @@ export class RpcKeyVerification {
       orgId: key.orgId,
       scopes: [...key.scopes],
     };
-    this.usage.record(key.keyId, Date.now(), request.chain);
+    const refusal = freeRefusal({ ok: true, key }, request);
     if (refusal) return { ...answer, code: refusal };
 
     if (key.rateLimit) {

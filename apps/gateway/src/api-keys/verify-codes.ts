@@ -1,18 +1,7 @@
+import type { VerifyCode } from '@northstar/contracts';
 import type { AuthenticatedKey, KeyOutcome } from './key-verifier';
 
-export const VERIFY_CODES = [
-  'VALID',
-  'NOT_FOUND',
-  'REVOKED',
-  'EXPIRED',
-  'RATE_LIMITED',
-  'USAGE_EXCEEDED',
-  'CHAIN_NOT_ALLOWED',
-  'ORIGIN_NOT_ALLOWED',
-  'IP_NOT_ALLOWED',
-  'SCOPE_MISSING',
-] as const;
-export type VerifyCode = (typeof VERIFY_CODES)[number];
+export { VERIFY_CODES, type VerifyCode } from '@northstar/contracts';
 
 /** Where the RPC proxy says the call comes from and goes to. */
 export interface VerifyContext {
