@@ -5,6 +5,7 @@ import {
   KeysSubjects,
   type Actor,
   type KeyUsageEntry,
+  type VerifyCode,
 } from '@northstar/contracts';
 import type { RunningService } from '@northstar/service-runtime';
 import {
@@ -135,7 +136,7 @@ describe('key usage', () => {
     const entry = (
       chain: string,
       method: string,
-      code: string,
+      code: VerifyCode,
       requests: number,
       hour = '2026-11-10T09:00:00Z',
     ) => ({
@@ -188,7 +189,7 @@ describe('key usage', () => {
     const invalid = await busError(
       client.bus.send(AnalyticsSubjects.recordRpcUsage, {
         batchId: randomUUID(),
-        entries: [entry('ethereum', 'eth call', 'MAYBE', 0)],
+        entries: [entry('ethereum', 'eth call', 'MAYBE' as VerifyCode, 0)],
       }),
     );
     expect(invalid.code).toBe(BusErrorCode.ValidationFailed);
