@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { assertOneSlot } from '@northstar/redis';
-import { creditPeriodOf, type KeyCreditsRecord } from '@northstar/contracts';
+import { creditCounterKey, creditPeriodOf, type KeyCreditsRecord } from '@northstar/contracts';
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import { API_KEYS_REDIS } from './api-keys.redis';
@@ -53,9 +53,6 @@ export interface CreditSpend {
   generation: number;
   period: number;
 }
-
-/** The Redis key of a key's credit counter; the hash tag keeps it whole on one node of a cluster. */
-export const creditCounterKey = (keyId: string): string => `gateway:credits:{${keyId}}`;
 
 /**
  * The clock refill periods are read from. A provider of its own so that end-to-end tests can move a

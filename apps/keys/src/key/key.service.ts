@@ -31,6 +31,7 @@ import { BusClient } from '@northstar/messaging';
 import { KeysConfig } from '../config';
 import { ApiKey } from './api-key.entity';
 import { KeyAccess } from './key-access';
+import { CreditCounters } from '../verification/credit-counters';
 import { KeyChanges } from './key-changes';
 import { generateApiKey } from './key-generator';
 import { KeySecret } from './key-secret.entity';
@@ -58,6 +59,7 @@ export class KeyService {
     private readonly changes: KeyChanges,
     private readonly bus: BusClient,
     private readonly config: KeysConfig,
+    private readonly creditCounters: CreditCounters,
   ) {}
 
   async create(request: CreateKeyRequest): Promise<CreatedApiKeyDto> {
@@ -101,6 +103,8 @@ export class KeyService {
     if (request.credits !== undefined) setCredits(key, request.credits, new Date());
     await this.setAllowlists(key, request);
     await this.keys.save(key);
+    // Before the broadcast: a gateway that drops the key and verifies it again finds the new count.
+    if (request.credits !== undefined) await this.creditCounters.reset(key);
     await this.changes.updated(key, 'updated');
     return toApiKeyDto(key);
   }

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import {
+  creditCounterKey,
   BusErrorCode,
   hashApiKey,
   keyVerificationCacheKey,
@@ -579,6 +580,8 @@ describe('usage', () => {
       credits: { remaining: 500 },
     });
     expect(patched.credits).toEqual({ remaining: 500, refill: null });
+    // The gateways' counter is replaced at once, not only when they next read the key's record.
+    expect(await redis.hgetall(creditCounterKey(created.id))).toEqual({ r: '500', g: '2', p: '0', a: '0' });
     expect((await verify(created.key))?.credits).toMatchObject({ remaining: 500, generation: 2, period: 0 });
     // Reports of the counter of the replaced credits are dropped.
     expect(await report({ generation: 1, period: period + 1, remaining: 3 })).toBe(500);
@@ -590,6 +593,7 @@ describe('usage', () => {
       credits: null,
     });
     expect(removed.credits).toBeNull();
+    expect(await redis.exists(creditCounterKey(created.id))).toBe(0);
     expect((await verify(created.key))?.credits).toBeNull();
   });
 });

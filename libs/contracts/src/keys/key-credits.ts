@@ -119,3 +119,12 @@ export function creditsAt(
 export function spendCredits(remaining: number, cost: number): { allowed: boolean; remaining: number } {
   return cost <= remaining ? { allowed: true, remaining: remaining - cost } : { allowed: false, remaining };
 }
+
+/**
+ * The Redis hash that holds a key's exact credit count (fields r, g, p, a: remaining, generation,
+ * period, refill amount), spent by the gateways and reset by the keys service when the credits
+ * change. The hash tag keeps it whole on one node of a Redis Cluster.
+ */
+export function creditCounterKey(keyId: string): string {
+  return `gateway:credits:{${keyId}}`;
+}
