@@ -182,6 +182,8 @@ describe('each code', () => {
     expect((await verdict({ key, ...where, origin: 'https://example.org' })).code).toBe('ORIGIN_NOT_ALLOWED');
     expect((await verdict({ key, ...where, ip: '203.0.113.1' })).code).toBe('IP_NOT_ALLOWED');
     expect((await verdict({ key, chain: 'polygon' })).code).toBe('ORIGIN_NOT_ALLOWED');
+    // null is absent, as for every optional field.
+    expect((await verdict({ key, ...where, ip: null })).code).toBe('IP_NOT_ALLOWED');
   });
 
   it('answers RATE_LIMITED past the key rate limit, with the limit state', async () => {

@@ -1,5 +1,6 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { VERIFY_TOKEN_SECURITY_SCHEME } from '../api-keys/api-key.openapi';
 import { RpcKeyVerification } from '../api-keys/rpc-key-verification';
 import { VerifyTokenGuard } from '../api-keys/verify-token.guard';
@@ -7,6 +8,7 @@ import { Public } from '../auth/public.decorator';
 import { ApiAccess } from '../http/api-access.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
 import { VerifyKeyAnswer, VerifyKeyBody } from './key-verify.dto';
+import { readVerifyBody } from './verify-body';
 
 @ApiTags('Keys')
 @Controller('keys')
@@ -28,9 +30,12 @@ export class KeyVerifyController {
       "request of the key's rate limit, and counts toward the key's usage by chain. A refusal is a 200 " +
       'with `valid: false` and a `code`; only the caller itself (no or a wrong service token) gets 401.',
   })
+  @ApiBody({ type: VerifyKeyBody })
   @ApiOkResponse({ type: VerifyKeyAnswer })
   @ApiProblemResponses(400, 401, 503)
-  verify(@Body() body: VerifyKeyBody): Promise<VerifyKeyAnswer> {
-    return this.verification.verify(body) as Promise<VerifyKeyAnswer>;
+  // The raw body, not @Body(): readVerifyBody checks a plain body by hand and leaves the rest to the
+  // validation pipe (see there why).
+  async verify(@Req() request: FastifyRequest): Promise<VerifyKeyAnswer> {
+    return (await this.verification.verify(await readVerifyBody(request.body))) as VerifyKeyAnswer;
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsSlug, KEY_SCOPES, MAX_VERIFY_COST, type KeyScope } from '@northstar/contracts';
+import { IsSlug, KEY_SCOPES, MAX_VERIFY_COST, RPC_METHOD_PATTERN, type KeyScope } from '@northstar/contracts';
 import { IsInt, IsIP, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { VERIFY_CODES, type VerifyCode } from '../api-keys/verify-codes';
 
@@ -41,7 +41,7 @@ export class VerifyKeyBody {
 
   @ApiPropertyOptional({ example: 'eth_call', description: 'The JSON-RPC method, for usage reports' })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9_.:-]{1,100}$/, {
+  @Matches(RPC_METHOD_PATTERN, {
     message: 'method must be 1 to 100 characters of A-Z, a-z, 0-9, _ . : -',
   })
   method?: string;
