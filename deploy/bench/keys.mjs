@@ -8,11 +8,17 @@
 //   2. Over HTTP, when NATS, PostgreSQL and Redis answer (npm run infra:up): the keys service and a
 //      gateway as child processes, one seeded key, autocannon against GET /v1/keys/self, a route that
 //      only authenticates. The key has no rate limit, so this measures authentication, not 429s.
+//   3. POST /v1/keys/verify (issue 19, RPC proxies), in the same gateway: requests one at a time over
+//      one keep-alive connection, each timed (p50 / p95 / p99), for GET /health (the control: HTTP
+//      and the gateway's hooks alone), a key without credits (the cache hit: no I/O) and a key with
+//      credits (one Redis script per call); then autocannon for throughput. Target: verify p99 <= 2 ms
+//      on a cache hit. BENCH_VERIFY_REQUESTS (5000) sets the sequential count.
 //
 // Environment: NATS_URL, DATABASE_URL, REDIS_URL (the development defaults otherwise),
 // BENCH_ITERATIONS (200000), BENCH_CONNECTIONS (50), BENCH_DURATION_SECONDS (10),
 // BENCH_SKIP_HTTP=1 to run part 1 only.
 import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -31,6 +37,9 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const KEYS = 10_000;
 const TARGET_P99_MS = 0.2;
+const VERIFY_REQUESTS = Number(process.env.BENCH_VERIFY_REQUESTS ?? 5000);
+const VERIFY_TARGET_P99_MS = 2;
+const VERIFY_TOKEN = `bench-verify-${randomUUID()}`;
 
 const env = {
   NATS_URL: process.env.NATS_URL || 'nats://127.0.0.1:4222',
@@ -186,22 +195,33 @@ async function overHttp() {
   const { Client } = require('pg');
   const db = new Client({ connectionString: env.DATABASE_URL });
   await db.connect();
-  const { key, hash, prefix } = generateApiKey('test');
-  const keyId = randomUUID();
-  await db.query(
-    `insert into "keys"."api_keys" ("id", "org_id", "project_id", "name", "prefix", "scopes", "created_by")
-     values ($1, $2, $3, 'bench', $4, array['events:write'], $5)`,
-    [keyId, randomUUID(), randomUUID(), prefix, randomUUID()],
-  );
-  await db.query(
-    `insert into "keys"."key_secrets" ("id", "key_id", "hash", "prefix") values ($1, $2, $3, $4)`,
-    [randomUUID(), keyId, hash, prefix],
-  );
+  const seed = async (credits) => {
+    const { key, hash, prefix } = generateApiKey('test');
+    const keyId = randomUUID();
+    await db.query(
+      `insert into "keys"."api_keys" ("id", "org_id", "project_id", "name", "prefix", "scopes", "created_by", "credits_remaining")
+       values ($1, $2, $3, 'bench', $4, array['events:write', 'rpc'], $5, $6)`,
+      [keyId, randomUUID(), randomUUID(), prefix, randomUUID(), credits],
+    );
+    await db.query(
+      `insert into "keys"."key_secrets" ("id", "key_id", "hash", "prefix") values ($1, $2, $3, $4)`,
+      [randomUUID(), keyId, hash, prefix],
+    );
+    return { key, keyId };
+  };
+  const { key, keyId } = await seed(null);
+  // Credits enough never to run out during the bench: every call spends one in Redis.
+  const credited = await seed(1_000_000_000_000);
 
   const port = await freePort();
   const keysService = startApp('keys', { OPS_PORT: '0' });
   // Errors only: the warm-up below polls before the keys service has joined the bus.
-  const gateway = startApp('gateway', { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error' });
+  const gateway = startApp('gateway', {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'error',
+    VERIFY_TOKENS: VERIFY_TOKEN,
+  });
   try {
     const url = `http://127.0.0.1:${port}/v1/keys/self`;
     const headers = { authorization: `Bearer ${key}` };
@@ -235,12 +255,102 @@ async function overHttp() {
     await run('GET /health (no authentication, baseline)', `http://127.0.0.1:${port}/health`, {});
     await run('GET /v1/keys/self (API key, cache hit)', url, headers);
     console.log("  note: load generator and gateway share the machine's cores");
+
+    await verifyRoute(port, run, key, credited.key);
   } finally {
     await stop(gateway);
     await stop(keysService);
-    await db.query(`delete from "keys"."api_keys" where "id" = $1`, [keyId]);
+    await db.query(`delete from "keys"."api_keys" where "id" = any($1)`, [[keyId, credited.keyId]]);
     await db.end();
   }
+}
+
+/** Requests one at a time over one keep-alive connection; each timed from write to the last byte. */
+async function sequential(port, path, method, headers, body, count) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const once = () =>
+    new Promise((resolveRequest, rejectRequest) => {
+      const request = http.request({ host: '127.0.0.1', port, path, method, headers, agent }, (response) => {
+        response.resume();
+        response.on('end', () =>
+          response.statusCode === 200
+            ? resolveRequest()
+            : rejectRequest(new Error(`${path}: ${response.statusCode}`)),
+        );
+      });
+      request.on('error', rejectRequest);
+      request.end(body);
+    });
+  for (let i = 0; i < 500; i++) await once();
+  const samples = new Float64Array(count);
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) {
+    const before = process.hrtime.bigint();
+    await once();
+    samples[i] = Number(process.hrtime.bigint() - before);
+  }
+  const wallNs = Number(process.hrtime.bigint() - started);
+  agent.destroy();
+  return { samples, wallNs };
+}
+
+async function verifyRoute(port, run, key, creditedKey) {
+  console.log(
+    `\n3. POST /v1/keys/verify: ${VERIFY_REQUESTS.toLocaleString('en')} sequential requests each (one connection), then autocannon`,
+  );
+  const headers = { authorization: `Bearer ${VERIFY_TOKEN}`, 'content-type': 'application/json' };
+  const body = (presented) =>
+    JSON.stringify({ key: presented, chain: 'ethereum', method: 'eth_call', ip: '203.0.113.7' });
+  const row = (name, { samples, wallNs }) => {
+    const sorted = Float64Array.from(samples).sort();
+    const at = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+    console.log(
+      `  ${name.padEnd(44)} p50 ${ms(at(0.5))} ms  p95 ${ms(at(0.95))} ms  p99 ${ms(at(0.99))} ms  ` +
+        `max ${ms(sorted[sorted.length - 1])} ms  (${Math.round(samples.length / (wallNs / 1e9)).toLocaleString('en')} req/s on one connection)`,
+    );
+    return at(0.99) / 1e6;
+  };
+  row('GET /health (control)', await sequential(port, '/health', 'GET', {}, undefined, VERIFY_REQUESTS));
+  const hit = row(
+    'POST /v1/keys/verify (cache hit)',
+    await sequential(port, '/v1/keys/verify', 'POST', headers, body(key), VERIFY_REQUESTS),
+  );
+  row(
+    'POST /v1/keys/verify (cache hit + credits)',
+    await sequential(port, '/v1/keys/verify', 'POST', headers, body(creditedKey), VERIFY_REQUESTS),
+  );
+  console.log(
+    `  load average now: ${os
+      .loadavg()
+      .map((load) => load.toFixed(2))
+      .join(' ')} (${os.cpus().length} cores)`,
+  );
+  console.log(
+    `  target: verify p99 <= ${VERIFY_TARGET_P99_MS} ms on a cache hit: ${hit <= VERIFY_TARGET_P99_MS ? 'met' : 'NOT met'} (${hit.toFixed(3)} ms)`,
+  );
+  const verifyUrl = `http://127.0.0.1:${port}/v1/keys/verify`;
+  const cannon = async (name, presented) => {
+    const autocannon = require('autocannon');
+    const result = await autocannon({
+      url: verifyUrl,
+      method: 'POST',
+      headers,
+      body: body(presented),
+      connections: CONNECTIONS,
+      duration: DURATION_SECONDS,
+    });
+    console.log(
+      `  ${name.padEnd(44)} ${Math.round(result.requests.average).toLocaleString('en')} req/s  ` +
+        `latency p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  max ${result.latency.max} ms  ` +
+        `(${result.requests.total.toLocaleString('en')} requests, ${result.non2xx} not 2xx, ${result.errors} errors)`,
+    );
+  };
+  await run('GET /health (control)', `http://127.0.0.1:${port}/health`, {});
+  await run('GET /v1/keys/self (key route, same window)', `http://127.0.0.1:${port}/v1/keys/self`, {
+    authorization: `Bearer ${key}`,
+  });
+  await cannon('POST /v1/keys/verify (cache hit)', key);
+  await cannon('POST /v1/keys/verify (cache hit + credits)', creditedKey);
 }
 
 console.log(

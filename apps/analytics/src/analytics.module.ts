@@ -10,6 +10,7 @@ import { AnalyticsService } from './query/analytics.service';
 import { RollupJob } from './rollup/rollup-job';
 import { PrometheusUsage } from './usage/prometheus-usage';
 import { UsageHandler } from './usage/usage.handler';
+import { RpcUsageRepository } from './usage/rpc-usage.repository';
 import { UsageService } from './usage/usage.service';
 
 /** The analytics service: read-only queries on the ClickHouse event store, and usage reports. */
@@ -28,6 +29,7 @@ export class AnalyticsModule {
         AnalyticsRepository,
         AnalyticsService,
         PrometheusUsage,
+        RpcUsageRepository,
         RollupJob,
         UsageService,
       ],

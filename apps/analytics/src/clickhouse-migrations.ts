@@ -163,4 +163,25 @@ export const analyticsMigrations: ClickHouseMigration[] = [
       FROM events WHERE event != '' AND (user_id != '' OR anonymous_id != '')`,
     ],
   },
+  {
+    name: '20261206000000_analytics_rpc_usage',
+    statements: [
+      // Key verifications by RPC proxies (POST /v1/keys/verify), counted per hour by the gateways and
+      // written in batches. A batch the gateway sends again after a lost reply carries the same
+      // batch_id and rows: ReplacingMergeTree folds them into one, and readers use FINAL until then.
+      `CREATE TABLE IF NOT EXISTS rpc_usage (
+        batch_id String,
+        project_id String,
+        key_id String,
+        hour DateTime('UTC'),
+        chain String,
+        method String,
+        code String,
+        requests UInt64
+      )
+      ENGINE = ReplacingMergeTree()
+      PARTITION BY toYYYYMM(hour)
+      ORDER BY (project_id, key_id, hour, chain, method, code, batch_id)`,
+    ],
+  },
 ];

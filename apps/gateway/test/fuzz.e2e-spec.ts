@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import { VERIFY_TOKEN_SECURITY_SCHEME } from '../src/api-keys/api-key.openapi';
+import { DEVELOPMENT_VERIFY_TOKEN } from '../src/api-keys/verify-tokens';
 import { created, startWholePlatform, type WholePlatform } from './whole-platform';
 import {
   loadOpenApi,
@@ -472,14 +474,18 @@ function bodyFor(operation: Operation): fc.Arbitrary<{ body?: string | Buffer; c
   );
 }
 
-type Credential = 'user' | 'key' | 'none';
+type Credential = 'user' | 'key' | 'service' | 'none';
 
-/** What the operation accepts: a member's access token, an API key (with every scope), or either. */
+/**
+ * What the operation accepts: a member's access token, an API key (with every scope), either, or an
+ * RPC proxy's service token (the gateway's development VERIFY_TOKENS).
+ */
 function credentialsOf(operation: Operation): Credential[] {
   const schemes = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement));
   const accepted: Credential[] = [];
   if (schemes.includes('user')) accepted.push('user');
   if (schemes.some((scheme) => scheme.startsWith('apiKey'))) accepted.push('key');
+  if (schemes.includes(VERIFY_TOKEN_SECURITY_SCHEME)) accepted.push('service');
   return accepted.length ? accepted : ['none'];
 }
 
@@ -507,6 +513,7 @@ function requestsFor(path: string, method: string, operation: Operation): fc.Arb
       const headers: Record<string, string> = { ...clientAddress() };
       if (presented === 'user') Object.assign(headers, authHeader(owner.accessToken));
       if (presented === 'key') headers['x-api-key'] = apiKey;
+      if (presented === 'service') headers['authorization'] = `Bearer ${DEVELOPMENT_VERIFY_TOKEN}`;
       if (presented === 'garbage') headers['authorization'] = `Bearer nsk_${'x'.repeat(300)}`;
       if (body.contentType !== undefined && body.contentType !== '')
         headers['content-type'] = body.contentType;

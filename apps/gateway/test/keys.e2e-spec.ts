@@ -170,6 +170,7 @@ describe('issuing and reading keys', () => {
       allowedOrigins: [],
       allowedIps: [],
       allowedChains: [],
+      credits: null,
     });
 
     const listed = await call<{ items: ApiKey[]; nextCursor: string | null }>(

@@ -36,6 +36,8 @@ export interface DocumentedAccess {
   public?: true;
   role?: 'owner' | 'admin' | 'member' | 'viewer' | 'user' | 'platform-admin';
   scopes?: string[];
+  /** A service token of the operator's infrastructure (`rpc-proxy`: VERIFY_TOKENS), never a user or key. */
+  service?: 'rpc-proxy';
 }
 
 export interface Operation {

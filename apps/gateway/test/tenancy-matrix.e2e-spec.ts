@@ -279,6 +279,8 @@ const ORG_ROLES: readonly string[] = ROLES;
 
 function expectedFor(access: DocumentedAccess, caller: Caller, tenant: Tenant): Expected {
   if (access.public) return { status: 'allowed' };
+  // No caller of the matrix holds a service token: users, keys and nobody alike are refused.
+  if (access.service) return { status: 401, why: `the route takes a ${access.service} service token only` };
   if (caller.key) {
     if (!access.scopes) return { status: 401, why: 'the route takes no API key' };
     if (!access.scopes.every((scope) => caller.key?.scopes.includes(scope)))
@@ -393,6 +395,7 @@ const BODIES: Record<string, BodyFactory> = {
     steps: [{ event: 'Matrix' }, { event: 'Matrix again' }],
     windowSeconds: 3600,
   }),
+  'POST /v1/keys/verify': () => ({ key: 'nsk_test_00000000000000000000000000000000', chain: 'ethereum' }),
   'POST /v1/chains': () => {
     const body = chainBody();
     chainsMade.push(body.slug);
@@ -511,7 +514,9 @@ it('documents who may call every route (x-northstar-access), so that no route es
     if (!access) return [`${route}: no x-northstar-access`];
     const roles = [...ORG_ROLES, 'user', 'platform-admin'];
     if (access.role !== undefined && !roles.includes(access.role)) return [`${route}: role ${access.role}`];
-    if (!access.public && access.role === undefined && access.scopes === undefined)
+    if (access.service !== undefined && access.service !== 'rpc-proxy')
+      return [`${route}: service ${access.service}`];
+    if (!access.public && access.role === undefined && access.scopes === undefined && !access.service)
       return [`${route}: nobody may call it`];
     if (access.scopes?.some((scope) => !(SCOPES as readonly string[]).includes(scope)))
       return [`${route}: unknown scope in ${access.scopes.join(', ')}`];

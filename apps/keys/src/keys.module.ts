@@ -16,6 +16,7 @@ import { keysMigrations } from './migrations';
 import { UsageHandler } from './usage/usage.handler';
 import { UsageRepository } from './usage/usage.repository';
 import { UsageService } from './usage/usage.service';
+import { CreditCounters } from './verification/credit-counters';
 import { VerificationCache } from './verification/verification.cache';
 import { VerificationService } from './verification/verification.service';
 
@@ -48,6 +49,7 @@ export class KeysModule {
         ProjectDeletedListener,
         VerificationCache,
         VerificationService,
+        CreditCounters,
         UsageRepository,
         UsageService,
       ],

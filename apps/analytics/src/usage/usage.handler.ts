@@ -4,19 +4,31 @@ import {
   AnalyticsSubjects,
   KeyUsageRequest,
   OrgUsageRequest,
+  RecordRpcUsageRequest,
   type KeyUsageResponse,
   type OrgUsageResponse,
+  type RecordRpcUsageResponse,
 } from '@northstar/contracts';
 import { BusHandler } from '@northstar/messaging';
+import { RpcUsageRepository } from './rpc-usage.repository';
 import { UsageService } from './usage.service';
 
 @Controller()
 export class UsageHandler {
-  constructor(private readonly usage: UsageService) {}
+  constructor(
+    private readonly usage: UsageService,
+    private readonly rpcUsage: RpcUsageRepository,
+  ) {}
 
   @BusHandler(AnalyticsSubjects.keyUsage)
   keyUsage(@Payload() request: KeyUsageRequest): Promise<KeyUsageResponse> {
     return this.usage.keyUsage(request);
+  }
+
+  /** The gateways' batched key verifications (no actor: the bus permissions let only the gateway send it). */
+  @BusHandler(AnalyticsSubjects.recordRpcUsage)
+  async recordRpcUsage(@Payload() request: RecordRpcUsageRequest): Promise<RecordRpcUsageResponse> {
+    return { recorded: await this.rpcUsage.record(request) };
   }
 
   @BusHandler(AnalyticsSubjects.orgUsage)

@@ -5,6 +5,7 @@ import {
   KeysSubjects,
   type Actor,
   type KeyUsageEntry,
+  type VerifyCode,
 } from '@northstar/contracts';
 import type { RunningService } from '@northstar/service-runtime';
 import {
@@ -127,6 +128,71 @@ describe('key usage', () => {
         { t: '2026-11-10T11:00:00.000Z', value: 4 },
       ],
     });
+  });
+
+  it('shows the verifications of RPC proxies by chain and method, a batch sent twice counted once', async () => {
+    const owner = tenant();
+    const keyId = await createKey(owner);
+    const entry = (
+      chain: string,
+      method: string,
+      code: VerifyCode,
+      requests: number,
+      hour = '2026-11-10T09:00:00Z',
+    ) => ({
+      keyId,
+      projectId: owner.projectId,
+      hour,
+      chain,
+      method,
+      code,
+      requests,
+    });
+    const batch = {
+      batchId: randomUUID(),
+      entries: [
+        entry('ethereum', 'eth_call', 'VALID', 7),
+        entry('ethereum', 'eth_call', 'USAGE_EXCEEDED', 2),
+        entry('polygon', 'eth_getLogs', 'VALID', 3),
+      ],
+    };
+    expect(await client.bus.send(AnalyticsSubjects.recordRpcUsage, batch)).toEqual({ recorded: 3 });
+    // The gateway's retry after a lost reply.
+    await client.bus.send(AnalyticsSubjects.recordRpcUsage, batch);
+    await client.bus.send(AnalyticsSubjects.recordRpcUsage, {
+      batchId: randomUUID(),
+      entries: [
+        entry('ethereum', 'eth_call', 'VALID', 1),
+        entry('ethereum', 'eth_call', 'VALID', 40, '2026-11-12T00:00:00Z'),
+      ],
+    });
+
+    const usage = await client.bus.send(AnalyticsSubjects.keyUsage, {
+      actor: owner.actor,
+      keyId,
+      from: '2026-11-10T00:00:00Z',
+      to: '2026-11-12T00:00:00Z',
+    });
+    expect(usage.rpc).toEqual({
+      source: 'verifications',
+      total: 13,
+      failed: 2,
+      byChain: [
+        { chain: 'ethereum', count: 10 },
+        { chain: 'polygon', count: 3 },
+      ],
+      byMethod: [
+        { chain: 'ethereum', method: 'eth_call', count: 10 },
+        { chain: 'polygon', method: 'eth_getLogs', count: 3 },
+      ],
+    });
+    const invalid = await busError(
+      client.bus.send(AnalyticsSubjects.recordRpcUsage, {
+        batchId: randomUUID(),
+        entries: [entry('ethereum', 'eth call', 'MAYBE' as VerifyCode, 0)],
+      }),
+    );
+    expect(invalid.code).toBe(BusErrorCode.ValidationFailed);
   });
 
   it('answers not_found to a member of another organisation', async () => {

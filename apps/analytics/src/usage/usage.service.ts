@@ -18,6 +18,7 @@ import {
 import { BusClient } from '@northstar/messaging';
 import { AnalyticsRepository } from '../query/analytics.repository';
 import { PrometheusUsage } from './prometheus-usage';
+import { RpcUsageRepository } from './rpc-usage.repository';
 
 const UNIT_MS: Record<UsageInterval, number> = { hour: 3_600_000, day: 86_400_000 };
 const PROJECT_PAGE = 200;
@@ -35,6 +36,7 @@ export class UsageService {
     private readonly bus: BusClient,
     private readonly events: AnalyticsRepository,
     private readonly prometheus: PrometheusUsage,
+    private readonly verifications: RpcUsageRepository,
   ) {}
 
   async keyUsage(request: KeyUsageRequest): Promise<KeyUsageResponse> {
@@ -68,10 +70,11 @@ export class UsageService {
     for (let t = from; t < to; t += UNIT_MS[interval]) {
       points.push({ t: new Date(t).toISOString(), value: perBucket.get(t) ?? 0 });
     }
-    // Only once keys has authorised the actor: Prometheus knows nothing of tenants.
+    // Only once keys has authorised the actor: Prometheus and rpc_usage know nothing of tenants. The
+    // RPC edge's own metrics when there are some; otherwise what its proxies asked Northstar to verify.
     const rpc = this.prometheus.enabled
       ? await this.prometheus.keyUsage(usage.keyId, new Date(from), new Date(Math.min(to, Date.now())))
-      : null;
+      : await this.verifications.keyUsage(usage.projectId, usage.keyId, new Date(from), new Date(to));
     return {
       keyId: usage.keyId,
       projectId: usage.projectId,

@@ -176,6 +176,7 @@ describe('authenticating with an API key', () => {
         scopes: ['events:write', 'rpc'],
         rateLimit: null,
         rules: { origins: null, ips: null, chains: null },
+        credits: null,
       });
     }
   });

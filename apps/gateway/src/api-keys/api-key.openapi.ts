@@ -7,6 +7,9 @@ export const ApiKeySecuritySchemes = {
   basic: 'apiKeyBasic',
 } as const;
 
+/** The security scheme of POST /v1/keys/verify: a service token of the operator's RPC proxy. */
+export const VERIFY_TOKEN_SECURITY_SCHEME = 'verifyToken';
+
 /** Declares the API-key security schemes in the document that KeyAuth() routes refer to. */
 export function addApiKeySecuritySchemes(builder: DocumentBuilder): DocumentBuilder {
   return builder
@@ -31,5 +34,13 @@ export function addApiKeySecuritySchemes(builder: DocumentBuilder): DocumentBuil
           'An nsk_ API key as the user name and an empty password, as Segment and RudderStack SDKs send their write key',
       },
       ApiKeySecuritySchemes.basic,
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: "A service token of the operator's RPC proxy, one of the gateway's VERIFY_TOKENS",
+      },
+      VERIFY_TOKEN_SECURITY_SCHEME,
     );
 }

@@ -5,13 +5,19 @@ import { ApiKeyAuthenticator } from './api-key.authenticator';
 import { ApiKeyGuard } from './api-key.guard';
 import { API_KEYS_REDIS, ApiKeysRedisCloser, createApiKeysRedis } from './api-keys.redis';
 import { ApiKeysSettings, apiKeysSettingsOf } from './api-keys.settings';
+import { CreditClock, CreditLedger } from './credit-ledger';
 import { KeyBroadcastListener } from './key-broadcast.listener';
 import { KeyVerifier } from './key-verifier';
 import { RateLimiter } from './rate-limiter';
+import { RpcKeyVerification } from './rpc-key-verification';
+import { RpcUsageRecorder } from './rpc-usage-recorder';
 import { UsageRecorder } from './usage-recorder';
+import { VerifyTokenGuard } from './verify-token.guard';
+import { VerifyTokens } from './verify-tokens';
 
 /**
- * API-key authentication of SDK and server calls: verification cache, rate limits, usage recording.
+ * API-key authentication of SDK and server calls: verification cache, rate limits, usage recording;
+ * and the verification of keys for the operator's RPC proxies (service tokens, credits).
  * Global, so that any route module can use @KeyAuth() / @RequireScopes() without importing it.
  */
 @Global()
@@ -32,8 +38,25 @@ export class ApiKeysModule {
         ApiKeyAdmission,
         ApiKeyGuard,
         KeyBroadcastListener,
+        { provide: VerifyTokens, useValue: new VerifyTokens(settings.VERIFY_TOKENS) },
+        VerifyTokenGuard,
+        CreditClock,
+        CreditLedger,
+        RpcUsageRecorder,
+        RpcKeyVerification,
       ],
-      exports: [ApiKeyGuard, ApiKeyAdmission, ApiKeyAuthenticator, KeyVerifier, RateLimiter, UsageRecorder],
+      exports: [
+        ApiKeyGuard,
+        ApiKeyAdmission,
+        ApiKeyAuthenticator,
+        KeyVerifier,
+        RateLimiter,
+        UsageRecorder,
+        VerifyTokens,
+        VerifyTokenGuard,
+        RpcKeyVerification,
+        CreditClock,
+      ],
     };
   }
 }

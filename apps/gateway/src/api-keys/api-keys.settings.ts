@@ -1,6 +1,7 @@
-import { WithRedis } from '@northstar/config';
+import { Secret, WithRedis } from '@northstar/config';
 import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, IsString, Max, Min, ValidateBy } from 'class-validator';
+import { DEVELOPMENT_VERIFY_TOKEN, verifyTokensProblem } from './verify-tokens';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Constructor<T = object> = new (...args: any[]) => T;
@@ -44,6 +45,23 @@ export function WithApiKeys<B extends Constructor>(Base: B) {
     @Min(100)
     @Max(60_000)
     API_KEY_USAGE_FLUSH_MS = 5000;
+
+    /**
+     * Service tokens of the operator's RPC proxies, comma-separated: `POST /v1/keys/verify` takes
+     * `Authorization: Bearer <one of them>`. Several at once let a token be replaced without downtime.
+     */
+    @Secret()
+    @IsString()
+    @ValidateBy({
+      name: 'verifyTokens',
+      validator: {
+        validate: (value, args) =>
+          verifyTokensProblem(value, (args?.object as { NODE_ENV?: string } | undefined)?.NODE_ENV) === null,
+        defaultMessage: (args) =>
+          `VERIFY_TOKENS: ${verifyTokensProblem(args?.value, (args?.object as { NODE_ENV?: string } | undefined)?.NODE_ENV)}`,
+      },
+    })
+    VERIFY_TOKENS = DEVELOPMENT_VERIFY_TOKEN;
   }
   return ApiKeySettings;
 }

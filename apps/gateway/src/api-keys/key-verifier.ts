@@ -5,6 +5,7 @@ import {
   KEY_SCOPES,
   keyVerificationCacheKey,
   KeysSubjects,
+  type KeyCreditsRecord,
   type KeyRateLimit,
   type KeyScope,
   type KeyVerification,
@@ -26,6 +27,8 @@ export interface AuthenticatedKey {
   rateLimit: KeyRateLimit | null;
   /** Where the key may be used, compiled once per cached record (ApiKeyAdmission checks them). */
   rules: KeyRules;
+  /** What seeds the key's credit counter (POST /v1/keys/verify spends it); null: unlimited. */
+  credits?: KeyCreditsRecord | null;
 }
 
 export type KeyRefusal = 'malformed' | 'unknown' | 'revoked' | 'expired';
@@ -195,6 +198,7 @@ function toEntry(record: KeyVerification, hash: string): CacheEntry {
       scopes: Object.freeze([...record.scopes]),
       rateLimit: record.rateLimit ? Object.freeze({ ...record.rateLimit }) : null,
       rules: compileKeyRules(record),
+      credits: record.credits ? Object.freeze({ ...record.credits }) : null,
     }),
   };
 }
@@ -223,7 +227,26 @@ function isVerification(value: unknown): value is KeyVerification {
       (typeof rateLimit === 'object' &&
         rateLimit !== undefined &&
         Number.isInteger(rateLimit['limit']) &&
-        Number.isInteger(rateLimit['windowSeconds'])))
+        Number.isInteger(rateLimit['windowSeconds']))) &&
+    isOptionalCredits(record['credits'])
+  );
+}
+
+// Absent in records written before keys had credits: unlimited.
+function isOptionalCredits(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (typeof value !== 'object') return false;
+  const credits = value as Record<string, unknown>;
+  const refill = credits['refill'] as Record<string, unknown> | null | undefined;
+  return (
+    Number.isInteger(credits['remaining']) &&
+    Number.isInteger(credits['generation']) &&
+    Number.isInteger(credits['period']) &&
+    (refill === null ||
+      (typeof refill === 'object' &&
+        refill !== undefined &&
+        (refill['interval'] === 'daily' || refill['interval'] === 'monthly') &&
+        Number.isInteger(refill['amount'])))
   );
 }
 

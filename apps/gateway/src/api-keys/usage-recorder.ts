@@ -7,6 +7,7 @@ import {
 import {
   KeysSubjects,
   MAX_USAGE_ENTRIES,
+  type KeyCreditsReport,
   type KeyUsageEntry,
   type RecordUsageRequest,
 } from '@northstar/contracts';
@@ -35,6 +36,7 @@ interface Counter {
 export class UsageRecorder implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(UsageRecorder.name);
   private counters = new Map<string, Counter>();
+  private credits = new Map<string, KeyCreditsReport>();
   private pending: RecordUsageRequest | null = null;
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
@@ -54,6 +56,24 @@ export class UsageRecorder implements OnApplicationBootstrap, BeforeApplicationS
     } else {
       this.counters.set(id, { keyId, hour, ...(chain ? { chain } : {}), requests: 1, lastUsedAt: now });
     }
+  }
+
+  /**
+   * Remembers what a spend left of a key's credits, to write back to the key with the next flush.
+   * Why not at each spend: the exact count is Redis's, and PostgreSQL only needs it to seed a counter
+   * Redis has lost, or to show it on the key; one write per key per flush interval bounds that lag to
+   * API_KEY_USAGE_FLUSH_MS without putting a database round trip on any verification.
+   */
+  recordCredits(report: KeyCreditsReport): void {
+    const known = this.credits.get(report.keyId);
+    // Answers of concurrent spends arrive in any order: within one generation and period, the lowest.
+    const newer =
+      !known ||
+      report.generation > known.generation ||
+      (report.generation === known.generation &&
+        (report.period > known.period ||
+          (report.period === known.period && report.remaining < known.remaining)));
+    if (newer) this.credits.set(report.keyId, report);
   }
 
   onApplicationBootstrap(): void {
@@ -87,7 +107,7 @@ export class UsageRecorder implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private nextBatch(): RecordUsageRequest | null {
-    if (this.counters.size === 0) return null;
+    if (this.counters.size === 0 && this.credits.size === 0) return null;
     const entries: KeyUsageEntry[] = [];
     for (const [id, counter] of this.counters) {
       if (entries.length === MAX_USAGE_ENTRIES) break;
@@ -100,6 +120,12 @@ export class UsageRecorder implements OnApplicationBootstrap, BeforeApplicationS
       });
       this.counters.delete(id);
     }
-    return { batchId: randomUUID(), entries };
+    const credits: KeyCreditsReport[] = [];
+    for (const [keyId, report] of this.credits) {
+      if (credits.length === MAX_USAGE_ENTRIES) break;
+      credits.push(report);
+      this.credits.delete(keyId);
+    }
+    return { batchId: randomUUID(), entries, ...(credits.length > 0 ? { credits } : {}) };
   }
 }

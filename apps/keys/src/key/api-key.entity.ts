@@ -1,5 +1,5 @@
-import { ArrayType, Entity, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
-import type { KeyScope } from '@northstar/contracts';
+import { ArrayType, BigIntType, Entity, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
+import type { CreditRefillInterval, KeyScope } from '@northstar/contracts';
 import { randomUUID } from 'node:crypto';
 
 /** An API key of a project. Its secrets (the current one, and one in its rotation grace) are KeySecrets. */
@@ -51,6 +51,27 @@ export class ApiKey {
    */
   @Property({ type: new ArrayType((value) => Number(value)), columnType: 'integer[]' })
   allowedChainIds: number[] & Opt = [];
+
+  /**
+   * Credits verifications spend; null: unlimited. Written back from the gateways' Redis counters in
+   * bulk (UsageRepository), so this lags the exact count by a usage flush at most.
+   */
+  @Property({ type: new BigIntType('number'), nullable: true })
+  creditsRemaining: number | null = null;
+
+  @Property({ type: 'string', length: 8, nullable: true })
+  creditsRefillInterval: CreditRefillInterval | null = null;
+
+  @Property({ type: new BigIntType('number'), nullable: true })
+  creditsRefillAmount: number | null = null;
+
+  /** Grows with every change of the credits: the gateways reseed their counter from a newer one. */
+  @Property({ type: 'integer' })
+  creditsGeneration: number & Opt = 0;
+
+  /** The refill period creditsRemaining belongs to (creditPeriodOf). */
+  @Property({ type: 'integer' })
+  creditsPeriod: number & Opt = 0;
 
   @Property({ type: 'uuid' })
   createdBy!: string;

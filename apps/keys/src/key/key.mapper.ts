@@ -1,4 +1,11 @@
-import { isoTimeOrNull, type ApiKeyDto, type KeyRateLimit, type KeyVerification } from '@northstar/contracts';
+import {
+  isoTimeOrNull,
+  type ApiKeyDto,
+  type KeyCreditsDto,
+  type KeyCreditsRecord,
+  type KeyRateLimit,
+  type KeyVerification,
+} from '@northstar/contracts';
 import type { ApiKey } from './api-key.entity';
 import type { KeySecret } from './key-secret.entity';
 
@@ -6,6 +13,22 @@ export function rateLimitOf(key: ApiKey): KeyRateLimit | null {
   return key.rateLimit !== null && key.rateLimitWindowSeconds !== null
     ? { limit: key.rateLimit, windowSeconds: key.rateLimitWindowSeconds }
     : null;
+}
+
+export function creditsOf(key: ApiKey): KeyCreditsDto | null {
+  if (key.creditsRemaining === null) return null;
+  return {
+    remaining: Number(key.creditsRemaining),
+    refill:
+      key.creditsRefillInterval !== null && key.creditsRefillAmount !== null
+        ? { interval: key.creditsRefillInterval, amount: Number(key.creditsRefillAmount) }
+        : null,
+  };
+}
+
+function creditsRecordOf(key: ApiKey): KeyCreditsRecord | null {
+  const credits = creditsOf(key);
+  return credits && { ...credits, generation: key.creditsGeneration, period: key.creditsPeriod };
 }
 
 export function toApiKeyDto(key: ApiKey): ApiKeyDto {
@@ -23,6 +46,7 @@ export function toApiKeyDto(key: ApiKey): ApiKeyDto {
     allowedOrigins: [...key.allowedOrigins],
     allowedIps: [...key.allowedIps],
     allowedChains: [...key.allowedChains],
+    credits: creditsOf(key),
   };
 }
 
@@ -44,5 +68,6 @@ export function toVerification(key: ApiKey, secret: KeySecret): KeyVerification 
     allowedIps: [...key.allowedIps],
     allowedChains: [...key.allowedChains],
     allowedChainIds: [...key.allowedChainIds],
+    credits: creditsRecordOf(key),
   };
 }

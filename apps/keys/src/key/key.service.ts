@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import {
   BusErrorCode,
   ChainsSubjects,
+  creditPeriodOf,
   cursorCodec,
   cursorFields,
   pageLimit,
@@ -16,6 +17,7 @@ import {
   type ChainDto,
   type CreatedApiKeyDto,
   type CreateKeyRequest,
+  type KeyCredits,
   type KeyEndpointDto,
   type KeyRateLimit,
   type KeyRequest,
@@ -29,6 +31,7 @@ import { BusClient } from '@northstar/messaging';
 import { KeysConfig } from '../config';
 import { ApiKey } from './api-key.entity';
 import { KeyAccess } from './key-access';
+import { CreditCounters } from '../verification/credit-counters';
 import { KeyChanges } from './key-changes';
 import { generateApiKey } from './key-generator';
 import { KeySecret } from './key-secret.entity';
@@ -56,6 +59,7 @@ export class KeyService {
     private readonly changes: KeyChanges,
     private readonly bus: BusClient,
     private readonly config: KeysConfig,
+    private readonly creditCounters: CreditCounters,
   ) {}
 
   async create(request: CreateKeyRequest): Promise<CreatedApiKeyDto> {
@@ -69,6 +73,7 @@ export class KeyService {
     key.createdBy = request.actor.userId;
     key.expiresAt = futureTime(request.expiresAt ?? null, now);
     setRateLimit(key, request.rateLimit ?? null);
+    setCredits(key, request.credits ?? null, now);
     await this.setAllowlists(key, request);
     const generated = generateApiKey(this.config.KEYS_ENVIRONMENT);
     key.prefix = generated.prefix;
@@ -95,8 +100,11 @@ export class KeyService {
     if (request.scopes !== undefined) key.scopes = [...request.scopes];
     if (request.expiresAt !== undefined) key.expiresAt = futureTime(request.expiresAt, new Date());
     if (request.rateLimit !== undefined) setRateLimit(key, request.rateLimit);
+    if (request.credits !== undefined) setCredits(key, request.credits, new Date());
     await this.setAllowlists(key, request);
     await this.keys.save(key);
+    // Before the broadcast: a gateway that drops the key and verifies it again finds the new count.
+    if (request.credits !== undefined) await this.creditCounters.reset(key);
     await this.changes.updated(key, 'updated');
     return toApiKeyDto(key);
   }
@@ -264,6 +272,19 @@ function newSecret(key: ApiKey, hash: string, prefix: string): KeySecret {
 function setRateLimit(key: ApiKey, rateLimit: KeyRateLimit | null): void {
   key.rateLimit = rateLimit?.limit ?? null;
   key.rateLimitWindowSeconds = rateLimit?.windowSeconds ?? null;
+}
+
+/**
+ * New credits replace the count outright, in a new generation: the gateways' Redis counter, seeded
+ * from an older generation, is reseeded from these at the next verification (explicit invalidation:
+ * the change's broadcast drops the cached record that carries the generation).
+ */
+function setCredits(key: ApiKey, credits: KeyCredits | null, now: Date): void {
+  key.creditsGeneration += 1;
+  key.creditsRemaining = credits?.remaining ?? null;
+  key.creditsRefillInterval = credits?.refill?.interval ?? null;
+  key.creditsRefillAmount = credits?.refill?.amount ?? null;
+  key.creditsPeriod = creditPeriodOf(key.creditsRefillInterval, now.getTime());
 }
 
 function futureTime(value: string | null, now: Date): Date | null {

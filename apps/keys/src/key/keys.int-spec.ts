@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import {
+  creditCounterKey,
   BusErrorCode,
   hashApiKey,
   keyVerificationCacheKey,
@@ -126,6 +127,7 @@ describe('issuing a key', () => {
       allowedOrigins: [],
       allowedIps: [],
       allowedChains: [],
+      credits: null,
     });
 
     const got = await client.bus.send(KeysSubjects.get, { actor, keyId: created.id });
@@ -169,6 +171,7 @@ describe('issuing a key', () => {
       allowedIps: [],
       allowedChains: [],
       allowedChainIds: [],
+      credits: null,
     });
     // The verification is offered to the gateways' shared cache.
     expect(await cached(created.key)).toEqual(await verify(created.key));
@@ -536,6 +539,62 @@ describe('usage', () => {
     ]);
     const got: ApiKeyDto = await client.bus.send(KeysSubjects.get, { actor, keyId: created.id });
     expect(got.lastUsedAt).toBe(now.toISOString());
+  });
+
+  it("writes back the credits gateways report: lower within a period, a refill's count, never an old generation's", async () => {
+    const { actor, tenant } = owner();
+    const created = await create(actor, tenant, {
+      scopes: ['rpc'],
+      credits: { remaining: 100, refill: { interval: 'daily', amount: 100 } },
+    });
+    expect(created.credits).toEqual({ remaining: 100, refill: { interval: 'daily', amount: 100 } });
+    const record = await verify(created.key);
+    const period = Math.floor(Date.now() / 86_400_000);
+    expect(record?.credits).toEqual({
+      remaining: 100,
+      refill: { interval: 'daily', amount: 100 },
+      generation: 1,
+      period,
+    });
+    const report = async (...credits: { generation: number; period: number; remaining: number }[]) => {
+      await client.bus.send(KeysSubjects.recordUsage, {
+        batchId: randomUUID(),
+        entries: [],
+        credits: credits.map((entry) => ({ keyId: created.id, ...entry })),
+      });
+      const got: ApiKeyDto = await client.bus.send(KeysSubjects.get, { actor, keyId: created.id });
+      return got.credits?.remaining;
+    };
+
+    expect(
+      await report({ generation: 1, period, remaining: 60 }, { generation: 1, period, remaining: 40 }),
+    ).toBe(40);
+    // A slower gateway's older observation does not raise the count again.
+    expect(await report({ generation: 1, period, remaining: 70 })).toBe(40);
+    expect(await report({ generation: 1, period: period + 1, remaining: 99 })).toBe(99);
+    expect(await report({ generation: 1, period, remaining: 5 })).toBe(99);
+
+    const patched: ApiKeyDto = await client.bus.send(KeysSubjects.update, {
+      actor,
+      keyId: created.id,
+      credits: { remaining: 500 },
+    });
+    expect(patched.credits).toEqual({ remaining: 500, refill: null });
+    // The gateways' counter is replaced at once, not only when they next read the key's record.
+    expect(await redis.hgetall(creditCounterKey(created.id))).toEqual({ r: '500', g: '2', p: '0', a: '0' });
+    expect((await verify(created.key))?.credits).toMatchObject({ remaining: 500, generation: 2, period: 0 });
+    // Reports of the counter of the replaced credits are dropped.
+    expect(await report({ generation: 1, period: period + 1, remaining: 3 })).toBe(500);
+    expect(await report({ generation: 2, period: 0, remaining: 450 })).toBe(450);
+
+    const removed: ApiKeyDto = await client.bus.send(KeysSubjects.update, {
+      actor,
+      keyId: created.id,
+      credits: null,
+    });
+    expect(removed.credits).toBeNull();
+    expect(await redis.exists(creditCounterKey(created.id))).toBe(0);
+    expect((await verify(created.key))?.credits).toBeNull();
   });
 });
 

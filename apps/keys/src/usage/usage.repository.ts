@@ -82,6 +82,34 @@ export class UsageRepository {
     );
   }
 
+  /**
+   * Writes back the credits the gateways saw left. Within one generation and period the count only
+   * goes down (reports from several gateways arrive in any order); a later period (a refill) replaces
+   * it. A report of an older generation is of credits a PATCH has replaced: ignored.
+   */
+  async writeBackCredits(
+    reports: readonly { keyId: string; generation: number; period: number; remaining: number }[],
+  ): Promise<void> {
+    if (reports.length === 0) return;
+    const json = reports.map((report) => ({
+      id: report.keyId,
+      generation: report.generation,
+      period: report.period,
+      remaining: report.remaining,
+    }));
+    await this.em.execute(
+      `update "keys"."api_keys" as k
+       set "credits_remaining" = case when u."period" > k."credits_period" then u."remaining"
+                                      else least(k."credits_remaining", u."remaining") end,
+           "credits_period" = greatest(k."credits_period", u."period")
+       from jsonb_to_recordset(?::jsonb) as u("id" uuid, "generation" integer, "period" integer, "remaining" bigint)
+       where k."id" = u."id" and k."credits_generation" = u."generation"
+         and k."credits_remaining" is not null and u."period" >= k."credits_period"`,
+      [JSON.stringify(json)],
+      'run',
+    );
+  }
+
   /** The key's hourly counts in [from, to), oldest first; the organisation scopes the query. */
   async hoursOf(
     orgId: string,

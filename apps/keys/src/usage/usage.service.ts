@@ -81,10 +81,27 @@ export class UsageService {
       }
       await usage.addUsage(rows);
       await usage.touch(lastUsed);
+      await usage.writeBackCredits(latestCredits(request.credits ?? []));
       await usage.forgetBatchesBefore(new Date(now - BATCH_MEMORY_MS));
       return { recorded: rows.length, duplicate: false };
     });
   }
+}
+
+/** One report per key: the latest period's, and in it the lowest count (the latest spend). */
+function latestCredits(reports: NonNullable<RecordUsageRequest['credits']>): typeof reports {
+  const byKey = new Map<string, (typeof reports)[number]>();
+  for (const report of reports) {
+    const known = byKey.get(report.keyId);
+    const later =
+      !known ||
+      report.generation > known.generation ||
+      (report.generation === known.generation &&
+        (report.period > known.period ||
+          (report.period === known.period && report.remaining < known.remaining)));
+    if (later) byKey.set(report.keyId, report);
+  }
+  return [...byKey.values()];
 }
 
 function rangeOf(range: UsageRange): { from: Date; to: Date } {

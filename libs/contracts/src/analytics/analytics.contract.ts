@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { RecordRpcUsageRequest, RecordRpcUsageResponse } from './rpc-usage.contract';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -51,6 +52,8 @@ export const AnalyticsSubjects = {
   keyUsage: 'analytics.usage.key',
   /** Events ingested and key requests per project and day of an organisation. */
   orgUsage: 'analytics.usage.org',
+  /** The gateway's batched counts of key verifications for RPC proxies, stored in ClickHouse. */
+  recordRpcUsage: 'analytics.usage.rpc.record',
 } as const;
 
 export const TIMESERIES_METRICS = ['events', 'users', 'pageviews', 'transactions', 'wallets'] as const;
@@ -517,4 +520,5 @@ export interface AnalyticsContract {
   [AnalyticsSubjects.metric]: Rpc<MetricRequest, MetricResponse>;
   [AnalyticsSubjects.keyUsage]: Rpc<KeyUsageRequest, KeyUsageResponse>;
   [AnalyticsSubjects.orgUsage]: Rpc<OrgUsageRequest, OrgUsageResponse>;
+  [AnalyticsSubjects.recordRpcUsage]: Rpc<RecordRpcUsageRequest, RecordRpcUsageResponse>;
 }

@@ -99,15 +99,25 @@ export class RpcMethodCount {
   count!: number;
 }
 
-/** The RPC edge's own counts, from Prometheus (`rpc_requests_total{key_id, chain, method, status}`). */
+/**
+ * RPC calls of the key: the RPC edge's own counts from Prometheus (`rpc_requests_total{key_id, chain,
+ * method, status}`) when the analytics service has PROMETHEUS_URL, otherwise the verifications the
+ * operator's RPC proxies asked for (`POST /v1/keys/verify`), stored in ClickHouse.
+ */
 export class RpcUsage {
-  @ApiProperty({ enum: ['prometheus'] })
-  source!: 'prometheus';
+  @ApiProperty({
+    enum: ['prometheus', 'verifications'],
+    description: "`prometheus`: the RPC edge's metrics; `verifications`: POST /v1/keys/verify calls",
+  })
+  source!: 'prometheus' | 'verifications';
 
   @ApiProperty({ example: 1000 })
   total!: number;
 
-  @ApiProperty({ example: 3, description: 'Requests whose status was not "ok"' })
+  @ApiProperty({
+    example: 3,
+    description: 'Requests whose status was not "ok" (Prometheus), or verifications answered `valid: false`',
+  })
   failed!: number;
 
   @ApiProperty({ type: [ChainCount] })
@@ -145,7 +155,9 @@ export class KeyUsageResponse {
   @ApiProperty({
     type: RpcUsage,
     nullable: true,
-    description: 'RPC calls by chain and method from Prometheus; null when Prometheus is not configured',
+    description:
+      'RPC calls by chain and method: from Prometheus when the analytics service has PROMETHEUS_URL, ' +
+      'else the verifications of the key by RPC proxies (POST /v1/keys/verify); null when there are none',
   })
   rpc!: RpcUsage | null;
 }

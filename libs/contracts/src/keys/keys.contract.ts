@@ -26,6 +26,7 @@ import {} from '../common/transforms';
 import { IsSlug, SLUG_MESSAGE, SLUG_PATTERN } from '../common/slug';
 import type { Rpc } from '../rpc';
 import { API_KEY_HASH_PATTERN } from './api-key';
+import { KeyCredits, KeyCreditsDto, type KeyCreditsRecord } from './key-credits';
 import {
   IP_RANGE_MESSAGE,
   MAX_KEY_ALLOWLIST_ENTRIES,
@@ -201,6 +202,18 @@ export class CreateKeyBody {
   @ApiPropertyOptional(allowlistProperty(CHAINS_DESCRIPTION, CHAINS_EXAMPLE, 'Absent, null or []: any.'))
   @AllowedChains()
   allowedChains?: string[] | null;
+
+  @ApiPropertyOptional({
+    type: KeyCredits,
+    nullable: true,
+    description:
+      'Credits that each verification by an RPC proxy (`POST /v1/keys/verify`) spends; at zero the ' +
+      'verification answers `USAGE_EXCEEDED`. Absent or null: unlimited.',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => KeyCredits)
+  credits?: KeyCredits | null;
 }
 
 export class UpdateKeyBody {
@@ -245,6 +258,18 @@ export class UpdateKeyBody {
   @ApiPropertyOptional(allowlistProperty(CHAINS_DESCRIPTION, CHAINS_EXAMPLE, REPLACES))
   @AllowedChains()
   allowedChains?: string[] | null;
+
+  @ApiPropertyOptional({
+    type: KeyCredits,
+    nullable: true,
+    description:
+      'New credits: they replace the remaining count at once on every gateway (and restart the refill ' +
+      'period); null removes the limit; absent keeps the current credits.',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => KeyCredits)
+  credits?: KeyCredits | null;
 }
 
 export class RotateKeyBody {
@@ -332,6 +357,27 @@ export class KeyUsageEntry {
   chain?: string;
 }
 
+/**
+ * The credits a gateway last saw left for a key (after its latest spend), written back to the key
+ * unless its credits have changed since (another generation) or another report is lower.
+ */
+export class KeyCreditsReport {
+  @IsUUID()
+  keyId!: string;
+
+  @IsInt()
+  @Min(0)
+  generation!: number;
+
+  @IsInt()
+  @Min(0)
+  period!: number;
+
+  @IsInt()
+  @Min(0)
+  remaining!: number;
+}
+
 export class RecordUsageRequest {
   /** Makes a retried batch count once. */
   @IsUUID()
@@ -342,6 +388,13 @@ export class RecordUsageRequest {
   @ValidateNested({ each: true })
   @Type(() => KeyUsageEntry)
   entries!: KeyUsageEntry[];
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_USAGE_ENTRIES)
+  @ValidateNested({ each: true })
+  @Type(() => KeyCreditsReport)
+  credits?: KeyCreditsReport[];
 }
 
 /** A usage range [from, to): whole hours are counted, each in the hour it starts. */
@@ -420,6 +473,9 @@ export class ApiKeyDto {
 
   @ApiProperty({ type: [String], example: CHAINS_EXAMPLE, description: `${CHAINS_DESCRIPTION} []: any.` })
   allowedChains!: string[];
+
+  @ApiProperty({ type: KeyCreditsDto, nullable: true, description: 'null: verifications spend nothing' })
+  credits!: KeyCreditsDto | null;
 }
 
 /** The answer of creation: the only time the key is shown. */
@@ -483,6 +539,8 @@ export class KeyVerification {
   allowedChains?: string[];
   /** The EIP-155 ids of `allowedChains` (those that have one), to check events' `web3.chainId`. */
   allowedChainIds?: number[];
+  /** The key's credits, to seed the gateways' counter in Redis; null or absent: unlimited. */
+  credits?: KeyCreditsRecord | null;
 }
 
 export class VerifyKeyResponse {
