@@ -73,18 +73,30 @@ export type ChainPatch = {
   status?: "active" | "inactive";
   rpc?: RpcTemplates;
 };
-export type RegisterBody = {
-  email: string;
-  password: string;
-  name: string;
-};
 export type UserDto = {
   id: string;
   email: string;
   name: string;
   emailVerified: boolean;
+  mfaEnabled: boolean;
   role: "user" | "admin";
   createdAt: string;
+};
+export type LoginResponse = {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  user: UserDto;
+};
+export type MfaRequiredResponse = {
+  mfaRequired: true;
+  mfaToken: string;
+  expiresIn: number;
+};
+export type RegisterBody = {
+  email: string;
+  password: string;
+  name: string;
 };
 export type RegisterResponse = {
   user: UserDto;
@@ -93,11 +105,10 @@ export type LoginBody = {
   email: string;
   password: string;
 };
-export type LoginResponse = {
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-  user: UserDto;
+export type MfaLoginBody = {
+  mfaToken: string;
+  code?: string;
+  recoveryCode?: string;
 };
 export type RefreshTokenBody = {
   refreshToken: string;
@@ -117,6 +128,28 @@ export type ResetPasswordBody = {
   token: string;
   password: string;
 };
+export type TotpEnrolmentResponse = {
+  secret: string;
+  otpauthUrl: string;
+  qr: string;
+};
+export type TotpCodeBody = {
+  code: string;
+};
+export type RecoveryCodesResponse = {
+  recoveryCodes: Array<string>;
+};
+export type DisableTotpBody = {
+  code: string;
+  password: string;
+};
+export type OidcProviderDto = {
+  id: string;
+  name: string;
+};
+export type OidcExchangeBody = {
+  code: string;
+};
 export type UpdateMeBody = {
   name?: string;
   password?: string;
@@ -134,6 +167,18 @@ export type SessionListResponse = {
   items: Array<SessionDto>;
   nextCursor: string | null;
 };
+export type LinkedIdentityDto = {
+  id: string;
+  provider: string;
+  providerName: string;
+  email: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+};
+export type LinkedIdentityListResponse = {
+  items: Array<LinkedIdentityDto>;
+  hasPassword: boolean;
+};
 export type CreateOrgBody = {
   name: string;
   slug?: string;
@@ -142,12 +187,14 @@ export type OrgDto = {
   id: string;
   name: string;
   slug: string;
+  requireMfa: boolean;
   createdAt: string;
 };
 export type OrgWithRoleDto = {
   id: string;
   name: string;
   slug: string;
+  requireMfa: boolean;
   createdAt: string;
   role: "owner" | "admin" | "member" | "viewer";
 };
@@ -158,6 +205,7 @@ export type OrgListResponse = {
 export type UpdateOrgBody = {
   name?: string;
   slug?: string;
+  requireMfa?: boolean;
 };
 export type MemberDto = {
   userId: string;
@@ -234,6 +282,40 @@ export type KeySelfDto = {
   scopes: Array<"events:write" | "analytics:read" | "rpc">;
   rateLimit: KeyRateLimit | null;
 };
+export type VerifyKeyBody = {
+  key: string;
+  chain?: string;
+  origin?: string;
+  ip?: string;
+  method?: string;
+  cost?: number;
+};
+export type VerifyCreditsDto = {
+  remaining: number;
+};
+export type VerifyRateLimitDto = {
+  limit: number;
+  remaining: number;
+  reset: number;
+};
+export type VerifyKeyAnswer = {
+  valid: boolean;
+  code: "VALID" | "NOT_FOUND" | "REVOKED" | "EXPIRED" | "RATE_LIMITED" | "USAGE_EXCEEDED" | "CHAIN_NOT_ALLOWED" | "ORIGIN_NOT_ALLOWED" | "IP_NOT_ALLOWED" | "SCOPE_MISSING";
+  keyId?: string;
+  projectId?: string;
+  orgId?: string;
+  scopes?: Array<"events:write" | "analytics:read" | "rpc">;
+  credits?: VerifyCreditsDto;
+  rateLimit?: VerifyRateLimitDto;
+};
+export type KeyCreditRefill = {
+  interval: "daily" | "monthly";
+  amount: number;
+};
+export type KeyCredits = {
+  remaining: number;
+  refill?: KeyCreditRefill | null;
+};
 export type CreateKeyBody = {
   name: string;
   scopes: Array<"events:write" | "analytics:read" | "rpc">;
@@ -242,6 +324,11 @@ export type CreateKeyBody = {
   allowedOrigins?: Array<string> | null;
   allowedIps?: Array<string> | null;
   allowedChains?: Array<string> | null;
+  credits?: KeyCredits | null;
+};
+export type KeyCreditsDto = {
+  remaining: number;
+  refill: KeyCreditRefill | null;
 };
 export type CreatedApiKeyDto = {
   id: string;
@@ -257,6 +344,7 @@ export type CreatedApiKeyDto = {
   allowedOrigins: Array<string>;
   allowedIps: Array<string>;
   allowedChains: Array<string>;
+  credits: KeyCreditsDto | null;
   key: string;
 };
 export type ApiKeyDto = {
@@ -273,6 +361,7 @@ export type ApiKeyDto = {
   allowedOrigins: Array<string>;
   allowedIps: Array<string>;
   allowedChains: Array<string>;
+  credits: KeyCreditsDto | null;
 };
 export type ApiKeyListResponse = {
   items: Array<ApiKeyDto>;
@@ -286,6 +375,7 @@ export type UpdateKeyBody = {
   allowedOrigins?: Array<string> | null;
   allowedIps?: Array<string> | null;
   allowedChains?: Array<string> | null;
+  credits?: KeyCredits | null;
 };
 export type RotateKeyBody = {
   gracePeriodSeconds?: number;
@@ -304,6 +394,7 @@ export type RotatedApiKeyDto = {
   allowedOrigins: Array<string>;
   allowedIps: Array<string>;
   allowedChains: Array<string>;
+  credits: KeyCreditsDto | null;
   key: string;
   previousKeyExpiresAt: string;
 };
@@ -409,7 +500,7 @@ export type RpcMethodCount = {
   count: number;
 };
 export type RpcUsage = {
-  source: "prometheus";
+  source: "prometheus" | "verifications";
   total: number;
   failed: number;
   byChain: Array<ChainCount>;
@@ -723,6 +814,12 @@ export interface Operations {
     path: never;
     query: never;
     body: LoginBody;
+    response: (LoginResponse | MfaRequiredResponse);
+  };
+  'POST /v1/auth/mfa': {
+    path: never;
+    query: never;
+    body: MfaLoginBody;
     response: LoginResponse;
   };
   'POST /v1/auth/refresh': {
@@ -755,6 +852,54 @@ export interface Operations {
     body: ResetPasswordBody;
     response: void;
   };
+  'POST /v1/me/mfa/totp': {
+    path: never;
+    query: never;
+    body: never;
+    response: TotpEnrolmentResponse;
+  };
+  'DELETE /v1/me/mfa/totp': {
+    path: never;
+    query: never;
+    body: DisableTotpBody;
+    response: void;
+  };
+  'POST /v1/me/mfa/totp/confirm': {
+    path: never;
+    query: never;
+    body: TotpCodeBody;
+    response: RecoveryCodesResponse;
+  };
+  'POST /v1/me/mfa/recovery-codes': {
+    path: never;
+    query: never;
+    body: TotpCodeBody;
+    response: RecoveryCodesResponse;
+  };
+  'GET /v1/auth/oidc/providers': {
+    path: never;
+    query: never;
+    body: never;
+    response: Array<OidcProviderDto>;
+  };
+  'GET /v1/auth/oidc/{provider}/start': {
+    path: { provider: string; };
+    query: { redirect?: string; };
+    body: never;
+    response: void;
+  };
+  'GET /v1/auth/oidc/{provider}/callback': {
+    path: { provider: string; };
+    query: { error_description?: unknown; error?: unknown; iss?: unknown; state?: unknown; code?: unknown; };
+    body: never;
+    response: void;
+  };
+  'POST /v1/auth/oidc/exchange': {
+    path: never;
+    query: never;
+    body: OidcExchangeBody;
+    response: (LoginResponse | MfaRequiredResponse);
+  };
   'GET /v1/me': {
     path: never;
     query: never;
@@ -774,6 +919,18 @@ export interface Operations {
     response: SessionListResponse;
   };
   'DELETE /v1/me/sessions/{id}': {
+    path: { id: string; };
+    query: never;
+    body: never;
+    response: void;
+  };
+  'GET /v1/me/identities': {
+    path: never;
+    query: never;
+    body: never;
+    response: LinkedIdentityListResponse;
+  };
+  'DELETE /v1/me/identities/{id}': {
     path: { id: string; };
     query: never;
     body: never;
@@ -880,6 +1037,12 @@ export interface Operations {
     query: never;
     body: never;
     response: KeySelfDto;
+  };
+  'POST /v1/keys/verify': {
+    path: never;
+    query: never;
+    body: VerifyKeyBody;
+    response: VerifyKeyAnswer;
   };
   'POST /v1/projects/{projectId}/keys': {
     path: { projectId: string; };

@@ -3,7 +3,7 @@ import { api } from '../../api/client';
 import { useSubmit } from '../../api/hooks';
 import { session } from '../../api/session';
 import { Field, FormError, SubmitButton } from '../../components/ui';
-import { Link, useLocation } from '../../router';
+import { Link, navigate, useLocation } from '../../router';
 
 export default function Signup() {
   const location = useLocation();
@@ -14,7 +14,10 @@ export default function Signup() {
   const submit = useSubmit(async () => {
     await api('POST /v1/auth/register', { body: { name, email, password } });
     // Registration answers the user only: sign in with the same credentials to start the session.
-    session.start(await api('POST /v1/auth/login', { body: { email, password } }));
+    const answer = await api('POST /v1/auth/login', { body: { email, password } });
+    // A new account has no second factor; should it ever, the login page asks for it.
+    if ('mfaRequired' in answer) navigate('/login');
+    else session.start(answer);
   });
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
