@@ -286,6 +286,14 @@ describe('the web console', () => {
     await page.getByRole('button', { name: 'Send invitation' }).click();
     await page.getByText(`Invitation sent to ${viewerEmail}.`).waitFor();
     await page.getByRole('cell', { name: viewerEmail, exact: true }).waitFor();
+    // An invitation sent by mistake is revoked: it leaves the pending list.
+    const mistakeEmail = uniqueEmail('console-mistake');
+    await page.getByLabel('Email').fill(mistakeEmail);
+    await page.getByRole('button', { name: 'Send invitation' }).click();
+    await page.getByRole('cell', { name: mistakeEmail, exact: true }).waitFor();
+    await page.getByRole('button', { name: `Revoke the invitation of ${mistakeEmail}` }).click();
+    await page.getByText(`The invitation of ${mistakeEmail} is revoked`).waitFor();
+    await page.getByRole('cell', { name: mistakeEmail, exact: true }).waitFor({ state: 'detached' });
     await checkScreen(page, 'members');
     await page.goto(`${url}/orgs/${orgId}/settings`);
     await page.getByRole('button', { name: 'Delete organisation' }).waitFor();

@@ -70,6 +70,8 @@ interface Tenancy {
   /** A key the routes act on (never one of the callers' keys). */
   keyId: string;
   alertId: string;
+  /** A pending invitation of the organisation. */
+  invitationId: string;
   /** A viewer the member routes act on. */
   target: SignedUpUser;
   notificationId: string;
@@ -158,6 +160,15 @@ const newAlert = (tenancy: Pick<Tenancy, 'owner' | 'projectId'>) =>
     'POST /v1/projects/:projectId/alerts',
   );
 
+const newInvitation = (tenancy: Pick<Tenancy, 'owner' | 'org'>) =>
+  idOf(
+    call(url, 'POST', `/orgs/${tenancy.org.id}/invitations`, tenancy.owner, {
+      email: `matrix-invitee-${randomUUID()}@e2e.northstar.test`,
+      role: 'viewer',
+    }),
+    'POST /v1/orgs/:orgId/invitations',
+  );
+
 /** A second session of `user`, so that ending it leaves the one the matrix calls with. */
 async function newSession(user: SignedUpUser): Promise<string> {
   const tokens = await logIn(url, user.email, user.password, clientAddress());
@@ -177,6 +188,7 @@ async function makeTenancy(label: string): Promise<Tenancy> {
   const projectId = await newProject({ owner, org });
   const keyId = (await newKey({ owner, projectId })).id;
   const alertId = await newAlert({ owner, projectId });
+  const invitationId = await newInvitation({ owner, org });
   const target = await joinAs(url, org.id, owner, 'viewer');
   // A test send of an in-app alert is a notification in the organisation's inbox.
   const test = await call(url, 'POST', `/alerts/${alertId}/test`, owner);
@@ -201,6 +213,7 @@ async function makeTenancy(label: string): Promise<Tenancy> {
     projectId,
     keyId,
     alertId,
+    invitationId,
     target,
     notificationId,
     sessionId: await newSession(target),
@@ -307,7 +320,7 @@ function expectedFor(access: DocumentedAccess, caller: Caller, tenant: Tenant): 
 // Requests
 
 /** Path parameters that name an object of a tenant (an organisation's, or a user's own). */
-const TENANT_PARAMETERS = new Set(['orgId', 'projectId', 'keyId', 'alertId', 'userId', 'id']);
+const TENANT_PARAMETERS = new Set(['orgId', 'projectId', 'keyId', 'alertId', 'invitationId', 'userId', 'id']);
 
 const pathParameters = (path: string) => [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1] ?? '');
 
@@ -327,6 +340,8 @@ async function parameterValue(name: string, cell: Cell, fresh: boolean): Promise
       return fresh ? (await newKey(own)).id : tenancy.keyId;
     case 'alertId':
       return fresh ? newAlert(own) : tenancy.alertId;
+    case 'invitationId':
+      return fresh ? newInvitation(own) : tenancy.invitationId;
     case 'userId':
       return fresh ? (await joinAs(url, own.org.id, own.owner, 'viewer')).user.id : tenancy.target.user.id;
     case 'slug':

@@ -996,6 +996,12 @@ export interface Operations {
     body: never;
     response: InvitationListResponse;
   };
+  'DELETE /v1/orgs/{orgId}/invitations/{invitationId}': {
+    path: { orgId: string; invitationId: string; };
+    query: never;
+    body: never;
+    response: void;
+  };
   'POST /v1/invitations/accept': {
     path: never;
     query: never;

@@ -1,10 +1,18 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import {
   AcceptInvitationBody,
   CreateInvitationBody,
   InvitationDto,
   InvitationListResponse,
+  InvitationParams,
   MembershipDto,
   OrgIdParams,
   PageQuery,
@@ -61,6 +69,23 @@ export class InvitationsController {
     return this.bus.send(TenancySubjects.listInvitations, {
       ...query,
       orgId: params.orgId,
+      actor: actorOf(user),
+    });
+  }
+
+  @Delete('orgs/:orgId/invitations/:invitationId')
+  @ApiAccess({ role: 'admin' })
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({
+    summary: 'Revoke a pending invitation (admin): its emailed link stops working',
+    description: 'An invitation already accepted, or unknown in this organisation, is a 404.',
+  })
+  @ApiNoContentResponse({ description: 'The invitation is revoked' })
+  @ApiProblemResponses(400, 401, 403, 404, 503)
+  async revoke(@CurrentUser() user: AuthUser, @Param() params: InvitationParams): Promise<void> {
+    await this.bus.send(TenancySubjects.revokeInvitation, {
+      orgId: params.orgId,
+      invitationId: params.invitationId,
       actor: actorOf(user),
     });
   }

@@ -5,7 +5,9 @@ import {
   AcceptInvitationRequest,
   CreateInvitationRequest,
   ListInvitationsRequest,
+  RevokeInvitationRequest,
   TenancySubjects,
+  type DeletedResponse,
   type InvitationDto,
   type InvitationListResponse,
   type MembershipDto,
@@ -39,5 +41,12 @@ export class InvitationHandler {
   @CreateRequestContext()
   accept(@Payload() request: AcceptInvitationRequest): Promise<MembershipDto> {
     return this.invitations.accept(request.actor, request.token);
+  }
+
+  @BusHandler(TenancySubjects.revokeInvitation)
+  @CreateRequestContext()
+  async revoke(@Payload() request: RevokeInvitationRequest): Promise<DeletedResponse> {
+    await this.invitations.revoke(request.actor, request.orgId, request.invitationId);
+    return { deleted: true };
   }
 }

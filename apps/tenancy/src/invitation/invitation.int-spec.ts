@@ -199,6 +199,45 @@ describe('inviting', () => {
   });
 });
 
+describe('revoking', () => {
+  const revoke = (actor: TestUser, orgId: string, invitationId: string) =>
+    send(TenancySubjects.revokeInvitation, { actor: actor.actor, orgId, invitationId });
+
+  it('lets an admin withdraw a pending invitation: its link stops working and it leaves the list', async () => {
+    const team = await make.team();
+    const guest = make.user();
+    const invitation = await invite(team.admin, team.org.id, guest.email, 'viewer');
+    const token = await make.tokenFor(team.org.id, guest.email, invitation.id);
+
+    await expect(revoke(team.admin, team.org.id, invitation.id)).resolves.toEqual({ deleted: true });
+    const pending = await send(TenancySubjects.listInvitations, {
+      actor: team.admin.actor,
+      orgId: team.org.id,
+    });
+    expect(pending.items.map((each) => each.id)).not.toContain(invitation.id);
+    expect((await busError(accept(guest, token))).code).toBe(BusErrorCode.ValidationFailed);
+    // Gone is gone: a second revocation finds nothing.
+    expect((await busError(revoke(team.admin, team.org.id, invitation.id))).code).toBe(BusErrorCode.NotFound);
+  });
+
+  it("refuses members below admin, and another organisation's admin finds nothing", async () => {
+    const team = await make.team();
+    const other = await make.team();
+    const invitation = await invite(team.admin, team.org.id, make.user().email);
+
+    expect((await busError(revoke(team.member, team.org.id, invitation.id))).code).toBe(
+      BusErrorCode.Forbidden,
+    );
+    expect((await busError(revoke(other.admin, team.org.id, invitation.id))).code).toBe(
+      BusErrorCode.NotFound,
+    );
+    expect((await busError(revoke(other.admin, other.org.id, invitation.id))).code).toBe(
+      BusErrorCode.NotFound,
+    );
+    await expect(revoke(team.owner, team.org.id, invitation.id)).resolves.toEqual({ deleted: true });
+  });
+});
+
 describe('accepting', () => {
   it('makes the invited user a member with the invited role, once', async () => {
     const team = await make.team();

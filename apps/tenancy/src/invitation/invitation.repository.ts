@@ -39,8 +39,9 @@ export class InvitationRepository {
     await this.em.nativeDelete(Invitation, { orgId, email, acceptedAt: null });
   }
 
-  async withdraw(orgId: string, invitationId: string): Promise<void> {
-    await this.em.nativeDelete(Invitation, { orgId, id: invitationId, acceptedAt: null });
+  /** Deletes a pending invitation of the organisation; whether there was one. */
+  async withdraw(orgId: string, invitationId: string): Promise<boolean> {
+    return (await this.em.nativeDelete(Invitation, { orgId, id: invitationId, acceptedAt: null })) > 0;
   }
 
   async save(invitation: Invitation): Promise<Invitation> {

@@ -142,6 +142,12 @@ export class InvitationService {
     );
   }
 
+  /** Withdraws a pending invitation (admin): its link stops working at once. */
+  async revoke(actor: Actor, orgId: string, invitationId: string): Promise<void> {
+    await this.access.require(actor, orgId, 'invitations:manage');
+    if (!(await this.invitations.withdraw(orgId, invitationId))) throw DomainException.notFound('Invitation');
+  }
+
   async accept(actor: Actor, token: string): Promise<MembershipDto> {
     const now = new Date();
     const found = await this.invitations.findByTokenHash(hashInvitationToken(token));

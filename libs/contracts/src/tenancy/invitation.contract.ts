@@ -6,6 +6,7 @@ import { IsEmailAddress } from '../common/email';
 import { Actor } from '../common/actor';
 import { PageQuery, PageResponse } from '../common/pagination';
 import { trimLower } from '../common/transforms';
+import { OrgIdParams } from './org.contract';
 import { ORG_ROLES, type OrgRole } from './policy';
 
 /** How long an invitation's token stays valid. */
@@ -41,6 +42,23 @@ export class ListInvitationsRequest extends PageQuery {
 
   @IsUUID()
   orgId!: string;
+}
+
+export class InvitationParams extends OrgIdParams {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'invitationId must be an invitation id' })
+  invitationId!: string;
+}
+
+export class RevokeInvitationRequest {
+  @Nested(Actor)
+  actor!: Actor;
+
+  @IsUUID()
+  orgId!: string;
+
+  @IsUUID()
+  invitationId!: string;
 }
 
 export class AcceptInvitationBody {

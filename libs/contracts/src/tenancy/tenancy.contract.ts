@@ -7,6 +7,7 @@ import type {
   InvitationDto,
   InvitationListResponse,
   ListInvitationsRequest,
+  RevokeInvitationRequest,
 } from './invitation.contract';
 import type {
   ListMembersRequest,
@@ -62,6 +63,8 @@ export const TenancySubjects = {
   createInvitation: 'tenancy.invitation.create',
   listInvitations: 'tenancy.invitation.list',
   acceptInvitation: 'tenancy.invitation.accept',
+  /** Withdraws a pending invitation: its emailed link stops working. */
+  revokeInvitation: 'tenancy.invitation.revoke',
   createProject: 'tenancy.project.create',
   listProjects: 'tenancy.project.list',
   getProject: 'tenancy.project.get',
@@ -83,6 +86,7 @@ export interface TenancyContract {
   [TenancySubjects.createInvitation]: Rpc<CreateInvitationRequest, InvitationDto>;
   [TenancySubjects.listInvitations]: Rpc<ListInvitationsRequest, InvitationListResponse>;
   [TenancySubjects.acceptInvitation]: Rpc<AcceptInvitationRequest, MembershipDto>;
+  [TenancySubjects.revokeInvitation]: Rpc<RevokeInvitationRequest, DeletedResponse>;
   [TenancySubjects.createProject]: Rpc<CreateProjectRequest, ProjectDto>;
   [TenancySubjects.listProjects]: Rpc<ListProjectsRequest, ProjectListResponse>;
   [TenancySubjects.getProject]: Rpc<ProjectRequest, ProjectDto>;

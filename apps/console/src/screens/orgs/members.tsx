@@ -208,6 +208,12 @@ function Invitations({
     setEmail('');
     onChanged(`Invitation sent to ${to}.`);
   });
+  const revoke = useSubmit(async (invitation: InvitationDto) => {
+    await api('DELETE /v1/orgs/{orgId}/invitations/{invitationId}', {
+      path: { orgId, invitationId: invitation.id },
+    });
+    onChanged(`The invitation of ${invitation.email} is revoked: its link no longer works.`);
+  });
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     void invite.run(email, role);
@@ -239,6 +245,7 @@ function Invitations({
         <SubmitButton busy={invite.busy}>Send invitation</SubmitButton>
       </form>
       <h2>Pending invitations</h2>
+      <FormError error={revoke.error} />
       {error ? (
         <ErrorState error={error} />
       ) : !items ? (
@@ -272,6 +279,14 @@ function Invitations({
                       onClick={() => void invite.run(invitation.email, invitation.role)}
                     >
                       Resend <span className="visually-hidden">to {invitation.email}</span>
+                    </button>{' '}
+                    <button
+                      type="button"
+                      className="danger"
+                      disabled={revoke.busy}
+                      onClick={() => void revoke.run(invitation)}
+                    >
+                      Revoke <span className="visually-hidden">the invitation of {invitation.email}</span>
                     </button>
                   </td>
                 </tr>
