@@ -144,9 +144,10 @@ interface Row {
 }
 
 /**
- * The project's events as analytics reads them (FINAL: a copy of a messageId sent twice, say by a
- * keepalive request that outlived a page and again by the next page, is stored once), once at least
- * `count` are there.
+ * The project's events as analytics reads them: one row per event (`LIMIT 1 BY event_id`). A messageId
+ * sent twice in differently made batches (say by a keepalive request that outlived a page and again by
+ * the next page) reaches ClickHouse twice with one event_id, and every query counts it once (see
+ * docs/ingestion.md, "Not doubled"). Waits until at least `count` are there.
  */
 function rowsOf(projectId: string, count: number): Promise<Row[]> {
   return eventually(
@@ -155,7 +156,8 @@ function rowsOf(projectId: string, count: number): Promise<Row[]> {
         query: toSql(
           sql`SELECT type, event, name, message_id, anonymous_id, user_id, library_name, chain_id,
                 wallet_address, tx_hash, value, properties.key, properties.value
-              FROM events FINAL WHERE project_id = ${projectId} ORDER BY timestamp, timestamp_ms, message_id`,
+              FROM events WHERE project_id = ${projectId}
+              ORDER BY timestamp, timestamp_ms, message_id LIMIT 1 BY event_id`,
         ),
         format: 'JSONEachRow',
       });
