@@ -389,8 +389,12 @@ describe('nothing doubled', () => {
     expect(await counts(projectId)).toMatchObject({ distinct: 2, final: 2 });
     const at = new Date(envelope.timestamp);
     const partition = at.getUTCFullYear() * 100 + at.getUTCMonth() + 1;
-    await clickhouse.command({ query: toSql(sql`OPTIMIZE TABLE events PARTITION ${partition} FINAL`) });
-    expect(await counts(projectId)).toEqual({ rows: 2, distinct: 2, final: 2 });
+    // OPTIMIZE ... FINAL does nothing when a background merge holds the partition's parts (ClickHouse
+    // 18.16 says so only with optimize_throw_if_noop): ask again until the merge has happened.
+    await eventually(async () => {
+      await clickhouse.command({ query: toSql(sql`OPTIMIZE TABLE events PARTITION ${partition} FINAL`) });
+      expect(await counts(projectId)).toEqual({ rows: 2, distinct: 2, final: 2 });
+    }, WAIT);
   });
   it("counts an event once when it comes again in a batch made up differently (the gateway's event ids)", async () => {
     const projectId = randomUUID();
