@@ -35,12 +35,13 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const problem = error instanceof ApiError ? error : null;
   // The one refusal the user can fix alone: an organisation requiring two factors they have not set up.
+  // The API's detail speaks to API clients (the route to call), so the console says it its own way.
   if (problem?.code === 'mfa-required') {
     return (
       <div className="state state-error" role="alert" data-problem="mfa-required">
         <p className="state-title">This organisation requires two-factor sign-in</p>
-        <p>{problem.detail}</p>
         <p>
+          Its owner asks every member to sign in with a second factor.{' '}
           <Link href="/account/two-factor">Set up two-factor sign-in</Link> in your account, then come back to
           this page.
         </p>
