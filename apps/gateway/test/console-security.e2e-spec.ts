@@ -2,8 +2,9 @@ import { collectPageErrors, launchChromium } from '@northstar/testing/browser';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { checkScreen, ensureConsoleBuild, signInWithToken } from './console-analytics-support';
+import { freePort, signInThroughIdp, startTestIdp, type TestIdp } from './oidc-idp';
 import { createOrg, joinAs, newUser } from './tenancy-support';
-import { logIn, type SignedUpUser } from './users';
+import { logIn, uniqueEmail, type SignedUpUser } from './users';
 import { startWholePlatform, type WholePlatform } from './whole-platform';
 
 // The console's account security in a real browser against the whole platform: a user signs in,
@@ -15,8 +16,10 @@ import { startWholePlatform, type WholePlatform } from './whole-platform';
 // at desktop width and at 375 px, a screenshot of each.
 
 const STEP_MS = 30_000;
+const PROVIDER = 'testidp';
 
 let platform: WholePlatform;
+let idp: TestIdp;
 let url: string;
 let browser: Browser;
 let context: BrowserContext;
@@ -59,8 +62,36 @@ function watch(target: Page): string[] {
 
 beforeAll(async () => {
   ensureConsoleBuild(process.env);
-  platform = await startWholePlatform('console-security');
-  url = platform.url;
+  // Single sign-on makes the account whose only way in is a provider: the provider must know the
+  // gateway's callback, so the gateway's port is chosen beforehand.
+  idp = await startTestIdp();
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  platform = await startWholePlatform(
+    'console-security',
+    { PORT: String(port) },
+    {
+      identity: {
+        OIDC_PROVIDERS: JSON.stringify([
+          {
+            id: PROVIDER,
+            name: 'Test IdP',
+            issuer: idp.issuer,
+            clientId: 'northstar',
+            scopes: 'openid email',
+          },
+        ]),
+        OIDC_CLIENT_SECRETS: JSON.stringify({ [PROVIDER]: 'idp-secret' }),
+      },
+    },
+  );
+  await idp.configure([
+    {
+      client_id: 'northstar',
+      client_secret: 'idp-secret',
+      redirect_uris: [`${url}/v1/auth/oidc/${PROVIDER}/callback`],
+    },
+  ]);
   owner = await newUser(url, 'Security Owner');
   orgId = (await createOrg(url, owner, 'Security E2E')).id;
   member = await joinAs(url, orgId, owner, 'member');
@@ -73,6 +104,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await platform?.close();
+  await idp?.close();
 });
 
 afterEach(() => {
@@ -209,6 +241,33 @@ describe('console account security', () => {
     await main().getByText('No providers linked').waitFor();
     expect(await checkScreen(page, 'sign-in-methods')).toEqual({ screen: 'sign-in-methods', problems: [] });
   });
+
+  it('refuses to unlink the last way in, and says what to do instead', async () => {
+    const signedIn = (await signInThroughIdp(url, PROVIDER, uniqueEmail('console-sso'))) as unknown as {
+      refreshToken: string;
+    };
+    const ssoContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    const ssoPage = await ssoContext.newPage();
+    const ssoErrors = watch(ssoPage);
+    await signInWithToken(ssoPage, url, signedIn.refreshToken, '/account/sign-in-methods');
+    await ssoPage.getByTestId('password-method').getByText('not set', { exact: true }).waitFor();
+    const row = ssoPage.getByRole('row', { name: /Test IdP/ });
+    await row.getByRole('button', { name: 'Unlink Test IdP' }).click();
+    await row
+      .getByRole('alert')
+      .getByText(/last way to sign in/)
+      .waitFor();
+    expect(await checkScreen(ssoPage, 'sign-in-methods-last-way-in')).toEqual({
+      screen: 'sign-in-methods-last-way-in',
+      problems: [],
+    });
+    await ssoContext.close();
+    expect(
+      ssoErrors.filter(
+        (error) => !/^409 DELETE .*\/v1\/me\/identities\//.test(error) && !/status of 409/.test(error),
+      ),
+    ).toEqual([]);
+  }, 60_000);
 
   it('lets the owner require two factors, and shows a member without them the way there', async () => {
     await page.goto(`${url}/orgs/${orgId}/settings`);
