@@ -251,12 +251,11 @@ describe('console account security', () => {
     const ssoErrors = watch(ssoPage);
     await signInWithToken(ssoPage, url, signedIn.refreshToken, '/account/sign-in-methods');
     await ssoPage.getByTestId('password-method').getByText('not set', { exact: true }).waitFor();
-    const row = ssoPage.getByRole('row', { name: /Test IdP/ });
+    const row = ssoPage.getByTestId('identity').filter({ hasText: 'Test IdP' });
     await row.getByRole('button', { name: 'Unlink Test IdP' }).click();
-    await row
-      .getByRole('alert')
-      .getByText(/last way to sign in/)
-      .waitFor();
+    // The API's own words for the 409, and the way to a password beside them.
+    await row.getByRole('alert').getByRole('link', { name: 'Set a password' }).waitFor();
+    expect(await row.getByRole('alert').textContent()).toMatch(/only way to sign in/);
     expect(await checkScreen(ssoPage, 'sign-in-methods-last-way-in')).toEqual({
       screen: 'sign-in-methods-last-way-in',
       problems: [],

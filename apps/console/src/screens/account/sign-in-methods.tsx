@@ -41,27 +41,11 @@ export default function SignInMethods() {
                 <p>Signing in with a provider on the sign-in page links it to this account.</p>
               </Empty>
             ) : (
-              <div className="table-wrap" tabIndex={0} role="region" aria-label="Linked providers">
-                <table>
-                  <caption className="visually-hidden">Providers linked to your account</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Provider</th>
-                      <th scope="col">Email there</th>
-                      <th scope="col">Linked</th>
-                      <th scope="col">Last used</th>
-                      <th scope="col">
-                        <span className="visually-hidden">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {identities.data.items.map((item) => (
-                      <IdentityRow key={item.id} item={item} onUnlinked={identities.reload} />
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <ul className="cards" aria-label="Linked providers">
+                {identities.data.items.map((item) => (
+                  <IdentityCard key={item.id} item={item} onUnlinked={identities.reload} />
+                ))}
+              </ul>
             )}
           </section>
         </>
@@ -70,31 +54,33 @@ export default function SignInMethods() {
   );
 }
 
-function IdentityRow({ item, onUnlinked }: { item: LinkedIdentityDto; onUnlinked: () => void }) {
+// Cards rather than a table: the refusal to unlink the last way in must be readable at phone width,
+// beside its button, not in a column scrolled out of view.
+function IdentityCard({ item, onUnlinked }: { item: LinkedIdentityDto; onUnlinked: () => void }) {
   const unlink = useSubmit(async () => {
     await api('DELETE /v1/me/identities/{id}', { path: { id: item.id } });
     onUnlinked();
   });
   const lastWayIn = unlink.error instanceof ApiError && unlink.error.status === 409;
   return (
-    <tr>
-      <td>{item.providerName}</td>
-      <td>{item.email ?? '—'}</td>
-      <td>{formatDate(item.createdAt)}</td>
-      <td>{formatDate(item.lastUsedAt)}</td>
-      <td>
-        <button type="button" className="danger" disabled={unlink.busy} onClick={() => void unlink.run()}>
-          Unlink <span className="visually-hidden">{item.providerName}</span>
-        </button>
-        {lastWayIn ? (
-          <div className="form-error" role="alert">
-            {(unlink.error as ApiError).detail} This is your last way to sign in: set a password (
-            <Link href="/forgot-password">Forgot password</Link>) or link another provider first.
-          </div>
-        ) : (
-          <FormError error={unlink.error} />
-        )}
-      </td>
-    </tr>
+    <li className="card" data-testid="identity">
+      <h3>{item.providerName}</h3>
+      <p className="muted small">
+        {item.email ?? 'No email given'} · linked {formatDate(item.createdAt)} · last used{' '}
+        {formatDate(item.lastUsedAt)}
+      </p>
+      <button type="button" className="danger" disabled={unlink.busy} onClick={() => void unlink.run()}>
+        Unlink <span className="visually-hidden">{item.providerName}</span>
+      </button>
+      {lastWayIn ? (
+        <div className="form-error" role="alert">
+          {/* The API's detail already says why and what to do; the link makes the way to a password one click. */}
+          {(unlink.error as ApiError).detail.replace(/\.$/, '')}.{' '}
+          <Link href="/forgot-password">Set a password</Link>
+        </div>
+      ) : (
+        <FormError error={unlink.error} />
+      )}
+    </li>
   );
 }
