@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import { useSubmit } from '../../api/hooks';
 import { session } from '../../api/session';
@@ -75,6 +75,7 @@ export default function TwoFactor() {
         <Enrol
           enrolment={enrolment}
           restart={() => void start.run()}
+          restartError={start.error}
           onConfirmed={(codes) => {
             setEnrolment(null);
             setRecoveryCodes(codes);
@@ -107,10 +108,12 @@ export default function TwoFactor() {
 function Enrol({
   enrolment,
   restart,
+  restartError,
   onConfirmed,
 }: {
   enrolment: TotpEnrolmentResponse;
   restart: () => void;
+  restartError: unknown;
   onConfirmed: (codes: string[]) => void;
 }) {
   const [code, setCode] = useState('');
@@ -146,7 +149,7 @@ function Enrol({
         <li>
           <p>Enter the code the app shows to finish.</p>
           <form onSubmit={onSubmit} noValidate>
-            <FormError error={confirm.error} />
+            <FormError error={confirm.error ?? restartError} />
             <Field
               label="Code from your authenticator app"
               name="code"
@@ -173,11 +176,16 @@ function Enrol({
 /** The codes, shown once: copy, download, and an explicit acknowledgement before they go away. */
 function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void }) {
   const [saved, setSaved] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The form that asked for them is gone: keyboard and screen reader users start at the codes.
+  useEffect(() => heading.current?.focus(), []);
   const text = codes.join('\n') + '\n';
   const download = `data:text/plain;charset=utf-8,${encodeURIComponent(text)}`;
   return (
     <section aria-labelledby="recovery-heading">
-      <h2 id="recovery-heading">Your recovery codes</h2>
+      <h2 id="recovery-heading" ref={heading} tabIndex={-1}>
+        Your recovery codes
+      </h2>
       <Notice tone="warning">
         Save these codes now: this is the only time they are shown. Each one signs you in once if you lose
         your authenticator app.
