@@ -189,6 +189,20 @@ export const routes: RouteDef[] = [
     screen: lazy(() => import('./screens/account/sessions')),
     nav: { section: 'account', label: 'Sessions' },
   },
+  {
+    path: '/account/two-factor',
+    title: 'Two-factor sign-in',
+    access: 'user',
+    screen: lazy(() => import('./screens/account/two-factor')),
+    nav: { section: 'account', label: 'Two-factor sign-in' },
+  },
+  {
+    path: '/account/sign-in-methods',
+    title: 'Sign-in methods',
+    access: 'user',
+    screen: lazy(() => import('./screens/account/sign-in-methods')),
+    nav: { section: 'account', label: 'Sign-in methods' },
+  },
 ];
 
 export const notFoundRoute: RouteDef = {

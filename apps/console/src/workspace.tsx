@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { api } from './api/client';
+import { api, ApiError } from './api/client';
 import type { OrgWithRoleDto, ProjectDto, UserDto } from './api/schema.gen';
 
 // Who is signed in and where they are: the organisation and project the switcher shows. A route with
@@ -95,7 +95,14 @@ export function useWorkspaceLoader(params: { orgId?: string; projectId?: string 
     rememberOrg(org.id);
     api('GET /v1/orgs/{orgId}/projects', { path: { orgId: org.id }, query: { limit: 200 } }).then(
       (list) => setProjects({ orgId: org.id, items: list.items }),
-      setError,
+      (failure: unknown) => {
+        // A member without two factors in an organisation that requires them: the rest of the console
+        // (their account, where they set two factors up) must still open; the organisation's own
+        // screens show the refusal.
+        if (failure instanceof ApiError && failure.code === 'mfa-required')
+          setProjects({ orgId: org.id, items: [] });
+        else setError(failure);
+      },
     );
     // Keyed on the id: a reloaded list gives a new org object for the same organisation.
   }, [org?.id, attempt]);

@@ -8,6 +8,7 @@ import {
   type SelectHTMLAttributes,
 } from 'react';
 import { ApiError } from '../api/client';
+import { Link } from '../router';
 
 // The console's building blocks: state views (loading, empty, error) and labelled form controls whose
 // errors are tied to them for screen readers.
@@ -33,6 +34,20 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
 /** An error in place of content, with a retry when the caller gives one. */
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const problem = error instanceof ApiError ? error : null;
+  // The one refusal the user can fix alone: an organisation requiring two factors they have not set up.
+  // The API's detail speaks to API clients (the route to call), so the console says it its own way.
+  if (problem?.code === 'mfa-required') {
+    return (
+      <div className="state state-error" role="alert" data-problem="mfa-required">
+        <p className="state-title">This organisation requires two-factor sign-in</p>
+        <p>
+          Its owner asks every member to sign in with a second factor.{' '}
+          <Link href="/account/two-factor">Set up two-factor sign-in</Link> in your account, then come back to
+          this page.
+        </p>
+      </div>
+    );
+  }
   return (
     <div className="state state-error" role="alert">
       <p className="state-title">{problem?.status === 404 ? 'Not found' : 'Something went wrong'}</p>

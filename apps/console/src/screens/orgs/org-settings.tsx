@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import { useSubmit } from '../../api/hooks';
 import { Field, FormError, Notice, PageHeader, SubmitButton } from '../../components/ui';
-import { navigate } from '../../router';
+import { Link, navigate } from '../../router';
 import { atLeast, useWorkspace } from '../../workspace';
 
 export default function OrgSettings() {
@@ -65,6 +65,13 @@ export default function OrgSettings() {
           <dd>{org.role}</dd>
         </dl>
       )}
+      {org.role === 'owner' ? (
+        <RequireMfa />
+      ) : (
+        <p className="muted" data-testid="require-mfa">
+          Two-factor sign-in {org.requireMfa ? 'is required' : 'is not required'} for members.
+        </p>
+      )}
       {org.role === 'owner' && (
         <section aria-labelledby="delete-org-heading" className="danger-zone">
           <h2 id="delete-org-heading">Delete the organisation</h2>
@@ -94,5 +101,55 @@ export default function OrgSettings() {
         </section>
       )}
     </>
+  );
+}
+
+/** The owner's switch; the API refuses it to an owner without two factors (they would lock themselves out). */
+function RequireMfa() {
+  const { org, me, reload } = useWorkspace();
+  const [requireMfa, setRequireMfa] = useState(org?.requireMfa ?? false);
+  const [saved, setSaved] = useState<string | null>(null);
+  const save = useSubmit(async () => {
+    if (!org) return;
+    await api('PATCH /v1/orgs/{orgId}', { path: { orgId: org.id }, body: { requireMfa } });
+    await reload();
+    setSaved(
+      requireMfa ? 'Members now need two-factor sign-in.' : 'Two-factor sign-in is no longer required.',
+    );
+  });
+  if (!org) return null;
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    setSaved(null);
+    void save.run();
+  };
+  return (
+    <section aria-labelledby="require-mfa-heading">
+      <h2 id="require-mfa-heading">Two-factor sign-in</h2>
+      <p className="muted">
+        Members without two-factor sign-in are refused this organisation's projects, keys and analytics until
+        they set it up.
+        {!me.mfaEnabled && (
+          <>
+            {' '}
+            You need it yourself first: <Link href="/account/two-factor">set up two-factor sign-in</Link>.
+          </>
+        )}
+      </p>
+      {saved && <Notice tone="success">{saved}</Notice>}
+      <form onSubmit={onSubmit} noValidate>
+        <FormError error={save.error} />
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            name="requireMfa"
+            checked={requireMfa}
+            onChange={(e) => setRequireMfa(e.target.checked)}
+          />
+          Require two-factor sign-in for members
+        </label>
+        <SubmitButton busy={save.busy}>Save requirement</SubmitButton>
+      </form>
+    </section>
   );
 }
