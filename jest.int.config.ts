@@ -11,6 +11,7 @@ const config: Config = {
   testMatch: ['**/*.int-spec.ts', '**/*.e2e-spec.ts'],
   testTimeout: 60_000,
   maxWorkers: 1,
+  setupFilesAfterEnv: ['<rootDir>/libs/testing/jest/suite-isolation.ts'],
 };
 
 export default config;

@@ -1,7 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from './eventually';
@@ -41,7 +41,17 @@ export async function startRedisCluster(): Promise<RunningRedisCluster> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await eventually(() => Promise.all(admins.map((admin) => admin.connect().catch(() => admin.ping()))));
+    // Wait for the listening sockets first: ioredis, connecting too early, would park its commands
+    // behind its own growing reconnection delays, which on a busy machine outlast any sane wait.
+    await eventually(
+      async () => {
+        const exited = servers.find((server) => server.exitCode !== null);
+        if (exited) throw new Error(`redis-server exited with code ${exited.exitCode}`);
+        await Promise.all(ports.map(accepts));
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    await Promise.all(admins.map((admin) => admin.connect()));
     for (const port of ports.slice(1)) await admins[0].call('CLUSTER', 'MEET', '127.0.0.1', String(port));
     await Promise.all(
       admins.map((admin, index) =>
@@ -85,6 +95,17 @@ async function freeClusterPort(taken: number[]): Promise<number> {
     if (taken.includes(port)) continue;
     if ((await isFree(port)) && (await isFree(port + 10_000))) return port;
   }
+}
+
+function accepts(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', reject);
+  });
 }
 
 function isFree(port: number): Promise<boolean> {
