@@ -124,6 +124,41 @@ export class GatewayConfig extends WithEventStream(WithApiKeys(WithRedis(BaseCon
   EVENTS_PUBLISH_TIMEOUT_MS = 5000;
 
   /**
+   * Percent over an organisation's monthly event quota still accepted before ingestion answers 429
+   * `quota-exceeded`: counts are shared between gateways once a second, and a burst at the limit
+   * should not lose events to that lag.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  QUOTA_GRACE_PERCENT = 10;
+
+  /** How often a gateway adds its event counts to the shared quota counters in Redis and reads theirs. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  QUOTA_SYNC_MS = 1000;
+
+  /**
+   * How often the quota counters are checked against the events ClickHouse holds (a counter Redis lost
+   * is raised to the stored count).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(86_400_000)
+  QUOTA_RECONCILE_MS = 300_000;
+
+  /** How long a gateway keeps an organisation's plan before asking tenancy again (changes also drop it). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  PLAN_CACHE_TTL_SECONDS = 60;
+
+  /**
    * How long a gateway trusts a session identity confirmed active before asking again. Revocations are
    * broadcast and bite at once; this bounds how long one that a gateway missed (disconnected, started
    * late) keeps the session's access tokens working. Each session costs one bus request per gateway

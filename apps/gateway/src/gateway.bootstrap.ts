@@ -23,6 +23,7 @@ import { ApiKeyAdmission } from './api-keys/api-key-admission';
 import { serveIngestRoutesDirectly } from './ingest/ingest-fast-path';
 import { openIngestionCors, registerIngestHttp } from './ingest/ingest-http';
 import { IngestService } from './ingest/ingest.service';
+import { EventQuota } from './quota/event-quota';
 
 // Answer headers a browser script may read, on every route.
 const EXPOSED_HEADERS = [
@@ -31,6 +32,9 @@ const EXPOSED_HEADERS = [
   'RateLimit-Limit',
   'RateLimit-Remaining',
   'RateLimit-Reset',
+  'X-Quota-Limit',
+  'X-Quota-Remaining',
+  'X-Quota-Reset',
 ];
 
 export interface RunningGateway {
@@ -76,7 +80,7 @@ export async function startGateway(env?: Record<string, string | undefined>): Pr
   registerHttpHooks(fastify, app.get(MetricsService));
   registerIngestHttp(fastify);
   openIngestionCors(fastify, EXPOSED_HEADERS);
-  serveIngestRoutesDirectly(fastify, app.get(IngestService), app.get(ApiKeyAdmission));
+  serveIngestRoutesDirectly(fastify, app.get(IngestService), app.get(ApiKeyAdmission), app.get(EventQuota));
   setupOpenApi(app, platformVersion());
   const consoleBuild = findConsoleBuild();
   if (consoleBuild) await serveConsole(fastify, consoleBuild);

@@ -5,6 +5,7 @@ import { alertsEntities, AlertsModule } from './alerts/alerts.module';
 import { NotificationsConfig } from './config';
 import { deliveryEntities, DeliveryModule } from './delivery/delivery.module';
 import { EmailModule } from './email/email.module';
+import { QuotaModule } from './quota/quota.module';
 import { notificationsMigrations } from './migrations';
 
 export const NOTIFICATIONS_SCHEMA = 'notifications';
@@ -31,6 +32,7 @@ export class NotificationsModule {
         EmailModule.forConfig(config),
         delivery,
         AlertsModule.forConfig(config, delivery),
+        QuotaModule.forDelivery(delivery),
       ],
     };
   }

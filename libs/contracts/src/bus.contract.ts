@@ -6,6 +6,7 @@ import type { KeysContract } from './keys/keys.contract';
 import type { KeysBroadcastsContract } from './keys/keys.events';
 import type { AlertsContract } from './notifications/alerts.contract';
 import type { InboxContract } from './notifications/inbox.contract';
+import type { QuotaContract } from './notifications/quota.contract';
 import type { SystemContract } from './system/system.contract';
 import type { TenancyContract } from './tenancy/tenancy.contract';
 import type { TenancyBroadcastsContract } from './tenancy/tenancy.events';
@@ -18,7 +19,8 @@ export type BusContract = SystemContract &
   KeysContract &
   AnalyticsContract &
   InboxContract &
-  AlertsContract;
+  AlertsContract &
+  QuotaContract;
 
 /** Every domain event subject with its payload type. */
 export type BusEventContract = ChainsBroadcastsContract &

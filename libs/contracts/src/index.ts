@@ -37,5 +37,6 @@ export * from './analytics/analytics.contract';
 export * from './analytics/rpc-usage.contract';
 export * from './notifications/inbox.contract';
 export * from './notifications/alerts.contract';
+export * from './notifications/quota.contract';
 export * from './system/bus-permissions';
 export * from './system/nats-authorization';

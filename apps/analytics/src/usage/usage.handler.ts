@@ -2,6 +2,8 @@ import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import {
   AnalyticsSubjects,
+  CountEventsRequest,
+  type CountEventsResponse,
   KeyUsageRequest,
   OrgUsageRequest,
   RecordRpcUsageRequest,
@@ -29,6 +31,12 @@ export class UsageHandler {
   @BusHandler(AnalyticsSubjects.recordRpcUsage)
   async recordRpcUsage(@Payload() request: RecordRpcUsageRequest): Promise<RecordRpcUsageResponse> {
     return { recorded: await this.rpcUsage.record(request) };
+  }
+
+  /** The gateways' quota reconciliation (no actor: the bus permissions let only the gateway send it). */
+  @BusHandler(AnalyticsSubjects.countEvents)
+  countEvents(@Payload() request: CountEventsRequest): Promise<CountEventsResponse> {
+    return this.usage.countEvents(request);
   }
 
   @BusHandler(AnalyticsSubjects.orgUsage)

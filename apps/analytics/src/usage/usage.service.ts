@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
+  type CountEventsRequest,
+  type CountEventsResponse,
   DEFAULT_USAGE_RANGE_MS,
   DomainException,
   KeysSubjects,
@@ -133,6 +135,27 @@ export class UsageService {
       return { projectId: project.id, name: project.name, ...sums, days };
     });
     return { orgId: request.orgId, ...range, total, projects: items };
+  }
+
+  /**
+   * Events stored for the projects from the UTC day of `from` to the end of today, each event id
+   * once, as the organisation usage counts them: the figure the gateways' quota counters must reach.
+   */
+  async countEvents(request: CountEventsRequest): Promise<CountEventsResponse> {
+    const from = parseIsoTime(request.from);
+    if (from === null)
+      throw DomainException.invalid([{ field: 'from', message: 'from must be an ISO-8601 time' }]);
+    const start = from - (from % UNIT_MS.day);
+    const now = Date.now();
+    const end = now - (now % UNIT_MS.day) + UNIT_MS.day;
+    const days = await this.events.dailyEvents(
+      request.projectIds,
+      new Date(start),
+      new Date(Math.max(end, start + UNIT_MS.day)),
+    );
+    let events = 0;
+    for (const perDay of days.values()) for (const count of perDay.values()) events += count;
+    return { events };
   }
 
   private async projectsOf(request: OrgUsageRequest): Promise<ProjectDto[]> {

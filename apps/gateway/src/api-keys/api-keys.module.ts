@@ -46,6 +46,8 @@ export class ApiKeysModule {
         RpcKeyVerification,
       ],
       exports: [
+        // The gateway's Redis connection, also counting the event quotas (QuotaModule).
+        API_KEYS_REDIS,
         ApiKeyGuard,
         ApiKeyAdmission,
         ApiKeyAuthenticator,

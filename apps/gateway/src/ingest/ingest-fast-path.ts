@@ -4,6 +4,7 @@ import type { ApiKeyAdmission, AdmissionRule } from '../api-keys/api-key-admissi
 import { ingestCallerOf, type IngestCaller } from './ingest-caller';
 import { isIngestRoute } from './ingest-http';
 import { INGEST_SCOPE, IngestPaths } from './ingest-paths';
+import type { EventQuota } from '../quota/event-quota';
 import type { IngestService } from './ingest.service';
 
 // A key's rate limit counts events: a batch spends one per event it carries. The routes' CORS is open,
@@ -59,22 +60,25 @@ const SERVES_BY_URL = new Map(
  * SegmentController: the route config, the OpenAPI description), but as Fastify registers each one
  * its handler is replaced by one that does what Nest's pipeline did for it, without the router
  * proxy, guard, pipe and param resolution around it (a quarter of a single event's cost in the
- * gateway, by bench:ingest): the key's admission (ApiKeyAdmission, as ApiKeyGuard), then IngestService,
- * then 202. An error thrown here goes to Fastify's error handler, which Nest routes to ProblemFilter:
+ * gateway, by bench:ingest): the key's admission (ApiKeyAdmission, as ApiKeyGuard), the organisation's
+ * event quota, then IngestService, then 202. An error thrown here goes to Fastify's error handler, which Nest routes to ProblemFilter:
  * the same problem+json answers as on any other route. Call before the app is initialised.
  */
 export function serveIngestRoutesDirectly(
   fastify: FastifyInstance,
   ingest: IngestService,
   admission: ApiKeyAdmission,
+  quota: EventQuota,
 ): void {
   fastify.addHook('onRoute', (route) => {
     const serve =
       route.method === 'POST' && isIngestRoute(route.config) ? SERVES_BY_URL.get(route.url) : undefined;
     if (!serve) return;
     const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<IngestResponse> => {
-      await admission.admit(request, reply, ADMISSION);
+      const key = await admission.admit(request, reply, ADMISSION);
+      await quota.admit(key.orgId, key.projectId, eventsIn(request.body), reply);
       const answer = await serve(ingest, request.body, ingestCallerOf(request));
+      quota.count(key.orgId, answer.accepted);
       void reply.code(202);
       return answer;
     };

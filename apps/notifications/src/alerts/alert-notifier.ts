@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { NotificationKind } from '@northstar/contracts';
+import type { AlertNotificationKind } from '@northstar/contracts';
 import { NotificationLimits } from '../common/notification-limits';
 import { DeliveryService } from '../delivery/delivery.service';
 import type { AlertEvent } from './alert-event.entity';
@@ -28,7 +28,7 @@ export class AlertNotifier {
     }
     return this.delivery.enqueue({
       notificationId: entry.id,
-      kind: entry.kind as NotificationKind,
+      kind: entry.kind as AlertNotificationKind,
       orgId: alert.orgId,
       projectId: alert.projectId,
       alert: {

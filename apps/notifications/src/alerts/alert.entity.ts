@@ -12,7 +12,9 @@ export interface StoredAlertFilter {
 
 /** A channel as stored: a webhook keeps its signing secret (needed as is to sign, so not hashed). */
 export type StoredAlertChannel =
-  { type: 'email'; to: string } | { type: 'webhook'; url: string; secret: string; hint?: string } | { type: 'in_app' };
+  | { type: 'email'; to: string }
+  | { type: 'webhook'; url: string; secret: string; hint?: string }
+  | { type: 'in_app' };
 
 /** A threshold rule on one analytics metric of a project, with the state of its last evaluation. */
 @Entity({ tableName: 'alerts' })

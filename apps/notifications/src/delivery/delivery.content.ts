@@ -1,4 +1,4 @@
-import type { AlertComparator, NotificationKind } from '@northstar/contracts';
+import type { AlertComparator, AlertNotificationKind } from '@northstar/contracts';
 import { createHmac } from 'node:crypto';
 import { escapeHtml, formatUtc } from '../email/email.templates';
 
@@ -17,7 +17,7 @@ export interface AlertSnapshot {
  * tells what happened at the time.
  */
 export interface NotificationContent {
-  kind: NotificationKind;
+  kind: AlertNotificationKind;
   projectId: string;
   alert: AlertSnapshot;
   value: number | null;
@@ -28,9 +28,9 @@ export interface NotificationContent {
 /** The JSON a webhook receiver gets; the field order is part of the documented shape. */
 export interface WebhookPayload {
   id: string;
-  type: `alert.${NotificationKind}`;
+  type: `alert.${AlertNotificationKind}`;
   alert: AlertSnapshot;
-  state: NotificationKind;
+  state: AlertNotificationKind;
   value: number | null;
   window: { from: string; to: string };
   at: string;
@@ -159,7 +159,7 @@ function duration(seconds: number): string {
   return unit(seconds, 'second');
 }
 
-const INTRO: Record<NotificationKind, string> = {
+const INTRO: Record<AlertNotificationKind, string> = {
   firing: 'An alert of your Northstar project started firing: its condition holds.',
   resolved: 'An alert of your Northstar project is resolved: its condition no longer holds.',
   test: 'This is a test notification, sent because someone pressed "test" on the alert. Nothing is firing.',

@@ -1,5 +1,5 @@
 import { Entity, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
-import type { NotificationKind } from '@northstar/contracts';
+import type { AlertNotificationKind, NotificationKind } from '@northstar/contracts';
 import { randomUUID } from 'node:crypto';
 import type { NotificationContent } from './delivery.content';
 
@@ -37,7 +37,7 @@ export class Delivery {
   channel!: DeliveryChannelType;
 
   @Property({ type: 'string', length: 16 })
-  kind!: NotificationKind;
+  kind!: AlertNotificationKind;
 
   /** What the history shows: the address, or the webhook URL without its query; null for in-app. */
   @Property({ type: 'text', nullable: true })
@@ -104,8 +104,9 @@ export class InAppNotification {
   @Property({ type: 'uuid' })
   orgId!: string;
 
-  @Property({ type: 'uuid' })
-  projectId!: string;
+  /** Null for a notice about the whole organisation (its event quota). */
+  @Property({ type: 'uuid', nullable: true })
+  projectId: string | null = null;
 
   @Property({ type: 'uuid', nullable: true })
   alertId: string | null = null;

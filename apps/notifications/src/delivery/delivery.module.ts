@@ -42,7 +42,7 @@ export class DeliveryModule {
         OrgMemberships,
         InboxService,
       ],
-      exports: [DeliveryService, SecretBox],
+      exports: [DeliveryService, SecretBox, InboxRepository],
     };
   }
 }

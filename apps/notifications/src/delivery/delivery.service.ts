@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EnsureRequestContext, MikroORM } from '@mikro-orm/postgresql';
-import type { NotificationKind } from '@northstar/contracts';
+import type { AlertNotificationKind } from '@northstar/contracts';
 import { currentRequestId } from '@northstar/observability';
 import { SecretBox } from '../common/secret-box';
 import { NotificationsConfig } from '../config';
@@ -30,7 +30,7 @@ export type DeliveryChannel =
 export interface AlertNotification {
   /** Stable id of the history entry that caused this notification (uuid); deliveries derive from it. */
   notificationId: string;
-  kind: NotificationKind;
+  kind: AlertNotificationKind;
   orgId: string;
   projectId: string;
   alert: AlertSnapshot;

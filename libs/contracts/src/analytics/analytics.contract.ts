@@ -27,7 +27,14 @@ import { IsIsoTime } from '../common/time';
 import { toBoolean, toInteger } from '../common/transforms';
 import type { Rpc } from '../rpc';
 import { IsIanaTimeZone, toCanonicalTimeZone } from '../tenancy/timezone';
-import type { KeyUsageRequest, KeyUsageResponse, OrgUsageRequest, OrgUsageResponse } from './usage.contract';
+import type {
+  CountEventsRequest,
+  CountEventsResponse,
+  KeyUsageRequest,
+  KeyUsageResponse,
+  OrgUsageRequest,
+  OrgUsageResponse,
+} from './usage.contract';
 
 export * from './usage.contract';
 
@@ -54,6 +61,11 @@ export const AnalyticsSubjects = {
   orgUsage: 'analytics.usage.org',
   /** The gateway's batched counts of key verifications for RPC proxies, stored in ClickHouse. */
   recordRpcUsage: 'analytics.usage.rpc.record',
+  /**
+   * Events stored for some projects since a time: what the gateways reconcile their event quota
+   * counters with (no actor: the bus permissions let only the gateway send it).
+   */
+  countEvents: 'analytics.usage.events.count',
 } as const;
 
 export const TIMESERIES_METRICS = ['events', 'users', 'pageviews', 'transactions', 'wallets'] as const;
@@ -521,4 +533,5 @@ export interface AnalyticsContract {
   [AnalyticsSubjects.keyUsage]: Rpc<KeyUsageRequest, KeyUsageResponse>;
   [AnalyticsSubjects.orgUsage]: Rpc<OrgUsageRequest, OrgUsageResponse>;
   [AnalyticsSubjects.recordRpcUsage]: Rpc<RecordRpcUsageRequest, RecordRpcUsageResponse>;
+  [AnalyticsSubjects.countEvents]: Rpc<CountEventsRequest, CountEventsResponse>;
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsUUID } from 'class-validator';
 import { Nested } from '../common/nested';
 import { Actor } from '../common/actor';
 import { IsIsoTime } from '../common/time';
@@ -201,4 +201,22 @@ export class OrgUsageResponse {
 
   @ApiProperty({ type: [ProjectUsage], description: "The organisation's current projects" })
   projects!: ProjectUsage[];
+}
+
+/** The most projects one quota reconciliation asks about (an organisation on the largest plan). */
+export const MAX_COUNT_EVENTS_PROJECTS = 1000;
+
+/** Events stored for these projects from `from` (rounded down to its UTC day) until now. */
+export class CountEventsRequest {
+  @IsArray()
+  @ArrayMaxSize(MAX_COUNT_EVENTS_PROJECTS)
+  @IsUUID('all', { each: true })
+  projectIds!: string[];
+
+  @IsIsoTime()
+  from!: string;
+}
+
+export interface CountEventsResponse {
+  events: number;
 }

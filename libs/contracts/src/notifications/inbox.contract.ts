@@ -4,6 +4,7 @@ import { IsDefined, IsUUID, ValidateNested } from 'class-validator';
 import { Actor } from '../common/actor';
 import { PageQuery, PageResponse } from '../common/pagination';
 import type { Rpc } from '../rpc';
+import { QUOTA_WARNINGS } from './quota.contract';
 
 /**
  * Request/reply subjects of the in-app inbox (notifications service). An in-app notification belongs
@@ -15,8 +16,15 @@ export const InboxSubjects = {
   markRead: 'notifications.inbox.read',
 } as const;
 
-/** Why a notification was sent: the alert started firing, resolved, or someone pressed "test". */
-export const NOTIFICATION_KINDS = ['firing', 'resolved', 'test'] as const;
+/** Why an alert notification was sent: the alert started firing, resolved, or someone pressed "test". */
+export const ALERT_NOTIFICATION_KINDS = ['firing', 'resolved', 'test'] as const;
+export type AlertNotificationKind = (typeof ALERT_NOTIFICATION_KINDS)[number];
+
+/**
+ * What an in-app notification is about: an alert, or the organisation's monthly event quota (80 % or
+ * 100 % used, or forecast to run out this month).
+ */
+export const NOTIFICATION_KINDS = [...ALERT_NOTIFICATION_KINDS, ...QUOTA_WARNINGS] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export class InAppNotificationDto {
@@ -29,8 +37,13 @@ export class InAppNotificationDto {
   @ApiProperty({ format: 'uuid' })
   orgId!: string;
 
-  @ApiProperty({ format: 'uuid' })
-  projectId!: string;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'null for organisation-wide notices (quota)',
+  })
+  projectId!: string | null;
 
   @ApiProperty({ format: 'uuid', nullable: true, type: String })
   alertId!: string | null;

@@ -18,6 +18,7 @@ import { KeysSubjects } from '../keys/keys.contract';
 import { KeysBroadcasts } from '../keys/keys.events';
 import { AlertsSubjects } from '../notifications/alerts.contract';
 import { InboxSubjects } from '../notifications/inbox.contract';
+import { QuotaSubjects } from '../notifications/quota.contract';
 import { TenancySubjects } from '../tenancy/tenancy.contract';
 import { TenancyBroadcasts } from '../tenancy/tenancy.events';
 import { SystemSubjects } from './system.contract';
@@ -63,7 +64,11 @@ const REQUESTS: Record<ServiceName, readonly string[]> = {
   chains: Object.values(ChainsSubjects),
   ingestion: [],
   analytics: Object.values(AnalyticsSubjects),
-  notifications: [...Object.values(AlertsSubjects), ...Object.values(InboxSubjects)],
+  notifications: [
+    ...Object.values(AlertsSubjects),
+    ...Object.values(InboxSubjects),
+    ...Object.values(QuotaSubjects),
+  ],
 };
 
 /** The request subjects a service answers, its ping included. */
