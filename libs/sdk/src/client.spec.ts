@@ -199,6 +199,27 @@ describe('retries', () => {
     expect(names(gateway.sent)).toEqual([['A'], ['A']]);
   });
 
+  it('sends nothing during a quota refusal of 30 days, however many events come, then sends them all', async () => {
+    const days30 = 30 * 86_400;
+    const gateway = fakeGateway({ status: 429, retryAfter: String(days30) });
+    const storage = fakeStorage();
+    const { analytics } = client({ fetch: gateway.fetch, storage, flushAt: 2 });
+    analytics.track('A');
+    await analytics.flush();
+    for (const name of ['B', 'C', 'D']) analytics.track(name);
+    await analytics.flush();
+    // Longer than a timer can wait: a timer set for it naively would fire at once.
+    await jest.advanceTimersByTimeAsync(days30 * 1000 - 1);
+    expect(gateway.sent).toHaveLength(1);
+    // Another page of the same site (a reload) holds too: the hold is kept beside the queue.
+    const reloaded = client({ fetch: gateway.fetch, storage, flushAt: 2 }).analytics;
+    await reloaded.flush();
+    expect(gateway.sent).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    await analytics.flush();
+    expect(names(gateway.sent).slice(1).flat().sort()).toEqual(['A', 'B', 'C', 'D']);
+  });
+
   it('keeps the events queued after maxRetries and sends them on a later flush', async () => {
     const gateway = fakeGateway(500, 500, 500);
     const { analytics, errors } = client({ fetch: gateway.fetch, maxRetries: 2, minBackoff: 10 });

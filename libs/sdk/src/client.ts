@@ -21,6 +21,8 @@ const MAX_EVENT_BYTES = 32 * 1024;
 // Browsers cap the bodies of keepalive requests (and beacons) in flight at 64 KiB together.
 const EXIT_BYTES = 60 * 1024;
 const BEACON_BYTES = 64 * 1024;
+// The longest delay a timer takes (2^31 - 1 ms); longer ones fire at once.
+const MAX_TIMER_MS = 2_147_483_647;
 
 export interface ClientOptions {
   /** A key of the project with the `events:write` scope. */
@@ -181,6 +183,8 @@ export class Analytics {
    */
   private sendOnExit(): void {
     this.safely(() => {
+      // Held (a spent quota): the events wait in storage for the next visit after the hold.
+      if (this.queue.pausedUntil() > Date.now()) return;
       const events = this.queue.peek(MAX_BATCH_EVENTS, EXIT_BYTES);
       if (!events.length) return;
       // No fetch, or one that refuses keepalive at once: the outcome is known in a microtask, still
@@ -421,10 +425,14 @@ export class Analytics {
 
   private schedule(delay = this.options.flushInterval): void {
     if (this.timer || this.closed) return;
-    this.timer = globals().setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, delay);
+    // Timers take at most 2^31 - 1 ms (about 24.8 days) and fire at once beyond; drain() waits again.
+    this.timer = globals().setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.flush();
+      },
+      Math.min(delay, MAX_TIMER_MS),
+    );
     // A pending flush must not keep a Node process alive: such processes call flush() or close().
     (this.timer as { unref?: () => void }).unref?.();
   }
@@ -438,6 +446,12 @@ export class Analytics {
     this.clearTimer();
     let attempt = 0;
     for (;;) {
+      const held = this.queue.pausedUntil() - Date.now();
+      if (held > 0) {
+        // The gateway refused these events until then (a spent quota): asking sooner only hears 429 again.
+        this.schedule(held);
+        return;
+      }
       const lockMs = this.options.maxBackoff + 60_000;
       if (!this.queue.lock(this.owner, lockMs, Date.now())) {
         // Another tab sends; look again later.
@@ -470,7 +484,8 @@ export class Analytics {
       const delay = outcome.retryAfterMs ?? this.backoff(attempt - 1);
       if (delay > this.options.maxBackoff + 30_000) {
         // A long Retry-After (a monthly quota spent): no flush() or close() waits that long; the events
-        // stay queued and a timer tries again then.
+        // stay queued, nothing is sent (by any tab) until then, and a timer tries again then.
+        this.queue.pause(Date.now() + delay);
         this.queue.unlock(this.owner);
         this.report({
           kind: 'internal',

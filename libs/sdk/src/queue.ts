@@ -15,6 +15,14 @@ export interface EventQueue {
    */
   lock(owner: string, ms: number, now: number): boolean;
   unlock(owner: string): void;
+  /**
+   * Holds every send until `until` (epoch ms; 0 lifts the hold): the gateway refused the events until
+   * then (the organisation's monthly quota is spent). Kept beside the events, so that other tabs and
+   * a reloaded page hold too, instead of each spending a request to hear the same 429.
+   */
+  pause(until: number): void;
+  /** When the hold ends (epoch ms), 0 when there is none. */
+  pausedUntil(): number;
   /** Whether the queue is kept in storage (false: in memory, storage missing or full). */
   readonly persistent: boolean;
 }
@@ -39,6 +47,8 @@ export function createQueue(options: QueueOptions): EventQueue {
   let memory: SdkEvent[] = [];
   let memoryLock: { owner: string; until: number } | undefined;
   const lockKey = `${options.key}:lock`;
+  const pauseKey = `${options.key}:paused-until`;
+  let memoryPause = 0;
 
   const read = (): SdkEvent[] => {
     if (!storage) return memory;
@@ -106,6 +116,24 @@ export function createQueue(options: QueueOptions): EventQueue {
         return parseLock(storage.getItem(lockKey))?.owner === owner;
       } catch {
         return true;
+      }
+    },
+    pause(until) {
+      memoryPause = until;
+      if (!storage) return;
+      try {
+        if (until > 0) storage.setItem(pauseKey, String(until));
+        else storage.removeItem(pauseKey);
+      } catch {
+        // The hold stays in this page's memory.
+      }
+    },
+    pausedUntil() {
+      if (!storage) return memoryPause;
+      try {
+        return Number(storage.getItem(pauseKey)) || memoryPause;
+      } catch {
+        return memoryPause;
       }
     },
     unlock(owner) {
