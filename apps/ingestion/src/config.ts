@@ -62,4 +62,11 @@ export class IngestionConfig extends WithEventStream(WithRedis(WithClickHouse(Se
    */
   @Int(1000, 3_600_000)
   INGEST_STALL_AFTER_MS = 30_000;
+
+  /**
+   * How often events older than their organisation's plan keeps them are deleted (one replica at a
+   * time); 0 turns retention off.
+   */
+  @Int(0, 7 * 86_400_000)
+  INGEST_RETENTION_INTERVAL_MS = 3_600_000;
 }

@@ -8,9 +8,10 @@ import { Enricher } from './enrichment/enricher';
 import { EventStoreRepository } from './event-store/event-store.repository';
 import { EventStoreService } from './event-store/event-store.service';
 import { ProjectDeletedListener } from './project/project-deleted.listener';
+import { EventRetention } from './retention/event-retention';
 import { SessionTracker } from './session/session-tracker';
 
-/** Events from JetStream into ClickHouse; a deleted project's events out of it. */
+/** Events from JetStream into ClickHouse; a deleted project's events, and events past retention, out of it. */
 @Module({})
 export class IngestionModule {
   static forConfig(config: IngestionConfig): DynamicModule {
@@ -29,6 +30,7 @@ export class IngestionModule {
         EventStoreService,
         EventConsumer,
         ProjectDeletedListener,
+        EventRetention,
       ],
     };
   }

@@ -12,6 +12,7 @@ import {
   type VerifyCode,
 } from '@northstar/contracts';
 import { BusClient } from '@northstar/messaging';
+import { PeriodicTask } from '@northstar/service-runtime';
 import { randomUUID } from 'node:crypto';
 import { ApiKeysSettings } from './api-keys.settings';
 
@@ -29,13 +30,14 @@ export class RpcUsageRecorder implements OnApplicationBootstrap, BeforeApplicati
   private readonly logger = new Logger(RpcUsageRecorder.name);
   private counters = new Map<string, RpcUsageEntry>();
   private pending: RecordRpcUsageRequest | null = null;
-  private timer?: NodeJS.Timeout;
-  private flushing?: Promise<void>;
+  private readonly flusher: PeriodicTask;
 
   constructor(
-    private readonly settings: ApiKeysSettings,
+    settings: ApiKeysSettings,
     private readonly bus: BusClient,
-  ) {}
+  ) {
+    this.flusher = new PeriodicTask(() => this.send(), settings.API_KEY_USAGE_FLUSH_MS);
+  }
 
   record(
     key: { keyId: string; projectId: string },
@@ -63,18 +65,16 @@ export class RpcUsageRecorder implements OnApplicationBootstrap, BeforeApplicati
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.flush(), this.settings.API_KEY_USAGE_FLUSH_MS);
-    this.timer.unref();
+    this.flusher.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.flush();
+  beforeApplicationShutdown(): Promise<void> {
+    return this.flusher.stop({ finalRun: true });
   }
 
+  /** Sends what was counted so far; at most one flush runs at a time. */
   flush(): Promise<void> {
-    this.flushing ??= this.send().finally(() => (this.flushing = undefined));
-    return this.flushing;
+    return this.flusher.run();
   }
 
   private async send(): Promise<void> {

@@ -12,6 +12,7 @@ import {
   type RecordUsageRequest,
 } from '@northstar/contracts';
 import { BusClient } from '@northstar/messaging';
+import { PeriodicTask } from '@northstar/service-runtime';
 import { randomUUID } from 'node:crypto';
 import { ApiKeysSettings } from './api-keys.settings';
 
@@ -38,13 +39,14 @@ export class UsageRecorder implements OnApplicationBootstrap, BeforeApplicationS
   private counters = new Map<string, Counter>();
   private credits = new Map<string, KeyCreditsReport>();
   private pending: RecordUsageRequest | null = null;
-  private timer?: NodeJS.Timeout;
-  private flushing?: Promise<void>;
+  private readonly flusher: PeriodicTask;
 
   constructor(
-    private readonly settings: ApiKeysSettings,
+    settings: ApiKeysSettings,
     private readonly bus: BusClient,
-  ) {}
+  ) {
+    this.flusher = new PeriodicTask(() => this.send(), settings.API_KEY_USAGE_FLUSH_MS);
+  }
 
   record(keyId: string, now = Date.now(), chain?: string): void {
     const hour = now - (now % HOUR_MS);
@@ -77,20 +79,16 @@ export class UsageRecorder implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.flush(), this.settings.API_KEY_USAGE_FLUSH_MS);
-    // Counting must not keep the process alive on its own.
-    this.timer.unref();
+    this.flusher.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.flush();
+  beforeApplicationShutdown(): Promise<void> {
+    return this.flusher.stop({ finalRun: true });
   }
 
   /** Sends what was counted so far; at most one flush runs at a time. */
   flush(): Promise<void> {
-    this.flushing ??= this.send().finally(() => (this.flushing = undefined));
-    return this.flushing;
+    return this.flusher.run();
   }
 
   private async send(): Promise<void> {

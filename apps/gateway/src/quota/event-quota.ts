@@ -15,6 +15,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { API_KEYS_REDIS } from '../api-keys/api-keys.redis';
+import { PeriodicTask } from '@northstar/service-runtime';
 import { GatewayConfig } from '../config';
 import { OrgPlans } from './org-plans';
 import { QuotaNotices } from './quota-notices';
@@ -74,9 +75,8 @@ export class EventQuota implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly logger = new Logger(EventQuota.name);
   private readonly counters = new Map<string, OrgCounter>();
   private readonly loading = new Map<string, Promise<OrgCounter>>();
-  private syncTimer?: NodeJS.Timeout;
-  private reconcileTimer?: NodeJS.Timeout;
-  private syncing?: Promise<void>;
+  private readonly syncing: PeriodicTask;
+  private readonly reconciling: PeriodicTask;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -84,7 +84,10 @@ export class EventQuota implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly notices: QuotaNotices,
     private readonly bus: BusClient,
     @Inject(API_KEYS_REDIS) private readonly redis: Redis,
-  ) {}
+  ) {
+    this.syncing = new PeriodicTask(() => this.syncOnce(), config.QUOTA_SYNC_MS);
+    this.reconciling = new PeriodicTask(() => this.reconcileOnce(), config.QUOTA_RECONCILE_MS);
+  }
 
   /**
    * Admits a request of `events` events for the organisation, or throws the 429 to answer; either way
@@ -130,26 +133,26 @@ export class EventQuota implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   onApplicationBootstrap(): void {
-    this.syncTimer = setInterval(() => void this.sync(), this.config.QUOTA_SYNC_MS);
-    this.syncTimer.unref();
-    this.reconcileTimer = setInterval(() => void this.reconcile(), this.config.QUOTA_RECONCILE_MS);
-    this.reconcileTimer.unref();
+    this.syncing.start();
+    this.reconciling.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.syncTimer);
-    clearInterval(this.reconcileTimer);
-    await this.sync();
+    await this.reconciling.stop({ finalRun: false });
+    await this.syncing.stop({ finalRun: true });
   }
 
   /** Adds this gateway's counts to the shared counters and reads the totals; one at a time. */
   sync(): Promise<void> {
-    this.syncing ??= this.syncOnce().finally(() => (this.syncing = undefined));
-    return this.syncing;
+    return this.syncing.run();
   }
 
   /** Raises every active counter to the events ClickHouse holds for the organisation's projects. */
-  async reconcile(): Promise<void> {
+  reconcile(): Promise<void> {
+    return this.reconciling.run();
+  }
+
+  private async reconcileOnce(): Promise<void> {
     for (const counter of [...this.counters.values()]) {
       try {
         const projectIds = (await this.redis.smembers(projectsKey(counter.orgId, counter.period))).slice(
