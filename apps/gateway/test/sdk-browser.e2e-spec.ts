@@ -17,7 +17,7 @@ import {
   startTestGateway,
   startTestService,
 } from './support';
-import { call, createOrg, newUser } from './tenancy-support';
+import { newProjectKey } from './tenancy-support';
 
 // The SDK's browser build (libs/sdk/dist/esm, as a bundler or a <script type="module"> loads it) in
 // headless Chromium against the real gateway and ingestion, from a page of another origin (so CORS is
@@ -105,27 +105,6 @@ afterAll(async () => {
   for (const service of services.reverse()) await service.close();
   await clickhouse?.close();
 });
-
-async function newProjectKey(label: string): Promise<{ projectId: string; key: string }> {
-  const owner = await newUser(gateway.url, `${label} User`);
-  const org = await createOrg(gateway.url, owner, `${label} E2E`);
-  const project = await call<{ id: string }>(gateway.url, 'POST', `/orgs/${org.id}/projects`, owner, {
-    name: 'Browser App',
-    kind: 'web3',
-  });
-  const created = await call<{ key: string }>(
-    gateway.url,
-    'POST',
-    `/projects/${project.body.id}/keys`,
-    owner,
-    {
-      name: `${label} browser`,
-      scopes: ['events:write'],
-    },
-  );
-  expect([project.status, created.status]).toEqual([201, 201]);
-  return { projectId: project.body.id, key: created.body.key };
-}
 
 interface Row {
   type: string;
@@ -227,7 +206,7 @@ function queuedInPage(page: Page): Promise<number> {
 }
 
 it('keeps events through a lost connection and a reload, then delivers each exactly once', async () => {
-  const { projectId, key } = await newProjectKey('Browser Offline');
+  const { projectId, key } = await newProjectKey(gateway.url, 'Browser Offline');
   const context = await browser.newContext();
   const offline = await goOffline(context);
   const options = { flushAt: 3, flushInterval: 200, minBackoff: 200, maxBackoff: 800 };
@@ -267,7 +246,7 @@ it('keeps events through a lost connection and a reload, then delivers each exac
 });
 
 it('delivers an event tracked right before the page is hidden and closed', async () => {
-  const { projectId, key } = await newProjectKey('Browser Hidden');
+  const { projectId, key } = await newProjectKey(gateway.url, 'Browser Hidden');
   const context = await browser.newContext();
   // Nothing would send it but the page going away: no size or time trigger within the test.
   const { page, errors } = await sdkPage(context, key, { flushAt: 100, flushInterval: 600_000 });
@@ -290,7 +269,7 @@ it('delivers an event tracked right before the page is hidden and closed', async
 });
 
 it('records wallet connect, account and chain changes and transactions of an EIP-1193 provider in the page', async () => {
-  const { projectId, key } = await newProjectKey('Browser Wallet');
+  const { projectId, key } = await newProjectKey(gateway.url, 'Browser Wallet');
   const context = await browser.newContext();
   const { page, errors } = await sdkPage(context, key, { flushAt: 100, flushInterval: 60_000 });
   const result = await page.evaluate(async () => {

@@ -13,7 +13,7 @@ import {
   startTestGateway,
   startTestService,
 } from './support';
-import { call, createOrg, newUser } from './tenancy-support';
+import { newProjectKey } from './tenancy-support';
 
 // @northstar/sdk (its source, as Node runs it) against the real gateway and ingestion: what the SDK
 // sends ends up in ClickHouse, once, through 503s, a lost answer and a 429 with Retry-After.
@@ -43,27 +43,6 @@ afterAll(async () => {
 });
 
 /** A fresh owner, organisation and project, and a key of that project with `events:write`. */
-async function newProjectKey(label: string): Promise<{ projectId: string; key: string }> {
-  const owner = await newUser(gateway.url, `${label} User`);
-  const org = await createOrg(gateway.url, owner, `${label} E2E`);
-  const project = await call<{ id: string }>(gateway.url, 'POST', `/orgs/${org.id}/projects`, owner, {
-    name: 'Wallet App',
-    kind: 'web3',
-  });
-  const created = await call<{ key: string }>(
-    gateway.url,
-    'POST',
-    `/projects/${project.body.id}/keys`,
-    owner,
-    {
-      name: `${label} SDK`,
-      scopes: ['events:write'],
-    },
-  );
-  expect([project.status, created.status]).toEqual([201, 201]);
-  return { projectId: project.body.id, key: created.body.key };
-}
-
 interface EventRow {
   type: string;
   event: string;
@@ -124,7 +103,7 @@ const WALLET = '0x52908400098527886E0F7030069857D2E4169EE7';
 const TX = `0x${'ab'.repeat(32)}`;
 
 it('delivers every call type to ClickHouse with its fields, and reports the event the gateway refuses', async () => {
-  const { projectId, key } = await newProjectKey('Sdk Calls');
+  const { projectId, key } = await newProjectKey(gateway.url, 'Sdk Calls');
   const recorder = recordingFetch();
   const rejected: SdkError[] = [];
   const analytics = createClient({
@@ -249,7 +228,7 @@ async function flakyProxy(): Promise<Flaky> {
 }
 
 it('loses nothing and doubles nothing through 503s, a lost answer and a 429 with Retry-After', async () => {
-  const { projectId, key } = await newProjectKey('Sdk Outage');
+  const { projectId, key } = await newProjectKey(gateway.url, 'Sdk Outage');
   const proxy = await flakyProxy();
   const errors: SdkError[] = [];
   const analytics = createClient({

@@ -130,6 +130,26 @@ export async function createOrg(url: string, owner: SignedUpUser, name = 'E2E Or
   return answer.body;
 }
 
+/**
+ * A new owner, organisation and Web3 project, and a key of the project with `events:write`: what an
+ * SDK test needs to send events. `label` names them after the test.
+ */
+export async function newProjectKey(url: string, label: string): Promise<{ projectId: string; key: string }> {
+  const owner = await newUser(url, `${label} User`);
+  const org = await createOrg(url, owner, `${label} E2E`);
+  const project = await call<{ id: string }>(url, 'POST', `/orgs/${org.id}/projects`, owner, {
+    name: `${label} App`,
+    kind: 'web3',
+  });
+  if (project.status !== 201) throw new Error(`project: ${project.status} ${JSON.stringify(project.body)}`);
+  const created = await call<{ key: string }>(url, 'POST', `/projects/${project.body.id}/keys`, owner, {
+    name: `${label} SDK`,
+    scopes: ['events:write'],
+  });
+  if (created.status !== 201) throw new Error(`key: ${created.status} ${JSON.stringify(created.body)}`);
+  return { projectId: project.body.id, key: created.body.key };
+}
+
 /** A new verified user who joined the organisation with `role` through an invitation. */
 export async function joinAs(
   url: string,
