@@ -138,6 +138,13 @@ describe('single sign-on: linking providers, and organisations trusting their MF
     return new URL(back.headers.get('location') ?? '');
   }
 
+  /** The claims of an access token (read only: the gateway verifies them). */
+  const claimsOf = (accessToken: string) =>
+    JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+
   const identitiesOf = async (accessToken: string) =>
     (
       await getJson<{ items: LinkedIdentity[]; hasPassword: boolean }>(url('/me/identities'), {
@@ -277,6 +284,9 @@ describe('single sign-on: linking providers, and organisations trusting their MF
       expect(refreshed.status).toBe(200);
       const { accessToken } = (await refreshed.json()) as { accessToken: string };
       expect((await getOrg(org.id, accessToken)).status).toBe(200);
+      expect(claimsOf(trusted.accessToken)).toMatchObject({ mfa: false, mfaVia: `oidc:${PROVIDER}` });
+      expect(claimsOf(accessToken)).toMatchObject({ mfa: false, mfaVia: `oidc:${PROVIDER}` });
+      expect(claimsOf(viewer.accessToken)).not.toHaveProperty('mfaVia');
 
       // Through a provider the organisation does not trust: refused like a password session.
       const untrusted = await signIn(newAccount(viewer.email), OTHER);
