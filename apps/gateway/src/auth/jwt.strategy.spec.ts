@@ -1,6 +1,7 @@
+import type { AccessTokenClaims } from '@northstar/contracts';
 import { UserJwtStrategy } from './jwt.strategy';
 
-const claims = {
+const claims: AccessTokenClaims = {
   sub: '7b0f8f9e-5d8e-4a43-9b55-1c3f0d2a9e11',
   sid: 'c1d4f1b2-8f7e-4d0a-9d7b-2a6e5f4c3b21',
   email: 'ada@example.com',
