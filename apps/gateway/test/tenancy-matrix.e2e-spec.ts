@@ -389,6 +389,7 @@ const BODIES: Record<string, BodyFactory> = {
   'POST /v1/auth/reset-password': () => ({ token: 'matrix-unknown-token', password: 'a new long password' }),
   'POST /v1/auth/oidc/exchange': () => ({ code: 'matrix-unknown-code' }),
   'PATCH /v1/me': () => ({ name: 'Matrix User' }),
+  'POST /v1/me/identities/oidc/{provider}': () => ({}),
   'POST /v1/auth/mfa': () => ({ mfaToken: 'matrix-unknown-token', code: '123456' }),
   // Nobody in the matrix has two factors on: these answer 400 (a wrong code) or 409 (nothing to act on).
   'POST /v1/me/mfa/totp/confirm': () => ({ code: '123456' }),

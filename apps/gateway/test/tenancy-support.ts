@@ -115,6 +115,7 @@ export interface TestOrg {
   name: string;
   slug: string;
   requireMfa: boolean;
+  trustedMfaProviders: string[];
   createdAt: string;
 }
 

@@ -65,6 +65,7 @@ describe('organisations over HTTP', () => {
       name: 'Acme Inc',
       slug,
       requireMfa: false,
+      trustedMfaProviders: [],
       createdAt: expect.stringMatching(ISO),
     });
     const got = await call(url, 'GET', `/orgs/${created.body.id}`, owner);

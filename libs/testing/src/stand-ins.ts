@@ -170,6 +170,7 @@ export class TenancyStandIn {
           name: `Org ${start + index + 1}`,
           slug: `org-${start + index + 1}`,
           requireMfa: false,
+          trustedMfaProviders: [],
           createdAt: new Date(0).toISOString(),
           role: members.get(request.actor.userId) ?? 'viewer',
         })),

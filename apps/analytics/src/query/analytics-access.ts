@@ -41,9 +41,11 @@ export class AnalyticsAccess {
    */
   async assertCanRead(caller: AnalyticsCaller, projectId: string): Promise<{ timezone?: string }> {
     if (caller.actor) {
-      // Two-factor sign-in is part of the key: an organisation that requires it grants one and refuses the other.
+      // Two-factor sign-in (ours, or a provider's the organisation may trust) is part of the key: an
+      // organisation that requires it grants one session and refuses another of the same user.
       const mfa = caller.actor.mfa === true ? 'mfa' : '';
-      const cacheKey = `${caller.actor.userId}:${caller.actor.role}:${mfa}:${projectId}`;
+      const via = caller.actor.mfaVia ?? '';
+      const cacheKey = `${caller.actor.userId}:${caller.actor.role}:${mfa}:${via}:${projectId}`;
       const cached = this.grants.get(cacheKey);
       if (cached) return { timezone: cached.timezone };
       const grant = await this.access.toProject(caller.actor, projectId, 'analytics:read');

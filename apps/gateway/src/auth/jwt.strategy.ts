@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { ACCESS_TOKEN, PLATFORM_ROLES, type AccessTokenClaims } from '@northstar/contracts';
+import { ACCESS_TOKEN, MFA_VIA_PATTERN, PLATFORM_ROLES, type AccessTokenClaims } from '@northstar/contracts';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { AuthUser } from './auth-user';
 
@@ -27,9 +27,17 @@ export class UserJwtStrategy extends PassportStrategy(Strategy, USER_JWT_STRATEG
 
   /** A token that verifies but lacks a claim was not minted by identity: refused like a forged one. */
   validate(claims: Partial<AccessTokenClaims>): AuthUser | false {
-    const { sub, sid, email, role, mfa } = claims;
+    const { sub, sid, email, role, mfa, mfaVia } = claims;
     if (typeof sub !== 'string' || typeof sid !== 'string' || typeof email !== 'string') return false;
     if (!PLATFORM_ROLES.includes(role as AuthUser['role'])) return false;
-    return { userId: sub, sessionId: sid, email, role: role as AuthUser['role'], mfa: mfa === true };
+    if (mfaVia !== undefined && (typeof mfaVia !== 'string' || !MFA_VIA_PATTERN.test(mfaVia))) return false;
+    return {
+      userId: sub,
+      sessionId: sid,
+      email,
+      role: role as AuthUser['role'],
+      mfa: mfa === true,
+      ...(mfaVia === undefined ? {} : { mfaVia }),
+    };
   }
 }

@@ -34,7 +34,9 @@ organisation owning the object: \`viewer\`, \`member\`, \`admin\`, \`owner\`), a
 API key of the object's project with those scopes may call it too. Below the role or without the
 scopes: 403; a non-member, or an object of another organisation: 404; no credentials: 401. An
 organisation that requires two-factor sign-in (\`requireMfa\`) answers its members whose access token
-lacks the \`mfa\` claim 403 with problem type \`mfa-required\`, on every role-gated route of its objects.
+lacks the \`mfa\` claim 403 with problem type \`mfa-required\`, on every role-gated route of its objects,
+unless their session was signed in through a provider it lists in \`trustedMfaProviders\` (the
+token's \`mfaVia\` claim).
 
 **Bodies** are JSON sent as \`application/json\`, except on the event routes, which read any content type
 as JSON. **Compression**: request bodies may be sent with \`Content-Encoding: gzip\`; size limits apply to

@@ -9,7 +9,6 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import {
-  DomainException,
   IdentitySubjects,
   LoginResponse,
   MfaRequiredResponse,
@@ -28,54 +27,19 @@ import { GatewayConfig } from '../config';
 import { ApiAccess } from '../http/api-access.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
 import { ApiRateLimitedResponse } from './api-rate-limited.decorator';
+import {
+  cookieOf,
+  notThisBrowser,
+  oidcCallbackUrl,
+  originOf,
+  STATE_COOKIE,
+  STATE_COOKIE_MAX_AGE_SECONDS,
+  stateCookie,
+  withoutTrailingSlash,
+} from './oidc-browser';
 
 const IP_LIMITED = 'Too many auth requests from this IP address (at least 100 a minute are allowed)';
 const CALLBACK_FIELDS = ['code', 'state', 'iss', 'error', 'error_description'] as const;
-/**
- * Binds a sign-in to the browser that started it. Without it, anyone could start a sign-in with their
- * own provider account and send the callback link to a victim, whose console would then be signed in
- * as the attacker (login CSRF). SameSite=Lax: sent on the provider's top-level redirect back.
- */
-const STATE_COOKIE = 'northstar_oidc_state';
-const STATE_COOKIE_PATH = '/v1/auth/oidc';
-// Outlives identity's record of the state (OIDC_STATE_TTL_SECONDS, at most an hour): that one decides.
-const STATE_COOKIE_MAX_AGE_SECONDS = 3600;
-
-function stateCookie(value: string, maxAgeSeconds: number, secure: boolean): string {
-  return [
-    `${STATE_COOKIE}=${value}`,
-    `Path=${STATE_COOKIE_PATH}`,
-    `Max-Age=${maxAgeSeconds}`,
-    'HttpOnly',
-    'SameSite=Lax',
-    ...(secure ? ['Secure'] : []),
-  ].join('; ');
-}
-
-function cookieOf(request: FastifyRequest, name: string): string | undefined {
-  const header = request.headers.cookie;
-  if (typeof header !== 'string') return undefined;
-  for (const part of header.split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
-  }
-  return undefined;
-}
-
-function notThisBrowser(): DomainException {
-  return DomainException.invalid(
-    [{ field: 'state', message: 'state belongs to no sign-in started in this browser' }],
-    'This sign-in was not started in this browser: start it again',
-  );
-}
-
-function originOf(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
-}
-
-function withoutTrailingSlash(url: string): string {
-  return url.replace(/\/+$/, '');
-}
 
 /**
  * Single sign-on through OpenID Connect providers. The browser is sent to the provider and back; the
@@ -151,14 +115,17 @@ export class OidcController {
       '(`access_denied` or another OAuth error code of the provider, `invalid_response`, ' +
       '`provider_error`, `provider_unavailable`). Without a known state (missing, tampered with, ' +
       'expired or used), or in a browser without the state cookie of the start (a callback link sent by ' +
-      'someone else), there is no sign-in to go back to: 400 problem naming `state`.',
+      'someone else), there is no sign-in to go back to: 400 problem naming `state`. The callback of ' +
+      'a link (begun with POST /v1/me/identities/oidc/{provider}) redirects with `linked=<provider>` ' +
+      'instead of `code`, or `error`: `identity_in_use` (the provider account signs in to another ' +
+      'user), `session_ended` (the session that began the link ended since), or one of the above.',
   })
   @ApiQuery({ name: 'code', required: false, description: 'The authorisation code' })
   @ApiQuery({ name: 'state', required: false, description: 'The state the sign-in began with' })
   @ApiQuery({ name: 'iss', required: false, description: "The provider's issuer (RFC 9207)" })
   @ApiQuery({ name: 'error', required: false, description: "The provider's OAuth error code" })
   @ApiQuery({ name: 'error_description', required: false })
-  @ApiFoundResponse({ description: 'To the console, with `code` or `error` in the query' })
+  @ApiFoundResponse({ description: 'To the console, with `code`, `linked` or `error` in the query' })
   @ApiProblemResponses(400, 503)
   @ApiRateLimitedResponse(IP_LIMITED)
   async callback(
@@ -183,6 +150,7 @@ export class OidcController {
     });
     const target = new URL(result.redirect, `${this.consoleOrigin(request)}/`);
     if (result.code !== undefined) target.searchParams.set('code', result.code);
+    if (result.linked !== undefined) target.searchParams.set('linked', result.linked);
     if (result.error !== undefined) target.searchParams.set('error', result.error);
     await reply
       .header('cache-control', 'no-store')
@@ -218,10 +186,7 @@ export class OidcController {
   }
 
   private callbackUrl(provider: string, request: FastifyRequest): string {
-    const base = this.config.PUBLIC_API_URL
-      ? withoutTrailingSlash(this.config.PUBLIC_API_URL)
-      : originOf(request);
-    return `${base}/v1/auth/oidc/${provider}/callback`;
+    return oidcCallbackUrl(this.config, provider, request);
   }
 
   private consoleOrigin(request: FastifyRequest): string {

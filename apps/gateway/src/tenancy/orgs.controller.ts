@@ -83,10 +83,12 @@ export class OrgsController {
   @ApiOperation({
     summary: 'Rename the organisation or change its slug (admin); require two-factor sign-in (owner)',
     description:
-      "`requireMfa` is the owner's to change (403 for an admin), and turning it on needs the owner's own " +
-      'two factors (403 `mfa-required`). Once on, members whose access token does not say two factors ' +
-      '(`mfa` claim: they have none, or have not refreshed since turning them on) get 403, type ' +
-      "`mfa-required`, on the organisation's routes and its projects' routes.",
+      "`requireMfa` and `trustedMfaProviders` are the owner's to change (403 for an admin), and a change " +
+      "the owner's own sign-in would not meet (turning `requireMfa` on without two factors, say) is 403 " +
+      '`mfa-required`. Once on, members whose access token does not say two factors (`mfa` claim: they ' +
+      'have none, or have not refreshed since turning them on), and whose session was not signed in ' +
+      'through a provider of `trustedMfaProviders` (`mfaVia` claim), get 403, type `mfa-required`, on ' +
+      "the organisation's routes and its projects' routes.",
   })
   @ApiOkResponse({ type: OrgWithRoleDto })
   @ApiProblemResponses(400, 401, 403, 404, 409, 503)

@@ -156,7 +156,7 @@ export class AuthService {
       this.logger.warn(`Concurrent use of one refresh token; session ${session.id} revoked`);
       throw invalidRefreshToken();
     }
-    return { ...this.issuer.accessToken(user, session.id), refreshToken: next.token };
+    return { ...this.issuer.accessToken(user, session), refreshToken: next.token };
   }
 
   /** Revokes the session of the token, current or already traded in; unknown tokens change nothing. */

@@ -9,13 +9,17 @@ const client = { ip: '192.0.2.1' };
 function signInWith(): {
   signIn: SignIn;
   opened: string[];
+  /** The provider each session was opened with (`mfaVia`). */
+  via: (string | null)[];
   challenged: { userId: string; method: string }[];
 } {
   const opened: string[] = [];
+  const via: (string | null)[] = [];
   const challenged: { userId: string; method: string }[] = [];
   const issuer = {
-    open: async (user: User) => {
+    open: async (user: User, _client: unknown, mfaVia: string | null) => {
       opened.push(user.id);
+      via.push(mfaVia);
       return { accessToken: 'access', refreshToken: 'refresh', expiresIn: 900 };
     },
   } as unknown as SessionIssuer;
@@ -26,7 +30,7 @@ function signInWith(): {
     },
   } as unknown as MfaChallenges;
   const roles = { roleOf: () => 'user' } as unknown as PlatformRoles;
-  return { signIn: new SignIn(issuer, roles, challenges), opened, challenged };
+  return { signIn: new SignIn(issuer, roles, challenges), opened, via, challenged };
 }
 
 function user(mfaEnabled: boolean): User {
@@ -61,5 +65,14 @@ describe('SignIn.complete, the last step of every way in', () => {
     const answer = await signIn.complete(user(true), client, { method: 'oidc:corp', secondFactor: true });
     expect(answer).toMatchObject({ accessToken: 'access', user: { mfaEnabled: true } });
     expect(opened).toHaveLength(1);
+  });
+
+  it('records the provider of a single sign-on on the session, for organisations that trust its MFA', async () => {
+    const { signIn, via } = signInWith();
+    await signIn.complete(user(false), client, { method: 'oidc:corp' });
+    await signIn.complete(user(false), client, { method: 'password' });
+    // The second step of a sign-in that began at a provider keeps the provider.
+    await signIn.complete(user(true), client, { method: 'oidc:okta', secondFactor: true });
+    expect(via).toEqual(['oidc:corp', null, 'oidc:okta']);
   });
 });

@@ -39,11 +39,12 @@ export class SignIn {
     if (user.mfaEnabled && proof.secondFactor !== true) {
       return this.challenges.issue({ userId: user.id, method: proof.method });
     }
-    return this.session(user, client);
+    return this.session(user, client, proof.method);
   }
 
-  private async session(user: User, client: ClientContext): Promise<LoginResponse> {
-    const tokens = await this.issuer.open(user, client);
+  private async session(user: User, client: ClientContext, method: string): Promise<LoginResponse> {
+    // A provider's sign-in is remembered by the session, for organisations that trust its MFA.
+    const tokens = await this.issuer.open(user, client, method.startsWith('oidc:') ? method : null);
     return { ...tokens, user: toUserDto(user, this.roles.roleOf(user)) };
   }
 }

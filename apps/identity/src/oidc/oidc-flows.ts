@@ -13,6 +13,11 @@ export interface PendingSignIn {
   redirect: string;
   /** The redirect_uri sent to the provider; the token request must repeat it exactly. */
   callbackUrl: string;
+  /**
+   * Set when a signed-in user began linking the provider to their account: the callback then links
+   * the identity to that user, provided the session that asked is still live, instead of signing in.
+   */
+  link?: { userId: string; sessionId: string };
 }
 
 /** A provider identity proved at the callback, waiting for the console to trade its one-time code. */

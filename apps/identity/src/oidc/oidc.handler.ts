@@ -6,6 +6,7 @@ import {
   ListIdentitiesRequest,
   OidcCallbackRequest,
   OidcExchangeRequest,
+  OidcLinkRequest,
   OidcProvidersRequest,
   OidcStartRequest,
   UnlinkIdentityRequest,
@@ -37,7 +38,14 @@ export class OidcHandler {
     return this.oidc.start(request);
   }
 
+  @BusHandler(IdentitySubjects.oidcLink)
+  @CreateRequestContext()
+  link(@Payload() request: OidcLinkRequest): Promise<OidcStartResponse> {
+    return this.oidc.link(request);
+  }
+
   @BusHandler(IdentitySubjects.oidcCallback)
+  @CreateRequestContext()
   callback(@Payload() request: OidcCallbackRequest): Promise<OidcCallbackResponse> {
     return this.oidc.callback(request);
   }

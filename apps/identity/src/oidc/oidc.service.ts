@@ -3,11 +3,13 @@ import { Transactions } from '@northstar/persistence';
 import {
   BusErrorCode,
   DomainException,
+  OIDC_LINK_DEFAULT_REDIRECT,
   type LinkedIdentityListResponse,
   type SignInResponse,
   type OidcCallbackRequest,
   type OidcCallbackResponse,
   type OidcExchangeRequest,
+  type OidcLinkRequest,
   type OidcStartRequest,
   type OidcStartResponse,
   type SessionPrincipal,
@@ -37,6 +39,10 @@ function unknownState(): DomainException {
     [{ field: 'state', message: 'state is unknown, expired or already used' }],
     'This sign-in link is invalid or expired: start the sign-in again',
   );
+}
+
+function sessionEnded(): DomainException {
+  return new DomainException(BusErrorCode.Unauthenticated, 'This session has ended: sign in again');
 }
 
 function invalidCode(): DomainException {
@@ -84,7 +90,30 @@ export class OidcService {
 
   async start(request: OidcStartRequest): Promise<OidcStartResponse> {
     await this.throttle.hitIp(request.client.ip);
-    const { settings, client } = await this.clients.get(request.provider);
+    return this.begin(request.provider, request.callbackUrl, request.redirect ?? '/');
+  }
+
+  /**
+   * Begins linking a provider to the signed-in user. The provider's answer comes back to the same
+   * callback as a sign-in's; the pending state says it is a link, and for whom.
+   */
+  async link(request: OidcLinkRequest): Promise<OidcStartResponse> {
+    await this.throttle.hitIp(request.client.ip);
+    const { userId, sessionId } = request.principal;
+    if (!(await this.sessions.isActive(userId, sessionId, new Date()))) throw sessionEnded();
+    return this.begin(request.provider, request.callbackUrl, request.redirect ?? OIDC_LINK_DEFAULT_REDIRECT, {
+      userId,
+      sessionId,
+    });
+  }
+
+  private async begin(
+    provider: string,
+    callbackUrl: string,
+    redirect: string,
+    link?: PendingSignIn['link'],
+  ): Promise<OidcStartResponse> {
+    const { settings, client } = await this.clients.get(provider);
     const state = generators.state();
     const nonce = generators.nonce();
     const codeVerifier = generators.codeVerifier();
@@ -92,11 +121,12 @@ export class OidcService {
       provider: settings.id,
       codeVerifier,
       nonce,
-      redirect: request.redirect ?? '/',
-      callbackUrl: request.callbackUrl,
+      redirect,
+      callbackUrl,
+      ...(link ? { link } : {}),
     });
     const authorizationUrl = client.authorizationUrl({
-      redirect_uri: request.callbackUrl,
+      redirect_uri: callbackUrl,
       scope: settings.scopes,
       state,
       nonce,
@@ -145,7 +175,52 @@ export class OidcService {
       this.logger.warn(`OIDC provider ${pending.provider} unreachable at the callback: ${String(error)}`);
       return back('provider_unavailable');
     }
+    if (pending.link) return this.linkProved(pending.link, proved, pending.redirect);
     return { redirect: pending.redirect, code: await this.flows.saveProved(proved) };
+  }
+
+  /**
+   * Links the proved identity to the user who began the link. No verified email is needed: the user
+   * proved the account with its session, and the provider proved the identity. The session must still
+   * be live (a link begun before a logout or a revocation is void), and the identity must not sign
+   * in to anyone else: moving it would hand that account's way in to this one.
+   */
+  private async linkProved(
+    link: NonNullable<PendingSignIn['link']>,
+    proved: ProvedIdentity,
+    redirect: string,
+  ): Promise<OidcCallbackResponse> {
+    const now = new Date();
+    let error: string | null;
+    try {
+      error = await this.transactions.run(async () => {
+        // Locked like an unlink, so that a link and an unlink of one user do not interleave.
+        const user = await this.identities.lockUser(link.userId);
+        if (!user || !(await this.sessions.isActive(link.userId, link.sessionId, now))) {
+          return 'session_ended';
+        }
+        const linked = await this.identities.findBySubject(proved.issuer, proved.subject);
+        if (linked) return linked.userId === user.id ? null : 'identity_in_use';
+        const identity = new UserIdentity();
+        identity.userId = user.id;
+        identity.provider = proved.provider;
+        identity.issuer = proved.issuer;
+        identity.subject = proved.subject;
+        identity.email = proved.email;
+        await this.identities.insert(identity);
+        return null;
+      });
+    } catch (failure) {
+      // Another request linked the same provider account a moment ago (the unique issuer + subject).
+      if (failure instanceof DomainException && failure.code === BusErrorCode.Conflict) {
+        error = 'identity_in_use';
+      } else {
+        throw failure;
+      }
+    }
+    if (error !== null) return { redirect, error };
+    this.logger.log(`User ${link.userId} linked an identity of the provider ${proved.provider}`);
+    return { redirect, linked: proved.provider };
   }
 
   private async prove(

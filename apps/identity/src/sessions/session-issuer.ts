@@ -20,7 +20,13 @@ export class SessionIssuer {
     private readonly roles: PlatformRoles,
   ) {}
 
-  async open(user: User, client: ClientContext, now = new Date()): Promise<TokenPairResponse> {
+  /** `mfaVia`: the identity provider that signed the session in (`oidc:<id>`), if one did. */
+  async open(
+    user: User,
+    client: ClientContext,
+    mfaVia: string | null = null,
+    now = new Date(),
+  ): Promise<TokenPairResponse> {
     const refresh = newSecureToken();
     const session = new Session();
     session.userId = user.id;
@@ -30,20 +36,26 @@ export class SessionIssuer {
     session.createdAt = now;
     session.lastUsedAt = now;
     session.expiresAt = refreshExpiry(now);
+    session.mfaVia = mfaVia;
     await this.sessions.insert(session);
-    return { ...this.accessToken(user, session.id), refreshToken: refresh.token };
+    return { ...this.accessToken(user, session), refreshToken: refresh.token };
   }
 
   /** A fresh access token for the session; the role is re-read from configuration each time. */
-  accessToken(user: User, sessionId: string): { accessToken: string; expiresIn: number } {
+  accessToken(
+    user: User,
+    session: Pick<Session, 'id' | 'mfaVia'>,
+  ): { accessToken: string; expiresIn: number } {
     return this.signer.sign({
       sub: user.id,
       role: this.roles.roleOf(user),
-      sid: sessionId,
+      sid: session.id,
       email: user.email,
       // Re-read at every refresh: turning two factors on reaches organisations that require them
       // at the next refresh at the latest (see docs/accounts.md).
       mfa: user.mfaEnabled,
+      // Kept by the session: how it was signed in does not change when it is refreshed.
+      ...(session.mfaVia ? { mfaVia: session.mfaVia } : {}),
     });
   }
 }

@@ -35,6 +35,13 @@ export class Session {
 
   @Property({ type: 'datetime', nullable: true })
   revokedAt: Date | null = null;
+
+  /**
+   * `oidc:<provider id>` when an identity provider signed this session in: its tokens say so at every
+   * refresh, for organisations that trust that provider's own MFA. Null for password sign-ins.
+   */
+  @Property({ type: 'string', length: 40, nullable: true })
+  mfaVia: string | null = null;
 }
 
 /** A refresh token that was traded in: presenting it again revokes its session. */

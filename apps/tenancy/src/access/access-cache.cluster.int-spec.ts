@@ -27,17 +27,24 @@ describe('the access cache on a Redis Cluster', () => {
       const userId = randomUUID();
       const { generation } = await cache.readRole(orgId, userId);
       expect(generation).toBe('0');
-      await cache.writeRole(orgId, userId, generation, { role: 'admin', requireMfa: i % 2 === 1 });
+      // Every other organisation requires two factors, trusting the provider `corp` once in a while.
+      const access = {
+        role: 'admin' as const,
+        requireMfa: i % 2 === 1,
+        trustedMfaProviders: i % 4 === 1 ? ['corp', 'okta-2'] : [],
+      };
+      await cache.writeRole(orgId, userId, generation, access);
 
-      expect(await cache.readRole(orgId, userId)).toEqual({
-        generation: '0',
-        role: { role: 'admin', requireMfa: i % 2 === 1 },
-      });
+      expect(await cache.readRole(orgId, userId)).toEqual({ generation: '0', role: access });
 
       await cache.invalidateOrg(orgId);
       expect(await cache.readRole(orgId, userId)).toEqual({ generation: '1', role: undefined });
       // A reader that loaded the database before the change writes under the old generation: unread.
-      await cache.writeRole(orgId, userId, generation, { role: 'owner', requireMfa: false });
+      await cache.writeRole(orgId, userId, generation, {
+        role: 'owner',
+        requireMfa: false,
+        trustedMfaProviders: [],
+      });
       expect(await cache.readRole(orgId, userId)).toEqual({ generation: '1', role: undefined });
     }
   });

@@ -3,6 +3,7 @@ import { ORG_ROLES, type OrgRole } from '@northstar/contracts';
 import { REDIS, stampGeneration, unstampGeneration } from '@northstar/redis';
 import type { Redis } from 'ioredis';
 import { TenancyConfig } from '../config';
+import type { MfaRules } from './mfa-required';
 
 const NOT_A_MEMBER = '-';
 const DELETED = '-';
@@ -24,13 +25,30 @@ return { redis.call('GET', KEYS[1]) or '0', redis.call('GET', KEYS[2]) }
 `;
 
 const isRole = (value: string): value is OrgRole => (ORG_ROLES as readonly string[]).includes(value);
-// Appended to a cached role when the organisation requires two factors: one read answers both.
+// Appended to a cached role when the organisation requires two factors: one read answers both. The
+// providers it trusts follow, `owner+mfa:corp,okta` (provider ids have neither `:` nor `,`).
 const REQUIRES_MFA = '+mfa';
+const TRUSTED = ':';
 
-/** A member's role, and whether the organisation requires two-factor sign-in of it. */
-export interface MemberAccess {
+/** A member's role, and the organisation's two-factor rules that apply to it. */
+export interface MemberAccess extends MfaRules {
   role: OrgRole;
-  requireMfa: boolean;
+}
+
+function encode(access: MemberAccess): string {
+  if (!access.requireMfa) return access.role;
+  const trusted =
+    access.trustedMfaProviders.length > 0 ? `${TRUSTED}${access.trustedMfaProviders.join(',')}` : '';
+  return `${access.role}${REQUIRES_MFA}${trusted}`;
+}
+
+function decode(cached: string): MemberAccess | null {
+  const at = cached.indexOf(REQUIRES_MFA);
+  if (at < 0) return isRole(cached) ? { role: cached, requireMfa: false, trustedMfaProviders: [] } : null;
+  const role = cached.slice(0, at);
+  const rest = cached.slice(at + REQUIRES_MFA.length);
+  const trustedMfaProviders = rest.startsWith(TRUSTED) ? rest.slice(TRUSTED.length).split(',') : [];
+  return isRole(role) ? { role, requireMfa: true, trustedMfaProviders } : null;
 }
 
 /** What the cache knows: a value, "known absent" (null), or nothing (undefined: ask the database). */
@@ -73,9 +91,7 @@ export class AccessCache {
       )) as [string, string | null];
       const cached = unstampGeneration(stamped, generation);
       if (cached === null) return { generation, role: undefined };
-      const requireMfa = cached.endsWith(REQUIRES_MFA);
-      const role = requireMfa ? cached.slice(0, -REQUIRES_MFA.length) : cached;
-      return { generation, role: isRole(role) ? { role, requireMfa } : null };
+      return { generation, role: decode(cached) };
     } catch (error) {
       this.logger.warn(`Access cache unavailable: ${String(error)}`);
       return { generation: '', role: undefined };
@@ -89,7 +105,7 @@ export class AccessCache {
     access: MemberAccess | null,
   ): Promise<void> {
     if (!generation) return;
-    const value = access ? `${access.role}${access.requireMfa ? REQUIRES_MFA : ''}` : NOT_A_MEMBER;
+    const value = access ? encode(access) : NOT_A_MEMBER;
     await this.redis
       .set(roleKey(orgId, userId), stampGeneration(generation, value), 'EX', this.ttl)
       .catch((error: unknown) => this.logger.warn(`Access cache write failed: ${String(error)}`));

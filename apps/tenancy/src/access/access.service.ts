@@ -11,7 +11,7 @@ import { assertCan } from '../policy/policy';
 import { Project } from '../project/project.entity';
 import { Organisation } from '../org/organisation.entity';
 import { AccessCache, type MemberAccess, type ProjectPlace } from './access.cache';
-import { mfaRequired } from './mfa-required';
+import { meetsMfaRules, mfaRequired } from './mfa-required';
 
 /**
  * Access checks for the other services (keys, analytics, notifications): on their hot paths, so both
@@ -40,7 +40,7 @@ export class AccessService {
     const access = await this.accessOf(orgId, request.actor.userId);
     if (access === null) throw DomainException.notFound(what);
     const { role } = access;
-    if (access.requireMfa && request.actor.mfa !== true) throw mfaRequired();
+    if (!meetsMfaRules(request.actor, access)) throw mfaRequired();
     assertCan(role, request.permission);
     return projectId === undefined || !place
       ? { orgId, role }
@@ -63,8 +63,11 @@ export class AccessService {
     const { generation, role: cached } = await this.cache.readRole(orgId, userId);
     if (cached !== undefined) return cached;
     const role: OrgRole | null = (await this.memberships.find(orgId, userId))?.role ?? null;
-    const org = role ? await this.em.findOne(Organisation, { id: orgId }, { fields: ['requireMfa'] }) : null;
-    const access = role && org ? { role, requireMfa: org.requireMfa } : null;
+    const org = role
+      ? await this.em.findOne(Organisation, { id: orgId }, { fields: ['requireMfa', 'trustedMfaProviders'] })
+      : null;
+    const access =
+      role && org ? { role, requireMfa: org.requireMfa, trustedMfaProviders: org.trustedMfaProviders } : null;
     await this.cache.writeRole(orgId, userId, generation, access);
     return access;
   }

@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { DomainException, type Actor, type Permission } from '@northstar/contracts';
 import { Membership } from '../member/membership.entity';
 import { Organisation } from '../org/organisation.entity';
-import { mfaRequired } from './mfa-required';
+import { meetsMfaRules, mfaRequired, type MfaRules } from './mfa-required';
 import { MembershipRepository } from '../member/membership.repository';
 import { assertCan } from '../policy/policy';
 
@@ -30,14 +30,23 @@ export class Memberships {
     const membership = await this.memberships.find(orgId, actor.userId);
     if (!membership) throw DomainException.notFound(what);
     // Without a permission the member only leaves: that needs no second factor.
-    if (permission && actor.mfa !== true && (await this.requiresMfa(orgId))) throw mfaRequired();
+    if (permission && actor.mfa !== true && !meetsMfaRules(actor, await this.rulesOf(orgId))) {
+      throw mfaRequired();
+    }
     if (permission) assertCan(membership.role, permission);
     return membership;
   }
 
   // Read only for actors without two factors: the others pay nothing for the rule.
-  private async requiresMfa(orgId: string): Promise<boolean> {
-    const org = await this.em.findOne(Organisation, { id: orgId }, { fields: ['requireMfa'] });
-    return org?.requireMfa === true;
+  private async rulesOf(orgId: string): Promise<MfaRules> {
+    const org = await this.em.findOne(
+      Organisation,
+      { id: orgId },
+      { fields: ['requireMfa', 'trustedMfaProviders'] },
+    );
+    return {
+      requireMfa: org?.requireMfa === true,
+      trustedMfaProviders: org?.trustedMfaProviders ?? [],
+    };
   }
 }

@@ -44,8 +44,8 @@ export class OrgHandler {
   @BusHandler(TenancySubjects.updateOrg)
   @CreateRequestContext()
   update(@Payload() request: UpdateOrgRequest): Promise<OrgWithRoleDto> {
-    const { actor, orgId, name, slug, requireMfa } = request;
-    return this.orgs.update(actor, orgId, { name, slug, requireMfa });
+    const { actor, orgId, name, slug, requireMfa, trustedMfaProviders } = request;
+    return this.orgs.update(actor, orgId, { name, slug, requireMfa, trustedMfaProviders });
   }
 
   @BusHandler(TenancySubjects.deleteOrg)

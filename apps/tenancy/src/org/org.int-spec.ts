@@ -34,6 +34,7 @@ describe('creating an organisation', () => {
       name: 'Acme Inc',
       slug,
       requireMfa: false,
+      trustedMfaProviders: [],
       createdAt: expect.any(String),
     });
     expect(new Date(org.createdAt).toISOString()).toBe(org.createdAt);

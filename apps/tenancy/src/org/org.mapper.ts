@@ -7,6 +7,7 @@ export function toOrgDto(org: Organisation): OrgDto {
     name: org.name,
     slug: org.slug,
     requireMfa: org.requireMfa,
+    trustedMfaProviders: [...org.trustedMfaProviders],
     createdAt: org.createdAt.toISOString(),
   };
 }

@@ -17,7 +17,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { AccessChanges } from '../access/access-changes';
 import { Memberships } from '../access/memberships';
-import { mfaRequired } from '../access/mfa-required';
+import { meetsMfaRules, mfaRequired } from '../access/mfa-required';
 import { assertCan } from '../policy/policy';
 import { isConflict, SLUG_ATTEMPTS } from '../common/conflict';
 import { positionCursor } from '../common/page';
@@ -106,14 +106,26 @@ export class OrgService {
       const org = await this.orgs.lockForUpdate(orgId);
       if (!org) throw DomainException.notFound('Organisation');
       const membership = await this.access.require(actor, orgId, 'org:update');
-      const changesRules = patch.requireMfa !== undefined && patch.requireMfa !== org.requireMfa;
-      if (patch.requireMfa !== undefined) {
+      const trusted = patch.trustedMfaProviders;
+      const changesRules =
+        (patch.requireMfa !== undefined && patch.requireMfa !== org.requireMfa) ||
+        (trusted !== undefined && !sameMembers(trusted, org.trustedMfaProviders));
+      if (patch.requireMfa !== undefined || trusted !== undefined) {
         assertCan(membership.role, 'org:security');
-        // An owner without two factors would lock themselves out of what they just protected.
-        if (patch.requireMfa && actor.mfa !== true) {
-          throw mfaRequired('Turn on your own two-factor sign-in before requiring it of the organisation');
+        const rules = {
+          requireMfa: patch.requireMfa ?? org.requireMfa,
+          trustedMfaProviders: trusted ?? org.trustedMfaProviders,
+        };
+        // An owner whose own sign-in does not meet the new rules would lock themselves out of what
+        // they just protected (by requiring two factors, or by distrusting the provider they came through).
+        if (changesRules && !meetsMfaRules(actor, rules)) {
+          throw mfaRequired(
+            'Your own sign-in would not meet these rules: turn on two-factor sign-in, or sign in through a ' +
+              'provider the organisation trusts, before requiring it of the organisation',
+          );
         }
-        org.requireMfa = patch.requireMfa;
+        org.requireMfa = rules.requireMfa;
+        org.trustedMfaProviders = [...rules.trustedMfaProviders];
       }
       if (patch.name !== undefined) org.name = patch.name;
       if (patch.slug !== undefined) org.slug = patch.slug;
@@ -149,4 +161,8 @@ export class OrgService {
     if (attempt >= SLUG_ATTEMPTS - 1) return `${base}-${randomBytes(3).toString('hex')}`;
     return firstFreeSlug(base, await this.orgs.slugsLike(base));
   }
+}
+
+function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item) => b.includes(item));
 }

@@ -17,6 +17,13 @@ export class Organisation {
   @Property({ type: 'boolean' })
   requireMfa: boolean & Opt = false;
 
+  /**
+   * Single sign-on provider ids whose own MFA counts as two factors here: a member whose session a
+   * listed provider signed in meets `requireMfa` without our second factor.
+   */
+  @Property({ type: 'text[]' })
+  trustedMfaProviders: string[] & Opt = [];
+
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 

@@ -69,6 +69,11 @@ export const IdentitySubjects = {
   oidcCallback: 'identity.oidc.callback',
   /** Trades the one-time code of a callback for the login answer (once). */
   oidcExchange: 'identity.oidc.exchange',
+  /**
+   * Begins linking a provider to the signed-in user: → `{ authorizationUrl, state }`. The provider's
+   * answer comes back through `oidcCallback`, which links instead of signing in.
+   */
+  oidcLink: 'identity.oidc.link',
   listIdentities: 'identity.identities.list',
   unlinkIdentity: 'identity.identities.unlink',
 } as const;
@@ -462,6 +467,46 @@ export class OidcStartRequest extends OidcStartQuery {
 }
 
 /** What a provider sends back to the callback (RFC 6749 §4.1.2, RFC 9207's `iss`). */
+/** The console page a link lands on, unless the console names another. */
+export const OIDC_LINK_DEFAULT_REDIRECT = '/account/sign-in-methods';
+
+export class OidcLinkBody {
+  @ApiPropertyOptional({
+    example: OIDC_LINK_DEFAULT_REDIRECT,
+    maxLength: CONSOLE_PATH_MAX_LENGTH,
+    description: `The console path to land on after the provider (relative: \`/…\`); default \`${OIDC_LINK_DEFAULT_REDIRECT}\``,
+  })
+  @OptionalNotNull()
+  @IsString()
+  @MaxLength(CONSOLE_PATH_MAX_LENGTH)
+  @Matches(CONSOLE_PATH_PATTERN, {
+    message: 'redirect must be a path of the console, starting with a single /',
+  })
+  redirect?: string;
+}
+
+export class OidcLinkRequest extends OidcLinkBody {
+  @Nested(SessionPrincipal)
+  principal!: SessionPrincipal;
+
+  @Matches(OIDC_PROVIDER_ID_PATTERN)
+  provider!: string;
+
+  /** The gateway's callback URL for this provider, as for a sign-in. */
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  @MaxLength(1024)
+  callbackUrl!: string;
+
+  @Nested(ClientContext)
+  client!: ClientContext;
+}
+
+/** What the console gets to send the browser to the provider with. */
+export class OidcLinkResponse {
+  @ApiProperty({ description: "The provider's authorisation URL: navigate the browser there" })
+  authorizationUrl!: string;
+}
+
 export class OidcCallbackQuery {
   @ApiPropertyOptional({ description: 'The authorisation code' })
   @IsOptional()
@@ -557,6 +602,8 @@ export class OidcCallbackResponse {
   /** The console path the sign-in began with. */
   redirect!: string;
   code?: string;
+  /** The provider id of an identity just linked to the signed-in user who started a link. */
+  linked?: string;
   /** A slug saying why the sign-in failed (`access_denied`, `invalid_id_token`, …). */
   error?: string;
 }
@@ -618,6 +665,7 @@ export interface IdentityContract {
   [IdentitySubjects.oidcStart]: Rpc<OidcStartRequest, OidcStartResponse>;
   [IdentitySubjects.oidcCallback]: Rpc<OidcCallbackRequest, OidcCallbackResponse>;
   [IdentitySubjects.oidcExchange]: Rpc<OidcExchangeRequest, SignInResponse>;
+  [IdentitySubjects.oidcLink]: Rpc<OidcLinkRequest, OidcStartResponse>;
   [IdentitySubjects.listIdentities]: Rpc<ListIdentitiesRequest, LinkedIdentityListResponse>;
   [IdentitySubjects.unlinkIdentity]: Rpc<UnlinkIdentityRequest, DoneResponse>;
 }

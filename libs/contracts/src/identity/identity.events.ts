@@ -98,4 +98,10 @@ export interface AccessTokenClaims {
    * that require two factors read it; absent in tokens minted before it existed (read as false).
    */
   mfa?: boolean;
+  /**
+   * The session was signed in through this identity provider, `oidc:<provider id>` (recorded on the
+   * session, so kept at every refresh); absent for password sign-ins. Organisations that trust the
+   * provider's own MFA read it.
+   */
+  mfaVia?: string;
 }

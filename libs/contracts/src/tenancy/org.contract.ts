@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {} from 'class-transformer';
-import { IsBoolean, IsOptional, IsUUID } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsOptional, IsUUID, Matches } from 'class-validator';
+import { OIDC_PROVIDER_ID_PATTERN } from '../identity/identity.contract';
 import { IsName } from '../common/name';
 import { Nested } from '../common/nested';
 import { OptionalNotNull } from '../common/optional';
@@ -9,6 +10,9 @@ import { PageQuery, PageResponse } from '../common/pagination';
 import {} from '../common/transforms';
 import { IsSlug, SLUG_PATTERN } from '../common/slug';
 import { ORG_ROLES, type OrgRole } from './policy';
+
+/** Bounds an organisation's list of trusted providers: a handful is all a real one has. */
+export const TRUSTED_MFA_PROVIDERS_MAX = 16;
 
 export class OrgIdParams {
   @ApiProperty({ format: 'uuid' })
@@ -55,6 +59,26 @@ export class UpdateOrgBody {
   @OptionalNotNull()
   @IsBoolean()
   requireMfa?: boolean;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['corp'],
+    maxItems: TRUSTED_MFA_PROVIDERS_MAX,
+    description:
+      'Owners only (403 for an admin). Single sign-on provider ids (as `GET /v1/auth/oidc/providers` ' +
+      'lists them) whose own MFA the organisation trusts: while `requireMfa` is on, a member signed in ' +
+      "through one of them is let in without this platform's second factor. Replaces the list; `[]` " +
+      'trusts none. A change that would shut the owner making it out is 403 `mfa-required`.',
+  })
+  @OptionalNotNull()
+  @IsArray()
+  @ArrayMaxSize(TRUSTED_MFA_PROVIDERS_MAX)
+  @ArrayUnique()
+  @Matches(OIDC_PROVIDER_ID_PATTERN, {
+    each: true,
+    message: 'each of trustedMfaProviders must be a provider id (lower-case letters, digits, dashes)',
+  })
+  trustedMfaProviders?: string[];
 }
 
 export class UpdateOrgRequest extends UpdateOrgBody {
@@ -91,6 +115,13 @@ export class OrgDto {
 
   @ApiProperty({ description: 'Members must sign in with two factors' })
   requireMfa!: boolean;
+
+  @ApiProperty({
+    type: [String],
+    example: [],
+    description: 'Sign-on providers whose own MFA counts as two factors for `requireMfa`',
+  })
+  trustedMfaProviders!: string[];
 
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
