@@ -1,8 +1,16 @@
 import { collectPageErrors, launchChromium } from '@northstar/testing/browser';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { randomUUID } from 'node:crypto';
 import { checkScreen, ensureConsoleBuild, signInWithToken } from './console-analytics-support';
-import { freePort, signInThroughIdp, startTestIdp, type TestIdp } from './oidc-idp';
+import {
+  authorizeAtIdp,
+  CookieJar,
+  freePort,
+  signInThroughIdp,
+  startTestIdp,
+  type TestIdp,
+} from './oidc-idp';
 import { createOrg, joinAs, newUser } from './tenancy-support';
 import { logIn, uniqueEmail, type SignedUpUser } from './users';
 import { startWholePlatform, type WholePlatform } from './whole-platform';
@@ -242,6 +250,36 @@ describe('console account security', () => {
     expect(await checkScreen(page, 'sign-in-methods')).toEqual({ screen: 'sign-in-methods', problems: [] });
   });
 
+  it('links a provider to the signed-in account, and says so', async () => {
+    await page.goto(`${url}/account/sign-in-methods`);
+    await main().getByText('No providers linked').waitFor();
+    // The provider's own pages are not the console's to test: the browser is stopped on its way there,
+    // the test signs in at the provider over HTTP, and the browser then follows the provider's answer
+    // (with the state cookie the gateway set on it).
+    await page.route(`${idp.issuer}/**`, (route) => route.abort());
+    const leaving = page.waitForRequest((request) => request.url().startsWith(idp.issuer));
+    await main().getByRole('button', { name: 'Link Test IdP' }).click();
+    const authorizationUrl = (await leaving).url();
+    await page.unroute(`${idp.issuer}/**`);
+    const callbackUrl = await authorizeAtIdp(
+      new CookieJar(),
+      authorizationUrl,
+      // Another email, not verified: linking from a signed-in session needs neither.
+      { sub: `sub-${randomUUID()}`, email: uniqueEmail('linked-elsewhere'), email_verified: false },
+      `${url}/v1/auth/oidc/${PROVIDER}/callback`,
+    );
+    await page.goto(callbackUrl);
+    await page.waitForURL(/\/account\/sign-in-methods\?linked=testidp$/);
+    await main().getByText('Test IdP is linked: you can sign in with it from now on.').waitFor();
+    await main().getByTestId('identity').filter({ hasText: 'Test IdP' }).waitFor();
+    expect(await main().getByRole('button', { name: 'Link Test IdP' }).count()).toBe(0);
+    expect(await checkScreen(page, 'sign-in-methods-linked')).toEqual({
+      screen: 'sign-in-methods-linked',
+      problems: [],
+    });
+    expect(unexpectedErrors([/net::ERR_FAILED/, /ERR_BLOCKED_BY_CLIENT/])).toEqual([]);
+  }, 60_000);
+
   it('refuses to unlink the last way in, and says what to do instead', async () => {
     const signedIn = (await signInThroughIdp(url, PROVIDER, uniqueEmail('console-sso'))) as unknown as {
       refreshToken: string;
@@ -272,8 +310,12 @@ describe('console account security', () => {
     await page.goto(`${url}/orgs/${orgId}/settings`);
     const requirement = section('Two-factor sign-in');
     await requirement.getByLabel('Require two-factor sign-in for members').check();
+    // The company's provider checks two factors itself: a sign-in through it counts.
+    await requirement.getByLabel('Test IdP').check();
     await requirement.getByRole('button', { name: 'Save requirement' }).click();
     await requirement.getByText('Members now need two-factor sign-in.').waitFor();
+    await page.reload();
+    expect(await section('Two-factor sign-in').getByLabel('Test IdP').isChecked()).toBe(true);
     expect(await checkScreen(page, 'org-settings-require-mfa')).toEqual({
       screen: 'org-settings-require-mfa',
       problems: [],

@@ -50,7 +50,7 @@ describe('test helpers', () => {
       DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/northstar_test',
       CLICKHOUSE_DATABASE: 'northstar_test',
     };
-    expect(testEnv(stores)).toMatchObject({ NODE_ENV: 'test', OPS_PORT: '0', BUS_TIMEOUT_MS: '2000' });
+    expect(testEnv(stores)).toMatchObject({ NODE_ENV: 'test', OPS_PORT: '0', BUS_TIMEOUT_MS: '5000' });
     expect(testEnv({ ...stores, BUS_TIMEOUT_MS: '100' })['BUS_TIMEOUT_MS']).toBe('100');
   });
 

@@ -179,6 +179,12 @@ export type LinkedIdentityListResponse = {
   items: Array<LinkedIdentityDto>;
   hasPassword: boolean;
 };
+export type OidcLinkBody = {
+  redirect?: string;
+};
+export type OidcLinkResponse = {
+  authorizationUrl: string;
+};
 export type CreateOrgBody = {
   name: string;
   slug?: string;
@@ -188,6 +194,7 @@ export type OrgDto = {
   name: string;
   slug: string;
   requireMfa: boolean;
+  trustedMfaProviders: Array<string>;
   createdAt: string;
 };
 export type OrgWithRoleDto = {
@@ -195,6 +202,7 @@ export type OrgWithRoleDto = {
   name: string;
   slug: string;
   requireMfa: boolean;
+  trustedMfaProviders: Array<string>;
   createdAt: string;
   role: "owner" | "admin" | "member" | "viewer";
 };
@@ -206,6 +214,7 @@ export type UpdateOrgBody = {
   name?: string;
   slug?: string;
   requireMfa?: boolean;
+  trustedMfaProviders?: Array<string>;
 };
 export type MemberDto = {
   userId: string;
@@ -929,6 +938,12 @@ export interface Operations {
     query: never;
     body: never;
     response: LinkedIdentityListResponse;
+  };
+  'POST /v1/me/identities/oidc/{provider}': {
+    path: { provider: string; };
+    query: never;
+    body: OidcLinkBody;
+    response: OidcLinkResponse;
   };
   'DELETE /v1/me/identities/{id}': {
     path: { id: string; };

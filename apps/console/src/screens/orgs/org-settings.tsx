@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
-import { useSubmit } from '../../api/hooks';
+import { useApi, useSubmit } from '../../api/hooks';
 import { Field, FormError, Notice, PageHeader, SubmitButton } from '../../components/ui';
 import { Link, navigate } from '../../router';
 import { atLeast, useWorkspace } from '../../workspace';
@@ -107,11 +107,16 @@ export default function OrgSettings() {
 /** The owner's switch; the API refuses it to an owner without two factors (they would lock themselves out). */
 function RequireMfa() {
   const { org, me, reload } = useWorkspace();
+  const providers = useApi('GET /v1/auth/oidc/providers', {});
   const [requireMfa, setRequireMfa] = useState(org?.requireMfa ?? false);
+  const [trusted, setTrusted] = useState<string[]>(org?.trustedMfaProviders ?? []);
   const [saved, setSaved] = useState<string | null>(null);
   const save = useSubmit(async () => {
     if (!org) return;
-    await api('PATCH /v1/orgs/{orgId}', { path: { orgId: org.id }, body: { requireMfa } });
+    await api('PATCH /v1/orgs/{orgId}', {
+      path: { orgId: org.id },
+      body: { requireMfa, trustedMfaProviders: trusted },
+    });
     await reload();
     setSaved(
       requireMfa ? 'Members now need two-factor sign-in.' : 'Two-factor sign-in is no longer required.',
@@ -123,6 +128,8 @@ function RequireMfa() {
     setSaved(null);
     void save.run();
   };
+  const toggle = (id: string, on: boolean) =>
+    setTrusted((current) => (on ? [...current, id] : current.filter((each) => each !== id)));
   return (
     <section aria-labelledby="require-mfa-heading">
       <h2 id="require-mfa-heading">Two-factor sign-in</h2>
@@ -132,7 +139,8 @@ function RequireMfa() {
         {!me.mfaEnabled && (
           <>
             {' '}
-            You need it yourself first: <Link href="/account/two-factor">set up two-factor sign-in</Link>.
+            You need it yourself first: <Link href="/account/two-factor">set up two-factor sign-in</Link>, or
+            sign in through a provider this organisation trusts.
           </>
         )}
       </p>
@@ -148,6 +156,27 @@ function RequireMfa() {
           />
           Require two-factor sign-in for members
         </label>
+        {providers.data && providers.data.length > 0 && (
+          <fieldset>
+            <legend>Providers whose own two-factor check counts</legend>
+            <p className="muted small">
+              A member signed in through one of these counts as signed in with two factors (trust only
+              providers that enforce it, such as your company's identity provider).
+            </p>
+            {providers.data.map((provider) => (
+              <label className="checkbox" key={provider.id}>
+                <input
+                  type="checkbox"
+                  name="trustedMfaProviders"
+                  value={provider.id}
+                  checked={trusted.includes(provider.id)}
+                  onChange={(e) => toggle(provider.id, e.target.checked)}
+                />
+                {provider.name}
+              </label>
+            ))}
+          </fieldset>
+        )}
         <SubmitButton busy={save.busy}>Save requirement</SubmitButton>
       </form>
     </section>
