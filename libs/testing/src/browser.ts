@@ -45,7 +45,10 @@ export async function launchChromium(): Promise<Browser> {
 export function collectPageErrors(page: Page, ignore: (text: string) => boolean = () => false): string[] {
   const errors: string[] = [];
   page.on('console', (message: ConsoleMessage) => {
-    if (message.type() === 'error' && !ignore(message.text())) errors.push(`console: ${message.text()}`);
+    if (message.type() !== 'error' || ignore(message.text())) return;
+    // Chromium's "Failed to load resource" says neither which one nor where: the location does.
+    const where = message.location().url;
+    errors.push(`console: ${message.text()}${where ? ` (${where})` : ''}`);
   });
   page.on('pageerror', (error) => {
     if (!ignore(error.message)) errors.push(`page error: ${error.message}`);
