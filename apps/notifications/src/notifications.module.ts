@@ -18,6 +18,7 @@ export class NotificationsModule {
     // One instance, imported here and by the alerts (Nest tells dynamic modules apart by reference:
     // a second forConfig() would start a second delivery worker and inbox handler).
     const delivery = DeliveryModule.forConfig(config);
+    const email = EmailModule.forConfig(config);
     return {
       module: NotificationsModule,
       imports: [
@@ -29,10 +30,10 @@ export class NotificationsModule {
         }),
         // Its readiness check puts Redis, where the queues live, on /ready.
         RedisModule.forRoot({ url: config.REDIS_URL, name: 'notifications' }),
-        EmailModule.forConfig(config),
+        email,
         delivery,
         AlertsModule.forConfig(config, delivery),
-        QuotaModule.forDelivery(delivery),
+        QuotaModule.forModules(delivery, email),
       ],
     };
   }

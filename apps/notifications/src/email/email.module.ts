@@ -22,6 +22,7 @@ export class EmailModule {
         EmailWorker,
         EmailEventsHandler,
       ],
+      exports: [EmailService],
     };
   }
 }

@@ -1,7 +1,14 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { NotificationsConfig } from '../config';
-import { EMAIL_QUEUE, emailJobId, type EmailJob, type EmailJobData, type EmailJobName } from './email.jobs';
+import {
+  EMAIL_QUEUE,
+  emailJobId,
+  uniqueOf,
+  type EmailJob,
+  type EmailJobData,
+  type EmailJobName,
+} from './email.jobs';
 
 // Completed jobs are removed at once (they hold the plaintext token); the deduplication key, which
 // holds only the job id, outlives them for as long as JetStream keeps the event, so a redelivery of
@@ -37,9 +44,9 @@ export class EmailQueue implements OnApplicationShutdown {
     this.queue.on('error', (error) => this.logger.warn(`Email queue: ${error.message}`));
   }
 
-  /** Enqueues the email once per token: adding it again (a redelivered event) does nothing. */
+  /** Enqueues the email once: adding it again (a redelivered event, a repeated warning) does nothing. */
   async add(job: EmailJob): Promise<void> {
-    const id = emailJobId(job.name, job.data.token);
+    const id = emailJobId(job.name, uniqueOf(job));
     await this.queue.add(job.name, job.data, {
       jobId: id,
       deduplication: { id, ttl: DEDUPLICATION_TTL_MS },

@@ -8,17 +8,21 @@ import {
 import { currentRequestId } from '@northstar/observability';
 import { NotificationsConfig } from '../config';
 import { EmailChannel } from './email.channel';
-import { EmailJobName, type EmailJob } from './email.jobs';
+import { EmailJobName, type EmailJob, type EmailJobPayloads } from './email.jobs';
 import { EmailQueue } from './email.queue';
 import {
   emailLink,
   EmailLinkPath,
   invitationEmail,
   passwordResetEmail,
+  quotaWarningEmail,
   verificationEmail,
   type RenderedEmail,
 } from './email.templates';
 import { EventTokenSealer } from '@northstar/sealing';
+
+/** The emails that carry a single-use link. */
+type LinkEmailJobOf = Exclude<EmailJob, { name: EmailJobName.QuotaWarning }>;
 
 /**
  * The transactional emails other services ask for with their events. An event becomes a queued
@@ -63,8 +67,22 @@ export class EmailService {
     });
   }
 
+  /** Emails an owner that the organisation's event quota reached a threshold (once per warning and owner). */
+  requestQuotaWarning(data: EmailJobPayloads[EmailJobName.QuotaWarning]): Promise<void> {
+    return this.enqueue({ name: EmailJobName.QuotaWarning, data });
+  }
+
   /** Renders and sends one queued email; throws when the channel fails, so the job is retried. */
   async deliver(job: EmailJob): Promise<void> {
+    if (job.name === EmailJobName.QuotaWarning) {
+      const link = `${this.config.PUBLIC_URL.replace(/\/+$/, '')}/orgs/${encodeURIComponent(job.data.orgId)}/usage`;
+      await this.channel.send({
+        to: job.data.to,
+        kind: job.name,
+        ...quotaWarningEmail({ ...job.data, link }),
+      });
+      return;
+    }
     const now = new Date();
     const expiresAt = new Date(job.data.expiresAt);
     if (expiresAt <= now) {
@@ -81,7 +99,7 @@ export class EmailService {
     await this.queue.add({ ...job, data: { ...job.data, ...(requestId ? { requestId } : {}) } } as EmailJob);
   }
 
-  private render(job: EmailJob, expiresAt: Date, now: Date): RenderedEmail {
+  private render(job: LinkEmailJobOf, expiresAt: Date, now: Date): RenderedEmail {
     const token = this.sealer.open(job.data.token);
     const link = (path: EmailLinkPath) => emailLink(this.config.PUBLIC_URL, path, token);
     switch (job.name) {

@@ -6,6 +6,7 @@ import {
   formatUtc,
   invitationEmail,
   passwordResetEmail,
+  quotaWarningEmail,
   timeUntil,
   verificationEmail,
   type RenderedEmail,
@@ -166,5 +167,21 @@ describe('expiry wording', () => {
 
   it('writes dates in UTC, the same on every machine', () => {
     expect(formatUtc(new Date('2026-01-05T07:04:59Z'))).toBe('5 Jan 2026, 07:04 UTC');
+  });
+});
+
+describe('the quota warning email', () => {
+  const email = quotaWarningEmail({
+    orgName: 'Acme\nBcc: x@evil.test',
+    title: 'The monthly event quota is used up',
+    body: '100,000 of 100,000 events this month (2026-12).',
+    link: 'https://app.northstar.test/orgs/o-1/usage',
+  });
+
+  it("names the organisation and the warning, and links to the organisation's usage", () => {
+    expect(email.subject).toBe('Acme Bcc: x@evil.test: The monthly event quota is used up');
+    expect(email.text).toContain('100,000 of 100,000 events this month (2026-12).');
+    expect(email.text).toContain('https://app.northstar.test/orgs/o-1/usage');
+    expect(hrefs(email.html)).toContain('https://app.northstar.test/orgs/o-1/usage');
   });
 });

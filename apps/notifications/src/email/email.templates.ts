@@ -90,6 +90,26 @@ export function invitationEmail(input: InvitationEmailInput): RenderedEmail {
   });
 }
 
+export interface QuotaWarningEmailInput {
+  orgName: string;
+  title: string;
+  body: string;
+  /** The organisation's usage page in the console. */
+  link: string;
+}
+
+export function quotaWarningEmail(input: QuotaWarningEmailInput): RenderedEmail {
+  const org = inline(input.orgName);
+  return render({
+    subject: `${org}: ${inline(input.title)}`,
+    greeting: 'Hi,',
+    intro: `${inline(input.title)} for the organisation ${org} on Northstar. ${inline(input.body)}`,
+    action: { label: "See the organisation's usage", url: input.link },
+    expiry: 'A higher plan raises the quota; ask your Northstar operator.',
+    notYou: `You get this email as an owner of ${org}. Each warning is sent once a month.`,
+  });
+}
+
 interface EmailContent {
   subject: string;
   greeting: string;

@@ -2,13 +2,16 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { QuotaWarningRequest, QuotaWarningResponse } from '@northstar/contracts';
 import { InAppNotification } from '../delivery/delivery.entities';
 import { InboxRepository } from '../delivery/inbox.repository';
+import { EmailService } from '../email/email.service';
 import { QuotaNoticeRepository } from './quota-notice.repository';
+import { QuotaOwners } from './quota-owners';
 import { quotaNoticeId, quotaNoticeText } from './quota-notices';
 
 /**
- * Turns the gateways' quota warnings into one in-app notification per organisation, month and kind.
- * The notification is written before the warning is marked given, and under an id derived from the
- * warning: a crash in between, or two gateways at once, still leave exactly one.
+ * Turns the gateways' quota warnings into one in-app notification per organisation, month and kind,
+ * and one email to each owner. Both are made before the warning is marked given, under ids derived
+ * from the warning (the email queue drops a job id it has seen): a crash in between, or two gateways
+ * at once, still leave exactly one of each.
  */
 @Injectable()
 export class QuotaWarningsService {
@@ -17,6 +20,8 @@ export class QuotaWarningsService {
   constructor(
     private readonly notices: QuotaNoticeRepository,
     private readonly inbox: InboxRepository,
+    private readonly owners: QuotaOwners,
+    private readonly email: EmailService,
   ) {}
 
   async warn(warning: QuotaWarningRequest): Promise<QuotaWarningResponse> {
@@ -30,6 +35,17 @@ export class QuotaWarningsService {
     notification.body = body;
     notification.value = warning.used;
     await this.inbox.insertOnce(notification);
+    const { orgName, emails } = await this.owners.of(warning.orgId);
+    for (const to of emails) {
+      await this.email.requestQuotaWarning({
+        to,
+        noticeId: notification.id,
+        orgId: warning.orgId,
+        orgName,
+        title,
+        body,
+      });
+    }
     const recorded = await this.notices.insertOnce(warning);
     if (recorded) this.logger.log(`Organisation ${warning.orgId}: ${title}`);
     return { recorded };
