@@ -1,4 +1,5 @@
 import { Entity, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
+import { DEFAULT_PLAN_ID } from '@northstar/contracts';
 import { randomUUID } from 'node:crypto';
 
 @Entity({ tableName: 'organisations' })
@@ -16,6 +17,10 @@ export class Organisation {
   /** Members must sign in with two factors (owners set it): the others get 403 `mfa-required`. */
   @Property({ type: 'boolean' })
   requireMfa: boolean & Opt = false;
+
+  /** The plan's id (tenancy.plans): its limits refuse new projects, members and keys. */
+  @Property({ type: 'string', length: 32 })
+  planId: string & Opt = DEFAULT_PLAN_ID;
 
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();

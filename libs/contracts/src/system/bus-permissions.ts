@@ -101,7 +101,7 @@ const USES: Record<BusUser, BusUserUse> = {
     streams: [{ stream: DOMAIN_EVENTS_STREAM, publishes: [domainEventSubject('tenancy.>')] }],
   },
   keys: {
-    calls: [ChainsSubjects.list, TenancySubjects.checkAccess],
+    calls: [ChainsSubjects.list, TenancySubjects.checkAccess, TenancySubjects.orgPlanLimits],
     broadcasts: { publishes: Object.values(KeysBroadcasts), listens: Object.values(ChainsBroadcasts) },
     streams: domainEventsListener('keys'),
   },
