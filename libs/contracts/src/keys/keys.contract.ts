@@ -189,7 +189,9 @@ export class CreateKeyBody {
   @ApiPropertyOptional({
     type: KeyRateLimit,
     nullable: true,
-    description: 'Requests allowed per window, across every gateway; absent or null: no per-key limit',
+    description:
+      "Requests allowed per window, across every gateway; absent: the organisation's plan's default " +
+      '(none unless the operator set one, see docs/plans.md); null: no per-key limit',
   })
   @IsOptional()
   @ValidateNested()
