@@ -5,7 +5,9 @@ import {
   type Actor,
   type BusRequest,
   type BusSubject,
+  TenancyBroadcasts,
   type OrgPlanChangedEvent,
+  type PlanChangedBroadcast,
 } from '@northstar/contracts';
 import { adminActor, busError } from '@northstar/testing';
 import { Fixtures, Recorder, startTenancy, type Tenancy, type TestUser } from '../../test/harness';
@@ -13,16 +15,19 @@ import { Fixtures, Recorder, startTenancy, type Tenancy, type TestUser } from '.
 let tenancy: Tenancy;
 let make: Fixtures;
 const planChanges = new Recorder<OrgPlanChangedEvent>(`domain.${TenancyEvents.orgPlanChanged}`, false);
+const planBroadcasts = new Recorder<PlanChangedBroadcast>(TenancyBroadcasts.planChanged, true);
 
 beforeAll(async () => {
   tenancy = await startTenancy();
   make = new Fixtures(tenancy);
   planChanges.start(tenancy.client.connection);
+  planBroadcasts.start(tenancy.client.connection);
   await tenancy.client.connection.flush();
 });
 
 afterAll(async () => {
   planChanges.stop();
+  planBroadcasts.stop();
   await tenancy?.close();
 });
 
@@ -107,7 +112,7 @@ describe("an organisation's plan", () => {
     expect(stranger.code).toBe(BusErrorCode.NotFound);
   });
 
-  it('is changed by platform admins only, announcing the change durably', async () => {
+  it('is changed by platform admins only, announcing the change durably and to every replica', async () => {
     const team = await make.team({ plan: 'free' });
     const owner = await busError(setPlan(team.org.id, 'pro', team.owner.actor));
     expect(owner.code).toBe(BusErrorCode.Forbidden);
@@ -121,6 +126,10 @@ describe("an organisation's plan", () => {
       previousPlanId: 'free',
       changedAt: expect.any(String),
     });
+    expect(await planBroadcasts.find((event) => event.orgId === team.org.id)).toEqual({
+      orgId: team.org.id,
+      planId: 'pro',
+    });
     const limits = await send(TenancySubjects.orgPlanLimits, { orgId: team.org.id });
     expect(limits).toMatchObject({ orgId: team.org.id, plan: { id: 'pro', maxProjects: 50 } });
     expect(limits.plan).toHaveProperty('defaultKeyRateLimit');
@@ -128,6 +137,7 @@ describe("an organisation's plan", () => {
     // The same plan again changes nothing and announces nothing.
     await setPlan(team.org.id, 'pro');
     expect(planChanges.messages.filter((event) => event.orgId === team.org.id)).toHaveLength(1);
+    expect(planBroadcasts.messages.filter((event) => event.orgId === team.org.id)).toHaveLength(1);
   });
 
   it('refuses an unknown plan, naming planId, and an unknown organisation', async () => {

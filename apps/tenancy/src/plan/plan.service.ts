@@ -3,12 +3,14 @@ import { Outbox, OutboxRepository, Transactions } from '@northstar/persistence';
 import {
   DomainException,
   planPeriodOf,
+  TenancyBroadcasts,
   TenancyEvents,
   type Actor,
   type OrgPlanLimitsDto,
   type OrgPlanStateDto,
   type PlanDto,
 } from '@northstar/contracts';
+import { BusClient } from '@northstar/messaging';
 import { Memberships } from '../access/memberships';
 import { MembershipRepository } from '../member/membership.repository';
 import { OrgRepository } from '../org/org.repository';
@@ -39,6 +41,7 @@ export class PlanService {
     private readonly outbox: OutboxRepository,
     private readonly publisher: Outbox,
     private readonly transactions: Transactions,
+    private readonly bus: BusClient,
   ) {}
 
   async list(): Promise<PlanDto[]> {
@@ -77,7 +80,12 @@ export class PlanService {
       await this.outbox.flush();
       return { org: locked, plan: next, messageId: message.id };
     });
-    if (messageId !== null) await this.publisher.publishNow([messageId]);
+    if (messageId !== null) {
+      // Replicas' memories first (best effort, core NATS), then the durable event (the outbox's relay
+      // retries it if this publish fails).
+      this.bus.emit(TenancyBroadcasts.planChanged, { orgId, planId: plan.id });
+      await this.publisher.publishNow([messageId]);
+    }
     return this.stateOf(org, plan);
   }
 

@@ -82,7 +82,11 @@ const USES: Record<BusUser, BusUserUse> = {
     calls: SERVICE_NAMES.flatMap((service) => requestSubjectsOf(service)),
     broadcasts: {
       publishes: [],
-      listens: [...Object.values(KeysBroadcasts), ...Object.values(IdentityBroadcasts)],
+      listens: [
+        ...Object.values(KeysBroadcasts),
+        ...Object.values(IdentityBroadcasts),
+        TenancyBroadcasts.planChanged,
+      ],
     },
     // It creates the event streams (and ingestion's consumer) if it starts first, and reads their state.
     streams: [
@@ -131,7 +135,7 @@ const USES: Record<BusUser, BusUserUse> = {
       TenancySubjects.checkAccess,
       TenancySubjects.listProjects,
     ],
-    broadcasts: { publishes: [], listens: Object.values(TenancyBroadcasts) },
+    broadcasts: { publishes: [], listens: [TenancyBroadcasts.accessChanged] },
     streams: [],
   },
   notifications: {

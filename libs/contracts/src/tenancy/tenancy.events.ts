@@ -25,6 +25,12 @@ export const TenancyEvents = {
  */
 export const TenancyBroadcasts = {
   accessChanged: 'tenancy.access.changed',
+  /**
+   * An organisation moved to another plan: every replica that keeps the organisation's plan in its own
+   * memory (the gateway's ingestion quota) drops it. The durable tenancy.org.plan_changed says the same
+   * to listeners that must not miss it.
+   */
+  planChanged: 'tenancy.plan.changed',
 } as const;
 
 export class InvitationCreatedEvent {
@@ -103,6 +109,12 @@ export const TenancyDurableEventPayloads = {
   [TenancyEvents.orgPlanChanged]: OrgPlanChangedEvent,
 } as const;
 
+export interface PlanChangedBroadcast {
+  orgId: string;
+  planId: string;
+}
+
 export interface TenancyBroadcastsContract {
   [TenancyBroadcasts.accessChanged]: DomainEvent<AccessChangedEvent>;
+  [TenancyBroadcasts.planChanged]: DomainEvent<PlanChangedBroadcast>;
 }
