@@ -156,6 +156,23 @@ describe('limits', () => {
     await expectProblem((await newProject(owner, org.id)).response, 403);
   });
 
+  it('refuses the invitation that would make a free organisation more than five members, pending ones included', async () => {
+    const { owner, org } = await freeOrg('Plans Members');
+    const invite = () =>
+      call(url, 'POST', `/orgs/${org.id}/invitations`, owner, {
+        email: `plans-invitee-${randomUUID()}@e2e.northstar.test`,
+        role: 'viewer',
+      });
+    for (let i = 0; i < 4; i++) expect((await invite()).status).toBe(201);
+
+    const problem = await expectProblem((await invite()).response, 403);
+    expect(problem).toMatchObject({
+      type: 'https://northstar.dev/problems/plan-limit',
+      limit: 'maxMembers',
+      detail: expect.stringMatching(/^The free plan allows 5 members/),
+    });
+  });
+
   it("refuses a free organisation's eleventh active key with 403 plan-limit maxKeys", async () => {
     const { owner, org } = await freeOrg('Plans Keys');
     const project = await newProject(owner, org.id);

@@ -10,6 +10,7 @@ import {
   adminActor,
   busError,
   connectTestBus,
+  eventually,
   startTestService,
   STAND_IN_PLAN,
   TenancyStandIn,
@@ -89,6 +90,14 @@ describe("a plan's maxKeys", () => {
 
     await client.bus.send(KeysSubjects.revoke, { actor, keyId: first.id });
     await expect(create(actor, tenant)).resolves.toMatchObject({ revokedAt: null });
+  });
+
+  it('counts no expired key', async () => {
+    const { actor, tenant } = orgOn(tiny({ maxKeys: 1 }));
+    await create(actor, tenant, { expiresAt: new Date(Date.now() + 1500).toISOString() });
+    expect((await busError(create(actor, tenant))).extra.limit).toBe('maxKeys');
+    // Once it has expired, its place is free again.
+    await eventually(() => create(actor, tenant), { timeoutMs: 5000, intervalMs: 250 });
   });
 
   it('takes no key away when the plan is lowered: they keep working, only new ones are refused', async () => {
