@@ -185,6 +185,8 @@ export interface Problem {
   errors?: { field: string; message: string }[];
   requestId: string;
   errorId?: string;
+  /** Type `plan-limit`: the limit that refused. */
+  limit?: string;
 }
 
 /** Asserts a problem+json answer with the given status, and returns its body. */

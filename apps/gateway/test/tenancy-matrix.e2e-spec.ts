@@ -7,7 +7,7 @@ import {
   type RouteOperation,
 } from './openapi-routes';
 import { freePort, signInThroughIdp, startTestIdp, type TestIdp } from './oidc-idp';
-import { call, createOrg, joinAs, newUser, type TestOrg } from './tenancy-support';
+import { call, createOrg, E2E_PLAN, joinAs, newUser, type TestOrg } from './tenancy-support';
 import { eventually } from './support';
 import {
   authHeader,
@@ -397,6 +397,8 @@ const BODIES: Record<string, BodyFactory> = {
   'DELETE /v1/me/mfa/totp': () => ({ password: TEST_PASSWORD, code: '123456' }),
   'POST /v1/orgs': () => ({ name: 'Matrix Made' }),
   'PATCH /v1/orgs/{orgId}': () => ({ name: 'Matrix Renamed' }),
+  // The plan the matrix's organisations are on already: the cells keep making projects, members and keys.
+  'PUT /v1/orgs/{orgId}/plan': () => ({ planId: E2E_PLAN }),
   'PATCH /v1/orgs/{orgId}/members/{userId}': () => ({ role: 'viewer' }),
   'POST /v1/orgs/{orgId}/invitations': () => ({ email: uniqueEmail('matrix-invitee'), role: 'viewer' }),
   'POST /v1/invitations/accept': () => ({ token: 'nsi_matrix-unknown-token' }),

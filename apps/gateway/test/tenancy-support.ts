@@ -1,10 +1,25 @@
 import { identityService, tenancyService } from './platform-services';
 import { openEventToken } from '@northstar/testing';
-import type { InvitationCreatedEvent, OrgRole } from '@northstar/contracts';
+import { DEVELOPMENT_BUS_SIGNING_KEY } from '@northstar/config';
+import {
+  DEFAULT_PLAN_ID,
+  TenancySubjects,
+  type InvitationCreatedEvent,
+  type OrgRole,
+} from '@northstar/contracts';
+import { BusClient, BusSigner } from '@northstar/messaging';
 import type { RunningService } from '@northstar/service-runtime';
 import { connect, DeliverPolicy, JSONCodec } from 'nats';
+import { randomUUID } from 'node:crypto';
 import type { RunningGateway } from '../src/gateway.bootstrap';
-import { e2eEnv, eventually, migrateService, startTestGateway, startTestService } from './support';
+import {
+  BUS_TIMEOUT_MS,
+  e2eEnv,
+  eventually,
+  migrateService,
+  startTestGateway,
+  startTestService,
+} from './support';
 import { authHeader, jsonHeaders, signUpVerified, uniqueEmail, type SignedUpUser } from './users';
 
 // What the tenancy end-to-end suites share: identity and tenancy behind a gateway, callers signed up
@@ -49,7 +64,7 @@ export interface ApiAnswer<T> {
 /** Calls the API as `user` (or anonymously); the body is parsed when there is one. */
 export async function call<T = unknown>(
   url: string,
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,
   user: SignedUpUser | null,
   body?: unknown,
@@ -124,10 +139,23 @@ export function newUser(url: string, name = 'Test User'): Promise<SignedUpUser> 
   return signUpVerified(url, { email: uniqueEmail('tenancy'), name });
 }
 
-export async function createOrg(url: string, owner: SignedUpUser, name = 'E2E Org'): Promise<TestOrg> {
+/**
+ * The plan test organisations are put on: suites about other rules make more projects, members and
+ * keys in one organisation than the free plan allows. Suites about plans ask for `free`.
+ */
+export const E2E_PLAN = 'enterprise';
+
+/** A new organisation of `owner`, on `plan` (E2E_PLAN unless said otherwise). */
+export async function createOrg(
+  url: string,
+  owner: SignedUpUser,
+  name = 'E2E Org',
+  { plan = E2E_PLAN }: { plan?: string } = {},
+): Promise<TestOrg> {
   const answer = await call<TestOrg>(url, 'POST', '/orgs', owner, { name });
   if (answer.status !== 201)
     throw new Error(`POST /v1/orgs answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  if (plan !== DEFAULT_PLAN_ID) await putOnPlan(answer.body.id, plan);
   return answer.body;
 }
 
@@ -149,6 +177,32 @@ export async function newProjectKey(url: string, label: string): Promise<{ proje
   });
   if (created.status !== 201) throw new Error(`key: ${created.status} ${JSON.stringify(created.body)}`);
   return { projectId: project.body.id, key: created.body.key };
+}
+
+/**
+ * Moves the organisation to `planId` as a platform admin would (PUT /v1/orgs/:orgId/plan), but on the
+ * bus: most suites' identity names no platform admin. The runner's NATS, as the gateway speaks on it.
+ */
+export async function putOnPlan(orgId: string, planId: string): Promise<void> {
+  const connection = await connect({
+    servers: (e2eEnv()['NATS_URL'] ?? '').split(','),
+    name: 'gateway-e2e-plans',
+    maxReconnectAttempts: 0,
+  });
+  try {
+    const bus = new BusClient(
+      connection,
+      BUS_TIMEOUT_MS,
+      new BusSigner(DEVELOPMENT_BUS_SIGNING_KEY, 'gateway'),
+    );
+    await bus.send(TenancySubjects.setOrgPlan, {
+      actor: { userId: randomUUID(), role: 'admin' },
+      orgId,
+      planId,
+    });
+  } finally {
+    await connection.close();
+  }
 }
 
 /** A new verified user who joined the organisation with `role` through an invitation. */

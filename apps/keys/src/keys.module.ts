@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TenantAccess } from '@northstar/messaging';
-import { PostgresModule } from '@northstar/persistence';
+import { PostgresModule, Transactions } from '@northstar/persistence';
 import { RedisModule } from '@northstar/redis';
 import { KeysConfig } from './config';
 import { ApiKey } from './key/api-key.entity';
@@ -42,6 +42,7 @@ export class KeysModule {
       providers: [
         { provide: KeysConfig, useValue: config },
         KeyRepository,
+        Transactions,
         TenantAccess,
         KeyAccess,
         KeyChanges,

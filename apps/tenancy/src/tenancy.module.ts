@@ -23,15 +23,20 @@ import { OrgHandler } from './org/org.handler';
 import { OrgRepository } from './org/org.repository';
 import { OrgService } from './org/org.service';
 import { Organisation } from './org/organisation.entity';
+import { Plan } from './plan/plan.entity';
+import { PlanHandler } from './plan/plan.handler';
+import { PlanRepository } from './plan/plan.repository';
+import { PlanRoom } from './plan/plan-room';
+import { PlanService } from './plan/plan.service';
 import { Project } from './project/project.entity';
 import { ProjectHandler } from './project/project.handler';
 import { ProjectRepository } from './project/project.repository';
 import { ProjectService } from './project/project.service';
 
 export const TENANCY_SCHEMA = 'tenancy';
-export const tenancyEntities = [Organisation, Membership, Invitation, Project, OutboxMessage];
+export const tenancyEntities = [Plan, Organisation, Membership, Invitation, Project, OutboxMessage];
 
-/** Organisations, memberships and roles, invitations and projects, in PostgreSQL schema `tenancy`. */
+/** Organisations, memberships and roles, invitations, projects and plans, in PostgreSQL schema `tenancy`. */
 @Module({})
 export class TenancyModule {
   static forConfig(config: TenancyConfig): DynamicModule {
@@ -47,7 +52,7 @@ export class TenancyModule {
         RedisModule.forRoot({ url: config.REDIS_URL, name: 'tenancy' }),
         OutboxModule.forService({ relayIntervalMs: config.TENANCY_OUTBOX_RELAY_INTERVAL_MS }),
       ],
-      controllers: [OrgHandler, MemberHandler, InvitationHandler, ProjectHandler, AccessHandler],
+      controllers: [OrgHandler, MemberHandler, InvitationHandler, ProjectHandler, AccessHandler, PlanHandler],
       providers: [
         { provide: TenancyConfig, useValue: config },
         { provide: EventTokenSealer, useValue: new EventTokenSealer(config.EVENT_TOKENS_KEY) },
@@ -55,6 +60,9 @@ export class TenancyModule {
         MembershipRepository,
         InvitationRepository,
         ProjectRepository,
+        PlanRepository,
+        PlanRoom,
+        PlanService,
         AccessCache,
         AccessChanges,
         Memberships,

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_PLAN_ID,
   IdentitySubjects,
   TenancyBroadcasts,
   TenancyEvents,
@@ -7,6 +8,7 @@ import {
   type Actor,
   type InvitationCreatedEvent,
   type OrgDto,
+  type OrgPlanStateDto,
   type OrgRole,
   type ProjectDeletedEvent,
   type ProjectDto,
@@ -16,6 +18,7 @@ import {
 } from '@northstar/contracts';
 import type { RunningService } from '@northstar/service-runtime';
 import {
+  adminActor,
   connectTestBus,
   eventually,
   startTestService,
@@ -189,6 +192,11 @@ export class Fixtures {
     });
   }
 
+  /** Moves the organisation to `planId`, as a platform admin would. */
+  onPlan(orgId: string, planId: string): Promise<OrgPlanStateDto> {
+    return this.bus.send(TenancySubjects.setOrgPlan, { actor: adminActor(), orgId, planId });
+  }
+
   /** The plaintext token of the invitation tenancy published for this address and organisation. */
   async tokenFor(orgId: string, email: string, invitationId?: string): Promise<string> {
     const event = await this.tenancy.invitationsCreated.find(
@@ -214,10 +222,14 @@ export class Fixtures {
     return user;
   }
 
-  /** An organisation with one user of each role, and a user of another organisation. */
-  async team(): Promise<Team> {
+  /**
+   * An organisation with one user of each role, and a user of another organisation. On the pro plan
+   * unless `plan` says otherwise: suites about other rules add members and projects past free's limits.
+   */
+  async team({ plan = 'pro' }: { plan?: string } = {}): Promise<Team> {
     const owner = this.user();
     const org = await this.org(owner);
+    if (plan !== DEFAULT_PLAN_ID) await this.onPlan(org.id, plan);
     const [admin, member, viewer] = [
       await this.member(org.id, owner, 'admin'),
       await this.member(org.id, owner, 'member'),

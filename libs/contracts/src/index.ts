@@ -23,6 +23,7 @@ export * from './tenancy/org.contract';
 export * from './tenancy/member.contract';
 export * from './tenancy/invitation.contract';
 export * from './tenancy/project.contract';
+export * from './tenancy/plan.contract';
 export * from './tenancy/tenancy.events';
 export * from './events/event-stream';
 export * from './events/event-validators';

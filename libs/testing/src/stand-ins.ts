@@ -10,7 +10,10 @@ import {
   type ListOrgsRequest,
   type ListProjectsRequest,
   type OrgListResponse,
+  type OrgPlanLimitsDto,
+  type OrgPlanLimitsRequest,
   type OrgRole,
+  type PlanLimitsDto,
   type Permission,
   type ProjectListResponse,
 } from '@northstar/contracts';
@@ -61,6 +64,21 @@ const orgsCursor = cursorCodec<{ offset: number }>(TenancySubjects.listOrgs, {
 });
 
 /**
+ * The plan of the stand-in's organisations unless a test sets another: limits no test reaches by
+ * accident, so that only the tests about plan limits meet them.
+ */
+export const STAND_IN_PLAN: PlanLimitsDto = {
+  id: 'stand-in',
+  name: 'Stand-in',
+  monthlyEvents: 1_000_000_000,
+  retentionDays: 1825,
+  maxProjects: 1000,
+  maxMembers: 1000,
+  maxKeys: 10_000,
+  defaultKeyRateLimit: null,
+};
+
+/**
  * Stands in for tenancy in other services' integration tests: answers the access check and the
  * organisation and project lists on the real bus, from memberships the test declares. Tenancy's own
  * tests cover its policy table; here every role may read and owners and admins may manage, which is
@@ -70,6 +88,7 @@ export class TenancyStandIn {
   /** Members of each organisation. */
   private readonly orgs = new Map<string, Map<string, OrgRole>>();
   private readonly projects = new Map<string, { orgId: string; timezone: string }>();
+  private readonly plans = new Map<string, PlanLimitsDto>();
   private readonly responders: StandInResponder[] = [];
   /** Every access check answered, for tests that assert which permission a command asked for. */
   readonly checks: CheckAccessRequest[] = [];
@@ -98,6 +117,12 @@ export class TenancyStandIn {
         TenancySubjects.listProjects,
         'tenancy',
         (request) => this.projectsOf(request),
+      ),
+      await respondOnBus<OrgPlanLimitsRequest, OrgPlanLimitsDto>(
+        this.connection,
+        TenancySubjects.orgPlanLimits,
+        'tenancy',
+        (request) => this.planOf(request.orgId),
       ),
     );
   }
@@ -132,6 +157,11 @@ export class TenancyStandIn {
     this.orgs.get(of.orgId)?.set(userId, role);
   }
 
+  /** Puts the organisation on `plan`, as a platform admin would. */
+  setPlan(of: { orgId: string }, plan: PlanLimitsDto): void {
+    this.plans.set(of.orgId, plan);
+  }
+
   /** Sets the project's time zone, as a PATCH of the project would. */
   setTimezone(of: TestProject, timezone: string): void {
     const project = this.projects.get(of.projectId);
@@ -150,6 +180,12 @@ export class TenancyStandIn {
       return { err: { code: BusErrorCode.Forbidden, message: 'You are not allowed to do this' } };
     if (!project || request.projectId === undefined) return { response: { orgId, role } };
     return { response: { orgId, projectId: request.projectId, role, timezone: project.timezone } };
+  }
+
+  private planOf(orgId: string): StandInAnswer<OrgPlanLimitsDto> {
+    if (!this.orgs.has(orgId))
+      return { err: { code: BusErrorCode.NotFound, message: 'Organisation not found' } };
+    return { response: { orgId, plan: this.plans.get(orgId) ?? STAND_IN_PLAN } };
   }
 
   private orgsOf(request: ListOrgsRequest): StandInAnswer<OrgListResponse> {

@@ -32,6 +32,12 @@ export class ProblemDto {
 
   @ApiPropertyOptional({ description: 'Present for 500: quote it when reporting the problem' })
   errorId?: string;
+
+  @ApiPropertyOptional({
+    example: 'maxProjects',
+    description: 'Present for 403 `plan-limit`: the limit of the plan that refused the request',
+  })
+  limit?: string;
 }
 
 /** Documents the problem+json answers a route can give. */

@@ -36,7 +36,8 @@ scopes: 403; a non-member, or an object of another organisation: 404; no credent
 organisation that requires two-factor sign-in (\`requireMfa\`) answers its members whose access token
 lacks the \`mfa\` claim 403 with problem type \`mfa-required\`, on every role-gated route of its objects,
 unless their session was signed in through a provider it lists in \`trustedMfaProviders\` (the
-token's \`mfaVia\` claim).
+token's \`mfaVia\` claim). Creating a project, member or key past the organisation's plan answers 403
+with problem type \`plan-limit\` and the limit in \`limit\` (\`maxProjects\`, \`maxMembers\`, \`maxKeys\`).
 
 **Bodies** are JSON sent as \`application/json\`, except on the event routes, which read any content type
 as JSON. **Compression**: request bodies may be sent with \`Content-Encoding: gzip\`; size limits apply to

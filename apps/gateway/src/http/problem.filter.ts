@@ -50,6 +50,7 @@ export class ProblemFilter implements ExceptionFilter {
           detail: exception.message,
           ...(exception.extra.errors ? { errors: exception.extra.errors } : {}),
           ...(exception.extra.errorId ? { errorId: exception.extra.errorId } : {}),
+          ...(exception.extra.limit ? { limit: exception.extra.limit } : {}),
           requestId,
         },
         retryAfterSeconds: exception.extra.retryAfterSeconds,

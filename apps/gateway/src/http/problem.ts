@@ -9,6 +9,8 @@ export interface Problem {
   errors?: FieldError[];
   requestId: string;
   errorId?: string;
+  /** Type `plan-limit`: the plan's limit that refused the request (an RFC 9457 extension member). */
+  limit?: string;
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';

@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { CreateRequestContext, MikroORM } from '@mikro-orm/postgresql';
 import { Payload } from '@nestjs/microservices';
 import {
+  CountOrgKeysRequest,
   CreateKeyRequest,
   KeyRequest,
   KeysSubjects,
@@ -13,6 +14,7 @@ import {
   type ApiKeyListResponse,
   type CreatedApiKeyDto,
   type KeyEndpointDto,
+  type OrgKeyCountResponse,
   type RevokedResponse,
   type RotatedApiKeyDto,
   type VerifyKeyResponse,
@@ -34,6 +36,12 @@ export class KeyHandler {
   @CreateRequestContext()
   create(@Payload() request: CreateKeyRequest): Promise<CreatedApiKeyDto> {
     return this.keys.create(request);
+  }
+
+  @BusHandler(KeysSubjects.countOrgKeys)
+  @CreateRequestContext()
+  countOfOrg(@Payload() request: CountOrgKeysRequest): Promise<OrgKeyCountResponse> {
+    return this.keys.countOfOrg(request);
   }
 
   @BusHandler(KeysSubjects.list)

@@ -94,6 +94,24 @@ export class KeyRepository {
     return this.em.find(ApiKey, { allowedChains: { $contains: [slug] }, revokedAt: null });
   }
 
+  /** Keys of the organisation that still work at `now`: neither revoked nor expired (a plan's maxKeys). */
+  countActiveOfOrg(orgId: string, now: Date): Promise<number> {
+    return this.em.count(ApiKey, {
+      orgId,
+      revokedAt: null,
+      $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }],
+    });
+  }
+
+  /**
+   * Serialises key creations of one organisation until the transaction ends (a transaction-scoped
+   * advisory lock: keys has no row of the organisation to lock), so that two creations cannot both
+   * take the plan's last place.
+   */
+  async lockOrgCreations(orgId: string): Promise<void> {
+    await this.em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`keys.create:${orgId}`]);
+  }
+
   /** Saves the key and any new or changed secrets in one transaction. */
   async save(key: ApiKey, ...secrets: KeySecret[]): Promise<ApiKey> {
     this.em.persist(key);

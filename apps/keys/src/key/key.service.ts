@@ -11,6 +11,10 @@ import {
   formatOriginPattern,
   KeysSubjects,
   parseOriginPattern,
+  planLimitReached,
+  TenancySubjects,
+  type CountOrgKeysRequest,
+  type OrgKeyCountResponse,
   parseIsoTime,
   type ApiKeyDto,
   type ApiKeyListResponse,
@@ -28,6 +32,7 @@ import {
   type UpdateKeyRequest,
 } from '@northstar/contracts';
 import { BusClient } from '@northstar/messaging';
+import { Transactions } from '@northstar/persistence';
 import { KeysConfig } from '../config';
 import { ApiKey } from './api-key.entity';
 import { KeyAccess } from './key-access';
@@ -48,7 +53,10 @@ const keysCursor = cursorCodec<KeyPagePosition>(KeysSubjects.list, {
   id: cursorFields.uuid,
 });
 
-/** The rules of API keys: issuing, reading, changing, rotating and revoking them, per project. */
+/**
+ * The rules of API keys: issuing (within the organisation's plan's maxKeys), reading, changing,
+ * rotating and revoking them, per project.
+ */
 @Injectable()
 export class KeyService {
   private readonly logger = new Logger(KeyService.name);
@@ -60,10 +68,13 @@ export class KeyService {
     private readonly bus: BusClient,
     private readonly config: KeysConfig,
     private readonly creditCounters: CreditCounters,
+    private readonly transactions: Transactions,
   ) {}
 
   async create(request: CreateKeyRequest): Promise<CreatedApiKeyDto> {
     const grant = await this.access.toProject(request.actor, request.projectId, 'keys:manage');
+    // Asked of tenancy every time, like access: creating keys is not a hot path.
+    const { plan } = await this.bus.send(TenancySubjects.orgPlanLimits, { orgId: grant.orgId });
     const now = new Date();
     const key = new ApiKey();
     key.orgId = grant.orgId;
@@ -72,13 +83,45 @@ export class KeyService {
     key.scopes = [...request.scopes];
     key.createdBy = request.actor.userId;
     key.expiresAt = futureTime(request.expiresAt ?? null, now);
-    setRateLimit(key, request.rateLimit ?? null);
+    // Absent takes the plan's default; an explicit null asks for no per-key limit.
+    setRateLimit(
+      key,
+      request.rateLimit === undefined && plan.defaultKeyRateLimit !== null
+        ? { limit: plan.defaultKeyRateLimit, windowSeconds: 60 }
+        : (request.rateLimit ?? null),
+    );
     setCredits(key, request.credits ?? null, now);
     await this.setAllowlists(key, request);
     const generated = generateApiKey(this.config.KEYS_ENVIRONMENT);
     key.prefix = generated.prefix;
-    await this.keys.save(key, newSecret(key, generated.hash, generated.prefix));
+    await this.transactions.run(async () => {
+      await this.keys.lockOrgCreations(grant.orgId);
+      // Revoking or letting keys expire makes room again; a lowered plan takes no key away.
+      if ((await this.keys.countActiveOfOrg(grant.orgId, now)) >= plan.maxKeys) {
+        throw planLimitReached(plan, 'maxKeys', plan.maxKeys);
+      }
+      await this.keys.save(key, newSecret(key, generated.hash, generated.prefix));
+    });
     return { ...toApiKeyDto(key), key: generated.key };
+  }
+
+  /**
+   * The organisation's active keys, for its plan's usage: `keys:read` on the organisation, or a
+   * platform admin (who changes plans, and sees the usage in the answer, without being a member).
+   */
+  async countOfOrg(request: CountOrgKeysRequest): Promise<OrgKeyCountResponse> {
+    const { orgId } = request;
+    if (request.actor.role === 'admin') {
+      return { orgId, active: await this.keys.countActiveOfOrg(orgId, new Date()) };
+    }
+    // Tenancy's not_found (not a member) and forbidden pass through as they are.
+    const grant = await this.bus.send(TenancySubjects.checkAccess, {
+      actor: request.actor,
+      orgId: request.orgId,
+      permission: 'keys:read',
+    });
+    if (grant.orgId !== request.orgId) throw DomainException.notFound('Organisation');
+    return { orgId: grant.orgId, active: await this.keys.countActiveOfOrg(grant.orgId, new Date()) };
   }
 
   async list(request: ListKeysRequest): Promise<ApiKeyListResponse> {

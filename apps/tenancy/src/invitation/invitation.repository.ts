@@ -34,6 +34,11 @@ export class InvitationRepository {
     );
   }
 
+  /** How many invitations are neither accepted nor expired at `now`. */
+  countPending(orgId: string, now: Date): Promise<number> {
+    return this.em.count(Invitation, { orgId, acceptedAt: null, expiresAt: { $gt: now } });
+  }
+
   /** Withdraws the open invitation of this address, if any: its token stops working. */
   async withdrawOpen(orgId: string, email: string): Promise<void> {
     await this.em.nativeDelete(Invitation, { orgId, email, acceptedAt: null });

@@ -25,6 +25,7 @@ import { Membership } from '../member/membership.entity';
 import { MembershipRepository } from '../member/membership.repository';
 import { UserDirectory } from '../member/user-directory';
 import { OrgRepository } from '../org/org.repository';
+import { PlanRoom } from '../plan/plan-room';
 import { assertCan } from '../policy/policy';
 import { InvitationLimits } from './invitation-limits';
 import { hashInvitationToken, newInvitationToken } from './invitation-token';
@@ -66,6 +67,7 @@ export class InvitationService {
     private readonly transactions: Transactions,
     private readonly limits: InvitationLimits,
     private readonly sealer: EventTokenSealer,
+    private readonly room: PlanRoom,
   ) {}
 
   async create(actor: Actor, orgId: string, input: CreateInvitationBody): Promise<InvitationDto> {
@@ -83,6 +85,7 @@ export class InvitationService {
       if (input.role === 'owner') assertCan(own.role, 'owners:manage');
       // Inviting an address again replaces its open invitation: only the newest email's link works.
       await this.invitations.withdrawOpen(orgId, input.email);
+      await this.room.forMember(org, 'inviting');
       const created = Object.assign(new Invitation(), {
         orgId,
         email: input.email,
@@ -164,13 +167,16 @@ export class InvitationService {
     }
 
     const membership = await this.transactions.run(async () => {
-      if (!(await this.orgs.lockForUpdate(found.orgId))) throw invalidToken();
+      const org = await this.orgs.lockForUpdate(found.orgId);
+      if (!org) throw invalidToken();
       // Read again under the lock: of two concurrent acceptances, the second finds it used.
       const invitation = await this.invitations.lock(found.orgId, found.id);
       if (!usable(invitation, now)) throw invalidToken();
       if (await this.memberships.find(invitation.orgId, actor.userId)) {
         throw DomainException.conflict('You are already a member of this organisation');
       }
+      // Checked again here: the plan may have been lowered, or members added, since the invitation.
+      await this.room.forMember(org, 'joining');
       const joined = Object.assign(new Membership(), {
         orgId: invitation.orgId,
         userId: actor.userId,

@@ -36,6 +36,10 @@ export class MembershipRepository {
     );
   }
 
+  countOfOrg(orgId: string): Promise<number> {
+    return this.em.count(Membership, { orgId });
+  }
+
   countOwners(orgId: string): Promise<number> {
     return this.em.count(Membership, { orgId, role: 'owner' });
   }

@@ -1,4 +1,5 @@
 import { Entity, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
+import { DEFAULT_PLAN_ID } from '@northstar/contracts';
 import { randomUUID } from 'node:crypto';
 
 @Entity({ tableName: 'organisations' })
@@ -23,6 +24,10 @@ export class Organisation {
    */
   @Property({ type: 'text[]' })
   trustedMfaProviders: string[] & Opt = [];
+
+  /** The plan's id (tenancy.plans): its limits refuse new projects, members and keys. */
+  @Property({ type: 'string', length: 32 })
+  planId: string & Opt = DEFAULT_PLAN_ID;
 
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();

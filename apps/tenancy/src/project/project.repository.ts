@@ -27,6 +27,10 @@ export class ProjectRepository {
     return this.em.find(Project, { orgId, ...after }, { orderBy: { createdAt: 'asc', id: 'asc' }, limit });
   }
 
+  countOfOrg(orgId: string): Promise<number> {
+    return this.em.count(Project, { orgId });
+  }
+
   async idsOf(orgId: string): Promise<string[]> {
     const rows = await this.em.find(Project, { orgId }, { fields: ['id'] });
     return rows.map((project) => project.id);

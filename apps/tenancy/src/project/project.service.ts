@@ -21,6 +21,7 @@ import { isConflict, SLUG_ATTEMPTS } from '../common/conflict';
 import { positionCursor } from '../common/page';
 import { firstFreeSlug, slugify } from '../common/slug';
 import { OrgRepository } from '../org/org.repository';
+import { PlanRoom } from '../plan/plan-room';
 import { Project } from './project.entity';
 import { toProjectDto } from './project.mapper';
 import { ProjectRepository } from './project.repository';
@@ -29,9 +30,9 @@ import { ProjectRepository } from './project.repository';
 const projectsCursor = positionCursor(TenancySubjects.listProjects);
 
 /**
- * Projects of an organisation: members read them, admins create, change and delete them. Changes hold
- * a shared lock on the organisation's row, so they never interleave with a role change or the
- * organisation's deletion.
+ * Projects of an organisation: members read them, admins create (within the plan's maxProjects),
+ * change and delete them. Changes hold a shared lock on the organisation's row, so they never
+ * interleave with a role change or the organisation's deletion; creations hold it exclusively.
  */
 @Injectable()
 export class ProjectService {
@@ -43,14 +44,18 @@ export class ProjectService {
     private readonly publisher: Outbox,
     private readonly changes: AccessChanges,
     private readonly transactions: Transactions,
+    private readonly room: PlanRoom,
   ) {}
 
   async create(actor: Actor, orgId: string, input: CreateProjectBody): Promise<ProjectDto> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.transactions.run(async () => {
-          await this.lockOrg(orgId, 'Organisation');
+          // Exclusively, unlike other project changes: two creations must not both take the plan's last place.
+          const org = await this.orgs.lockForUpdate(orgId);
+          if (!org) throw DomainException.notFound('Organisation');
           await this.access.require(actor, orgId, 'projects:create');
+          await this.room.forProject(org);
           const slug = input.slug ?? (await this.derivedSlug(orgId, input.name, attempt));
           const project = Object.assign(new Project(), {
             orgId,

@@ -35,6 +35,8 @@ export interface BusErrorPayload {
    * gateway's problem+json `type`; the status stays the code's.
    */
   problem?: string;
+  /** For `plan-limit`: the plan's limit that refused the request (`maxProjects`, `maxMembers`, `maxKeys`). */
+  limit?: string;
 }
 
 const codes = new Set<string>(Object.values(BusErrorCode));

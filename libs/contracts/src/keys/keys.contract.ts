@@ -57,6 +57,11 @@ export const KeysSubjects = {
   queryUsage: 'keys.usage.query',
   /** Daily request counts per project of an organisation (the actor needs `keys:read` on it). */
   queryOrgUsage: 'keys.usage.org',
+  /**
+   * How many active keys (not revoked, not expired) the organisation's projects have: `keys:read` on
+   * the organisation, or a platform admin (plans are theirs to change).
+   */
+  countOrgKeys: 'keys.key.count',
 } as const;
 
 export const KEY_SCOPES = ['events:write', 'analytics:read', 'rpc'] as const;
@@ -184,7 +189,9 @@ export class CreateKeyBody {
   @ApiPropertyOptional({
     type: KeyRateLimit,
     nullable: true,
-    description: 'Requests allowed per window, across every gateway; absent or null: no per-key limit',
+    description:
+      "Requests allowed per window, across every gateway; absent: the organisation's plan's default " +
+      '(none unless the operator set one, see docs/plans.md); null: no per-key limit',
   })
   @IsOptional()
   @ValidateNested()
@@ -422,6 +429,14 @@ export class QueryOrgUsageRequest extends UsageRange {
   orgId!: string;
 }
 
+export class CountOrgKeysRequest {
+  @Nested(Actor)
+  actor!: Actor;
+
+  @IsUUID()
+  orgId!: string;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Answers.
 
@@ -583,6 +598,12 @@ export class QueryOrgUsageResponse {
   days!: ProjectUsageDayCount[];
 }
 
+export class OrgKeyCountResponse {
+  orgId!: string;
+  /** Keys that are neither revoked nor expired: what a plan's maxKeys counts. */
+  active!: number;
+}
+
 export class RevokedResponse {
   revoked!: true;
 }
@@ -599,4 +620,5 @@ export interface KeysContract {
   [KeysSubjects.recordUsage]: Rpc<RecordUsageRequest, RecordUsageResponse>;
   [KeysSubjects.queryUsage]: Rpc<QueryKeyUsageRequest, QueryKeyUsageResponse>;
   [KeysSubjects.queryOrgUsage]: Rpc<QueryOrgUsageRequest, QueryOrgUsageResponse>;
+  [KeysSubjects.countOrgKeys]: Rpc<CountOrgKeysRequest, OrgKeyCountResponse>;
 }

@@ -87,7 +87,11 @@ const USES: Record<BusUser, BusUserUse> = {
     calls: SERVICE_NAMES.flatMap((service) => requestSubjectsOf(service)),
     broadcasts: {
       publishes: [],
-      listens: [...Object.values(KeysBroadcasts), ...Object.values(IdentityBroadcasts)],
+      listens: [
+        ...Object.values(KeysBroadcasts),
+        ...Object.values(IdentityBroadcasts),
+        TenancyBroadcasts.planChanged,
+      ],
     },
     // It creates the event streams (and ingestion's consumer) if it starts first, and reads their state.
     streams: [
@@ -106,7 +110,7 @@ const USES: Record<BusUser, BusUserUse> = {
     streams: [{ stream: DOMAIN_EVENTS_STREAM, publishes: [domainEventSubject('tenancy.>')] }],
   },
   keys: {
-    calls: [ChainsSubjects.list, TenancySubjects.checkAccess],
+    calls: [ChainsSubjects.list, TenancySubjects.checkAccess, TenancySubjects.orgPlanLimits],
     broadcasts: { publishes: Object.values(KeysBroadcasts), listens: Object.values(ChainsBroadcasts) },
     streams: domainEventsListener('keys'),
   },
@@ -136,7 +140,7 @@ const USES: Record<BusUser, BusUserUse> = {
       TenancySubjects.checkAccess,
       TenancySubjects.listProjects,
     ],
-    broadcasts: { publishes: [], listens: Object.values(TenancyBroadcasts) },
+    broadcasts: { publishes: [], listens: [TenancyBroadcasts.accessChanged] },
     streams: [],
   },
   notifications: {

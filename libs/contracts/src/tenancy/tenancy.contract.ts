@@ -26,6 +26,14 @@ import type {
   UpdateOrgRequest,
 } from './org.contract';
 import type {
+  ListPlansRequest,
+  OrgPlanLimitsDto,
+  OrgPlanLimitsRequest,
+  OrgPlanStateDto,
+  PlanDto,
+  SetOrgPlanRequest,
+} from './plan.contract';
+import type {
   CreateProjectRequest,
   ListProjectsRequest,
   ProjectDto,
@@ -35,7 +43,7 @@ import type {
 } from './project.contract';
 
 // The requests and answers of each entity live in its own file (access, org, member, invitation,
-// project); this file holds the subjects and the map from subject to request and response.
+// project, plan); this file holds the subjects and the map from subject to request and response.
 
 export * from './timezone';
 
@@ -71,6 +79,20 @@ export const TenancySubjects = {
   updateProject: 'tenancy.project.update',
   /** Publishes tenancy.project.deleted (durable): keys, ingestion and notifications clean up. */
   deleteProject: 'tenancy.project.delete',
+  /** The plans of the platform, for anyone (no actor). */
+  listPlans: 'tenancy.plan.list',
+  /** The organisation's plan, the current period and tenancy's counts (viewer and up). */
+  getOrgPlan: 'tenancy.org.plan.get',
+  /**
+   * Puts the organisation on another plan (platform admins only; not a member role). Publishes
+   * tenancy.org.plan_changed (durable) when the plan changes.
+   */
+  setOrgPlan: 'tenancy.org.plan.set',
+  /**
+   * For services, no actor: the organisation's plan with its limits and per-key defaults (keys checks
+   * maxKeys with it; the gateway's ingestion quota reads monthlyEvents). not_found for no organisation.
+   */
+  orgPlanLimits: 'tenancy.org.plan.limits',
 } as const;
 
 export interface TenancyContract {
@@ -92,4 +114,8 @@ export interface TenancyContract {
   [TenancySubjects.getProject]: Rpc<ProjectRequest, ProjectDto>;
   [TenancySubjects.updateProject]: Rpc<UpdateProjectRequest, ProjectDto>;
   [TenancySubjects.deleteProject]: Rpc<ProjectRequest, DeletedResponse>;
+  [TenancySubjects.listPlans]: Rpc<ListPlansRequest, PlanDto[]>;
+  [TenancySubjects.getOrgPlan]: Rpc<OrgRequest, OrgPlanStateDto>;
+  [TenancySubjects.setOrgPlan]: Rpc<SetOrgPlanRequest, OrgPlanStateDto>;
+  [TenancySubjects.orgPlanLimits]: Rpc<OrgPlanLimitsRequest, OrgPlanLimitsDto>;
 }

@@ -1,0 +1,18 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Plan } from './plan.entity';
+
+/** PostgreSQL access to plans: platform configuration, not tenant data. */
+@Injectable()
+export class PlanRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** Every plan, in the operator's order. Read fresh each time: the operator edits the table directly. */
+  list(): Promise<Plan[]> {
+    return this.em.find(Plan, {}, { orderBy: { position: 'asc', id: 'asc' }, refresh: true });
+  }
+
+  find(planId: string): Promise<Plan | null> {
+    return this.em.findOne(Plan, { id: planId }, { refresh: true });
+  }
+}
