@@ -7,6 +7,7 @@ import { AnalyticsRoutesModule } from './analytics/analytics-routes.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { ChainsController } from './chains/chains.controller';
+import { QuotaModule } from './quota/quota.module';
 import { GatewayConfig } from './config';
 import { ProblemFilter } from './http/problem.filter';
 import { IdentityRoutesModule } from './identity/identity-routes.module';
@@ -40,6 +41,7 @@ export class GatewayModule {
         KeysRoutesModule,
         AnalyticsRoutesModule.forConfig(config),
         NotificationsRoutesModule,
+        QuotaModule.forConfig(config),
         IngestRoutesModule.forConfig(config),
       ],
       controllers: [OpsController, SystemController, ChainsController],

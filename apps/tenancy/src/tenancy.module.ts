@@ -25,6 +25,8 @@ import { OrgService } from './org/org.service';
 import { Organisation } from './org/organisation.entity';
 import { Plan } from './plan/plan.entity';
 import { PlanHandler } from './plan/plan.handler';
+import { ServiceLookupsHandler } from './lookups/service-lookups.handler';
+import { ServiceLookupsRepository } from './lookups/service-lookups.repository';
 import { PlanRepository } from './plan/plan.repository';
 import { PlanRoom } from './plan/plan-room';
 import { PlanService } from './plan/plan.service';
@@ -52,7 +54,15 @@ export class TenancyModule {
         RedisModule.forRoot({ url: config.REDIS_URL, name: 'tenancy' }),
         OutboxModule.forService({ relayIntervalMs: config.TENANCY_OUTBOX_RELAY_INTERVAL_MS }),
       ],
-      controllers: [OrgHandler, MemberHandler, InvitationHandler, ProjectHandler, AccessHandler, PlanHandler],
+      controllers: [
+        OrgHandler,
+        MemberHandler,
+        InvitationHandler,
+        ProjectHandler,
+        AccessHandler,
+        PlanHandler,
+        ServiceLookupsHandler,
+      ],
       providers: [
         { provide: TenancyConfig, useValue: config },
         { provide: EventTokenSealer, useValue: new EventTokenSealer(config.EVENT_TOKENS_KEY) },
@@ -61,6 +71,7 @@ export class TenancyModule {
         InvitationRepository,
         ProjectRepository,
         PlanRepository,
+        ServiceLookupsRepository,
         PlanRoom,
         PlanService,
         AccessCache,

@@ -1,7 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { GatewayConfig } from '../config';
 import { eventStreamSettingsFrom } from '@northstar/event-stream';
-import { QuotaModule } from '../quota/quota.module';
 import { eventPublisherProvider } from './event-publisher.provider';
 import { EventsController } from './events.controller';
 import { IngestService } from './ingest.service';
@@ -17,7 +16,6 @@ export class IngestRoutesModule {
   static forConfig(config: GatewayConfig): DynamicModule {
     return {
       module: IngestRoutesModule,
-      imports: [QuotaModule.forConfig(config)],
       controllers: [EventsController, SegmentController],
       providers: [
         eventPublisherProvider(config.EVENTS_PUBLISH_TIMEOUT_MS, eventStreamSettingsFrom(config)),

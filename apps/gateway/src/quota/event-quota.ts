@@ -17,7 +17,7 @@ import type { Redis } from 'ioredis';
 import { API_KEYS_REDIS } from '../api-keys/api-keys.redis';
 import { PeriodicTask } from '@northstar/service-runtime';
 import { GatewayConfig } from '../config';
-import { OrgPlans } from './org-plans';
+import { PlanAllowances } from './plan-allowances';
 import { QuotaNotices } from './quota-notices';
 import {
   quotaAllows,
@@ -80,7 +80,7 @@ export class EventQuota implements OnApplicationBootstrap, BeforeApplicationShut
 
   constructor(
     private readonly config: GatewayConfig,
-    private readonly plans: OrgPlans,
+    private readonly plans: PlanAllowances,
     private readonly notices: QuotaNotices,
     private readonly bus: BusClient,
     @Inject(API_KEYS_REDIS) private readonly redis: Redis,
@@ -122,6 +122,17 @@ export class EventQuota implements OnApplicationBootstrap, BeforeApplicationShut
         { problem: 'quota-exceeded', retryAfterSeconds: reset },
       );
     }
+  }
+
+  /**
+   * Events counted for the organisation this month by every gateway, as far as this one knows now
+   * (the shared counter, plus what this gateway has not added to it yet).
+   */
+  async usedThisPeriod(orgId: string): Promise<number> {
+    const period = quotaPeriodOf(Date.now());
+    const local = this.counters.get(orgId);
+    const pending = local && local.period.id === period.id ? local.pending : 0;
+    return Number((await this.redis.get(counterKey(orgId, period))) ?? 0) + pending;
   }
 
   /** Counts events the stream took for the organisation (after the request was admitted). */

@@ -44,7 +44,7 @@ describe('admitting events against the quota', () => {
 describe('quota warnings', () => {
   const period = quotaPeriodOf(at('2026-12-01T00:00:00Z'));
 
-  it('warns at 80 % and at 100 %', () => {
+  it('warns at 80 %, and at 100 % (then no longer at 80 %)', () => {
     const early = at('2026-12-02T00:00:00Z');
     expect(quotaWarnings({ limit: 1000, used: 799 }, period, early).warnings).toEqual([]);
     expect(quotaWarnings({ limit: 1000, used: 800 }, period, early).warnings).toEqual(['quota-80']);

@@ -59,7 +59,7 @@ export type QuotaWarning = 'quota-80' | 'quota-100' | 'quota-forecast';
 const FORECAST_MIN_ELAPSED = 0.1;
 
 /**
- * The warnings a count deserves: 80 % and 100 % of the allowance reached, and a forecast when the
+ * The warnings a count deserves: 80 % (below 100 %) or 100 % of the allowance reached, and a forecast when the
  * period's average rate so far would exhaust it before the period ends (`exhaustsAt`, epoch ms).
  */
 export function quotaWarnings(
@@ -69,8 +69,9 @@ export function quotaWarnings(
 ): { warnings: QuotaWarning[]; exhaustsAt?: number } {
   const warnings: QuotaWarning[] = [];
   if (state.limit <= 0) return { warnings };
-  if (state.used >= state.limit * 0.8) warnings.push('quota-80');
+  // Past 100 % the 80 % warning has nothing left to say: a jump over both gives only the second.
   if (state.used >= state.limit) warnings.push('quota-100');
+  else if (state.used >= state.limit * 0.8) warnings.push('quota-80');
   const elapsed = now - period.start;
   if (
     state.used > 0 &&

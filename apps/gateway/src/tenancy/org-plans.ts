@@ -5,9 +5,9 @@ import {
   type Actor,
   type OrgPlanDto,
   type OrgPlanStateDto,
-  type PlanPeriodDto,
 } from '@northstar/contracts';
 import { BusClient } from '@northstar/messaging';
+import { EventQuota } from '../quota/event-quota';
 
 /**
  * An organisation's plan with its usage, as GET and PUT /v1/orgs/:orgId/plan answer it: each count
@@ -16,7 +16,10 @@ import { BusClient } from '@northstar/messaging';
  */
 @Injectable()
 export class OrgPlans {
-  constructor(private readonly bus: BusClient) {}
+  constructor(
+    private readonly bus: BusClient,
+    private readonly quota: EventQuota,
+  ) {}
 
   async get(actor: Actor, orgId: string): Promise<OrgPlanDto> {
     return this.withUsage(actor, orgId, await this.bus.send(TenancySubjects.getOrgPlan, { actor, orgId }));
@@ -30,17 +33,12 @@ export class OrgPlans {
   private async withUsage(actor: Actor, orgId: string, state: OrgPlanStateDto): Promise<OrgPlanDto> {
     const [keys, events] = await Promise.all([
       this.bus.send(KeysSubjects.countOrgKeys, { actor, orgId }),
-      this.eventsUsed(orgId, state.period),
+      this.quota.usedThisPeriod(orgId),
     ]);
     return {
       plan: state.plan,
       period: state.period,
       usage: { events, projects: state.usage.projects, members: state.usage.members, keys: keys.active },
     };
-  }
-
-  private eventsUsed(_orgId: string, _period: PlanPeriodDto): Promise<number> {
-    // QUOTA-WIRE: events used this period come from the ingestion quota counter
-    return Promise.resolve(0);
   }
 }

@@ -64,7 +64,7 @@ export class EventRetention implements OnApplicationBootstrap, OnApplicationShut
     const lockMs = Math.max(60_000, this.config.INGEST_RETENTION_INTERVAL_MS / 2);
     if ((await this.redis.set(LOCK_KEY, owner, 'PX', lockMs, 'NX')) !== 'OK') return;
     try {
-      const { items: plans } = await this.bus.send(TenancySubjects.listPlans, {});
+      const plans = await this.bus.send(TenancySubjects.listPlans, {});
       if (plans.length === 0) return;
       const days = plans.map((plan) => plan.retentionDays);
       await this.dropPartitions(retentionCutoff(now, Math.max(...days)));

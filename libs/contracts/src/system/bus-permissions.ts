@@ -120,7 +120,7 @@ const USES: Record<BusUser, BusUserUse> = {
     streams: [],
   },
   ingestion: {
-    calls: [],
+    calls: [TenancySubjects.listPlans, TenancySubjects.projectRetention],
     broadcasts: { publishes: [], listens: [] },
     streams: [
       { stream: EVENTS_STREAM, consumes: true, manages: true },
@@ -150,6 +150,7 @@ const USES: Record<BusUser, BusUserUse> = {
       TenancySubjects.checkAccess,
       TenancySubjects.listMembers,
       TenancySubjects.listOrgs,
+      TenancySubjects.orgOwners,
     ],
     broadcasts: { publishes: [], listens: [] },
     streams: domainEventsListener('notifications'),

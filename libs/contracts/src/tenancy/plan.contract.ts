@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsUUID, Matches } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsUUID, Matches } from 'class-validator';
 import { Actor } from '../common/actor';
 import { BusErrorCode, DomainException } from '../errors/bus-error';
 import { Nested } from '../common/nested';
@@ -154,4 +154,32 @@ export function planLimitReached(plan: Pick<PlanDto, 'id'>, limit: PlanLimit, ma
     `The ${plan.id} plan allows ${max} ${max === 1 ? words.one : words.many}: ${words.way}, or ask for another plan`,
     { problem: PLAN_LIMIT_PROBLEM, limit },
   );
+}
+
+/** For services (no actor): an organisation's owners, to tell them about its quota. */
+export class OrgOwnersRequest {
+  @IsUUID()
+  orgId!: string;
+}
+
+export class OrgOwnersDto {
+  orgId!: string;
+  name!: string;
+  ownerIds!: string[];
+}
+
+/** The most projects one retention question asks about. */
+export const MAX_RETENTION_PROJECTS = 1000;
+
+/** For services (no actor): the days of events each project's plan keeps. */
+export class ProjectRetentionRequest {
+  @IsArray()
+  @ArrayMaxSize(MAX_RETENTION_PROJECTS)
+  @IsUUID('all', { each: true })
+  projectIds!: string[];
+}
+
+export interface ProjectRetentionResponse {
+  /** One per project that exists; unknown (deleted) projects are left out. */
+  items: { projectId: string; retentionDays: number }[];
 }

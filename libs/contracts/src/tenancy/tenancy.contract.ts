@@ -29,8 +29,12 @@ import type {
   ListPlansRequest,
   OrgPlanLimitsDto,
   OrgPlanLimitsRequest,
+  OrgOwnersDto,
+  OrgOwnersRequest,
   OrgPlanStateDto,
   PlanDto,
+  ProjectRetentionRequest,
+  ProjectRetentionResponse,
   SetOrgPlanRequest,
 } from './plan.contract';
 import type {
@@ -93,6 +97,10 @@ export const TenancySubjects = {
    * maxKeys with it; the gateway's ingestion quota reads monthlyEvents). not_found for no organisation.
    */
   orgPlanLimits: 'tenancy.org.plan.limits',
+  /** For services, no actor: an organisation's name and its owners (who get its quota warnings). */
+  orgOwners: 'tenancy.org.owners',
+  /** For services, no actor: how many days of events each project's plan keeps (retention). */
+  projectRetention: 'tenancy.project.retention',
 } as const;
 
 export interface TenancyContract {
@@ -118,4 +126,6 @@ export interface TenancyContract {
   [TenancySubjects.getOrgPlan]: Rpc<OrgRequest, OrgPlanStateDto>;
   [TenancySubjects.setOrgPlan]: Rpc<SetOrgPlanRequest, OrgPlanStateDto>;
   [TenancySubjects.orgPlanLimits]: Rpc<OrgPlanLimitsRequest, OrgPlanLimitsDto>;
+  [TenancySubjects.orgOwners]: Rpc<OrgOwnersRequest, OrgOwnersDto>;
+  [TenancySubjects.projectRetention]: Rpc<ProjectRetentionRequest, ProjectRetentionResponse>;
 }

@@ -10,12 +10,13 @@ const MAX_ORGS = 100_000;
 
 /**
  * The monthly event allowance of each organisation's plan, asked of tenancy once per
- * PLAN_CACHE_TTL_SECONDS per organisation and gateway: a plan change reaches ingestion within that
- * time. Concurrent first requests of an organisation share one question.
+ * PLAN_CACHE_TTL_SECONDS per organisation and gateway, and dropped at once when tenancy broadcasts a
+ * plan change (PlanChangeListener; the expiry covers a broadcast missed). Concurrent first requests
+ * of an organisation share one question.
  */
 @Injectable()
-export class OrgPlans {
-  private readonly logger = new Logger(OrgPlans.name);
+export class PlanAllowances {
+  private readonly logger = new Logger(PlanAllowances.name);
   private readonly cache: LRUCache<string, { monthlyEvents: number | null }>;
   private readonly asking = new Map<string, Promise<number | null>>();
 
@@ -24,6 +25,16 @@ export class OrgPlans {
     private readonly bus: BusClient,
   ) {
     this.cache = new LRUCache({ max: MAX_ORGS, ttl: config.PLAN_CACHE_TTL_SECONDS * 1000 });
+  }
+
+  /** The organisation's plan changed: the next request asks tenancy again. */
+  forget(orgId: string): void {
+    this.cache.delete(orgId);
+  }
+
+  /** Every organisation's (broadcasts may have been missed). */
+  forgetAll(): void {
+    this.cache.clear();
   }
 
   /** The allowance, or null when tenancy cannot say (the quota is then not applied). */
