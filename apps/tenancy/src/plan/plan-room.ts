@@ -4,7 +4,6 @@ import { InvitationRepository } from '../invitation/invitation.repository';
 import { MembershipRepository } from '../member/membership.repository';
 import type { Organisation } from '../org/organisation.entity';
 import { ProjectRepository } from '../project/project.repository';
-import type { Plan } from './plan.entity';
 import { PlanRepository } from './plan.repository';
 
 /**
@@ -23,7 +22,7 @@ export class PlanRoom {
   ) {}
 
   async forProject(org: Organisation): Promise<void> {
-    const plan = await this.planOf(org);
+    const plan = await this.plans.ofOrg(org);
     if ((await this.projects.countOfOrg(org.id)) >= plan.maxProjects) {
       throw planLimitReached(plan, 'maxProjects', plan.maxProjects);
     }
@@ -34,16 +33,9 @@ export class PlanRoom {
    * accepting one does not, since the invitation accepted is among them.
    */
   async forMember(org: Organisation, when: 'inviting' | 'joining'): Promise<void> {
-    const plan = await this.planOf(org);
+    const plan = await this.plans.ofOrg(org);
     const members = await this.memberships.countOfOrg(org.id);
     const pending = when === 'inviting' ? await this.invitations.countPending(org.id, new Date()) : 0;
     if (members + pending >= plan.maxMembers) throw planLimitReached(plan, 'maxMembers', plan.maxMembers);
-  }
-
-  private async planOf(org: Organisation): Promise<Plan> {
-    const plan = await this.plans.find(org.planId);
-    // The foreign key keeps a plan in use from being deleted: reaching this is a broken database.
-    if (!plan) throw new Error(`Organisation ${org.id} is on plan ${org.planId}, which has no row`);
-    return plan;
   }
 }

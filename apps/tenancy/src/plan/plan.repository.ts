@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import type { Organisation } from '../org/organisation.entity';
 import { Plan } from './plan.entity';
 
 /** PostgreSQL access to plans: platform configuration, not tenant data. */
@@ -14,5 +15,12 @@ export class PlanRepository {
 
   find(planId: string): Promise<Plan | null> {
     return this.em.findOne(Plan, { id: planId }, { refresh: true });
+  }
+
+  /** The organisation's plan. The foreign key keeps a plan in use from being deleted: a miss is a broken database. */
+  async ofOrg(org: Pick<Organisation, 'id' | 'planId'>): Promise<Plan> {
+    const plan = await this.find(org.planId);
+    if (!plan) throw new Error(`Organisation ${org.id} is on plan ${org.planId}, which has no row`);
+    return plan;
   }
 }

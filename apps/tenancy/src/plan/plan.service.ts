@@ -52,7 +52,7 @@ export class PlanService {
     await this.access.require(actor, orgId, 'org:read');
     const org = await this.orgs.findById(orgId);
     if (!org) throw DomainException.notFound('Organisation');
-    return this.stateOf(org, await this.planOf(org));
+    return this.stateOf(org, await this.plans.ofOrg(org));
   }
 
   /**
@@ -93,20 +93,12 @@ export class PlanService {
   async limitsOf(orgId: string): Promise<OrgPlanLimitsDto> {
     const org = await this.orgs.findById(orgId);
     if (!org) throw DomainException.notFound('Organisation');
-    return { orgId, plan: toPlanLimitsDto(await this.planOf(org)) };
+    return { orgId, plan: toPlanLimitsDto(await this.plans.ofOrg(org)) };
   }
 
   private async stateOf(org: Organisation, plan: Plan): Promise<OrgPlanStateDto> {
-    const [projects, members] = await Promise.all([
-      this.projects.countOfOrg(org.id),
-      this.memberships.countOfOrg(org.id),
-    ]);
+    const projects = await this.projects.countOfOrg(org.id);
+    const members = await this.memberships.countOfOrg(org.id);
     return { plan: toPlanDto(plan), period: planPeriodOf(new Date()), usage: { projects, members } };
-  }
-
-  private async planOf(org: Organisation): Promise<Plan> {
-    const plan = await this.plans.find(org.planId);
-    if (!plan) throw new Error(`Organisation ${org.id} is on plan ${org.planId}, which has no row`);
-    return plan;
   }
 }
