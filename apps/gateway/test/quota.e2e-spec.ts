@@ -45,9 +45,11 @@ let smtp: TestSmtp;
 beforeAll(async () => {
   database = new Client({ connectionString: e2eEnv()['DATABASE_URL'] });
   await database.connect();
-  for (const service of [identityService, tenancyService, keysService, ingestionService, analyticsService]) {
-    await migrateService(service);
-  }
+  await migrateService(identityService);
+  await migrateService(tenancyService);
+  await migrateService(keysService);
+  await migrateService(ingestionService);
+  await migrateService(analyticsService);
   await migrateService(notificationsService);
   // An operator's own plan, as docs/accounts.md says to add one: a quota small enough to reach.
   await database.query(

@@ -377,7 +377,7 @@ interface SegmentBrowser {
 describe("Segment's browser library (@segment/analytics-next) pointed at the gateway", () => {
   /** Loads Segment's UMD build and calls track/page/identify; `batching` picks its batching delivery. */
   async function segmentDelivers(label: string, batching: boolean): Promise<Row[]> {
-    const { projectId, key } = await newProjectKey(label);
+    const { projectId, key } = await newProjectKey(gateway.url, label);
     const context = await browser.newContext();
     const page = await context.newPage();
     const errors = collectPageErrors(page);

@@ -281,6 +281,33 @@ export type UpdateProjectBody = {
   kind?: "web2" | "web3" | "hybrid";
   timezone?: string;
 };
+export type PlanDto = {
+  id: string;
+  name: string;
+  monthlyEvents: number;
+  retentionDays: number;
+  maxProjects: number;
+  maxMembers: number;
+  maxKeys: number;
+};
+export type PlanPeriodDto = {
+  start: string;
+  end: string;
+};
+export type PlanUsageDto = {
+  projects: number;
+  members: number;
+  events: number;
+  keys: number;
+};
+export type OrgPlanDto = {
+  plan: PlanDto;
+  period: PlanPeriodDto;
+  usage: PlanUsageDto;
+};
+export type SetOrgPlanBody = {
+  planId: string;
+};
 export type KeyRateLimit = {
   limit: number;
   windowSeconds: number;
@@ -662,9 +689,9 @@ export type AlertTestResponse = {
 };
 export type InAppNotificationDto = {
   id: string;
-  kind: "firing" | "resolved" | "test";
+  kind: "firing" | "resolved" | "test" | "quota-80" | "quota-100" | "quota-forecast";
   orgId: string;
-  projectId: string;
+  projectId: string | null;
   alertId: string | null;
   title: string;
   body: string;
@@ -768,6 +795,7 @@ export type ProblemDto = {
   errors?: Array<FieldErrorDto>;
   requestId: string;
   errorId?: string;
+  limit?: string;
 };
 
 export interface Operations {
@@ -1052,6 +1080,24 @@ export interface Operations {
     query: never;
     body: never;
     response: void;
+  };
+  'GET /v1/plans': {
+    path: never;
+    query: never;
+    body: never;
+    response: Array<PlanDto>;
+  };
+  'GET /v1/orgs/{orgId}/plan': {
+    path: { orgId: string; };
+    query: never;
+    body: never;
+    response: OrgPlanDto;
+  };
+  'PUT /v1/orgs/{orgId}/plan': {
+    path: { orgId: string; };
+    query: never;
+    body: SetOrgPlanBody;
+    response: OrgPlanDto;
   };
   'GET /v1/keys/self': {
     path: never;

@@ -1,3 +1,4 @@
+import type { EventQuota } from '../quota/event-quota';
 import type { EventType, IngestResponse } from '@northstar/contracts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ApiKeyAdmission, KeyAuthenticatedRequest } from '../api-keys/api-key-admission';
@@ -44,8 +45,11 @@ async function server(calls: Call[]): Promise<FastifyInstance> {
     },
   } as unknown as ApiKeyAdmission;
 
+  // No plan known: the quota lets everything in (its own tests are in quota-period.spec.ts and quota.e2e-spec.ts).
+  const quota = { admit: async () => undefined, count: () => undefined } as unknown as EventQuota;
+
   const fastify = Fastify();
-  serveIngestRoutesDirectly(fastify, ingest, admission);
+  serveIngestRoutesDirectly(fastify, ingest, admission, quota);
   // Declared as Nest declares them: its handler must never run for an ingestion route.
   const nest = async () => {
     throw new Error('served by the Nest pipeline');

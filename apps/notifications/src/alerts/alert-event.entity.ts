@@ -1,5 +1,5 @@
 import { Entity, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
-import type { AlertState, NotificationKind } from '@northstar/contracts';
+import type { AlertState, AlertNotificationKind } from '@northstar/contracts';
 import { randomUUID } from 'node:crypto';
 
 /** One notification of an alert (its history entry); its deliveries are keyed by this id. */
@@ -15,7 +15,7 @@ export class AlertEvent {
   alertId!: string;
 
   @Property({ type: 'string', length: 8 })
-  kind!: NotificationKind;
+  kind!: AlertNotificationKind;
 
   @Property({ type: 'string', length: 8 })
   state!: AlertState;

@@ -27,7 +27,7 @@ import { PageQuery, PageResponse } from '../common/pagination';
 import { trim } from '../common/transforms';
 import type { Rpc } from '../rpc';
 import { DeletedResponse } from '../chains/chains.contract';
-import { NOTIFICATION_KINDS, type NotificationKind } from './inbox.contract';
+import { ALERT_NOTIFICATION_KINDS, type AlertNotificationKind } from './inbox.contract';
 
 /**
  * Request/reply subjects of alert rules (notifications service). Every command carries the acting
@@ -559,8 +559,8 @@ export class AlertHistoryEntryDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
-  @ApiProperty({ enum: NOTIFICATION_KINDS })
-  kind!: NotificationKind;
+  @ApiProperty({ enum: ALERT_NOTIFICATION_KINDS })
+  kind!: AlertNotificationKind;
 
   @ApiProperty({ enum: ALERT_STATES, description: "The alert's state after this entry" })
   state!: AlertState;

@@ -4,12 +4,24 @@ import { Empty, ErrorState, FormError, formatDate, Loading, PageHeader } from '.
 import { Link } from '../../router';
 import { inbox, unreadOf } from './inbox-store';
 
-// The signed-in user's in-app notifications (alert firings, resolutions and tests), newest first.
+// The signed-in user's in-app notifications (alert firings, resolutions and tests; the organisation's
+// event quota), newest first.
 
 const KIND_LABELS: Record<InAppNotificationDto['kind'], string> = {
   firing: 'Firing',
   resolved: 'Resolved',
   test: 'Test',
+  'quota-80': 'Quota 80%',
+  'quota-100': 'Quota used up',
+  'quota-forecast': 'Quota forecast',
+};
+
+const BADGE: Partial<Record<InAppNotificationDto['kind'], string>> = {
+  firing: ' badge-danger',
+  resolved: ' badge-success',
+  'quota-100': ' badge-danger',
+  'quota-80': ' badge-warning',
+  'quota-forecast': ' badge-warning',
 };
 
 export default function Inbox() {
@@ -70,11 +82,7 @@ export default function Inbox() {
               <div className="section-header">
                 <h2 className="inbox-title">
                   {!item.readAt && <span className="visually-hidden">Unread: </span>}
-                  <span
-                    className={`badge${item.kind === 'firing' ? ' badge-danger' : item.kind === 'resolved' ? ' badge-success' : ''}`}
-                  >
-                    {KIND_LABELS[item.kind]}
-                  </span>{' '}
+                  <span className={`badge${BADGE[item.kind] ?? ''}`}>{KIND_LABELS[item.kind]}</span>{' '}
                   {item.title}
                 </h2>
                 {!item.readAt && (
@@ -97,6 +105,19 @@ export default function Inbox() {
                       }}
                     >
                       Open the alert
+                    </Link>
+                  </>
+                )}
+                {item.kind.startsWith('quota-') && (
+                  <>
+                    {' · '}
+                    <Link
+                      href={`/orgs/${item.orgId}/usage`}
+                      onClick={() => {
+                        if (!item.readAt) void inbox.markRead(item.id).catch(() => undefined);
+                      }}
+                    >
+                      See the usage
                     </Link>
                   </>
                 )}
