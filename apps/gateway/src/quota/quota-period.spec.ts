@@ -48,10 +48,7 @@ describe('quota warnings', () => {
     const early = at('2026-12-02T00:00:00Z');
     expect(quotaWarnings({ limit: 1000, used: 799 }, period, early).warnings).toEqual([]);
     expect(quotaWarnings({ limit: 1000, used: 800 }, period, early).warnings).toEqual(['quota-80']);
-    expect(quotaWarnings({ limit: 1000, used: 1000 }, period, early).warnings).toEqual([
-      'quota-80',
-      'quota-100',
-    ]);
+    expect(quotaWarnings({ limit: 1000, used: 1000 }, period, early).warnings).toEqual(['quota-100']);
   });
 
   it('forecasts the day the quota runs out at the rate so far, once a tenth of the month has passed', () => {
