@@ -6,6 +6,7 @@ import { AccessBroadcastListener } from './query/access-broadcast.listener';
 import { AnalyticsAccess } from './query/analytics-access';
 import { AnalyticsHandler } from './query/analytics.handler';
 import { AnalyticsRepository } from './query/analytics.repository';
+import { ProjectRetention } from './query/project-retention';
 import { AnalyticsService } from './query/analytics.service';
 import { RollupJob } from './rollup/rollup-job';
 import { PrometheusUsage } from './usage/prometheus-usage';
@@ -28,6 +29,7 @@ export class AnalyticsModule {
         AccessBroadcastListener,
         AnalyticsRepository,
         AnalyticsService,
+        ProjectRetention,
         PrometheusUsage,
         RpcUsageRepository,
         RollupJob,

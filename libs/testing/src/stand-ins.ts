@@ -11,7 +11,11 @@ import {
   type ListProjectsRequest,
   type OrgListResponse,
   type OrgPlanLimitsDto,
+  type ListPlansRequest,
   type OrgPlanLimitsRequest,
+  type PlanDto,
+  type ProjectRetentionRequest,
+  type ProjectRetentionResponse,
   type OrgRole,
   type PlanLimitsDto,
   type Permission,
@@ -124,6 +128,18 @@ export class TenancyStandIn {
         'tenancy',
         (request) => this.planOf(request.orgId),
       ),
+      await respondOnBus<ListPlansRequest, PlanDto[]>(
+        this.connection,
+        TenancySubjects.listPlans,
+        'tenancy',
+        () => ({ response: this.planList() }),
+      ),
+      await respondOnBus<ProjectRetentionRequest, ProjectRetentionResponse>(
+        this.connection,
+        TenancySubjects.projectRetention,
+        'tenancy',
+        (request) => ({ response: { items: this.retentionOf(request.projectIds) } }),
+      ),
     );
   }
 
@@ -180,6 +196,23 @@ export class TenancyStandIn {
       return { err: { code: BusErrorCode.Forbidden, message: 'You are not allowed to do this' } };
     if (!project || request.projectId === undefined) return { response: { orgId, role } };
     return { response: { orgId, projectId: request.projectId, role, timezone: project.timezone } };
+  }
+
+  /** The stand-in plan and every plan a test set, as tenancy lists its plans. */
+  private planList(): PlanDto[] {
+    const plans = new Map([
+      [STAND_IN_PLAN.id, STAND_IN_PLAN],
+      ...[...this.plans.values()].map((plan) => [plan.id, plan] as const),
+    ]);
+    return [...plans.values()].map(({ defaultKeyRateLimit: _, ...plan }) => plan);
+  }
+
+  private retentionOf(projectIds: string[]): { projectId: string; retentionDays: number }[] {
+    return projectIds.flatMap((projectId) => {
+      const project = this.projects.get(projectId);
+      if (!project) return [];
+      return [{ projectId, retentionDays: (this.plans.get(project.orgId) ?? STAND_IN_PLAN).retentionDays }];
+    });
   }
 
   private planOf(orgId: string): StandInAnswer<OrgPlanLimitsDto> {

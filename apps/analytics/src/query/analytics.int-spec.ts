@@ -7,7 +7,7 @@ import {
   type EventsRequest,
   type TimeseriesRequest,
 } from '@northstar/contracts';
-import { busError, userActor, type TestProject } from '@northstar/testing';
+import { busError, STAND_IN_PLAN, userActor, type TestProject } from '@northstar/testing';
 import { analyticsTestBed } from '../../test/analytics-test-bed';
 import { randomUUID } from 'node:crypto';
 import { type TestEvent } from '../../test/event-store';
@@ -314,6 +314,35 @@ describe('bad parameters', () => {
     expect(
       await fieldsOf(summary(tenant, { from: '2026-10-26T00:00:00Z', to: '2026-10-25T00:00:00Z' })),
     ).toEqual(['from']);
+  });
+
+  it("refuses a range reaching before what the organisation's plan keeps, naming from", async () => {
+    const shortLived = await tenantWithEvents([]);
+    bed.tenancy.setPlan(shortLived, { ...STAND_IN_PLAN, id: 'short', retentionDays: 30 });
+    const day = 86_400_000;
+    const startOfToday = Date.now() - (Date.now() % day);
+    const kept = new Date(startOfToday - 30 * day).toISOString();
+    const gone = new Date(startOfToday - 30 * day - 1000).toISOString();
+    const to = new Date().toISOString();
+    const error = await busError(summary(shortLived, { from: gone, to }));
+    expect(error.extra.errors).toEqual([
+      { field: 'from', message: `from must be on or after ${kept}: the plan keeps 30 days of events` },
+    ]);
+    expect(await fieldsOf(series(shortLived, { from: gone, to }))).toEqual(['from']);
+    await expect(summary(shortLived, { from: kept, to })).resolves.toMatchObject({ events: 0 });
+    // The same for its keys, and for a project on a plan that keeps more.
+    const keyCaller = { key: { keyId: randomUUID(), projectId: shortLived.projectId } };
+    expect(
+      await fieldsOf(
+        bed.client.bus.send(AnalyticsSubjects.summary, {
+          caller: keyCaller,
+          projectId: shortLived.projectId,
+          from: gone,
+          to,
+        }),
+      ),
+    ).toEqual(['from']);
+    await expect(summary(tenant, { from: gone, to })).resolves.toMatchObject({ events: 0 });
   });
 
   it('refuses more buckets than a series may have', async () => {

@@ -29,6 +29,7 @@ import {
 import { AnalyticsConfig } from '../config';
 import { AnalyticsAccess } from './analytics-access';
 import { AnalyticsRepository, type EventRow } from './analytics.repository';
+import { ProjectRetention } from './project-retention';
 import type { EventScope, EventsCursor } from './event-query';
 import { bucketCountBound, bucketsBetween } from './time-buckets';
 
@@ -46,6 +47,7 @@ const eventsCursor = cursorCodec<EventsCursor>(AnalyticsSubjects.events, {
 export class AnalyticsService {
   constructor(
     private readonly access: AnalyticsAccess,
+    private readonly retention: ProjectRetention,
     private readonly events: AnalyticsRepository,
     private readonly config: AnalyticsConfig,
   ) {}
@@ -80,6 +82,7 @@ export class AnalyticsService {
       ]);
     }
     const grant = await this.access.assertCanRead(request.caller, request.projectId);
+    await this.retention.assertWithin(request.projectId, scope.from);
     const timeZone = request.tz ?? grant.timezone ?? DEFAULT_TIME_ZONE;
     const buckets = bucketsBetween(scope.from.getTime(), scope.to.getTime(), interval, timeZone);
     const { value: values, approximate } = await this.events.timeseries(
@@ -147,6 +150,8 @@ export class AnalyticsService {
   ): Promise<EventScope> {
     const scope = this.scopeOf(request);
     await this.access.assertCanRead(request.caller, request.projectId);
+    // After the access check: a stranger learns nothing of the project's plan.
+    await this.retention.assertWithin(request.projectId, scope.from);
     return scope;
   }
 
