@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { RunningGateway } from '../src/gateway.bootstrap';
+import { QuotaClock } from '../src/quota/event-quota';
 import {
   e2eClickhouseEnv,
   e2eEnv,
@@ -243,3 +244,23 @@ it('raises a counter Redis lost to the events ClickHouse holds', async () => {
     redis.disconnect();
   }
 }, 60_000);
+
+it('accepts events again when the month turns, counting from zero', async () => {
+  const now = new Date();
+  const nextMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+  const monthAfter = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 1);
+  expect((await send(gatewayA, 1)).status).toBe(429);
+  // Both gateways' quota clocks a second into the next month, instead of waiting for it.
+  for (const gateway of [gatewayA, gatewayB])
+    gateway.app.get(QuotaClock).offsetMs = nextMonth + 1000 - Date.now();
+  try {
+    const accepted = await send(gatewayA, 3);
+    expect(accepted.status).toBe(202);
+    const headers = quotaHeaders(accepted);
+    expect(headers.remaining).toBe(String(LIMIT - 3));
+    // The reset is now the end of the new month.
+    expect(Math.abs(headers.reset - (monthAfter - nextMonth) / 1000)).toBeLessThan(5);
+  } finally {
+    for (const gateway of [gatewayA, gatewayB]) gateway.app.get(QuotaClock).offsetMs = 0;
+  }
+});

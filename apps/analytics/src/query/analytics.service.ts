@@ -29,6 +29,7 @@ import {
 import { AnalyticsConfig } from '../config';
 import { AnalyticsAccess } from './analytics-access';
 import { AnalyticsRepository, type EventRow } from './analytics.repository';
+import { RpcUsageRepository } from '../usage/rpc-usage.repository';
 import { ProjectRetention } from './project-retention';
 import type { EventScope, EventsCursor } from './event-query';
 import { bucketCountBound, bucketsBetween } from './time-buckets';
@@ -49,6 +50,7 @@ export class AnalyticsService {
     private readonly access: AnalyticsAccess,
     private readonly retention: ProjectRetention,
     private readonly events: AnalyticsRepository,
+    private readonly rpcUsage: RpcUsageRepository,
     private readonly config: AnalyticsConfig,
   ) {}
 
@@ -81,10 +83,25 @@ export class AnalyticsService {
         },
       ]);
     }
+    if (request.metric === 'rpc_calls') assertRpcSeries(interval, scope);
     const grant = await this.access.assertCanRead(request.caller, request.projectId);
     await this.retention.assertWithin(request.projectId, scope.from);
     const timeZone = request.tz ?? grant.timezone ?? DEFAULT_TIME_ZONE;
     const buckets = bucketsBetween(scope.from.getTime(), scope.to.getTime(), interval, timeZone);
+    if (request.metric === 'rpc_calls') {
+      const calls = await this.rpcUsage.series(
+        request.projectId,
+        scope.from,
+        scope.to,
+        interval as Exclude<typeof interval, 'minute'>,
+        timeZone,
+      );
+      return {
+        interval,
+        approximate: false,
+        points: buckets.map((t) => ({ t: new Date(t).toISOString(), value: calls.get(t) ?? 0 })),
+      };
+    }
     const { value: values, approximate } = await this.events.timeseries(
       scope,
       request.metric,
@@ -182,6 +199,21 @@ export class AnalyticsService {
         ...(request.userId !== undefined && { userId: request.userId }),
       },
     };
+  }
+}
+
+/** RPC calls are counted per UTC hour and per key, not per event: no minutes, no event filters. */
+function assertRpcSeries(interval: string, scope: EventScope): void {
+  if (interval === 'minute') {
+    throw DomainException.invalid([
+      { field: 'interval', message: 'rpc_calls are counted per hour: use interval hour or day' },
+    ]);
+  }
+  const filtered = Object.keys(scope.filters);
+  if (filtered.length > 0) {
+    throw DomainException.invalid(
+      filtered.map((field) => ({ field, message: `rpc_calls cannot be filtered by ${field}` })),
+    );
   }
 }
 

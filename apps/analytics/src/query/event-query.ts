@@ -69,7 +69,7 @@ export type DimensionName = keyof typeof DIMENSIONS;
 /** Every top dimension, in the order of the roll-up's `dimension` enum. */
 export const DIMENSION_NAMES = Object.keys(DIMENSIONS) as DimensionName[];
 
-const BUCKET_FUNCTIONS: Record<TimeseriesInterval, string> = {
+export const BUCKET_FUNCTIONS: Record<TimeseriesInterval, string> = {
   minute: 'toStartOfMinute',
   hour: 'toStartOfHour',
   day: 'toStartOfDay',

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLICKHOUSE, sql, toSql, type ClickHouseClient } from '@northstar/clickhouse';
-import type { RecordRpcUsageRequest, RpcUsage } from '@northstar/contracts';
+import { CLICKHOUSE, identifier, sql, toSql, type ClickHouseClient } from '@northstar/clickhouse';
+import type { RecordRpcUsageRequest, RpcUsage, TimeseriesInterval } from '@northstar/contracts';
+import { BUCKET_FUNCTIONS } from '../query/event-query';
 
 interface Row {
   chain: string;
@@ -32,6 +33,27 @@ export class RpcUsageRepository {
       })),
     });
     return request.entries.length;
+  }
+
+  /**
+   * The project's verifications in [from, to) per bucket (epoch ms of its start in `timeZone`); hours
+   * are UTC hour starts, so hour and day buckets are exact in zones on whole hours.
+   */
+  async series(
+    projectId: string,
+    from: Date,
+    to: Date,
+    interval: Exclude<TimeseriesInterval, 'minute'>,
+    timeZone: string,
+  ): Promise<Map<number, number>> {
+    const bucket = identifier(BUCKET_FUNCTIONS[interval]);
+    const query = sql`SELECT toUnixTimestamp(${bucket}(hour, ${timeZone})) AS t, sum(requests) AS value
+      FROM rpc_usage FINAL
+      WHERE project_id = ${projectId} AND hour >= toStartOfHour(${from}) AND hour < ${to}
+      GROUP BY t ORDER BY t`;
+    const result = await this.clickhouse.query({ query: toSql(query), format: 'JSONEachRow' });
+    const rows = await result.json<{ t: string | number; value: string | number }>();
+    return new Map(rows.map((row) => [Number(row.t) * 1000, Number(row.value)]));
   }
 
   /** The key's verifications in [from, to) by chain and method; null when there were none. */

@@ -186,6 +186,47 @@ describe('key usage', () => {
         { chain: 'polygon', method: 'eth_getLogs', count: 3 },
       ],
     });
+    // The project's time series shows them beside its events, each batch once, in the project's zone.
+    const series = await client.bus.send(AnalyticsSubjects.timeseries, {
+      caller: { actor: owner.actor },
+      projectId: owner.projectId,
+      metric: 'rpc_calls',
+      interval: 'day',
+      from: '2026-11-10T00:00:00Z',
+      to: '2026-11-13T00:00:00Z',
+      tz: 'UTC',
+    });
+    expect(series.points).toEqual([
+      { t: '2026-11-10T00:00:00.000Z', value: 13 },
+      { t: '2026-11-11T00:00:00.000Z', value: 0 },
+      { t: '2026-11-12T00:00:00.000Z', value: 40 },
+    ]);
+    const hourly = await client.bus.send(AnalyticsSubjects.timeseries, {
+      caller: { actor: owner.actor },
+      projectId: owner.projectId,
+      metric: 'rpc_calls',
+      interval: 'hour',
+      from: '2026-11-10T08:00:00Z',
+      to: '2026-11-10T11:00:00Z',
+    });
+    expect(hourly.points.map((point) => point.value)).toEqual([0, 13, 0]);
+    for (const [query, field] of [
+      [{ interval: 'minute' }, 'interval'],
+      [{ event: 'Signed Up' }, 'event'],
+    ] as const) {
+      const refused = await busError(
+        client.bus.send(AnalyticsSubjects.timeseries, {
+          caller: { actor: owner.actor },
+          projectId: owner.projectId,
+          metric: 'rpc_calls',
+          from: '2026-11-10T08:00:00Z',
+          to: '2026-11-10T09:00:00Z',
+          ...query,
+        }),
+      );
+      expect(refused.extra.errors?.map((error) => error.field)).toEqual([field]);
+    }
+
     const invalid = await busError(
       client.bus.send(AnalyticsSubjects.recordRpcUsage, {
         batchId: randomUUID(),

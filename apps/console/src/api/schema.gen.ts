@@ -1161,7 +1161,7 @@ export interface Operations {
   };
   'GET /v1/projects/{projectId}/analytics/timeseries': {
     path: { projectId: string; };
-    query: { event?: string; type?: "track" | "page" | "screen" | "identify" | "group" | "alias" | "transaction" | "wallet"; chainId?: number; userId?: string; from?: string; to?: string; tz?: string; exact?: boolean; metric: "events" | "users" | "pageviews" | "transactions" | "wallets"; interval?: "minute" | "hour" | "day"; };
+    query: { event?: string; type?: "track" | "page" | "screen" | "identify" | "group" | "alias" | "transaction" | "wallet"; chainId?: number; userId?: string; from?: string; to?: string; tz?: string; exact?: boolean; metric: "events" | "users" | "pageviews" | "transactions" | "wallets" | "rpc_calls"; interval?: "minute" | "hour" | "day"; };
     body: never;
     response: TimeseriesResponse;
   };

@@ -1,6 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { GatewayConfig } from '../config';
-import { EventQuota } from './event-quota';
+import { EventQuota, QuotaClock } from './event-quota';
 import { PlanAllowances } from './plan-allowances';
 import { PlanChangeListener } from './plan-change.listener';
 import { QuotaNotices } from './quota-notices';
@@ -20,6 +20,7 @@ export class QuotaModule {
         PlanAllowances,
         PlanChangeListener,
         QuotaNotices,
+        QuotaClock,
         EventQuota,
       ],
       exports: [EventQuota],

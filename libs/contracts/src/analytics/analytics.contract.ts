@@ -71,6 +71,14 @@ export const AnalyticsSubjects = {
 export const TIMESERIES_METRICS = ['events', 'users', 'pageviews', 'transactions', 'wallets'] as const;
 export type TimeseriesMetric = (typeof TIMESERIES_METRICS)[number];
 
+/**
+ * What a project's time series may show: the event metrics, and `rpc_calls`, the key verifications of
+ * the operator's RPC proxies for the project's keys (counted per hour), so that RPC load and product
+ * events are read side by side.
+ */
+export const SERIES_METRICS = [...TIMESERIES_METRICS, 'rpc_calls'] as const;
+export type SeriesMetric = (typeof SERIES_METRICS)[number];
+
 export const TIMESERIES_INTERVALS = ['minute', 'hour', 'day'] as const;
 export type TimeseriesInterval = (typeof TIMESERIES_INTERVALS)[number];
 
@@ -221,9 +229,14 @@ export class AnalyticsFilterQuery extends EventFilter {
 }
 
 export class TimeseriesQuery extends AnalyticsFilterQuery {
-  @ApiProperty({ enum: TIMESERIES_METRICS })
-  @IsIn(TIMESERIES_METRICS, { message: `metric must be one of ${TIMESERIES_METRICS.join(', ')}` })
-  metric!: TimeseriesMetric;
+  @ApiProperty({
+    enum: SERIES_METRICS,
+    description:
+      "`rpc_calls`: verifications of the project's keys by the operator's RPC proxies (POST /v1/keys/verify), " +
+      'counted per UTC hour: by hour or day only, without event filters',
+  })
+  @IsIn(SERIES_METRICS, { message: `metric must be one of ${SERIES_METRICS.join(', ')}` })
+  metric!: SeriesMetric;
 
   @ApiPropertyOptional({ enum: TIMESERIES_INTERVALS, default: 'day' })
   @IsOptional()

@@ -23,13 +23,15 @@ import {
 // The project's dashboard: totals, one metric over time and the top values of the main dimensions,
 // for a range in the project's time zone. Every number leads to the events behind it.
 
-type Metric = 'events' | 'users' | 'pageviews' | 'transactions' | 'wallets';
+type Metric = 'events' | 'users' | 'pageviews' | 'transactions' | 'wallets' | 'rpc_calls';
 const METRICS: readonly { value: Metric; label: string }[] = [
   { value: 'events', label: 'Events' },
   { value: 'users', label: 'Users' },
   { value: 'pageviews', label: 'Pageviews' },
   { value: 'transactions', label: 'Transactions' },
   { value: 'wallets', label: 'Wallets' },
+  // The project's keys verified by the operator's RPC proxies: RPC load beside the product's events.
+  { value: 'rpc_calls', label: 'RPC calls' },
 ];
 
 type Dimension = 'event' | 'page' | 'referrer' | 'country' | 'browser' | 'os' | 'chain';
@@ -50,13 +52,15 @@ export default function Overview() {
   const [search, setSearch] = useSearchState();
   const range: RangeId = isRange(search.get('range')) ? (search.get('range') as RangeId) : '7d';
   const intervalParam = search.get('interval');
-  const interval: Interval = INTERVALS.some((option) => option.value === intervalParam)
-    ? (intervalParam as Interval)
-    : defaultInterval(range);
   const metricParam = search.get('metric');
   const metric: Metric = METRICS.some((option) => option.value === metricParam)
     ? (metricParam as Metric)
     : 'events';
+  const chosen: Interval = INTERVALS.some((option) => option.value === intervalParam)
+    ? (intervalParam as Interval)
+    : defaultInterval(range);
+  // RPC calls are counted per hour: a minute series of them would only be refused.
+  const interval: Interval = metric === 'rpc_calls' && chosen === 'minute' ? 'hour' : chosen;
   // Bounds are computed when the range changes or on refresh, not on every render.
   const [refreshed, setRefreshed] = useState(() => Date.now());
   const bounds = useMemo(() => rangeBounds(range, refreshed), [range, refreshed]);
