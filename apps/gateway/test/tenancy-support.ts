@@ -150,12 +150,12 @@ export async function createOrg(
   url: string,
   owner: SignedUpUser,
   name = 'E2E Org',
-  { plan = E2E_PLAN }: { plan?: string } = {},
+  { plan = E2E_PLAN, natsUrl }: { plan?: string; natsUrl?: string } = {},
 ): Promise<TestOrg> {
   const answer = await call<TestOrg>(url, 'POST', '/orgs', owner, { name });
   if (answer.status !== 201)
     throw new Error(`POST /v1/orgs answered ${answer.status}: ${JSON.stringify(answer.body)}`);
-  if (plan !== DEFAULT_PLAN_ID) await putOnPlan(answer.body.id, plan);
+  if (plan !== DEFAULT_PLAN_ID) await putOnPlan(answer.body.id, plan, natsUrl);
   return answer.body;
 }
 
@@ -181,11 +181,11 @@ export async function newProjectKey(url: string, label: string): Promise<{ proje
 
 /**
  * Moves the organisation to `planId` as a platform admin would (PUT /v1/orgs/:orgId/plan), but on the
- * bus: most suites' identity names no platform admin. The runner's NATS, as the gateway speaks on it.
+ * bus: most suites' identity names no platform admin. On the runner's NATS unless the suite runs its own.
  */
-export async function putOnPlan(orgId: string, planId: string): Promise<void> {
+export async function putOnPlan(orgId: string, planId: string, natsUrl?: string): Promise<void> {
   const connection = await connect({
-    servers: (e2eEnv()['NATS_URL'] ?? '').split(','),
+    servers: (natsUrl ?? e2eEnv()['NATS_URL'] ?? '').split(','),
     name: 'gateway-e2e-plans',
     maxReconnectAttempts: 0,
   });

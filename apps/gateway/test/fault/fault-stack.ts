@@ -68,7 +68,7 @@ export async function startFaultStack(options: { clickhouse?: Env; env?: Env } =
     services.push(await startTestService(keysService, onThisBus));
     const started = await startTestGateway({ ...onThisBus, TRUST_PROXY: 'true' });
     gateway = started;
-    const { projectId, key } = await newProjectKey(started.url);
+    const { projectId, key } = await newProjectKey(started.url, nats.url);
     const ingestionEnv = e2eEnv({ ...chEnv, ...onThisBus, LOG_LEVEL: 'warn' });
     return {
       nats,
@@ -103,9 +103,10 @@ export function useFaultStack(options: Parameters<typeof startFaultStack>[0] = {
 }
 
 /** A new owner, organisation and project, and a key of the project that may write events. */
-async function newProjectKey(url: string): Promise<{ projectId: string; key: string }> {
+async function newProjectKey(url: string, natsUrl: string): Promise<{ projectId: string; key: string }> {
   const owner = await signUp(url, { name: 'Fault Test' });
-  const org = await createOrg(url, owner, 'Fault Tests');
+  // On a plan whose quota the loads never reach, put there over this stack's own bus.
+  const org = await createOrg(url, owner, 'Fault Tests', { natsUrl });
   const project = await call<{ id: string }>(url, 'POST', `/orgs/${org.id}/projects`, owner, {
     name: 'Under Load',
     kind: 'web2',
