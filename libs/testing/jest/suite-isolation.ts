@@ -6,13 +6,22 @@ import { testEnv } from '../src/env';
  * service under a fresh queue prefix, and a notifications service schedules every enabled alert it finds
  * at boot. Alerts left enabled by earlier suites would then be evaluated by every later one, against
  * services those suites never started: a storm of failing evaluations that slows the whole run. A suite
- * therefore leaves no alert enabled behind it; suites run in band, so no other suite is affected.
+ * therefore leaves none of the alerts it made enabled behind it.
  */
+let suiteStarted: Date;
+
+beforeAll(() => {
+  suiteStarted = new Date();
+});
+
 afterAll(async () => {
   const client = new Client({ connectionString: testEnv()['DATABASE_URL'] });
   await client.connect();
   try {
-    await client.query('update notifications.alerts set enabled = false where enabled');
+    // Only the suite's own alerts: a test run beside this one (another checkout) keeps its alerts.
+    await client.query('update notifications.alerts set enabled = false where enabled and created_at >= $1', [
+      suiteStarted,
+    ]);
   } catch (error) {
     // Before the first migration the table does not exist, and there is nothing to disable.
     if ((error as { code?: string }).code !== '42P01') throw error;
