@@ -16,7 +16,7 @@ export type Env = Record<string, string | undefined>;
  * busy 2-core machine (a sign-up's scrypt behind a ClickHouse merge) that a user would never see fail.
  */
 export const BUS_TIMEOUT_MS = 5000;
-export const SYSTEM_PING_TIMEOUT_MS = 500;
+export const SYSTEM_PING_TIMEOUT_MS = 1500;
 
 const CONNECTION_DEFAULTS = {
   NATS_URL: 'nats://127.0.0.1:4222',
