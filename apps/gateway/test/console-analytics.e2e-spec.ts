@@ -406,6 +406,15 @@ describe('console analytics', () => {
     const totals = page.getByTestId('usage-totals');
     await totals.waitFor();
     await page.getByTestId('usage-projects').getByRole('link', { name: 'Shop' }).waitFor();
+    // The plan beside it: this month's events against the quota, the other limits.
+    const plan = page.getByTestId('plan');
+    await plan.getByRole('heading', { name: 'Enterprise plan' }).waitFor();
+    await plan.getByRole('meter', { name: /^[1-9][\d,]* of 1,000,000,000 events this month$/ }).waitFor();
+    expect(await plan.getByRole('listitem').allTextContents()).toEqual([
+      'Projects: 1 of 1,000',
+      'Members: 1 of 1,000',
+      expect.stringMatching(/^Active keys: [1-9]\d* of 10,000$/) as unknown as string,
+    ]);
     expect(await checkScreen(page, 'analytics-usage')).toEqual({ screen: 'analytics-usage', problems: [] });
   });
 

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { useApi } from '../../api/hooks';
-import type { OrgUsageResponse } from '../../api/schema.gen';
+import type { OrgPlanDto, OrgUsageResponse } from '../../api/schema.gen';
 import { TimeseriesChart } from '../../components/charts/timeseries-chart';
 import { Empty, Loading, PageHeader, SelectField } from '../../components/ui';
 import { Link } from '../../router';
@@ -38,6 +38,7 @@ export default function Usage() {
     return { from: from.toISOString(), to: to.toISOString() };
   }, [days]);
   const usage = useApi('GET /v1/orgs/{orgId}/usage', { path: { orgId }, query: bounds });
+  const plan = useApi('GET /v1/orgs/{orgId}/plan', { path: { orgId } });
   const [series, setSeries] = useState<'events' | 'keyRequests'>('events');
   const points = useMemo(() => (usage.data ? perDay(usage.data, series) : []), [usage.data, series]);
 
@@ -45,6 +46,13 @@ export default function Usage() {
   return (
     <>
       <PageHeader title={`${org.name}: usage`} />
+      {plan.error ? (
+        <QueryError error={plan.error} onRetry={plan.reload} />
+      ) : plan.data ? (
+        <PlanPanel plan={plan.data} />
+      ) : (
+        <Loading label="Loading the plan…" />
+      )}
       <div className="row filters">
         <SelectField
           label="Range"
@@ -135,5 +143,53 @@ export default function Usage() {
         </>
       )}
     </>
+  );
+}
+
+// Quota periods are UTC calendar months: their end is said as a UTC date, not a local time.
+const resetDay = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
+
+/** The organisation's plan: this month's events against the quota, and the other limits. */
+function PlanPanel({ plan }: { plan: OrgPlanDto }) {
+  const { usage, period } = plan;
+  const limits = [
+    { label: 'Projects', used: usage.projects, max: plan.plan.maxProjects },
+    { label: 'Members', used: usage.members, max: plan.plan.maxMembers },
+    { label: 'Active keys', used: usage.keys, max: plan.plan.maxKeys },
+  ];
+  const share = plan.plan.monthlyEvents > 0 ? usage.events / plan.plan.monthlyEvents : 0;
+  return (
+    <section aria-labelledby="plan-heading" className="panel" data-testid="plan">
+      <h2 id="plan-heading">{plan.plan.name} plan</h2>
+      <p>
+        <label htmlFor="quota-meter">
+          {formatNumber(usage.events)} of {formatNumber(plan.plan.monthlyEvents)} events this month
+        </label>{' '}
+        <meter
+          id="quota-meter"
+          min={0}
+          max={1}
+          low={0.8}
+          high={0.999}
+          optimum={0}
+          value={Math.min(1, share)}
+        />{' '}
+        <span className="muted small">
+          resets {resetDay.format(new Date(period.end))} (UTC); events are kept {plan.plan.retentionDays} days
+        </span>
+      </p>
+      {share >= 1 && (
+        <p role="status" className="form-error">
+          The quota is used up: new events are refused until it resets (after a small grace).
+        </p>
+      )}
+      <ul className="inline-list">
+        {limits.map((limit) => (
+          <li key={limit.label}>
+            {limit.label}: {formatNumber(limit.used)} of {formatNumber(limit.max)}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
