@@ -42,6 +42,25 @@ const LIMITS_NOTE =
   `Limits: ${EVENT_LIMITS.maxBatchEvents} events and ${EVENT_LIMITS.maxBatchBytes / KIB / KIB} MiB a request ` +
   `(after gzip decompression), ${EVENT_LIMITS.maxEventBytes / KIB} KiB an event.`;
 
+const QUOTA_NOTE =
+  "**Monthly event quota.** Every answer carries the organisation's quota state: `X-Quota-Limit` (events " +
+  'per calendar month, UTC, of its plan), `X-Quota-Remaining` (left after this request) and ' +
+  '`X-Quota-Reset` (seconds until the month ends). Past the quota and its grace (QUOTA_GRACE_PERCENT): 429 ' +
+  'with problem type `quota-exceeded` and `Retry-After` until the reset; nothing of the request is ' +
+  "accepted. (A 429 of type `rate-limited` is the key's own rate limit, with RateLimit-* headers.)";
+
+const QUOTA_HEADERS = {
+  'X-Quota-Limit': {
+    description: 'Events per month of the organisation’s plan',
+    schema: { type: 'integer' },
+  },
+  'X-Quota-Remaining': {
+    description: 'Events left this month after this request',
+    schema: { type: 'integer' },
+  },
+  'X-Quota-Reset': { description: 'Seconds until the month (UTC) ends', schema: { type: 'integer' } },
+};
+
 const CHAIN_NOTE =
   "`key-chain-not-allowed`: the key has allowedChains and the event's `web3.chainId` is another chain " +
   '(a single event; in a batch that event is rejected by index, with the field `web3.chainId`, and the ' +
@@ -73,7 +92,7 @@ export function IngestRoute(doc: IngestRouteDoc): MethodDecorator {
     AcceptWriteKeyInBody(),
     ApiOperation({
       summary: doc.summary,
-      description: `${doc.description}\n\n${INGEST_AUTH_NOTE}\n\n${BODY_NOTE}\n\n${EVENT_NOTE}\n\n${LIMITS_NOTE}`,
+      description: `${doc.description}\n\n${INGEST_AUTH_NOTE}\n\n${BODY_NOTE}\n\n${EVENT_NOTE}\n\n${LIMITS_NOTE}\n\n${QUOTA_NOTE}`,
     }),
     ApiConsumes('application/json', 'text/plain'),
     ApiBody({ type: doc.body, description: doc.bodyDescription }),
@@ -89,6 +108,7 @@ export function IngestRoute(doc: IngestRouteDoc): MethodDecorator {
         'Every accepted event is durably queued (JetStream acknowledged it). `rejected` lists the invalid ' +
         'events by position with the failing fields; resending an event with the same `messageId` ' +
         'within 24 hours stores it once.',
+      headers: QUOTA_HEADERS,
     }),
     ApiResponse({ status: 400, description: doc.invalid, content: problem }),
     ApiResponse({ status: 403, description: `${KEY_FORBIDDEN} ${CHAIN_NOTE}`, content: problem }),
