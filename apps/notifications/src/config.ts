@@ -75,6 +75,13 @@ export class NotificationsConfig extends WithEventTokens(WithRedis(WithPostgres(
   @Max(60_000)
   WEBHOOK_TIMEOUT_MS = 10_000;
 
+  /**
+   * The Telegram Bot API that `telegram` alert channels post to (`<url>/bot<token>/sendMessage`).
+   * Only tests and self-hosted Bot API servers change it.
+   */
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  TELEGRAM_API_URL = 'https://api.telegram.org';
+
   /** Attempts per alert delivery (email, webhook, in-app) before it is marked failed. */
   @Type(() => Number)
   @IsInt()

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { NotificationsConfig } from '../config';
 import {
+  DELIVERY_BACKOFF,
   DELIVERY_QUEUE,
   deliveryJobId,
   DeliveryJobName,
@@ -31,7 +32,8 @@ export class DeliveryQueue implements OnApplicationShutdown {
       },
       defaultJobOptions: {
         attempts: config.DELIVERY_ATTEMPTS,
-        backoff: { type: 'exponential', delay: config.DELIVERY_RETRY_DELAY_MS },
+        // Exponential, or longer when the receiver said how long to wait (DeliveryWorker's strategy).
+        backoff: { type: DELIVERY_BACKOFF, delay: config.DELIVERY_RETRY_DELAY_MS },
         removeOnComplete: true,
         removeOnFail: { age: KEEP_FAILED_SECONDS },
       },

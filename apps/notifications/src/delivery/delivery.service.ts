@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EnsureRequestContext, MikroORM } from '@mikro-orm/postgresql';
-import type { AlertNotificationKind } from '@northstar/contracts';
+import { assertNever, type AlertChatUrlType, type AlertNotificationKind } from '@northstar/contracts';
 import { currentRequestId } from '@northstar/observability';
 import { SecretBox } from '../common/secret-box';
 import { NotificationsConfig } from '../config';
@@ -14,18 +14,37 @@ import {
   type AlertSnapshot,
   type NotificationContent,
 } from './delivery.content';
-import { Delivery, InAppNotification, type DeliveryStatus } from './delivery.entities';
+import {
+  Delivery,
+  InAppNotification,
+  type DeliveryChannelType,
+  type DeliveryStatus,
+} from './delivery.entities';
 import type { DeliverJob } from './delivery.jobs';
 import { DeliveryQueue } from './delivery.queue';
 import { DeliveryRepository } from './delivery.repository';
 import { InboxRepository } from './inbox.repository';
-import { displayUrl } from './webhook-address';
+import { displayUrl, redactedUrl } from './webhook-address';
 import { WebhookSender, type WebhookResult } from './webhook.sender';
+import { ChatSender } from './chat.sender';
+import {
+  chatMessage,
+  discordPayload,
+  slackPayload,
+  teamsPayload,
+  telegramPayload,
+  type ChatMessage,
+} from './chat.content';
 
 export { webhookUrlProblem } from './webhook-address';
 
+/** Webhook secrets, chat URLs and bot tokens as the alert stores them: sealed (SecretBox). */
 export type DeliveryChannel =
-  { type: 'email'; to: string } | { type: 'webhook'; url: string; secret: string } | { type: 'in_app' };
+  | { type: 'email'; to: string }
+  | { type: 'webhook'; url: string; secret: string }
+  | { type: 'in_app' }
+  | { type: AlertChatUrlType; url: string }
+  | { type: 'telegram'; botToken: string; chatId: string };
 
 export interface AlertNotification {
   /** Stable id of the history entry that caused this notification (uuid); deliveries derive from it. */
@@ -57,8 +76,11 @@ export interface DeliveryAttemptView {
 export interface DeliveryView {
   id: string;
   notificationId: string;
-  channel: 'email' | 'webhook' | 'in_app';
-  /** Email address, webhook URL without query string, null for in-app. */
+  channel: DeliveryChannelType;
+  /**
+   * Email address, webhook URL without query string, a chat URL's scheme and host and `/…`,
+   * `telegram:<chatId>`, null for in-app.
+   */
   target: string | null;
   status: DeliveryStatus;
   attempts: DeliveryAttemptView[];
@@ -77,6 +99,7 @@ export class DeliveryService {
     private readonly inbox: InboxRepository,
     private readonly queue: DeliveryQueue,
     private readonly webhooks: WebhookSender,
+    private readonly chats: ChatSender,
     private readonly email: EmailChannel,
     private readonly secrets: SecretBox,
     // Read by @EnsureRequestContext: callers outside a request (the alerts' evaluation jobs) get one.
@@ -111,6 +134,7 @@ export class DeliveryService {
         delivery.secret = notification.suppressed ? null : channel.secret;
         delivery.body = webhookBody(webhookPayload(delivery.id, content, this.config.PUBLIC_URL));
       }
+      if (isChat(channel)) this.prepareChat(delivery, channel, content, notification.suppressed === true);
       return delivery;
     });
     await this.deliveries.insertNew(rows);
@@ -128,6 +152,29 @@ export class DeliveryService {
         ...(requestId ? { requestId } : {}),
       })),
     );
+  }
+
+  /**
+   * A chat delivery keeps its destination (URL or bot token) sealed in `secret`, erased like a webhook
+   * secret once the delivery is final, and never in `url` or `target`: the history shows the URL's host
+   * only (`https://hooks.slack.com/…`), or `telegram:<chatId>`. The body is rendered now, so a retry
+   * sends what was true at the time.
+   */
+  private prepareChat(
+    delivery: Delivery,
+    channel: ChatChannel,
+    content: NotificationContent,
+    suppressed: boolean,
+  ): void {
+    const message = chatMessage(content, this.config.PUBLIC_URL);
+    if (channel.type === 'telegram') {
+      delivery.target = `telegram:${channel.chatId}`;
+      delivery.secret = suppressed ? null : channel.botToken;
+    } else {
+      delivery.target = redactedUrl(this.secrets.open(channel.url));
+      delivery.secret = suppressed ? null : channel.url;
+    }
+    delivery.body = JSON.stringify(chatPayload(channel, message));
   }
 
   /** The deliveries of these notifications (all of org `orgId`), attempts oldest first. */
@@ -185,8 +232,12 @@ export class DeliveryService {
       },
       status,
     );
-    if (!result.ok)
-      throw new Error(`${delivery.channel} delivery failed: ${result.error ?? 'unknown error'}`);
+    if (!result.ok) {
+      const message = `${delivery.channel} delivery failed: ${result.error ?? 'unknown error'}`;
+      throw result.retryAfterMs === undefined
+        ? new Error(message)
+        : new RetryAfterError(message, result.retryAfterMs);
+    }
   }
 
   private async send(delivery: Delivery): Promise<WebhookResult> {
@@ -209,12 +260,61 @@ export class DeliveryService {
         case 'in_app':
           await this.inbox.insertOnce(inAppNotification(delivery));
           return { ok: true, statusCode: null, error: null };
+        case 'slack':
+        case 'teams':
+        case 'discord':
+        case 'telegram':
+          return await this.chats.send({
+            type: delivery.channel,
+            destination: this.secrets.open(delivery.secret ?? ''),
+            body: delivery.body ?? '',
+          });
+        default:
+          return assertNever(delivery.channel, 'delivery channel');
       }
     } catch (error) {
       // The worker logs the failure with the attempt count.
       const message = (error as Partial<Error> | null)?.message;
       return { ok: false, statusCode: null, error: message ? String(message) : String(error) };
     }
+  }
+}
+
+type ChatChannel = Extract<DeliveryChannel, { type: AlertChatUrlType | 'telegram' }>;
+
+function isChat(channel: DeliveryChannel): channel is ChatChannel {
+  return (
+    channel.type === 'slack' ||
+    channel.type === 'teams' ||
+    channel.type === 'discord' ||
+    channel.type === 'telegram'
+  );
+}
+
+function chatPayload(channel: ChatChannel, message: ChatMessage): unknown {
+  switch (channel.type) {
+    case 'slack':
+      return slackPayload(message);
+    case 'teams':
+      return teamsPayload(message);
+    case 'discord':
+      return discordPayload(message);
+    case 'telegram':
+      return telegramPayload(message, channel.chatId);
+  }
+}
+
+/**
+ * A failed attempt whose receiver asked to wait (429 with Retry-After): the worker's backoff waits at
+ * least `retryAfterMs` before the next one.
+ */
+export class RetryAfterError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+    this.name = 'RetryAfterError';
   }
 }
 

@@ -7,8 +7,8 @@ import {
 import { runWithRequestContext, sanitizeRequestId } from '@northstar/observability';
 import { Worker, type Job } from 'bullmq';
 import { NotificationsConfig } from '../config';
-import { DELIVERY_QUEUE, type DeliveryJobData, type DeliveryJobName } from './delivery.jobs';
-import { DeliveryService } from './delivery.service';
+import { DELIVERY_QUEUE, deliveryBackoff, type DeliveryJobData, type DeliveryJobName } from './delivery.jobs';
+import { DeliveryService, RetryAfterError } from './delivery.service';
 
 const CONCURRENCY = 5;
 
@@ -36,6 +36,17 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           maxRetriesPerRequest: null,
         },
         concurrency: CONCURRENCY,
+        settings: {
+          // Only for the jobs of DELIVERY_BACKOFF (built-in types, of jobs queued before, stay as they are).
+          backoffStrategy: (attemptsMade, _type, error, job) =>
+            deliveryBackoff(
+              attemptsMade,
+              job?.opts.backoff !== undefined && typeof job.opts.backoff === 'object'
+                ? (job.opts.backoff.delay ?? this.config.DELIVERY_RETRY_DELAY_MS)
+                : this.config.DELIVERY_RETRY_DELAY_MS,
+              error instanceof RetryAfterError ? error.retryAfterMs : undefined,
+            ),
+        },
       },
     );
     worker.on('failed', (job, error) => {

@@ -16,6 +16,8 @@ export interface Answer {
   headers?: Record<string, string>;
   /** Never answers (to exercise the sender's timeout). */
   hang?: boolean;
+  /** The answer's body (JSON, as chat services explain a refusal); `ok` when absent. */
+  body?: string;
 }
 
 /**
@@ -52,7 +54,7 @@ export class WebhookReceiver {
         const answer = script.length > 1 ? (script.shift() as Answer) : script[0];
         if (answer.hang) return;
         response.writeHead(answer.status, answer.headers ?? {});
-        response.end('ok');
+        response.end(answer.body ?? 'ok');
       });
     });
   }
