@@ -41,6 +41,9 @@ beforeAll(async () => {
     DELIVERY_ATTEMPTS: '5',
     DELIVERY_RETRY_DELAY_MS: '50',
     TELEGRAM_API_URL: receiver.url(TELEGRAM_PREFIX),
+    // Two messages per destination in any 1.5 s: every test here has destinations of its own.
+    CHAT_MESSAGES_PER_DESTINATION: '2',
+    CHAT_DESTINATION_WINDOW_MS: '1500',
   });
   deliveries = service.app.get(DeliveryService);
   secrets = service.app.get(SecretBox);
@@ -289,5 +292,27 @@ describe('chat deliveries', () => {
     expect(delivery.attempts[0].error).toBe('the receiver answered 400: Bad Request: chat not found');
     expect(JSON.stringify(delivery)).not.toContain('rrrrrrrr');
     expect((await storedRow(delivery.id)).secret).toBeNull();
+  });
+
+  it('paces the messages to one destination, without using attempts, so that the service never has to refuse', async () => {
+    const path = uniquePath('paced');
+    const url = secrets.seal(receiver.url(path));
+    const sent = Array.from({ length: 5 }, () => notification([{ type: 'slack', url }]));
+
+    await Promise.all(sent.map((one) => deliveries.enqueue(one)));
+
+    const views = await Promise.all(sent.map((one) => settled(one)));
+    for (const [delivery] of views) {
+      expect(delivery.status).toBe('delivered');
+      expect(delivery.attempts.map((attempt) => attempt.attempt)).toEqual([1]);
+    }
+    const times = receiver
+      .at(path)
+      .map((request) => request.at)
+      .sort((a, b) => a - b);
+    expect(times).toHaveLength(5);
+    // Two in any 1.5 s: the third and fifth wait for the first and third to leave the window.
+    expect(times[2] - times[0]).toBeGreaterThanOrEqual(1400);
+    expect(times[4] - times[2]).toBeGreaterThanOrEqual(1400);
   });
 });

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { NotificationLimits } from '../common/notification-limits';
 import { SecretBox } from '../common/secret-box';
 import { NotificationsConfig } from '../config';
 import { createEmailChannel, EmailChannel } from '../email/email.channel';
@@ -35,6 +36,7 @@ export class DeliveryModule {
         { provide: EmailChannel, useFactory: () => createEmailChannel(config) },
         WebhookSender,
         ChatSender,
+        NotificationLimits,
         SecretBox,
         DeliveryRepository,
         InboxRepository,

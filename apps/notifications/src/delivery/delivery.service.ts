@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EnsureRequestContext, MikroORM } from '@mikro-orm/postgresql';
 import { assertNever, type AlertChatUrlType, type AlertNotificationKind } from '@northstar/contracts';
 import { currentRequestId } from '@northstar/observability';
+import { NotificationLimits } from '../common/notification-limits';
 import { SecretBox } from '../common/secret-box';
 import { NotificationsConfig } from '../config';
 import { EmailChannel } from '../email/email.channel';
@@ -102,6 +103,7 @@ export class DeliveryService {
     private readonly chats: ChatSender,
     private readonly email: EmailChannel,
     private readonly secrets: SecretBox,
+    private readonly limits: NotificationLimits,
     // Read by @EnsureRequestContext: callers outside a request (the alerts' evaluation jobs) get one.
     readonly orm: MikroORM,
   ) {}
@@ -210,12 +212,20 @@ export class DeliveryService {
   /**
    * One attempt of a delivery (the worker's job). Records it; throws when it failed and attempts
    * remain, so that BullMQ retries it after the backoff; marks the delivery failed after the last.
+   * A chat destination past its pace throws DestinationBusyError instead, before any attempt.
    */
   @EnsureRequestContext()
   async attempt(job: DeliverJob, attempt: number, isLast: boolean): Promise<void> {
     const delivery = await this.deliveries.findDelivery(job.orgId, job.deliveryId);
     // Deleted with its alert, or already settled by an earlier run of this job: nothing to do.
     if (!delivery || delivery.status !== 'pending') return;
+    if (isChatDelivery(delivery.channel)) {
+      // Paced per destination before anything is sent or recorded: waiting uses no attempt.
+      const waitMs = await this.limits.chatDestinationWait(
+        `${delivery.channel}\n${this.secrets.open(delivery.secret ?? '')}\n${delivery.target ?? ''}`,
+      );
+      if (waitMs > 0) throw new DestinationBusyError(waitMs);
+    }
     const startedAt = new Date();
     const started = performance.now();
     const result = await this.send(delivery);
@@ -301,6 +311,21 @@ function chatPayload(channel: ChatChannel, message: ChatMessage): unknown {
       return discordPayload(message);
     case 'telegram':
       return telegramPayload(message, channel.chatId);
+  }
+}
+
+function isChatDelivery(channel: DeliveryChannelType): channel is AlertChatUrlType | 'telegram' {
+  return channel === 'slack' || channel === 'teams' || channel === 'discord' || channel === 'telegram';
+}
+
+/**
+ * Not an attempt: the chat destination had its share of messages for now (NotificationLimits), so the
+ * worker puts the job back for `waitMs`, without counting an attempt.
+ */
+export class DestinationBusyError extends Error {
+  constructor(readonly waitMs: number) {
+    super(`the destination's share of messages is spent for ${waitMs} ms`);
+    this.name = 'DestinationBusyError';
   }
 }
 

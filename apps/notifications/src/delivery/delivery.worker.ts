@@ -5,10 +5,10 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { runWithRequestContext, sanitizeRequestId } from '@northstar/observability';
-import { Worker, type Job } from 'bullmq';
+import { DelayedError, Worker, type Job } from 'bullmq';
 import { NotificationsConfig } from '../config';
 import { DELIVERY_QUEUE, deliveryBackoff, type DeliveryJobData, type DeliveryJobName } from './delivery.jobs';
-import { DeliveryService, RetryAfterError } from './delivery.service';
+import { DeliveryService, DestinationBusyError, RetryAfterError } from './delivery.service';
 
 const CONCURRENCY = 5;
 
@@ -26,7 +26,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   onApplicationBootstrap(): void {
     const worker = new Worker<DeliveryJobData, void, DeliveryJobName>(
       DELIVERY_QUEUE,
-      (job) => this.process(job),
+      (job, token) => this.process(job, token),
       {
         prefix: this.config.QUEUE_PREFIX,
         // Its own connection: BullMQ blocks on it waiting for jobs, and retries commands forever.
@@ -67,11 +67,19 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     await this.worker?.close();
   }
 
-  private process(job: Job<DeliveryJobData, void, DeliveryJobName>): Promise<void> {
+  private async process(job: Job<DeliveryJobData, void, DeliveryJobName>, token?: string): Promise<void> {
     const requestId = sanitizeRequestId(job.data.requestId);
     const attempt = job.attemptsMade + 1;
-    return runWithRequestContext({ requestId }, () =>
-      this.deliveries.attempt(job.data, attempt, attempt >= (job.opts.attempts ?? 1)),
-    );
+    try {
+      await runWithRequestContext({ requestId }, () =>
+        this.deliveries.attempt(job.data, attempt, attempt >= (job.opts.attempts ?? 1)),
+      );
+    } catch (error) {
+      if (!(error instanceof DestinationBusyError) || token === undefined) throw error;
+      // Back to the delayed set for when the destination has room: BullMQ counts no attempt for a
+      // DelayedError, so the delivery keeps all of its retries.
+      await job.moveToDelayed(Date.now() + error.waitMs, token);
+      throw new DelayedError();
+    }
   }
 }

@@ -9,6 +9,8 @@ export interface ReceivedWebhook {
   raw: Buffer;
   /** On a path that verifies: null when standardwebhooks accepted it, else the library's error. */
   rejected?: string | null;
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface Answer {
@@ -45,7 +47,13 @@ export class WebhookReceiver {
         const raw = Buffer.concat(chunks);
         const verifier = this.verifiers.get(pathname);
         const rejected = verifier ? this.rejection(verifier, raw, request.headers) : undefined;
-        this.received.push({ path, headers: request.headers, raw, ...(verifier && { rejected }) });
+        this.received.push({
+          path,
+          headers: request.headers,
+          raw,
+          at: Date.now(),
+          ...(verifier && { rejected }),
+        });
         if (rejected) {
           response.writeHead(401).end(rejected);
           return;
