@@ -70,7 +70,15 @@ export class AlertService {
   ) {}
 
   private readonly seal = (secret: string): string => this.secrets.seal(secret);
-  private readonly open = (sealed: string): string => this.secrets.open(sealed);
+  // A chat destination sealed under another WEBHOOK_SECRETS_KEY cannot be shown, but the alert still
+  // can: its deliveries fail with the reason, as a webhook's do.
+  private readonly open = (sealed: string): string => {
+    try {
+      return this.secrets.open(sealed);
+    } catch {
+      return '…';
+    }
+  };
 
   async create(request: CreateAlertRequest): Promise<AlertDto> {
     const grant = await this.access.toProject(request.actor, request.projectId, 'alerts:manage');

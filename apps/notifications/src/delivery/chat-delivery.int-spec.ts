@@ -3,6 +3,7 @@ import type { RunningService } from '@northstar/service-runtime';
 import { connectTestBus, eventually, startTestService, testEnv, type TestBus } from '@northstar/testing';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
+import { Sealer } from '@northstar/sealing';
 import { SecretBox } from '../common/secret-box';
 import { notificationsService } from '../notifications.service-definition';
 import { DISCORD_LIMITS, SLACK_LIMITS, TELEGRAM_LIMITS } from './chat.content';
@@ -314,5 +315,23 @@ describe('chat deliveries', () => {
     // Two in any 1.5 s: the third and fifth wait for the first and third to leave the window.
     expect(times[2] - times[0]).toBeGreaterThanOrEqual(1400);
     expect(times[4] - times[2]).toBeGreaterThanOrEqual(1400);
+  });
+
+  it('fails a delivery whose destination was sealed under another key, with the reason, and nothing else', async () => {
+    const path = uniquePath('other-key');
+    const foreign = new Sealer('another-webhook-secrets-key', 'webhook signing secrets').seal(
+      receiver.url(path),
+    );
+    const sent = notification([{ type: 'slack', url: foreign }]);
+
+    await deliveries.enqueue(sent);
+
+    const [delivery] = await settled(sent);
+    expect(delivery).toMatchObject({ channel: 'slack', status: 'failed', target: '…' });
+    expect(delivery.attempts).toHaveLength(5);
+    expect(delivery.attempts[0].error).toBe(
+      "the channel's URL or bot token cannot be unsealed (WEBHOOK_SECRETS_KEY changed?): set the channel again",
+    );
+    expect(receiver.at(path)).toHaveLength(0);
   });
 });

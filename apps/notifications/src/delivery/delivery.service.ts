@@ -173,10 +173,20 @@ export class DeliveryService {
       delivery.target = `telegram:${channel.chatId}`;
       delivery.secret = suppressed ? null : channel.botToken;
     } else {
-      delivery.target = redactedUrl(this.secrets.open(channel.url));
+      delivery.target = redactedUrl(this.openOrEmpty(channel.url));
       delivery.secret = suppressed ? null : channel.url;
     }
     delivery.body = JSON.stringify(chatPayload(channel, message));
+  }
+
+  // Unreadable (sealed under another WEBHOOK_SECRETS_KEY): the delivery is still made, and fails
+  // with the reason when it is sent, rather than the whole notification failing here.
+  private openOrEmpty(sealed: string): string {
+    try {
+      return this.secrets.open(sealed);
+    } catch {
+      return '';
+    }
   }
 
   /** The deliveries of these notifications (all of org `orgId`), attempts oldest first. */
@@ -222,7 +232,7 @@ export class DeliveryService {
     if (isChatDelivery(delivery.channel)) {
       // Paced per destination before anything is sent or recorded: waiting uses no attempt.
       const waitMs = await this.limits.chatDestinationWait(
-        `${delivery.channel}\n${this.secrets.open(delivery.secret ?? '')}\n${delivery.target ?? ''}`,
+        `${delivery.channel}\n${this.openOrEmpty(delivery.secret ?? '')}\n${delivery.target ?? ''}`,
       );
       if (waitMs > 0) throw new DestinationBusyError(waitMs);
     }
@@ -273,12 +283,11 @@ export class DeliveryService {
         case 'slack':
         case 'teams':
         case 'discord':
-        case 'telegram':
-          return await this.chats.send({
-            type: delivery.channel,
-            destination: this.secrets.open(delivery.secret ?? ''),
-            body: delivery.body ?? '',
-          });
+        case 'telegram': {
+          const destination = this.openOrEmpty(delivery.secret ?? '');
+          if (destination === '') return { ok: false, statusCode: null, error: UNREADABLE_DESTINATION };
+          return await this.chats.send({ type: delivery.channel, destination, body: delivery.body ?? '' });
+        }
         default:
           return assertNever(delivery.channel, 'delivery channel');
       }
@@ -289,6 +298,9 @@ export class DeliveryService {
     }
   }
 }
+
+const UNREADABLE_DESTINATION =
+  "the channel's URL or bot token cannot be unsealed (WEBHOOK_SECRETS_KEY changed?): set the channel again";
 
 type ChatChannel = Extract<DeliveryChannel, { type: AlertChatUrlType | 'telegram' }>;
 
