@@ -5,7 +5,8 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { runWithRequestContext, sanitizeRequestId } from '@northstar/observability';
-import { DelayedError, Worker, type Job } from 'bullmq';
+import { DelayedError, type Job, type Worker } from 'bullmq';
+import { createWorker } from '../common/bullmq';
 import { NotificationsConfig } from '../config';
 import { DELIVERY_QUEUE, deliveryBackoff, type DeliveryJobData, type DeliveryJobName } from './delivery.jobs';
 import { DeliveryService, DestinationBusyError, RetryAfterError } from './delivery.service';
@@ -24,41 +25,26 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    const worker = new Worker<DeliveryJobData, void, DeliveryJobName>(
-      DELIVERY_QUEUE,
-      (job, token) => this.process(job, token),
-      {
-        prefix: this.config.QUEUE_PREFIX,
-        // Its own connection: BullMQ blocks on it waiting for jobs, and retries commands forever.
-        connection: {
-          url: this.config.REDIS_URL,
-          connectionName: 'notifications-delivery-worker',
-          maxRetriesPerRequest: null,
-        },
-        concurrency: CONCURRENCY,
-        settings: {
-          // Only for the jobs of DELIVERY_BACKOFF (built-in types, of jobs queued before, stay as they are).
-          backoffStrategy: (attemptsMade, _type, error, job) =>
-            deliveryBackoff(
-              attemptsMade,
-              job?.opts.backoff !== undefined && typeof job.opts.backoff === 'object'
-                ? (job.opts.backoff.delay ?? this.config.DELIVERY_RETRY_DELAY_MS)
-                : this.config.DELIVERY_RETRY_DELAY_MS,
-              error instanceof RetryAfterError ? error.retryAfterMs : undefined,
-            ),
-        },
+    this.worker = createWorker<DeliveryJobData, DeliveryJobName>(this.config, {
+      name: DELIVERY_QUEUE,
+      connectionName: 'notifications-delivery-worker',
+      label: 'Delivery worker',
+      logger: this.logger,
+      concurrency: CONCURRENCY,
+      process: (job, token) => this.process(job, token),
+      describe: (job) => `Delivery ${job.data.deliveryId}`,
+      settings: {
+        // Only for the jobs of DELIVERY_BACKOFF (built-in types, of jobs queued before, stay as they are).
+        backoffStrategy: (attemptsMade, _type, error, job) =>
+          deliveryBackoff(
+            attemptsMade,
+            job?.opts.backoff !== undefined && typeof job.opts.backoff === 'object'
+              ? (job.opts.backoff.delay ?? this.config.DELIVERY_RETRY_DELAY_MS)
+              : this.config.DELIVERY_RETRY_DELAY_MS,
+            error instanceof RetryAfterError ? error.retryAfterMs : undefined,
+          ),
       },
-    );
-    worker.on('failed', (job, error) => {
-      if (!job) return;
-      const attempts = job.opts.attempts ?? 1;
-      const summary = `Delivery ${job.data.deliveryId} failed (attempt ${job.attemptsMade} of ${attempts})`;
-      if (job.attemptsMade < attempts) this.logger.warn(`${summary}, will retry: ${error.message}`);
-      else this.logger.error(`${summary}, giving up: ${error.message}`);
     });
-    // Without a listener an 'error' event would end the process; ioredis reconnects by itself.
-    worker.on('error', (error) => this.logger.warn(`Delivery worker: ${error.message}`));
-    this.worker = worker;
   }
 
   // Before the database connections close: the attempts running now finish and are recorded; the
