@@ -75,6 +75,32 @@ export class NotificationsConfig extends WithEventTokens(WithRedis(WithPostgres(
   @Max(60_000)
   WEBHOOK_TIMEOUT_MS = 10_000;
 
+  /**
+   * The Telegram Bot API that `telegram` alert channels post to (`<url>/bot<token>/sendMessage`).
+   * Only tests and self-hosted Bot API servers change it.
+   */
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  TELEGRAM_API_URL = 'https://api.telegram.org';
+
+  /**
+   * Messages one chat destination (a Slack, Teams or Discord URL, a Telegram bot and chat) gets per
+   * CHAT_DESTINATION_WINDOW_MS; more wait for a place, without using an attempt. Below what each
+   * service allows (Telegram: 20 a minute in a group; Discord: 30 a minute per channel; Slack: about
+   * one a second), so that a noisy alert does not get the destination rate-limited.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  CHAT_MESSAGES_PER_DESTINATION = 20;
+
+  /** The sliding window of CHAT_MESSAGES_PER_DESTINATION. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  CHAT_DESTINATION_WINDOW_MS = 60_000;
+
   /** Attempts per alert delivery (email, webhook, in-app) before it is marked failed. */
   @Type(() => Number)
   @IsInt()

@@ -45,6 +45,13 @@ const WEBHOOK_SECRET =
   'Webhooks) or `X-Northstar-Signature`. ' +
   'Later answers show only `secretHint`, its last 4 characters.';
 
+const CHAT_CHANNELS =
+  'Chat channels: `slack`, `teams` and `discord` take the incoming-webhook `url` of the service (Slack on ' +
+  '`hooks.slack.com`, Discord on `discord.com/api/webhooks/`, Teams any public https Workflows URL; https ' +
+  'only in production, the address rules of webhooks; 400 on `channels.N.url` otherwise); `telegram` ' +
+  'takes `botToken` and `chatId`. URLs and bot tokens are secrets: stored sealed, shown in full to ' +
+  'admins and owners, redacted for others and in the history.';
+
 @ApiTags('Alerts')
 @ApiBearerAuth('user')
 @Controller()
@@ -64,6 +71,8 @@ export class AlertsController {
       'when it stops holding it resolves and notifies that too.\n\n' +
       'Needs a verified email of the caller (403 otherwise). Email channels may address only verified ' +
       'emails of members of the organisation (400 on `channels.N.to` otherwise; the same on PATCH).\n\n' +
+      CHAT_CHANNELS +
+      '\n\n' +
       WEBHOOK_SECRET,
   })
   @ApiCreatedResponse({ type: AlertDto })
@@ -163,7 +172,8 @@ export class AlertsController {
   @ApiOperation({
     summary: 'Send a test notification through every channel of the alert (admin)',
     description:
-      "The deliveries run in the background; follow them in the history. The alert's state does not " +
+      'The deliveries run in the background, chats too (Slack, Teams, Discord, Telegram, each in its own ' +
+      "format); follow them in the history. The alert's state does not " +
       'change; `value` is measured now (null when analytics does not answer). Limited per user ' +
       '(`ALERT_TEST_SENDS_PER_USER_PER_HOUR`, 10) and per organisation ' +
       '(`ALERT_TEST_SENDS_PER_ORG_PER_HOUR`, 30) in any hour; a test counts against the ' +

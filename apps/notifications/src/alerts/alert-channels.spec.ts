@@ -79,3 +79,42 @@ describe('webhook secrets of alert channels', () => {
     ).toEqual([{ type: 'webhook', url: 'https://a.example.com', secretHint: 'wxyz' }]);
   });
 });
+
+describe('chat channels of alerts', () => {
+  const token = `123456789:${'b'.repeat(35)}`;
+  const open = (sealed: string): string => sealed.replace(/^sealed\((.*)\)$/, '$1');
+
+  it('stores chat URLs and bot tokens sealed, and shows them whole only when revealed', () => {
+    const { channels, generated } = resolveChannels(
+      [
+        { type: 'slack', url: 'https://hooks.slack.com/services/T0/B0/XYZ' },
+        { type: 'discord', url: 'https://discord.com/api/webhooks/1/tok' },
+        { type: 'teams', url: 'https://prod-1.westeurope.logic.azure.com:443/workflows/1?sig=abc' },
+        { type: 'telegram', botToken: token, chatId: '@alerts_channel' },
+      ],
+      [],
+      seal,
+    );
+    expect(generated.size).toBe(0);
+    expect(channels).toEqual([
+      { type: 'slack', url: 'sealed(https://hooks.slack.com/services/T0/B0/XYZ)' },
+      { type: 'discord', url: 'sealed(https://discord.com/api/webhooks/1/tok)' },
+      { type: 'teams', url: 'sealed(https://prod-1.westeurope.logic.azure.com:443/workflows/1?sig=abc)' },
+      { type: 'telegram', botToken: `sealed(${token})`, chatId: '@alerts_channel' },
+    ]);
+    expect(channelViews(channels, true, new Map(), open)).toEqual([
+      { type: 'slack', url: 'https://hooks.slack.com/services/T0/B0/XYZ' },
+      { type: 'discord', url: 'https://discord.com/api/webhooks/1/tok' },
+      { type: 'teams', url: 'https://prod-1.westeurope.logic.azure.com:443/workflows/1?sig=abc' },
+      { type: 'telegram', botToken: token, chatId: '@alerts_channel' },
+    ]);
+    const redacted = channelViews(channels, false, new Map(), open);
+    expect(redacted).toEqual([
+      { type: 'slack', url: 'https://hooks.slack.com/…' },
+      { type: 'discord', url: 'https://discord.com/…' },
+      { type: 'teams', url: 'https://prod-1.westeurope.logic.azure.com/…' },
+      { type: 'telegram', botToken: '123456789:…', chatId: '@alerts_channel' },
+    ]);
+    expect(JSON.stringify(redacted)).not.toMatch(/XYZ|tok|sig=|bbbb/);
+  });
+});

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CreateRequestContext, MikroORM } from '@mikro-orm/postgresql';
-import { Worker, type Job } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
+import { createWorker } from '../common/bullmq';
 import { NotificationsConfig } from '../config';
 import {
   ALERT_EVALUATION_QUEUE,
@@ -29,30 +30,16 @@ export class AlertEvaluationWorker implements OnApplicationBootstrap, OnApplicat
   ) {}
 
   onApplicationBootstrap(): void {
-    const worker = new Worker<EvaluateAlertJob, void, AlertEvaluationJobName>(
-      ALERT_EVALUATION_QUEUE,
-      (job) => this.process(job),
-      {
-        prefix: this.config.QUEUE_PREFIX,
-        // Its own connection: BullMQ blocks on it waiting for jobs, and retries commands forever.
-        connection: {
-          url: this.config.REDIS_URL,
-          connectionName: 'notifications-alert-worker',
-          maxRetriesPerRequest: null,
-        },
-        concurrency: CONCURRENCY,
-      },
-    );
-    worker.on('failed', (job, error) => {
-      if (!job) return;
-      const attempts = job.opts.attempts ?? 1;
-      const summary = `Evaluation of alert ${job.data.alertId} failed (attempt ${job.attemptsMade} of ${attempts})`;
-      if (job.attemptsMade < attempts) this.logger.warn(`${summary}, will retry: ${error.message}`);
-      else this.logger.error(`${summary}, giving up until the next one: ${error.message}`);
+    this.worker = createWorker<EvaluateAlertJob, AlertEvaluationJobName>(this.config, {
+      name: ALERT_EVALUATION_QUEUE,
+      connectionName: 'notifications-alert-worker',
+      label: 'Alert evaluation worker',
+      logger: this.logger,
+      concurrency: CONCURRENCY,
+      process: (job) => this.process(job),
+      describe: (job) => `Evaluation of alert ${job.data.alertId}`,
+      givingUp: 'giving up until the next one',
     });
-    // Without a listener an 'error' event would end the process; ioredis reconnects by itself.
-    worker.on('error', (error) => this.logger.warn(`Alert evaluation worker: ${error.message}`));
-    this.worker = worker;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CreateRequestContext, MikroORM } from '@mikro-orm/postgresql';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import { createQueue } from '../common/bullmq';
 import { NotificationsConfig } from '../config';
 import {
   ALERT_EVALUATION_QUEUE,
@@ -31,18 +32,13 @@ export class AlertScheduler implements OnApplicationBootstrap, OnApplicationShut
     // Read by @CreateRequestContext.
     readonly orm: MikroORM,
   ) {
-    this.queue = new Queue(ALERT_EVALUATION_QUEUE, {
-      prefix: config.QUEUE_PREFIX,
-      connection: {
-        url: config.REDIS_URL,
-        connectionName: 'notifications-alert-scheduler',
-        // Fail at once while Redis is away, rather than hold a request until it is back.
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-      },
+    // Fails at once while Redis is away, rather than hold a request until it is back.
+    this.queue = createQueue<EvaluateAlertJob, string>(config, {
+      name: ALERT_EVALUATION_QUEUE,
+      connectionName: 'notifications-alert-scheduler',
+      label: 'Alert evaluation queue',
+      logger: this.logger,
     });
-    // Without a listener an 'error' event would end the process; ioredis reconnects by itself.
-    this.queue.on('error', (error) => this.logger.warn(`Alert evaluation queue: ${error.message}`));
   }
 
   /** Evaluates the alert every `everySeconds` from now on (replacing its previous schedule). */

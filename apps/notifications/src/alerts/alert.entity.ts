@@ -1,5 +1,5 @@
 import { Entity, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
-import type { AlertComparator, AlertState, TimeseriesMetric } from '@northstar/contracts';
+import type { AlertChatUrlType, AlertComparator, AlertState, TimeseriesMetric } from '@northstar/contracts';
 import { randomUUID } from 'node:crypto';
 
 /** The events an alert counts, as analytics takes them. */
@@ -10,11 +10,17 @@ export interface StoredAlertFilter {
   userId?: string;
 }
 
-/** A channel as stored: a webhook keeps its signing secret (needed as is to sign, so not hashed). */
+/**
+ * A channel as stored: a webhook keeps its signing secret (needed as is to sign, so not hashed), sealed
+ * (SecretBox). A chat channel's URL and a Telegram bot token are what lets anyone post to the chat, so
+ * they are sealed the same way.
+ */
 export type StoredAlertChannel =
   | { type: 'email'; to: string }
   | { type: 'webhook'; url: string; secret: string; hint?: string }
-  | { type: 'in_app' };
+  | { type: 'in_app' }
+  | { type: AlertChatUrlType; url: string }
+  | { type: 'telegram'; botToken: string; chatId: string };
 
 /** A threshold rule on one analytics metric of a project, with the state of its last evaluation. */
 @Entity({ tableName: 'alerts' })

@@ -8,8 +8,16 @@ import { channelViews } from './alert-channels';
 import type { AlertEvent } from './alert-event.entity';
 import type { Alert } from './alert.entity';
 
-/** `reveal`: whether the reader may manage the alert, and so see its webhook URLs in full. */
-export function toAlertDto(alert: Alert, reveal: boolean, generatedSecrets?: Map<number, string>): AlertDto {
+/**
+ * `reveal`: whether the reader may manage the alert, and so see its webhook and chat URLs and bot
+ * tokens in full; `open` opens the sealed chat destinations (SecretBox).
+ */
+export function toAlertDto(
+  alert: Alert,
+  reveal: boolean,
+  open: (sealed: string) => string,
+  generatedSecrets?: Map<number, string>,
+): AlertDto {
   return {
     id: alert.id,
     projectId: alert.projectId,
@@ -23,7 +31,7 @@ export function toAlertDto(alert: Alert, reveal: boolean, generatedSecrets?: Map
     everySeconds: alert.everySeconds,
     cooldownSeconds: alert.cooldownSeconds,
     enabled: alert.enabled,
-    channels: channelViews(alert.channels, reveal, generatedSecrets),
+    channels: channelViews(alert.channels, reveal, generatedSecrets, open),
     state: alert.state,
     lastValue: alert.lastValue,
     lastEvaluatedAt: isoTimeOrNull(alert.lastEvaluatedAt),

@@ -28,6 +28,7 @@ import { NotificationLimits } from '../common/notification-limits';
 import { SecretBox } from '../common/secret-box';
 import { NotificationsConfig } from '../config';
 import { DeliveryService, webhookUrlProblem } from '../delivery/delivery.service';
+import { chatUrlProblem } from '../delivery/chat-address';
 import { redactedUrl } from '../delivery/webhook-address';
 import { AlertAccess } from './alert-access';
 import { resolveChannels } from './alert-channels';
@@ -69,6 +70,15 @@ export class AlertService {
   ) {}
 
   private readonly seal = (secret: string): string => this.secrets.seal(secret);
+  // A chat destination sealed under another WEBHOOK_SECRETS_KEY cannot be shown, but the alert still
+  // can: its deliveries fail with the reason, as a webhook's do.
+  private readonly open = (sealed: string): string => {
+    try {
+      return this.secrets.open(sealed);
+    } catch {
+      return '…';
+    }
+  };
 
   async create(request: CreateAlertRequest): Promise<AlertDto> {
     const grant = await this.access.toProject(request.actor, request.projectId, 'alerts:manage');
@@ -92,7 +102,7 @@ export class AlertService {
     await this.alerts.save(alert);
     // After the commit: a schedule never exists for an alert that was not saved.
     await this.applySchedule(alert);
-    return toAlertDto(alert, true, generated);
+    return toAlertDto(alert, true, this.open, generated);
   }
 
   async list(request: ListAlertsRequest): Promise<AlertListResponse> {
@@ -106,13 +116,13 @@ export class AlertService {
       limit,
       alertsCursor,
       (alert) => ({ at: alert.createdAt, id: alert.id }),
-      (alert) => toAlertDto(alert, reveal),
+      (alert) => toAlertDto(alert, reveal, this.open),
     );
   }
 
   async get(request: AlertRequest): Promise<AlertDto> {
     const alert = await this.access.toAlert(request.actor, request.alertId, 'alerts:read');
-    return toAlertDto(alert, await this.access.mayManage(request.actor, alert.projectId));
+    return toAlertDto(alert, await this.access.mayManage(request.actor, alert.projectId), this.open);
   }
 
   async update(request: UpdateAlertRequest): Promise<AlertDto> {
@@ -135,7 +145,7 @@ export class AlertService {
     if (request.enabled !== undefined) alert.enabled = request.enabled;
     await this.alerts.save(alert);
     await this.applySchedule(alert);
-    return toAlertDto(alert, true, generated);
+    return toAlertDto(alert, true, this.open, generated);
   }
 
   /** Deletes the alert, its history, its deliveries and its schedule. */
@@ -220,19 +230,31 @@ export class AlertService {
     else await this.scheduler.unschedule(alert.id);
   }
 
-  /** 400 naming each channel field that is wrong: webhook URLs, and email recipients (AlertRecipients). */
+  /**
+   * 400 naming each channel field that is wrong: webhook and chat URLs, and email recipients
+   * (AlertRecipients).
+   */
   private async assertChannels(
     actor: Actor,
     orgId: string,
     channels: AlertChannelInputUnion[],
   ): Promise<void> {
     const allowPrivate = this.config.webhookAllowPrivate();
+    const chatRules = { allowPrivate, httpsOnly: this.config.NODE_ENV === 'production' };
     const problems = await Promise.all(
-      channels.map(async (channel, index) =>
-        channel.type === 'webhook'
-          ? { field: `channels.${index}.url`, message: await webhookUrlProblem(channel.url, allowPrivate) }
-          : null,
-      ),
+      channels.map(async (channel, index) => {
+        const field = `channels.${index}.url`;
+        switch (channel.type) {
+          case 'webhook':
+            return { field, message: await webhookUrlProblem(channel.url, allowPrivate) };
+          case 'slack':
+          case 'teams':
+          case 'discord':
+            return { field, message: await chatUrlProblem(channel.type, channel.url, chatRules) };
+          default:
+            return null;
+        }
+      }),
     );
     const errors: FieldError[] = [
       ...problems.filter(

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BusErrorCode, DomainException } from '@northstar/contracts';
 import { REDIS, takeSlidingWindows } from '@northstar/redis';
 import type { Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
 import { NotificationsConfig } from '../config';
 
 const HOUR_MS = 3_600_000;
@@ -23,8 +24,9 @@ return allowed
 
 /**
  * Hourly limits on what alerts send, in Redis so that every replica shares them (issue 14, finding 4):
- * test sends per user and per organisation (429 past them), and the organisation's budget of
- * notifications, past which notifications are recorded as suppressed instead of sent. If Redis is
+ * test sends per user and per organisation (429 past them), the organisation's budget of
+ * notifications, past which notifications are recorded as suppressed instead of sent, and the pace of
+ * messages to each chat destination. If Redis is
  * down the checks let everything through (logged): alerts keep working, without these limits, for as
  * long as the outage lasts — the deliveries' queue lives in the same Redis anyway.
  */
@@ -83,6 +85,23 @@ export class NotificationLimits {
       ),
     );
     return allowed === undefined || allowed === 1;
+  }
+
+  /**
+   * Takes a place for one message to a chat destination (CHAT_MESSAGES_PER_DESTINATION per
+   * CHAT_DESTINATION_WINDOW_MS, sliding): 0 when it may go now, else how many ms until a place frees.
+   * `destination` is hashed into the key: it is a secret, and Redis is no place for it.
+   */
+  async chatDestinationWait(destination: string): Promise<number> {
+    const id = createHash('sha256').update(destination).digest('hex').slice(0, 32);
+    const answer = await this.guarded('chat destination limit', () =>
+      takeSlidingWindows(
+        this.redis,
+        [{ key: this.key(`{chat:${id}}`), limit: this.config.CHAT_MESSAGES_PER_DESTINATION }],
+        this.config.CHAT_DESTINATION_WINDOW_MS,
+      ),
+    );
+    return !answer || answer.allowed ? 0 : Math.max(1, answer.retryAfterMs);
   }
 
   // Under the deployment's prefix, like the queues, so that two deployments can share one Redis.

@@ -122,7 +122,7 @@ function windowOf(content: NotificationContent): { from: string; to: string } {
   return { from: from.toISOString(), to: to.toISOString() };
 }
 
-const COMPARATOR_SIGN: Record<AlertComparator, string> = { gt: '>', gte: '≥', lt: '<', lte: '≤' };
+export const COMPARATOR_SIGN: Record<AlertComparator, string> = { gt: '>', gte: '≥', lt: '<', lte: '≤' };
 
 // Alert names come from users and go into a subject line and sentences: a line break there could
 // forge a header or a paragraph.
@@ -151,7 +151,7 @@ export function notificationSummary(content: NotificationContent): string {
   return `${measured} (threshold ${condition}) over the last ${duration(alert.windowSeconds)}`;
 }
 
-function duration(seconds: number): string {
+export function duration(seconds: number): string {
   const unit = (n: number, name: string) => `${n} ${name}${n === 1 ? '' : 's'}`;
   if (seconds % 86_400 === 0) return unit(seconds / 86_400, 'day');
   if (seconds % 3600 === 0) return unit(seconds / 3600, 'hour');

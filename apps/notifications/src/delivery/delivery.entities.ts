@@ -3,7 +3,7 @@ import type { AlertNotificationKind, NotificationKind } from '@northstar/contrac
 import { randomUUID } from 'node:crypto';
 import type { NotificationContent } from './delivery.content';
 
-export type DeliveryChannelType = 'email' | 'webhook' | 'in_app';
+export type DeliveryChannelType = 'email' | 'webhook' | 'in_app' | 'slack' | 'teams' | 'discord' | 'telegram';
 /** `suppressed`: recorded but never sent, the organisation's hourly budget of notifications being spent. */
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'suppressed';
 
@@ -39,7 +39,10 @@ export class Delivery {
   @Property({ type: 'string', length: 16 })
   kind!: AlertNotificationKind;
 
-  /** What the history shows: the address, or the webhook URL without its query; null for in-app. */
+  /**
+   * What the history shows: the address, the webhook URL without its query, a chat URL's origin and
+   * `/…`, `telegram:<chatId>`; null for in-app.
+   */
   @Property({ type: 'text', nullable: true })
   target: string | null = null;
 
@@ -48,13 +51,13 @@ export class Delivery {
   url: string | null = null;
 
   /**
-   * The webhook's signing secret, needed in plain text to compute the HMAC. Kept here (not in the
-   * Redis job) while attempts remain, and erased once the delivery is final.
+   * The webhook's signing secret, or a chat's URL or bot token, sealed as the alert keeps it. Kept
+   * here (not in the Redis job) while attempts remain, and erased once the delivery is final.
    */
   @Property({ type: 'text', nullable: true })
   secret: string | null = null;
 
-  /** The exact webhook body, so that every retry sends and signs the same bytes. */
+  /** The exact webhook or chat body, so that every retry sends (and signs) the same bytes. */
   @Property({ type: 'text', nullable: true })
   body: string | null = null;
 

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { NotificationLimits } from '../common/notification-limits';
 import { SecretBox } from '../common/secret-box';
 import { NotificationsConfig } from '../config';
 import { createEmailChannel, EmailChannel } from '../email/email.channel';
@@ -12,6 +13,7 @@ import { InboxRepository } from './inbox.repository';
 import { InboxService } from './inbox.service';
 import { OrgMemberships } from './org-memberships';
 import { WebhookSender } from './webhook.sender';
+import { ChatSender } from './chat.sender';
 
 /** Entities of the delivery area, registered with the service's MikroORM. */
 export const deliveryEntities: Array<new (...args: never[]) => object> = [
@@ -21,7 +23,7 @@ export const deliveryEntities: Array<new (...args: never[]) => object> = [
   NotificationRead,
 ];
 
-/** Deliveries of alert notifications (email, webhook, in-app) as BullMQ jobs, and the in-app inbox. */
+/** Deliveries of alert notifications (email, webhook, chats, in-app) as BullMQ jobs, and the in-app inbox. */
 @Module({})
 export class DeliveryModule {
   static forConfig(config: NotificationsConfig): DynamicModule {
@@ -33,6 +35,8 @@ export class DeliveryModule {
         // The email area's transport (SMTP, or files in development), an instance of its own here.
         { provide: EmailChannel, useFactory: () => createEmailChannel(config) },
         WebhookSender,
+        ChatSender,
+        NotificationLimits,
         SecretBox,
         DeliveryRepository,
         InboxRepository,

@@ -1,7 +1,9 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import { createQueue } from '../common/bullmq';
 import { NotificationsConfig } from '../config';
 import {
+  DELIVERY_BACKOFF,
   DELIVERY_QUEUE,
   deliveryJobId,
   DeliveryJobName,
@@ -19,25 +21,21 @@ export class DeliveryQueue implements OnApplicationShutdown {
   private readonly queue: Queue<DeliveryJobData, void, DeliveryJobName>;
 
   constructor(config: NotificationsConfig) {
-    this.queue = new Queue(DELIVERY_QUEUE, {
-      prefix: config.QUEUE_PREFIX,
-      connection: {
-        url: config.REDIS_URL,
-        connectionName: 'notifications-delivery-queue',
-        // Fail an add at once while Redis is away, so that the caller's own job is retried later
-        // (the delivery rows are already there, and a repeated enqueue adds their jobs).
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-      },
+    // An add fails at once while Redis is away, so that the caller's own job is retried later (the
+    // delivery rows are already there, and a repeated enqueue adds their jobs).
+    this.queue = createQueue<DeliveryJobData, DeliveryJobName>(config, {
+      name: DELIVERY_QUEUE,
+      connectionName: 'notifications-delivery-queue',
+      label: 'Delivery queue',
+      logger: this.logger,
       defaultJobOptions: {
         attempts: config.DELIVERY_ATTEMPTS,
-        backoff: { type: 'exponential', delay: config.DELIVERY_RETRY_DELAY_MS },
+        // Exponential, or longer when the receiver said how long to wait (DeliveryWorker's strategy).
+        backoff: { type: DELIVERY_BACKOFF, delay: config.DELIVERY_RETRY_DELAY_MS },
         removeOnComplete: true,
         removeOnFail: { age: KEEP_FAILED_SECONDS },
       },
     });
-    // Without a listener an 'error' event would end the process; ioredis reconnects by itself.
-    this.queue.on('error', (error) => this.logger.warn(`Delivery queue: ${error.message}`));
   }
 
   /**

@@ -5,10 +5,11 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { runWithRequestContext, sanitizeRequestId } from '@northstar/observability';
-import { Worker, type Job } from 'bullmq';
+import { DelayedError, type Job, type Worker } from 'bullmq';
+import { createWorker } from '../common/bullmq';
 import { NotificationsConfig } from '../config';
-import { DELIVERY_QUEUE, type DeliveryJobData, type DeliveryJobName } from './delivery.jobs';
-import { DeliveryService } from './delivery.service';
+import { DELIVERY_QUEUE, deliveryBackoff, type DeliveryJobData, type DeliveryJobName } from './delivery.jobs';
+import { DeliveryService, DestinationBusyError, RetryAfterError } from './delivery.service';
 
 const CONCURRENCY = 5;
 
@@ -24,30 +25,26 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    const worker = new Worker<DeliveryJobData, void, DeliveryJobName>(
-      DELIVERY_QUEUE,
-      (job) => this.process(job),
-      {
-        prefix: this.config.QUEUE_PREFIX,
-        // Its own connection: BullMQ blocks on it waiting for jobs, and retries commands forever.
-        connection: {
-          url: this.config.REDIS_URL,
-          connectionName: 'notifications-delivery-worker',
-          maxRetriesPerRequest: null,
-        },
-        concurrency: CONCURRENCY,
+    this.worker = createWorker<DeliveryJobData, DeliveryJobName>(this.config, {
+      name: DELIVERY_QUEUE,
+      connectionName: 'notifications-delivery-worker',
+      label: 'Delivery worker',
+      logger: this.logger,
+      concurrency: CONCURRENCY,
+      process: (job, token) => this.process(job, token),
+      describe: (job) => `Delivery ${job.data.deliveryId}`,
+      settings: {
+        // Only for the jobs of DELIVERY_BACKOFF (built-in types, of jobs queued before, stay as they are).
+        backoffStrategy: (attemptsMade, _type, error, job) =>
+          deliveryBackoff(
+            attemptsMade,
+            job?.opts.backoff !== undefined && typeof job.opts.backoff === 'object'
+              ? (job.opts.backoff.delay ?? this.config.DELIVERY_RETRY_DELAY_MS)
+              : this.config.DELIVERY_RETRY_DELAY_MS,
+            error instanceof RetryAfterError ? error.retryAfterMs : undefined,
+          ),
       },
-    );
-    worker.on('failed', (job, error) => {
-      if (!job) return;
-      const attempts = job.opts.attempts ?? 1;
-      const summary = `Delivery ${job.data.deliveryId} failed (attempt ${job.attemptsMade} of ${attempts})`;
-      if (job.attemptsMade < attempts) this.logger.warn(`${summary}, will retry: ${error.message}`);
-      else this.logger.error(`${summary}, giving up: ${error.message}`);
     });
-    // Without a listener an 'error' event would end the process; ioredis reconnects by itself.
-    worker.on('error', (error) => this.logger.warn(`Delivery worker: ${error.message}`));
-    this.worker = worker;
   }
 
   // Before the database connections close: the attempts running now finish and are recorded; the
@@ -56,11 +53,19 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     await this.worker?.close();
   }
 
-  private process(job: Job<DeliveryJobData, void, DeliveryJobName>): Promise<void> {
+  private async process(job: Job<DeliveryJobData, void, DeliveryJobName>, token?: string): Promise<void> {
     const requestId = sanitizeRequestId(job.data.requestId);
     const attempt = job.attemptsMade + 1;
-    return runWithRequestContext({ requestId }, () =>
-      this.deliveries.attempt(job.data, attempt, attempt >= (job.opts.attempts ?? 1)),
-    );
+    try {
+      await runWithRequestContext({ requestId }, () =>
+        this.deliveries.attempt(job.data, attempt, attempt >= (job.opts.attempts ?? 1)),
+      );
+    } catch (error) {
+      if (!(error instanceof DestinationBusyError) || token === undefined) throw error;
+      // Back to the delayed set for when the destination has room: BullMQ counts no attempt for a
+      // DelayedError, so the delivery keeps all of its retries.
+      await job.moveToDelayed(Date.now() + error.waitMs, token);
+      throw new DelayedError();
+    }
   }
 }

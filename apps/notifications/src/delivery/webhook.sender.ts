@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { lookup } from 'node:dns/promises';
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import {
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type RequestOptions,
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { NotificationsConfig } from '../config';
@@ -22,7 +27,19 @@ export interface WebhookResult {
   ok: boolean;
   statusCode: number | null;
   error: string | null;
+  /** The receiver asked to wait this long before the next attempt (a 429 with Retry-After). */
+  retryAfterMs?: number;
 }
+
+/** A receiver's answer: its status, headers and the first MAX_ANSWER_BYTES of its body. */
+export interface PostAnswer {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+// Enough for the JSON error of a chat service; a receiver streaming more is not read into memory.
+const MAX_ANSWER_BYTES = 8192;
 
 /**
  * Sends one webhook attempt. The host is resolved here and every address checked, then the
@@ -41,12 +58,49 @@ export class WebhookSender {
   }
 
   async send(webhook: WebhookRequest): Promise<WebhookResult> {
-    const shape = webhookUrlShapeProblem(webhook.url);
-    if (shape !== null) return failure(shape);
     // Every webhook channel has a secret (generated when none is given): never send unsigned, nor
     // signed with an empty key anyone could use.
-    if (webhook.secret === '') return failure('no signing secret');
-    const url = new URL(webhook.url);
+    if (webhookUrlShapeProblem(webhook.url) === null && webhook.secret === '') {
+      return failure('no signing secret');
+    }
+    const body = Buffer.from(webhook.body, 'utf8');
+    // The time of this attempt, not of the delivery: a receiver refuses a webhook-timestamp outside
+    // its tolerance (5 minutes in the standardwebhooks libraries), so a captured request cannot be
+    // replayed later, while a retry an hour on still verifies. webhook-id stays the delivery id.
+    const timestamp = Math.floor(Date.now() / 1000);
+    const answer = await this.post(webhook.url, body, {
+      'User-Agent': WEBHOOK_USER_AGENT,
+      'X-Northstar-Delivery': webhook.deliveryId,
+      'X-Northstar-Signature': webhookSignature(body, webhook.secret),
+      'webhook-id': webhook.deliveryId,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': standardWebhooksSignature(
+        webhook.deliveryId,
+        timestamp,
+        body,
+        standardWebhooksKey(webhook.secret),
+      ),
+    });
+    if ('error' in answer) return failure(answer.error);
+    const { statusCode } = answer;
+    if (statusCode >= 200 && statusCode < 300) return { ok: true, statusCode, error: null };
+    const redirect = statusCode >= 300 && statusCode < 400 ? ' (redirects are not followed)' : '';
+    return { ok: false, statusCode, error: `the receiver answered ${statusCode}${redirect}` };
+  }
+
+  /**
+   * POSTs a JSON body with the same address checks and pinning as webhooks (chat services take them
+   * the same way). The answer's first bytes are kept, for the services that explain a refusal or a
+   * rate limit in the body.
+   */
+  async post(
+    target: string,
+    body: Buffer,
+    headers: Record<string, string>,
+  ): Promise<PostAnswer | { error: string }> {
+    const shape = webhookUrlShapeProblem(target);
+    if (shape !== null) return { error: shape };
+    const url = new URL(target);
     const host = urlHost(url);
     const signal = AbortSignal.timeout(this.timeoutMs);
 
@@ -54,31 +108,16 @@ export class WebhookSender {
     try {
       address = await this.resolve(host, signal);
     } catch (error) {
-      if (signal.aborted) return failure(`no answer within ${this.timeoutMs} ms (resolving ${host})`);
-      return failure((error as Error).message);
+      if (signal.aborted) return { error: `no answer within ${this.timeoutMs} ms (resolving ${host})` };
+      return { error: (error as Error).message };
     }
 
-    const body = Buffer.from(webhook.body, 'utf8');
-    // The time of this attempt, not of the delivery: a receiver refuses a webhook-timestamp outside
-    // its tolerance (5 minutes in the standardwebhooks libraries), so a captured request cannot be
-    // replayed later, while a retry an hour on still verifies. webhook-id stays the delivery id.
-    const timestamp = Math.floor(Date.now() / 1000);
     const options: RequestOptions = {
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',
         'Content-Length': String(body.length),
-        'User-Agent': WEBHOOK_USER_AGENT,
-        'X-Northstar-Delivery': webhook.deliveryId,
-        'X-Northstar-Signature': webhookSignature(body, webhook.secret),
-        'webhook-id': webhook.deliveryId,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': standardWebhooksSignature(
-          webhook.deliveryId,
-          timestamp,
-          body,
-          standardWebhooksKey(webhook.secret),
-        ),
+        ...headers,
       },
       lookup: pinnedLookup(address.address, address.family),
       // A fresh connection per attempt: a pooled socket would skip the address check above.
@@ -87,23 +126,32 @@ export class WebhookSender {
     };
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     try {
-      const statusCode = await new Promise<number>((resolve, reject) => {
+      return await new Promise<PostAnswer>((resolve, reject) => {
         const request = send(url, options, (response: IncomingMessage) => {
-          // The receiver's answer is not kept: only its status counts. Reading it to the end (within
-          // the timeout) lets a slow receiver fail the attempt rather than hang it.
-          response.resume();
-          response.on('end', () => resolve(response.statusCode ?? 0));
+          // Reading the answer to the end (within the timeout) lets a slow receiver fail the attempt
+          // rather than hang it; only its first bytes are kept.
+          const chunks: Buffer[] = [];
+          let kept = 0;
+          response.on('data', (chunk: Buffer) => {
+            if (kept >= MAX_ANSWER_BYTES) return;
+            chunks.push(chunk.subarray(0, MAX_ANSWER_BYTES - kept));
+            kept += Math.min(chunk.length, MAX_ANSWER_BYTES - kept);
+          });
+          response.on('end', () =>
+            resolve({
+              statusCode: response.statusCode ?? 0,
+              headers: response.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
           response.on('error', reject);
         });
         request.on('error', reject);
         request.end(body);
       });
-      if (statusCode >= 200 && statusCode < 300) return { ok: true, statusCode, error: null };
-      const redirect = statusCode >= 300 && statusCode < 400 ? ' (redirects are not followed)' : '';
-      return { ok: false, statusCode, error: `the receiver answered ${statusCode}${redirect}` };
     } catch (error) {
-      if (signal.aborted) return failure(`no answer within ${this.timeoutMs} ms`);
-      return failure(networkError(error));
+      if (signal.aborted) return { error: `no answer within ${this.timeoutMs} ms` };
+      return { error: networkError(error) };
     }
   }
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import { createQueue } from '../common/bullmq';
 import { NotificationsConfig } from '../config';
 import {
   EMAIL_QUEUE,
@@ -23,16 +24,13 @@ export class EmailQueue implements OnApplicationShutdown {
   private readonly queue: Queue<EmailJobData, void, EmailJobName>;
 
   constructor(config: NotificationsConfig) {
-    this.queue = new Queue(EMAIL_QUEUE, {
-      prefix: config.QUEUE_PREFIX,
-      connection: {
-        url: config.REDIS_URL,
-        connectionName: 'notifications-email-queue',
-        // Fail an add at once while Redis is away: the event is then redelivered later by JetStream,
-        // rather than holding the consumer until it is.
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-      },
+    // An add fails at once while Redis is away: the event is then redelivered later by JetStream,
+    // rather than holding the consumer until it is.
+    this.queue = createQueue<EmailJobData, EmailJobName>(config, {
+      name: EMAIL_QUEUE,
+      connectionName: 'notifications-email-queue',
+      label: 'Email queue',
+      logger: this.logger,
       defaultJobOptions: {
         attempts: config.EMAIL_ATTEMPTS,
         backoff: { type: 'exponential', delay: config.EMAIL_RETRY_DELAY_MS },
@@ -40,8 +38,6 @@ export class EmailQueue implements OnApplicationShutdown {
         removeOnFail: { age: KEEP_FAILED_SECONDS },
       },
     });
-    // Without a listener an 'error' event would end the process; ioredis reconnects by itself.
-    this.queue.on('error', (error) => this.logger.warn(`Email queue: ${error.message}`));
   }
 
   /** Enqueues the email once: adding it again (a redelivered event, a repeated warning) does nothing. */

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { runWithRequestContext, sanitizeRequestId } from '@northstar/observability';
-import { Worker, type Job } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
+import { createWorker } from '../common/bullmq';
 import { NotificationsConfig } from '../config';
 import { EMAIL_QUEUE, type EmailJob, type EmailJobData, type EmailJobName } from './email.jobs';
 import { EmailService } from './email.service';
@@ -19,26 +20,15 @@ export class EmailWorker implements OnApplicationBootstrap, OnApplicationShutdow
   ) {}
 
   onApplicationBootstrap(): void {
-    const worker = new Worker<EmailJobData, void, EmailJobName>(EMAIL_QUEUE, (job) => this.process(job), {
-      prefix: this.config.QUEUE_PREFIX,
-      // Its own connection: BullMQ blocks on it waiting for jobs, and retries commands forever.
-      connection: {
-        url: this.config.REDIS_URL,
-        connectionName: 'notifications-email-worker',
-        maxRetriesPerRequest: null,
-      },
+    this.worker = createWorker<EmailJobData, EmailJobName>(this.config, {
+      name: EMAIL_QUEUE,
+      connectionName: 'notifications-email-worker',
+      label: 'Email worker',
+      logger: this.logger,
       concurrency: CONCURRENCY,
+      process: (job) => this.process(job),
+      describe: (job) => `Email job ${job.id}`,
     });
-    worker.on('failed', (job, error) => {
-      if (!job) return;
-      const attempts = job.opts.attempts ?? 1;
-      const summary = `Email job ${job.id} failed (attempt ${job.attemptsMade} of ${attempts})`;
-      if (job.attemptsMade < attempts) this.logger.warn(`${summary}, will retry: ${error.message}`);
-      else this.logger.error(`${summary}, giving up: ${error.message}`);
-    });
-    // Without a listener an 'error' event would end the process; ioredis reconnects by itself.
-    worker.on('error', (error) => this.logger.warn(`Email worker: ${error.message}`));
-    this.worker = worker;
   }
 
   // After the durable event consumers have stopped (beforeApplicationShutdown): the jobs being sent

@@ -3,6 +3,7 @@ import { Migration20261129000000CreateAlerts } from './Migration20261129000000Cr
 import { Migration20261129000100CreateDeliveries } from './Migration20261129000100CreateDeliveries';
 import { Migration20261205000000SuppressedDeliveries } from './Migration20261205000000SuppressedDeliveries';
 import { Migration20261206100000QuotaNotices } from './Migration20261206100000QuotaNotices';
+import { Migration20261206200000ChatDeliveries } from './Migration20261206200000ChatDeliveries';
 
 /** In order of application; a new migration is appended, never inserted. */
 export const notificationsMigrations: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const notificationsMigrations: MigrationObject[] = [
   { name: 'Migration20261129000100CreateDeliveries', class: Migration20261129000100CreateDeliveries },
   { name: 'Migration20261205000000SuppressedDeliveries', class: Migration20261205000000SuppressedDeliveries },
   { name: 'Migration20261206100000QuotaNotices', class: Migration20261206100000QuotaNotices },
+  { name: 'Migration20261206200000ChatDeliveries', class: Migration20261206200000ChatDeliveries },
 ];

@@ -98,7 +98,7 @@ describe('alert bodies', () => {
     expect(errors).toContainEqual({ field: 'channels.1.url', message: 'url must be an http(s) URL' });
     expect(errors).toContainEqual({
       field: 'channels.4.type',
-      message: 'type must be one of email, webhook, in_app',
+      message: 'type must be one of email, webhook, in_app, slack, teams, discord, telegram',
     });
   });
 
@@ -121,5 +121,49 @@ describe('alert bodies', () => {
       const fields = fieldsOf(UpdateAlertBody, { channels: [{ type: 'in_app' }, channel] });
       expect(fields).toEqual([expect.stringMatching(/^channels\.1\b/)]);
     }
+  });
+});
+
+describe('chat channels', () => {
+  const TOKEN = `123456789:${'A'.repeat(35)}`;
+  const withChannel = (channel: object) => ({ ...VALID, channels: [channel] });
+
+  it('accepts Slack, Teams and Discord URLs and a Telegram bot, a numeric chat id becoming a string', () => {
+    const body = plainToInstance(CreateAlertBody, {
+      ...VALID,
+      channels: [
+        { type: 'slack', url: 'https://hooks.slack.com/services/T0/B0/X' },
+        { type: 'teams', url: 'https://prod-1.westeurope.logic.azure.com/workflows/1' },
+        { type: 'discord', url: 'https://discord.com/api/webhooks/1/abc' },
+        { type: 'telegram', botToken: TOKEN, chatId: -1001234567890 },
+        { type: 'telegram', botToken: TOKEN, chatId: '@northstar_alerts' },
+      ],
+    });
+    expect(validateSync(body, { whitelist: true, forbidNonWhitelisted: true })).toEqual([]);
+    expect(body.channels.map((channel) => channel.type)).toEqual([
+      'slack',
+      'teams',
+      'discord',
+      'telegram',
+      'telegram',
+    ]);
+    expect((body.channels[3] as { chatId: string }).chatId).toBe('-1001234567890');
+  });
+
+  it.each([
+    [{ type: 'slack' }, 'channels.0.url'],
+    [{ type: 'discord', url: 'ftp://discord.com/api/webhooks/1/a' }, 'channels.0.url'],
+    [{ type: 'teams', url: 'not a url' }, 'channels.0.url'],
+    [{ type: 'telegram', botToken: 'abc', chatId: '1' }, 'channels.0.botToken'],
+    [{ type: 'telegram', botToken: `12:${'A'.repeat(29)}`, chatId: '1' }, 'channels.0.botToken'],
+    [{ type: 'telegram', botToken: TOKEN, chatId: 'general' }, 'channels.0.chatId'],
+    [{ type: 'telegram', botToken: TOKEN, chatId: 1.5 }, 'channels.0.chatId'],
+    [{ type: 'telegram', botToken: TOKEN }, 'channels.0.chatId'],
+    [
+      { type: 'slack', url: 'https://hooks.slack.com/services/x', secret: 's'.repeat(16) },
+      'channels.0.secret',
+    ],
+  ])('refuses %j naming %s', (channel, field) => {
+    expect(fieldsOf(CreateAlertBody, withChannel(channel))).toEqual([field]);
   });
 });

@@ -13,6 +13,7 @@ import {
   IsString,
   IsUrl,
   IsUUID,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -50,8 +51,26 @@ export type AlertComparator = (typeof ALERT_COMPARATORS)[number];
 export const ALERT_STATES = ['ok', 'firing'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
-export const ALERT_CHANNEL_TYPES = ['email', 'webhook', 'in_app'] as const;
+export const ALERT_CHANNEL_TYPES = [
+  'email',
+  'webhook',
+  'in_app',
+  'slack',
+  'teams',
+  'discord',
+  'telegram',
+] as const;
 export type AlertChannelType = (typeof ALERT_CHANNEL_TYPES)[number];
+
+/** The chat services whose channel is one incoming-webhook URL. */
+export const ALERT_CHAT_URL_TYPES = ['slack', 'teams', 'discord'] as const;
+export type AlertChatUrlType = (typeof ALERT_CHAT_URL_TYPES)[number];
+
+/** A Telegram bot token as BotFather gives it: the bot's id, a colon, and the secret part. */
+export const TELEGRAM_BOT_TOKEN_PATTERN = /^\d+:[A-Za-z0-9_-]{30,}$/;
+/** A Telegram chat: its numeric id (negative for groups and channels) or a public `@channelname`. */
+export const TELEGRAM_CHAT_ID_PATTERN = /^(?:-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$/;
+export const MAX_TELEGRAM_BOT_TOKEN_LENGTH = 128;
 
 export const MIN_ALERT_WINDOW_SECONDS = 60;
 export const MAX_ALERT_WINDOW_SECONDS = 30 * 86_400;
@@ -135,14 +154,115 @@ export class AlertInAppChannelInput extends AlertChannelInput {
   override type!: 'in_app';
 }
 
+const CHAT_URL_DESCRIPTION: Record<AlertChatUrlType, string> = {
+  slack: 'A Slack incoming webhook URL (`https://hooks.slack.com/services/…`).',
+  teams:
+    'The URL of a Teams Workflows webhook ("When a Teams webhook request is received", usually on ' +
+    '`*.logic.azure.com` or `*.powerplatform.com`); any public https URL is accepted. It gets an Adaptive Card.',
+  discord: 'A Discord webhook URL (`https://discord.com/api/webhooks/<id>/<token>`); it gets an embed.',
+};
+
+/** Secret like a webhook's: sealed at rest, shown in full to admins and owners only. */
+const ChatUrl = (type: AlertChatUrlType) =>
+  apply(
+    ApiProperty({
+      format: 'uri',
+      maxLength: MAX_WEBHOOK_URL_LENGTH,
+      description:
+        `${CHAT_URL_DESCRIPTION[type]} https only in production, without credentials; private, loopback and ` +
+        'link-local addresses are refused like webhook URLs. A secret: stored sealed, shown in full to ' +
+        'admins and owners only, redacted in the history.',
+    }),
+    IsString(),
+    MaxLength(MAX_WEBHOOK_URL_LENGTH),
+    IsUrl(
+      { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+      { message: 'url must be an http(s) URL' },
+    ),
+  );
+
+export class AlertSlackChannelInput extends AlertChannelInput {
+  @ApiProperty({ enum: ['slack'] })
+  override type!: 'slack';
+
+  @ChatUrl('slack')
+  url!: string;
+}
+
+export class AlertTeamsChannelInput extends AlertChannelInput {
+  @ApiProperty({ enum: ['teams'] })
+  override type!: 'teams';
+
+  @ChatUrl('teams')
+  url!: string;
+}
+
+export class AlertDiscordChannelInput extends AlertChannelInput {
+  @ApiProperty({ enum: ['discord'] })
+  override type!: 'discord';
+
+  @ChatUrl('discord')
+  url!: string;
+}
+
+export class AlertTelegramChannelInput extends AlertChannelInput {
+  @ApiProperty({ enum: ['telegram'], description: "Sent with the Bot API's `sendMessage`" })
+  override type!: 'telegram';
+
+  @ApiProperty({
+    example: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw',
+    maxLength: MAX_TELEGRAM_BOT_TOKEN_LENGTH,
+    description:
+      "The bot's token from BotFather. A secret: stored sealed, shown in full to admins and owners only.",
+  })
+  @IsString()
+  @MaxLength(MAX_TELEGRAM_BOT_TOKEN_LENGTH)
+  @Matches(TELEGRAM_BOT_TOKEN_PATTERN, { message: 'botToken must be a Telegram bot token (<id>:<secret>)' })
+  botToken!: string;
+
+  @ApiProperty({
+    oneOf: [{ type: 'string' }, { type: 'integer' }],
+    example: '-1001234567890',
+    description:
+      'The chat to post to: its numeric id, or `@channelname` of a public channel. Answers give a string.',
+  })
+  // A number is taken as its decimal digits: ids of groups and channels are negative integers.
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value,
+  )
+  @IsString({ message: 'chatId must be an integer or @channelname' })
+  @Matches(TELEGRAM_CHAT_ID_PATTERN, { message: 'chatId must be an integer or @channelname' })
+  chatId!: string;
+}
+
 export type AlertChannelInputUnion =
-  AlertEmailChannelInput | AlertWebhookChannelInput | AlertInAppChannelInput;
+  | AlertEmailChannelInput
+  | AlertWebhookChannelInput
+  | AlertInAppChannelInput
+  | AlertSlackChannelInput
+  | AlertTeamsChannelInput
+  | AlertDiscordChannelInput
+  | AlertTelegramChannelInput;
 
 const CHANNEL_INPUTS: Record<AlertChannelType, ClassConstructor<AlertChannelInput>> = {
   email: AlertEmailChannelInput,
   webhook: AlertWebhookChannelInput,
   in_app: AlertInAppChannelInput,
+  slack: AlertSlackChannelInput,
+  teams: AlertTeamsChannelInput,
+  discord: AlertDiscordChannelInput,
+  telegram: AlertTelegramChannelInput,
 };
+
+const CHANNEL_INPUT_MODELS = [
+  AlertEmailChannelInput,
+  AlertWebhookChannelInput,
+  AlertInAppChannelInput,
+  AlertSlackChannelInput,
+  AlertTeamsChannelInput,
+  AlertDiscordChannelInput,
+  AlertTelegramChannelInput,
+];
 
 function Channels(): PropertyDecorator {
   return apply(
@@ -151,11 +271,7 @@ function Channels(): PropertyDecorator {
       maxItems: MAX_ALERT_CHANNELS,
       type: 'array',
       items: {
-        oneOf: [
-          { $ref: getSchemaPath(AlertEmailChannelInput) },
-          { $ref: getSchemaPath(AlertWebhookChannelInput) },
-          { $ref: getSchemaPath(AlertInAppChannelInput) },
-        ],
+        oneOf: CHANNEL_INPUT_MODELS.map((model) => ({ $ref: getSchemaPath(model) })),
       },
     }),
     IsArray(),
@@ -204,7 +320,7 @@ const Filter = () =>
     Type(() => AlertFilter),
   );
 
-@ApiExtraModels(AlertEmailChannelInput, AlertWebhookChannelInput, AlertInAppChannelInput)
+@ApiExtraModels(...CHANNEL_INPUT_MODELS)
 export class CreateAlertBody {
   @ApiProperty({ minLength: 1, maxLength: 100, example: 'Checkout errors' })
   @IsName()
@@ -268,7 +384,7 @@ export class CreateAlertBody {
 }
 
 /** Absent fields stay as they are; `channels` replaces the whole list. */
-@ApiExtraModels(AlertEmailChannelInput, AlertWebhookChannelInput, AlertInAppChannelInput)
+@ApiExtraModels(...CHANNEL_INPUT_MODELS)
 export class UpdateAlertBody {
   @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
   @IsOptional()
@@ -427,9 +543,70 @@ export class AlertInAppChannelDto {
   type!: 'in_app';
 }
 
-export type AlertChannelDto = AlertEmailChannelDto | AlertWebhookChannelDto | AlertInAppChannelDto;
+const REDACTED_CHAT_URL =
+  'The full URL for admins and owners; others see scheme, host and port followed by `/…` (the path ' +
+  'is the token that lets anyone post to the channel)';
 
-@ApiExtraModels(AlertEmailChannelDto, AlertWebhookChannelDto, AlertInAppChannelDto)
+export class AlertSlackChannelDto {
+  @ApiProperty({ enum: ['slack'] })
+  type!: 'slack';
+
+  @ApiProperty({ description: REDACTED_CHAT_URL, example: 'https://hooks.slack.com/…' })
+  url!: string;
+}
+
+export class AlertTeamsChannelDto {
+  @ApiProperty({ enum: ['teams'] })
+  type!: 'teams';
+
+  @ApiProperty({ description: REDACTED_CHAT_URL, example: 'https://prod-12.westeurope.logic.azure.com/…' })
+  url!: string;
+}
+
+export class AlertDiscordChannelDto {
+  @ApiProperty({ enum: ['discord'] })
+  type!: 'discord';
+
+  @ApiProperty({ description: REDACTED_CHAT_URL, example: 'https://discord.com/…' })
+  url!: string;
+}
+
+export class AlertTelegramChannelDto {
+  @ApiProperty({ enum: ['telegram'] })
+  type!: 'telegram';
+
+  @ApiProperty({
+    description:
+      "The full token for admins and owners; others see the bot's id followed by `:…` (the part after " +
+      'the colon is what lets anyone act as the bot)',
+    example: '123456789:…',
+  })
+  botToken!: string;
+
+  @ApiProperty({ example: '-1001234567890' })
+  chatId!: string;
+}
+
+export type AlertChannelDto =
+  | AlertEmailChannelDto
+  | AlertWebhookChannelDto
+  | AlertInAppChannelDto
+  | AlertSlackChannelDto
+  | AlertTeamsChannelDto
+  | AlertDiscordChannelDto
+  | AlertTelegramChannelDto;
+
+const CHANNEL_DTO_MODELS = [
+  AlertEmailChannelDto,
+  AlertWebhookChannelDto,
+  AlertInAppChannelDto,
+  AlertSlackChannelDto,
+  AlertTeamsChannelDto,
+  AlertDiscordChannelDto,
+  AlertTelegramChannelDto,
+];
+
+@ApiExtraModels(...CHANNEL_DTO_MODELS)
 export class AlertDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
@@ -470,11 +647,7 @@ export class AlertDto {
   @ApiProperty({
     type: 'array',
     items: {
-      oneOf: [
-        { $ref: getSchemaPath(AlertEmailChannelDto) },
-        { $ref: getSchemaPath(AlertWebhookChannelDto) },
-        { $ref: getSchemaPath(AlertInAppChannelDto) },
-      ],
+      oneOf: CHANNEL_DTO_MODELS.map((model) => ({ $ref: getSchemaPath(model) })),
     },
   })
   channels!: AlertChannelDto[];
@@ -514,7 +687,7 @@ export class AlertDeliveryAttemptDto {
   @ApiProperty({ format: 'date-time' })
   at!: string;
 
-  @ApiProperty({ type: Number, nullable: true, description: "The receiver's HTTP status (webhooks)" })
+  @ApiProperty({ type: Number, nullable: true, description: "The receiver's HTTP status (webhooks, chats)" })
   statusCode!: number | null;
 
   @ApiProperty({ type: String, nullable: true, description: 'Why the attempt failed, if it did' })
@@ -536,7 +709,8 @@ export class AlertDeliveryDto {
     nullable: true,
     description:
       'The email address, or the webhook URL without its query string (for members and viewers ' +
-      'redacted like the channel: scheme, host and `/…`); null in-app',
+      'redacted like the channel: scheme, host and `/…`); a chat URL always redacted to scheme, host ' +
+      'and `/…`; `telegram:<chatId>` (never the bot token); null in-app',
   })
   target!: string | null;
 

@@ -9,6 +9,8 @@ export interface ReceivedWebhook {
   raw: Buffer;
   /** On a path that verifies: null when standardwebhooks accepted it, else the library's error. */
   rejected?: string | null;
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface Answer {
@@ -16,6 +18,8 @@ export interface Answer {
   headers?: Record<string, string>;
   /** Never answers (to exercise the sender's timeout). */
   hang?: boolean;
+  /** The answer's body (JSON, as chat services explain a refusal); `ok` when absent. */
+  body?: string;
 }
 
 /**
@@ -43,7 +47,13 @@ export class WebhookReceiver {
         const raw = Buffer.concat(chunks);
         const verifier = this.verifiers.get(pathname);
         const rejected = verifier ? this.rejection(verifier, raw, request.headers) : undefined;
-        this.received.push({ path, headers: request.headers, raw, ...(verifier && { rejected }) });
+        this.received.push({
+          path,
+          headers: request.headers,
+          raw,
+          at: Date.now(),
+          ...(verifier && { rejected }),
+        });
         if (rejected) {
           response.writeHead(401).end(rejected);
           return;
@@ -52,7 +62,7 @@ export class WebhookReceiver {
         const answer = script.length > 1 ? (script.shift() as Answer) : script[0];
         if (answer.hang) return;
         response.writeHead(answer.status, answer.headers ?? {});
-        response.end('ok');
+        response.end(answer.body ?? 'ok');
       });
     });
   }
