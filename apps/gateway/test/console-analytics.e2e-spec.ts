@@ -317,9 +317,13 @@ describe('console analytics', () => {
     await main().getByLabel('Threshold', { exact: true }).fill('1000');
     await main().getByLabel('Over the last (minutes)', { exact: true }).fill('5');
     await main().getByLabel('Event name', { exact: true }).fill('Signed Up');
+    // A chat channel too (an address on loopback, where the test platform allows one).
+    const slack = 'http://127.0.0.1:9/services/T000/B000/console';
+    await main().getByLabel('Slack incoming webhook URL', { exact: true }).fill(slack);
     await main().getByRole('button', { name: 'Create alert' }).click();
     await main().getByRole('heading', { name: 'Signup surge' }).waitFor();
     await main().getByText('Events > 1000 over 5 minutes').waitFor();
+    await main().getByText(`Slack ${slack}`, { exact: false }).waitFor();
 
     await main().getByRole('button', { name: 'Send test' }).click();
     await main()
@@ -339,6 +343,8 @@ describe('console analytics', () => {
     await main().getByLabel('Threshold', { exact: true }).fill('500');
     await main().getByRole('button', { name: 'Save alert' }).click();
     await main().getByText('Events > 500 over 5 minutes').waitFor();
+    // The chat channel it did not touch is still there.
+    await main().getByText(`Slack ${slack}`, { exact: false }).waitFor();
 
     // The shell's inbox link counts the test notification (it polls; a navigation loads it at once).
     await page.goto(`${url}/projects/${projectId}/alerts`);

@@ -588,6 +588,23 @@ export type AlertWebhookChannelInput = {
 export type AlertInAppChannelInput = {
   type: "in_app";
 };
+export type AlertSlackChannelInput = {
+  type: "slack";
+  url: string;
+};
+export type AlertTeamsChannelInput = {
+  type: "teams";
+  url: string;
+};
+export type AlertDiscordChannelInput = {
+  type: "discord";
+  url: string;
+};
+export type AlertTelegramChannelInput = {
+  type: "telegram";
+  botToken: string;
+  chatId: (string | number);
+};
 export type AlertFilter = {
   event?: string;
   type?: "track" | "page" | "screen" | "identify" | "group" | "alias" | "transaction" | "wallet";
@@ -604,7 +621,7 @@ export type CreateAlertBody = {
   everySeconds?: number;
   cooldownSeconds?: number;
   enabled?: boolean;
-  channels: Array<(AlertEmailChannelInput | AlertWebhookChannelInput | AlertInAppChannelInput)>;
+  channels: Array<(AlertEmailChannelInput | AlertWebhookChannelInput | AlertInAppChannelInput | AlertSlackChannelInput | AlertTeamsChannelInput | AlertDiscordChannelInput | AlertTelegramChannelInput)>;
 };
 export type AlertEmailChannelDto = {
   type: "email";
@@ -619,6 +636,23 @@ export type AlertWebhookChannelDto = {
 export type AlertInAppChannelDto = {
   type: "in_app";
 };
+export type AlertSlackChannelDto = {
+  type: "slack";
+  url: string;
+};
+export type AlertTeamsChannelDto = {
+  type: "teams";
+  url: string;
+};
+export type AlertDiscordChannelDto = {
+  type: "discord";
+  url: string;
+};
+export type AlertTelegramChannelDto = {
+  type: "telegram";
+  botToken: string;
+  chatId: string;
+};
 export type AlertDto = {
   id: string;
   projectId: string;
@@ -632,7 +666,7 @@ export type AlertDto = {
   everySeconds: number;
   cooldownSeconds: number;
   enabled: boolean;
-  channels: Array<(AlertEmailChannelDto | AlertWebhookChannelDto | AlertInAppChannelDto)>;
+  channels: Array<(AlertEmailChannelDto | AlertWebhookChannelDto | AlertInAppChannelDto | AlertSlackChannelDto | AlertTeamsChannelDto | AlertDiscordChannelDto | AlertTelegramChannelDto)>;
   state: "ok" | "firing";
   lastValue: number | null;
   lastEvaluatedAt: string | null;
@@ -653,7 +687,7 @@ export type UpdateAlertBody = {
   everySeconds?: number;
   cooldownSeconds?: number;
   enabled?: boolean;
-  channels?: Array<(AlertEmailChannelInput | AlertWebhookChannelInput | AlertInAppChannelInput)>;
+  channels?: Array<(AlertEmailChannelInput | AlertWebhookChannelInput | AlertInAppChannelInput | AlertSlackChannelInput | AlertTeamsChannelInput | AlertDiscordChannelInput | AlertTelegramChannelInput)>;
 };
 export type AlertDeliveryAttemptDto = {
   attempt: number;
@@ -664,7 +698,7 @@ export type AlertDeliveryAttemptDto = {
 };
 export type AlertDeliveryDto = {
   id: string;
-  channel: "email" | "webhook" | "in_app";
+  channel: "email" | "webhook" | "in_app" | "slack" | "teams" | "discord" | "telegram";
   target: string | null;
   status: "pending" | "delivered" | "failed" | "suppressed";
   attempts: Array<AlertDeliveryAttemptDto>;

@@ -166,13 +166,18 @@ function AlertSummary({ alert }: { alert: AlertDto }) {
             {alert.channels.length === 0
               ? 'none'
               : alert.channels
-                  .map((channel) =>
-                    channel.type === 'in_app'
-                      ? 'inbox'
-                      : channel.type === 'email'
-                        ? `email ${channel.to}`
-                        : `webhook ${channel.url}`,
-                  )
+                  .map((channel) => {
+                    switch (channel.type) {
+                      case 'in_app':
+                        return 'inbox';
+                      case 'email':
+                        return `email ${channel.to}`;
+                      case 'telegram':
+                        return `Telegram chat ${channel.chatId}`;
+                      default:
+                        return `${CHANNEL_NAMES[channel.type]} ${channel.url}`;
+                    }
+                  })
                   .join(', ')}
           </dd>
         </div>
@@ -180,6 +185,8 @@ function AlertSummary({ alert }: { alert: AlertDto }) {
     </section>
   );
 }
+
+const CHANNEL_NAMES = { webhook: 'webhook', slack: 'Slack', teams: 'Teams', discord: 'Discord' } as const;
 
 const KIND_LABELS: Record<AlertHistoryEntryDto['kind'], string> = {
   firing: 'Fired',

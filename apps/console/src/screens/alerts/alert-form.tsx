@@ -69,10 +69,22 @@ interface Draft {
   webhookSecret: string;
   /** Editing: an existing webhook keeps its stored secret unless a new one is typed. */
   webhookSecretHint: string;
+  slackUrl: string;
+  teamsUrl: string;
+  discordUrl: string;
+  telegramBotToken: string;
+  telegramChatId: string;
+}
+
+/** The URL of the alert's channel of a chat type, for the form ('' without one). */
+function chatUrlOf(alert: AlertDto | undefined, type: 'slack' | 'teams' | 'discord'): string {
+  const channel = alert?.channels.find((each) => each.type === type);
+  return channel && 'url' in channel ? channel.url : '';
 }
 
 function draftOf(alert: AlertDto | undefined, defaultEmail: string): Draft {
   const webhook = alert?.channels.find((channel) => channel.type === 'webhook');
+  const telegram = alert?.channels.find((channel) => channel.type === 'telegram');
   return {
     name: alert?.name ?? '',
     metric: alert?.metric ?? 'events',
@@ -92,6 +104,11 @@ function draftOf(alert: AlertDto | undefined, defaultEmail: string): Draft {
     webhookUrl: webhook?.type === 'webhook' ? webhook.url : '',
     webhookSecret: '',
     webhookSecretHint: webhook?.type === 'webhook' ? webhook.secretHint : '',
+    slackUrl: chatUrlOf(alert, 'slack'),
+    teamsUrl: chatUrlOf(alert, 'teams'),
+    discordUrl: chatUrlOf(alert, 'discord'),
+    telegramBotToken: telegram?.type === 'telegram' ? telegram.botToken : '',
+    telegramChatId: telegram?.type === 'telegram' ? telegram.chatId : '',
   };
 }
 
@@ -102,6 +119,18 @@ function bodyOf(draft: Draft, editing: boolean): AlertInput {
   if (draft.webhookUrl.trim()) {
     const secret = draft.webhookSecret.trim();
     channels.push({ type: 'webhook', url: draft.webhookUrl.trim(), ...(secret ? { secret } : {}) });
+  }
+  // Every channel the alert keeps is sent: the API replaces the list with what the form sends.
+  for (const type of ['slack', 'teams', 'discord'] as const) {
+    const url = draft[`${type}Url`].trim();
+    if (url) channels.push({ type, url });
+  }
+  if (draft.telegramBotToken.trim() || draft.telegramChatId.trim()) {
+    channels.push({
+      type: 'telegram',
+      botToken: draft.telegramBotToken.trim(),
+      chatId: draft.telegramChatId.trim(),
+    });
   }
   const chainId = Number(draft.filterChainId);
   const filter: CreateAlertBody['filter'] = {
@@ -346,6 +375,49 @@ export function AlertForm({
             onChange={(e) => set('webhookSecret', e.target.value)}
           />
         )}
+      </fieldset>
+      <fieldset>
+        <legend>Notify in chat</legend>
+        <p className="muted small">Optional. Each address is kept secret: only admins and owners see it.</p>
+        <Field
+          label="Slack incoming webhook URL"
+          name="slackUrl"
+          type="url"
+          value={draft.slackUrl}
+          onChange={(e) => set('slackUrl', e.target.value)}
+        />
+        <Field
+          label="Microsoft Teams workflow URL"
+          name="teamsUrl"
+          type="url"
+          value={draft.teamsUrl}
+          onChange={(e) => set('teamsUrl', e.target.value)}
+        />
+        <Field
+          label="Discord webhook URL"
+          name="discordUrl"
+          type="url"
+          value={draft.discordUrl}
+          onChange={(e) => set('discordUrl', e.target.value)}
+        />
+        <div className="row">
+          <Field
+            label="Telegram bot token"
+            name="telegramBotToken"
+            type="password"
+            autoComplete="off"
+            value={draft.telegramBotToken}
+            onChange={(e) => set('telegramBotToken', e.target.value)}
+          />
+          <Field
+            label="Telegram chat id"
+            name="telegramChatId"
+            type="text"
+            value={draft.telegramChatId}
+            hint="A number, or @channelname"
+            onChange={(e) => set('telegramChatId', e.target.value)}
+          />
+        </div>
       </fieldset>
       <div className="actions">
         <SubmitButton busy={busy}>{submitLabel}</SubmitButton>
