@@ -67,7 +67,13 @@ beforeAll(async () => {
     services.push(await startTestService(chainsService));
     services.push(await startTestService(analyticsService, e2eClickhouseEnv()));
     // Usage (and credits) written back every 200 ms instead of 5 s, so the test does not wait long.
-    const env = { VERIFY_TOKENS: `${TOKEN},${OTHER_TOKEN}`, API_KEY_USAGE_FLUSH_MS: '200' };
+    // Redis given 3 s instead of 0.5 s: the test's 200 parallel verifications share one process (and
+    // its event loop) with both gateways and every service, so a reply can wait behind them that long.
+    const env = {
+      VERIFY_TOKENS: `${TOKEN},${OTHER_TOKEN}`,
+      API_KEY_USAGE_FLUSH_MS: '200',
+      API_KEY_REDIS_TIMEOUT_MS: '3000',
+    };
     gatewayA = await startTestGateway(env);
     gatewayB = await startTestGateway(env);
   } catch (error) {

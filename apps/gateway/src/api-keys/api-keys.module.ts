@@ -29,7 +29,10 @@ export class ApiKeysModule {
       module: ApiKeysModule,
       providers: [
         { provide: ApiKeysSettings, useValue: settings },
-        { provide: API_KEYS_REDIS, useFactory: () => createApiKeysRedis(settings.REDIS_URL) },
+        {
+          provide: API_KEYS_REDIS,
+          useFactory: () => createApiKeysRedis(settings.REDIS_URL, settings.API_KEY_REDIS_TIMEOUT_MS),
+        },
         ApiKeysRedisCloser,
         KeyVerifier,
         RateLimiter,

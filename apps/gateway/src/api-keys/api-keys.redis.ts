@@ -9,12 +9,12 @@ export const API_KEYS_REDIS = Symbol('API_KEYS_REDIS');
  * while disconnected) and a short command timeout. Callers then go on without Redis: verification
  * asks the keys service, rate limits let the request through.
  */
-export function createApiKeysRedis(url: string): Redis {
+export function createApiKeysRedis(url: string, commandTimeoutMs: number): Redis {
   const redis = new Redis(url, {
     connectionName: 'gateway-api-keys',
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    commandTimeout: 500,
+    commandTimeout: commandTimeoutMs,
   });
   // ioredis reconnects by itself; say so in the log now and then rather than on every attempt.
   const logger = new Logger('ApiKeysRedis');

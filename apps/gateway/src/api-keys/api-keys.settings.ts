@@ -12,6 +12,17 @@ type Constructor<T = object> = new (...args: any[]) => T;
  */
 export function WithApiKeys<B extends Constructor>(Base: B) {
   class ApiKeySettings extends Base {
+    /**
+     * Longest a Redis command of key verification, rate limits and credits may take before the gateway
+     * goes on without it (rate limits: not applied; credits: 503): Redis is sub-millisecond, so a slow
+     * answer means trouble, not work.
+     */
+    @Type(() => Number)
+    @IsInt()
+    @Min(50)
+    @Max(10_000)
+    API_KEY_REDIS_TIMEOUT_MS = 500;
+
     /** Backstop expiry of a key in a gateway's memory; revocations and changes drop it at once anyway. */
     @Type(() => Number)
     @IsInt()
