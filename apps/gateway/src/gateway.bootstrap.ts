@@ -62,6 +62,9 @@ export async function startGateway(env?: Record<string, string | undefined>): Pr
     // whatever the Content-Type); Nest's form parser would claim the form type for every route.
     bodyParser: false,
     logger: new RequestAwareLogger('gateway', { logLevels: logLevelsFrom(config.LOG_LEVEL) }),
+    // A failure while the modules are made is thrown to the caller (runProcess exits with the reason),
+    // not a process.exit inside Nest, which would also end a test runner holding other gateways.
+    abortOnError: false,
   });
   app.setGlobalPrefix('v1', {
     exclude: [

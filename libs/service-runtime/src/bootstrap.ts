@@ -75,6 +75,8 @@ export async function startService<C extends ServiceConfig>(
 
   const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, new FastifyAdapter(), {
     logger: new RequestAwareLogger(definition.name, { logLevels: logLevelsFrom(config.LOG_LEVEL) }),
+    // Thrown to the caller (runProcess exits with the reason) rather than process.exit inside Nest.
+    abortOnError: false,
   });
   const microservice = app.connectMicroservice<MicroserviceOptions>(
     {

@@ -54,7 +54,8 @@ async function startProbeGateway(): Promise<{ app: INestApplication; url: string
   const app = await NestFactory.create<NestFastifyApplication>(
     ProbeGatewayModule,
     new FastifyAdapter({ trustProxy: true }),
-    { logger: false },
+    // An init failure fails this suite, instead of exiting the test runner.
+    { logger: false, abortOnError: false },
   );
   app.setGlobalPrefix('v1');
   await app.listen(0, '127.0.0.1');
