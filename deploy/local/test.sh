@@ -52,6 +52,6 @@ extra=()
 log "unit tests"
 npx --no-install jest -c jest.unit.config.ts "${extra[@]}" "$@"
 log "integration tests"
-npx --no-install jest -c jest.int.config.ts --runInBand "${extra[@]}" "$@"
+npx --no-install jest -c jest.int.config.ts "${extra[@]}" "$@"
 
 log "tests passed; the infrastructure is still running (npm run infra:down stops it)"
