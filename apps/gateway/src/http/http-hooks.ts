@@ -14,7 +14,7 @@ export function registerHttpHooks(fastify: FastifyInstance, metrics: MetricsServ
     name: 'northstar_http_requests_seconds',
     help: 'HTTP requests handled by the gateway, by method, route and status',
     labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    buckets: [0.0005, 0.001, 0.002, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [metrics.registry],
   });
 
