@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { BusEventSubject } from '@northstar/contracts';
 import { REQUEST_ID_HEADER, runWithRequestContext, sanitizeRequestId } from '@northstar/observability';
 import { Events, type NatsConnection, type Subscription } from 'nats';
@@ -67,5 +67,32 @@ async function watchReconnections(
   for await (const status of connection.status()) {
     if (subscription.isClosed()) return;
     if (status.type === Events.Reconnect) onReconnect();
+  }
+}
+
+/**
+ * A provider that hears broadcasts for as long as its process runs: subscribed while the modules
+ * start (flushed, so the server knows of it before the process serves), unsubscribed at shutdown.
+ * Subclasses name the subjects and say what to do with each message and after a reconnection.
+ */
+export abstract class BroadcastListener implements OnModuleInit, OnApplicationShutdown {
+  private readonly subscriptions: Subscription[] = [];
+
+  protected constructor(
+    private readonly connection: NatsConnection,
+    private readonly signer: BusSigner,
+    private readonly subjects: readonly BusEventSubject[],
+  ) {}
+
+  protected abstract readonly handlers: BroadcastHandlers;
+
+  async onModuleInit(): Promise<void> {
+    for (const subject of this.subjects)
+      this.subscriptions.push(listenToBroadcast(this.connection, this.signer, subject, this.handlers));
+    await this.connection.flush();
+  }
+
+  onApplicationShutdown(): void {
+    for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
   }
 }

@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { KeysBroadcasts } from '@northstar/contracts';
-import { BusSigner, listenToBroadcast, NATS_CONNECTION } from '@northstar/messaging';
-import type { NatsConnection, Subscription } from 'nats';
+import { BroadcastListener, BusSigner, NATS_CONNECTION, type BroadcastHandlers } from '@northstar/messaging';
+import type { NatsConnection } from 'nats';
 import { KeyVerifier } from './key-verifier';
 
 function keyIdsOf(payload: unknown): string[] | null {
@@ -15,35 +15,24 @@ function keyIdsOf(payload: unknown): string[] | null {
  * the keys from this replica's memory.
  */
 @Injectable()
-export class KeyBroadcastListener implements OnModuleInit, OnApplicationShutdown {
+export class KeyBroadcastListener extends BroadcastListener {
   private readonly logger = new Logger(KeyBroadcastListener.name);
-  private readonly subscriptions: Subscription[] = [];
+
+  protected readonly handlers: BroadcastHandlers = {
+    onEvent: (payload) => this.forget(payload),
+    // Broadcasts sent while the connection was down are lost: start from a clean memory.
+    onReconnect: () => {
+      this.logger.warn('Bus reconnected: dropping every cached key, broadcasts may have been missed');
+      this.verifier.clear();
+    },
+  };
 
   constructor(
-    @Inject(NATS_CONNECTION) private readonly connection: NatsConnection,
+    @Inject(NATS_CONNECTION) connection: NatsConnection,
+    signer: BusSigner,
     private readonly verifier: KeyVerifier,
-    private readonly signer: BusSigner,
-  ) {}
-
-  async onModuleInit(): Promise<void> {
-    for (const subject of [KeysBroadcasts.revoked, KeysBroadcasts.updated]) {
-      this.subscriptions.push(
-        listenToBroadcast(this.connection, this.signer, subject, {
-          onEvent: (payload) => this.forget(payload),
-          // Broadcasts sent while the connection was down are lost: start from a clean memory.
-          onReconnect: () => {
-            this.logger.warn('Bus reconnected: dropping every cached key, broadcasts may have been missed');
-            this.verifier.clear();
-          },
-        }),
-      );
-    }
-    // Subscribed on the server before the gateway takes requests.
-    await this.connection.flush();
-  }
-
-  onApplicationShutdown(): void {
-    for (const subscription of this.subscriptions) subscription.unsubscribe();
+  ) {
+    super(connection, signer, [KeysBroadcasts.revoked, KeysBroadcasts.updated]);
   }
 
   private forget(payload: unknown): void {

@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { IdentityBroadcasts } from '@northstar/contracts';
-import { BusSigner, listenToBroadcast, NATS_CONNECTION } from '@northstar/messaging';
-import type { NatsConnection, Subscription } from 'nats';
+import { BroadcastListener, BusSigner, NATS_CONNECTION, type BroadcastHandlers } from '@northstar/messaging';
+import type { NatsConnection } from 'nats';
 import { SessionGate } from './session-gate';
 
 function sessionIdsOf(payload: unknown): string[] | null {
@@ -11,38 +11,31 @@ function sessionIdsOf(payload: unknown): string[] | null {
 
 /** Hears identity's session revocations (every gateway replica hears each one) and applies them. */
 @Injectable()
-export class SessionBroadcastListener implements OnModuleInit, OnApplicationShutdown {
+export class SessionBroadcastListener extends BroadcastListener {
   private readonly logger = new Logger(SessionBroadcastListener.name);
-  private subscription?: Subscription;
+
+  protected readonly handlers: BroadcastHandlers = {
+    onEvent: (payload) => {
+      const sessionIds = sessionIdsOf(payload);
+      if (sessionIds) {
+        this.gate.revoke(sessionIds);
+      } else {
+        // Some session ended, which one cannot be read: every session is asked about again.
+        this.logger.warn('Unreadable session revocation: re-validating every session');
+        this.gate.forgetConfirmations();
+      }
+    },
+    onReconnect: () => {
+      this.logger.warn('Bus reconnected: re-validating every session, revocations may have been missed');
+      this.gate.forgetConfirmations();
+    },
+  };
 
   constructor(
-    @Inject(NATS_CONNECTION) private readonly connection: NatsConnection,
+    @Inject(NATS_CONNECTION) connection: NatsConnection,
+    signer: BusSigner,
     private readonly gate: SessionGate,
-    private readonly signer: BusSigner,
-  ) {}
-
-  async onModuleInit(): Promise<void> {
-    this.subscription = listenToBroadcast(this.connection, this.signer, IdentityBroadcasts.sessionsRevoked, {
-      onEvent: (payload) => {
-        const sessionIds = sessionIdsOf(payload);
-        if (sessionIds) {
-          this.gate.revoke(sessionIds);
-        } else {
-          // Some session ended, which one cannot be read: every session is asked about again.
-          this.logger.warn('Unreadable session revocation: re-validating every session');
-          this.gate.forgetConfirmations();
-        }
-      },
-      onReconnect: () => {
-        this.logger.warn('Bus reconnected: re-validating every session, revocations may have been missed');
-        this.gate.forgetConfirmations();
-      },
-    });
-    // Subscribed on the server before the gateway takes requests.
-    await this.connection.flush();
-  }
-
-  onApplicationShutdown(): void {
-    this.subscription?.unsubscribe();
+  ) {
+    super(connection, signer, [IdentityBroadcasts.sessionsRevoked]);
   }
 }

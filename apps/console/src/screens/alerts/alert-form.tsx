@@ -77,6 +77,13 @@ interface Draft {
 }
 
 /** The URL of the alert's channel of a chat type, for the form ('' without one). */
+/** The chat channels addressed by one URL, in the order the form shows them. */
+const CHAT_URL_FIELDS = [
+  { type: 'slack', label: 'Slack incoming webhook URL' },
+  { type: 'teams', label: 'Microsoft Teams workflow URL' },
+  { type: 'discord', label: 'Discord webhook URL' },
+] as const;
+
 function chatUrlOf(alert: AlertDto | undefined, type: 'slack' | 'teams' | 'discord'): string {
   const channel = alert?.channels.find((each) => each.type === type);
   return channel && 'url' in channel ? channel.url : '';
@@ -121,7 +128,7 @@ function bodyOf(draft: Draft, editing: boolean): AlertInput {
     channels.push({ type: 'webhook', url: draft.webhookUrl.trim(), ...(secret ? { secret } : {}) });
   }
   // Every channel the alert keeps is sent: the API replaces the list with what the form sends.
-  for (const type of ['slack', 'teams', 'discord'] as const) {
+  for (const { type } of CHAT_URL_FIELDS) {
     const url = draft[`${type}Url`].trim();
     if (url) channels.push({ type, url });
   }
@@ -379,27 +386,16 @@ export function AlertForm({
       <fieldset>
         <legend>Notify in chat</legend>
         <p className="muted small">Optional. Each address is kept secret: only admins and owners see it.</p>
-        <Field
-          label="Slack incoming webhook URL"
-          name="slackUrl"
-          type="url"
-          value={draft.slackUrl}
-          onChange={(e) => set('slackUrl', e.target.value)}
-        />
-        <Field
-          label="Microsoft Teams workflow URL"
-          name="teamsUrl"
-          type="url"
-          value={draft.teamsUrl}
-          onChange={(e) => set('teamsUrl', e.target.value)}
-        />
-        <Field
-          label="Discord webhook URL"
-          name="discordUrl"
-          type="url"
-          value={draft.discordUrl}
-          onChange={(e) => set('discordUrl', e.target.value)}
-        />
+        {CHAT_URL_FIELDS.map(({ type, label }) => (
+          <Field
+            key={type}
+            label={label}
+            name={`${type}Url`}
+            type="url"
+            value={draft[`${type}Url`]}
+            onChange={(e) => set(`${type}Url`, e.target.value)}
+          />
+        ))}
         <div className="row">
           <Field
             label="Telegram bot token"
