@@ -8,6 +8,7 @@ import { AnalyticsHandler } from './query/analytics.handler';
 import { AnalyticsRepository } from './query/analytics.repository';
 import { ProjectRetention } from './query/project-retention';
 import { AnalyticsService } from './query/analytics.service';
+import { DerivedDataRetention } from './query/derived-data-retention';
 import { RollupJob } from './rollup/rollup-job';
 import { PrometheusUsage } from './usage/prometheus-usage';
 import { UsageHandler } from './usage/usage.handler';
@@ -29,6 +30,7 @@ export class AnalyticsModule {
         AccessBroadcastListener,
         AnalyticsRepository,
         AnalyticsService,
+        DerivedDataRetention,
         ProjectRetention,
         PrometheusUsage,
         RpcUsageRepository,

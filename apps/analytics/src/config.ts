@@ -65,6 +65,17 @@ export class AnalyticsConfig extends WithClickHouse(ServiceConfig) {
   @Max(86_400)
   ANALYTICS_ROLLUP_REROLL_SECONDS = 600;
 
+  /**
+   * How often what analytics derives from events (the roll-ups, the funnel index, the RPC usage) is
+   * deleted past the organisation's plan retention, as ingestion deletes the events; 0 turns it off in
+   * this replica.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(7 * 86_400_000)
+  ANALYTICS_RETENTION_INTERVAL_MS = 3_600_000;
+
   /** The longest range an analytics query may span (400 naming `from` beyond). */
   @Type(() => Number)
   @IsInt()

@@ -1,18 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainException, TenancySubjects } from '@northstar/contracts';
 import { BusClient } from '@northstar/messaging';
+import { retentionCutoff } from '@northstar/retention';
 import { LRUCache } from 'lru-cache';
 
-const DAY_MS = 86_400_000;
 // A plan change reaches analytics within a minute; queries of a project within it share one answer.
 const TTL_MS = 60_000;
 // After tenancy failed to answer: queries go on without the check for this long before asking again.
 const UNKNOWN_TTL_MS = 5000;
-
-/** The first instant a retention of `days` keeps: the start of the UTC day `days` days ago. */
-export function retentionStart(now: number, days: number): number {
-  return now - (now % DAY_MS) - days * DAY_MS;
-}
 
 /**
  * How far back each project's plan keeps events (ingestion deletes what is older): a range reaching
@@ -29,7 +24,7 @@ export class ProjectRetention {
   async assertWithin(projectId: string, from: Date, now = Date.now()): Promise<void> {
     const days = await this.daysOf(projectId);
     if (days === null) return;
-    const start = retentionStart(now, days);
+    const start = retentionCutoff(now, days);
     if (from.getTime() >= start) return;
     throw DomainException.invalid(
       [

@@ -139,6 +139,7 @@ const USES: Record<BusUser, BusUserUse> = {
       KeysSubjects.queryOrgUsage,
       TenancySubjects.checkAccess,
       TenancySubjects.listProjects,
+      TenancySubjects.listPlans,
       TenancySubjects.projectRetention,
     ],
     broadcasts: { publishes: [], listens: [TenancyBroadcasts.accessChanged] },

@@ -1,0 +1,2 @@
+export * from './retention-plan';
+export * from './clickhouse-retention';
