@@ -102,6 +102,16 @@ describe('deploy/k8s', () => {
     expect(lag.type).toBe('nats-jetstream');
     expect(lag.metadata).toMatchObject({ stream: EVENTS_STREAM, consumer: INGESTION_CONSUMER });
 
+    // Every replica the autoscaler may add gets messages to hold (the consumer's max_ack_pending).
+    const config = base.find((d) => d.kind === 'ConfigMap') as Doc & { data: Record<string, string> };
+    const held = Number(
+      readFileSync(join(root, 'apps/ingestion/src/config.ts'), 'utf8')
+        .match(/INGEST_MAX_HELD_MESSAGES = ([\d_]+)/)?.[1]
+        .replace(/_/g, ''),
+    );
+    const maxReplicas = byName(base, 'ScaledObject', 'ingestion').spec.maxReplicaCount;
+    expect(Number(config.data.INGEST_MAX_ACK_PENDING)).toBeGreaterThanOrEqual(maxReplicas * held);
+
     const prefix = constantIn('apps/notifications/src/config.ts', 'QUEUE_PREFIX');
     const queues = [
       constantIn('apps/notifications/src/delivery/delivery.jobs.ts', 'DELIVERY_QUEUE'),
