@@ -106,6 +106,7 @@ export function loadValidators() {
   const validators = new Map();
   for (const file of readdirSync(schemasDir).filter((name) => name.endsWith('.json'))) {
     const schema = JSON.parse(readFileSync(join(schemasDir, file), 'utf8'));
+    if (schema.values) continue; // a Helm chart's defaults: see chartValueProblems
     if (schema.kinds) {
       // The Kubernetes API: one document of definitions; a Quantity is a string or a number.
       const definitions = harden(schema.definitions);
@@ -144,6 +145,20 @@ function schemaProblems(docs, validators) {
     }
   }
   return problems;
+}
+
+/**
+ * Keys of a Helm values file the chart does not have, which Helm would ignore without a word. Under
+ * a map that is empty in the chart's defaults (`merge: {}`, `env: {}`) anything goes.
+ */
+export function chartValueProblems(values, defaults, path = '') {
+  if (values === null || typeof values !== 'object' || Array.isArray(values)) return [];
+  if (defaults !== null && typeof defaults === 'object' && Object.keys(defaults).length === 0) return [];
+  return Object.entries(values).flatMap(([key, value]) =>
+    defaults !== null && typeof defaults === 'object' && key in defaults
+      ? chartValueProblems(value, defaults[key], `${path}.${key}`)
+      : [`${path}.${key}: not a value of the chart`],
+  );
 }
 
 // --- Northstar's rules -----------------------------------------------------------------------------
@@ -264,6 +279,12 @@ export function check({ renderer = hasKubectl() ? 'kubectl' : 'node' } = {}) {
     const refs = referenceProblems(base, (path) => `${source}${path}`);
     docs.forEach((doc) => refs.walk(doc, ''));
     problems.push(...refs.problems);
+    // <chart>-values.yaml: Helm values, checked against the chart's defaults when they are vendored.
+    const chartDefaults = join(schemasDir, file.replace(/-values\.yaml$/, '-chart-values.json'));
+    if (file.endsWith('-values.yaml') && existsSync(chartDefaults)) {
+      const { values } = JSON.parse(readFileSync(chartDefaults, 'utf8'));
+      problems.push(...docs.flatMap((doc) => chartValueProblems(doc, values)).map((p) => `${source}: ${p}`));
+    }
   }
   return { renderer, rendered, problems };
 }
