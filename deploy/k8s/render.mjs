@@ -1,7 +1,7 @@
 // The part of Kustomize (v5) that deploy/k8s uses, for `npm run k8s:check` where no kubectl is installed:
 // resources (files and kustomization folders), namespace, labels (with includeSelectors and
-// includeTemplates), patches (JSON 6902 or strategic-merge-free inline JSON patches, with targets and
-// allowNameChange), configMapGenerator from env files (with Kustomize's content hash in the name, and
+// includeTemplates), JSON 6902 patches (inline or from a file, with targets and allowNameChange;
+// strategic-merge patches are refused), configMapGenerator from env files (with Kustomize's content hash in the name, and
 // references to it renamed), and images. Anything else in a kustomization is refused rather than
 // ignored, so that a new feature is added here on purpose. The unit test renders deploy/k8s with both
 // this and kubectl when kubectl is there and expects the same documents.
