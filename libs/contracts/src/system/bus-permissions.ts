@@ -102,7 +102,11 @@ const USES: Record<BusUser, BusUserUse> = {
   identity: {
     calls: [],
     broadcasts: { publishes: Object.values(IdentityBroadcasts), listens: [] },
-    streams: [{ stream: DOMAIN_EVENTS_STREAM, publishes: [domainEventSubject('identity.>')] }],
+    // Its migrate step keeps the domain event streams' settings (replicas) up to date.
+    streams: [
+      { stream: DOMAIN_EVENTS_STREAM, publishes: [domainEventSubject('identity.>')], manages: true },
+      { stream: DOMAIN_EVENTS_DLQ_STREAM, manages: true },
+    ],
   },
   tenancy: {
     calls: [IdentitySubjects.usersByIds],
