@@ -72,7 +72,7 @@ export async function ensureDurableConsumer(
  * Creates the stream unless it exists; concurrent creations by several processes are fine. With
  * `update` (a migrate step, by the stream's manager), an existing stream also takes the settings of
  * `config` that differ, its replicas among them: JetStream moves a stream from 1 to 3 replicas (or
- * back) in place on a cluster, and refuses more than 1 on a single server.
+ * back) in place on a cluster (a single server records the number and keeps one copy).
  */
 export async function ensureStream(
   jsm: JetStreamManager,
