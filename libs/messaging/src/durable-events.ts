@@ -147,8 +147,8 @@ export async function ensureDomainEventsStream(jsm: JetStreamManager, replicas =
 
 /**
  * Creates both domain event streams, or brings existing ones to the current settings (their replicas
- * after NATS_STREAM_REPLICAS changed): identity's migrate step, the streams' manager, runs it. A
- * serving process only creates a missing stream, with the same settings.
+ * after NATS_STREAM_REPLICAS changed): ingestion's migrate step runs it, as the NATS user that may
+ * manage streams. A serving process only creates a missing stream, with the same settings.
  */
 export async function migrateDomainEventStreams(jsm: JetStreamManager, replicas: number): Promise<void> {
   for (const config of domainEventStreamConfigs(replicas)) await ensureStream(jsm, config, { update: true });

@@ -16,7 +16,7 @@ import {
 } from '@northstar/contracts';
 import { INGESTION_CONSUMER } from '@northstar/event-stream';
 import { connect, type JetStreamManager } from 'nats';
-import { identityService, ingestionService } from '../platform-services';
+import { ingestionService } from '../platform-services';
 import { eventually, migrateService, pingService } from '../support';
 import { eventsWritten, FAULT_EVENTS, NatsCluster, storedOnceEach } from './fault-harness';
 import { useFaultStack } from './fault-stack';
@@ -74,9 +74,7 @@ const currentStack = useFaultStack<NatsCluster>({
     const cluster = await NatsCluster.start(processes);
     // The streams as a single-server platform made them (one replica each), before the stack's own
     // migrate step runs with NATS_STREAM_REPLICAS=3.
-    const single = { NATS_URL: cluster.url, NATS_STREAM_REPLICAS: '1' };
-    await migrateService(identityService, single);
-    await migrateService(ingestionService, single);
+    await migrateService(ingestionService, { NATS_URL: cluster.url, NATS_STREAM_REPLICAS: '1' });
     replicasBefore = await replicasOf(cluster.url);
     return cluster;
   },

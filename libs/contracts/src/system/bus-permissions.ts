@@ -102,11 +102,7 @@ const USES: Record<BusUser, BusUserUse> = {
   identity: {
     calls: [],
     broadcasts: { publishes: Object.values(IdentityBroadcasts), listens: [] },
-    // Its migrate step keeps the domain event streams' settings (replicas) up to date.
-    streams: [
-      { stream: DOMAIN_EVENTS_STREAM, publishes: [domainEventSubject('identity.>')], manages: true },
-      { stream: DOMAIN_EVENTS_DLQ_STREAM, manages: true },
-    ],
+    streams: [{ stream: DOMAIN_EVENTS_STREAM, publishes: [domainEventSubject('identity.>')] }],
   },
   tenancy: {
     calls: [IdentitySubjects.usersByIds],
@@ -135,6 +131,10 @@ const USES: Record<BusUser, BusUserUse> = {
         manages: true,
       },
       ...domainEventsListener('ingestion'),
+      // Its migrate step (the migrate job runs as ingestion) keeps every stream's settings, the
+      // domain event streams' replicas included, in step with the configuration.
+      { stream: DOMAIN_EVENTS_STREAM, manages: true },
+      { stream: DOMAIN_EVENTS_DLQ_STREAM, manages: true },
     ],
   },
   analytics: {
