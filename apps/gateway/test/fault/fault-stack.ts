@@ -56,7 +56,11 @@ export async function startFaultStack<B extends FaultBus = NatsServer>(
   options: FaultStackOptions<B> = {},
 ): Promise<FaultStack<B>> {
   const processes = new Processes();
-  const nats = (await (options.bus ?? NatsServer.start)(processes)) as B;
+  const nats = (await (options.bus ?? NatsServer.start)(processes).catch(async (error: unknown) => {
+    // What the bus had started (a cluster's first nodes) must not outlive the failed test.
+    await processes.stopAll();
+    throw error;
+  })) as B;
   const services: RunningService[] = [];
   let gateway: RunningGateway | undefined;
   const chEnv = { ...clickhouseEnv(), ...options.clickhouse };

@@ -72,8 +72,8 @@ const currentStack = useFaultStack<NatsCluster>({
   env: { NATS_STREAM_REPLICAS: '3' },
   bus: async (processes) => {
     const cluster = await NatsCluster.start(processes);
-    // The streams as a single-server platform made them (one replica each), before the stack's own
-    // migrate step runs with NATS_STREAM_REPLICAS=3.
+    // The streams as a platform configured for a single server made them (one replica each), before
+    // the stack's own migrate step runs with NATS_STREAM_REPLICAS=3.
     await migrateService(ingestionService, { NATS_URL: cluster.url, NATS_STREAM_REPLICAS: '1' });
     replicasBefore = await replicasOf(cluster.url);
     return cluster;
