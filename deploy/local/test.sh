@@ -55,3 +55,4 @@ log "integration tests"
 npx --no-install jest -c jest.int.config.ts "${extra[@]}" "$@"
 
 log "tests passed; the infrastructure is still running (npm run infra:down stops it)"
+log "not run by npm test: npm run test:cluster (the slower cluster fault tests)"

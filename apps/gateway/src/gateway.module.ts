@@ -31,6 +31,7 @@ export class GatewayModule {
           requestTimeoutMs: config.BUS_TIMEOUT_MS,
           signingKey: config.BUS_SIGNING_KEY,
           credentials: { user: config.NATS_USER, password: config.NATS_PASSWORD },
+          streamReplicas: config.NATS_STREAM_REPLICAS,
           // Every SDK event is a JetStream publish: the caller-stack capture was ~7% of its cost.
           asyncTraces: false,
         }),

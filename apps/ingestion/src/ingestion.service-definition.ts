@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { clickHouseConnectionFrom, migrateClickHouse } from '@northstar/clickhouse';
 import { ensureEventStreams, eventStreamSettingsFrom } from '@northstar/event-stream';
-import { connectNats } from '@northstar/messaging';
+import { connectNats, migrateDomainEventStreams } from '@northstar/messaging';
 import type { ServiceDefinition } from '@northstar/service-runtime';
 import { eventStoreMigrations } from './clickhouse-migrations';
 import { IngestionConfig } from './config';
@@ -15,16 +15,16 @@ export const ingestionService: ServiceDefinition<IngestionConfig> = {
   migrate: async (config) => {
     await migrateClickHouse(clickHouseConnectionFrom(config), eventStoreMigrations);
     // The streams are infrastructure of the event store: their limits follow this service's config.
-    // As the ingestion user: its permissions include managing the events streams.
+    // As the ingestion user: its permissions include managing the events streams, and the domain
+    // event streams, whose replicas (NATS_STREAM_REPLICAS) this step applies too: the migrate job
+    // speaks to the bus as ingestion only.
     const connection = await connectNats(config.NATS_URL, 'ingestion', {
       credentials: { user: config.NATS_USER, password: config.NATS_PASSWORD },
     });
     try {
-      const migration = await ensureEventStreams(
-        await connection.jetstreamManager(),
-        eventStreamSettingsFrom(config),
-        { update: true },
-      );
+      const jsm = await connection.jetstreamManager();
+      await migrateDomainEventStreams(jsm, config.NATS_STREAM_REPLICAS);
+      const migration = await ensureEventStreams(jsm, eventStreamSettingsFrom(config), { update: true });
       if (migration === 'waiting-for-backlog') {
         // JetStream cannot change a stream's retention: the old EVENTS is made anew once it is drained.
         new Logger('ingestion').warn(

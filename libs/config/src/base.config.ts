@@ -1,10 +1,14 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { Secret } from './load-config';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
+
+// One URL (`nats://host:port`, `tls://…`, `ws(s)://…`, or a bare `host:port`) or several, comma-separated.
+const NATS_SERVER = String.raw`(?:(?:nats|tls|wss?)://)?[^,\s]+`;
+const NATS_SERVER_LIST = new RegExp(String.raw`^\s*${NATS_SERVER}(?:\s*,\s*${NATS_SERVER})*\s*$`);
 
 /** The development value of BUS_SIGNING_KEY (refused in production), also used by the tests' clients. */
 export const DEVELOPMENT_BUS_SIGNING_KEY = 'northstar-development-bus-signing-key-not-secret';
@@ -14,8 +18,24 @@ export class BaseConfig {
   @IsIn(NODE_ENVS)
   NODE_ENV: NodeEnv = 'development';
 
+  /**
+   * The NATS server, or a comma-separated list of the nodes of a NATS cluster: the process connects to
+   * any of them, learns the rest from the cluster, and moves to another node when one goes.
+   */
   @IsString()
+  @Matches(NATS_SERVER_LIST, { message: 'NATS_URL must be a NATS URL or a comma-separated list of them' })
   NATS_URL = 'nats://127.0.0.1:4222';
+
+  /**
+   * JetStream replicas of every stream the platform creates (EVENTS, DOMAIN_EVENTS and their dead
+   * letters): 1 on a single server, 3 on a three-node cluster, so that a stream outlives the loss of
+   * one node. Streams are created with it; the migrate step brings existing ones to it.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  NATS_STREAM_REPLICAS = 1;
 
   /**
    * This process's NATS user, in a bus with credentials (deploy/nats/auth.conf names one per process
@@ -119,13 +139,6 @@ export function WithEventStream<B extends Constructor>(Base: B) {
     @Min(64 * 1024)
     @Max(Number.MAX_SAFE_INTEGER)
     EVENTS_STREAM_MAX_BYTES = 1024 ** 3;
-
-    /** JetStream replicas of the event streams (3 on a NATS cluster). */
-    @Type(() => Number)
-    @IsInt()
-    @Min(1)
-    @Max(5)
-    EVENTS_STREAM_REPLICAS = 1;
   }
   return EventStreamSettings;
 }

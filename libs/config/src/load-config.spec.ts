@@ -54,6 +54,21 @@ describe('loadConfig', () => {
     expect(error.message).toContain('BUS_TIMEOUT_MS');
   });
 
+  it('takes one NATS server or a comma-separated list of them, and stream replicas from 1 to 5', () => {
+    const cluster = 'nats://10.0.0.1:4222, nats://10.0.0.2:4222,nats://10.0.0.3:4222';
+    expect(loadConfig(AppConfig, { NATS_URL: cluster, NATS_STREAM_REPLICAS: '3' })).toMatchObject({
+      NATS_URL: cluster,
+      NATS_STREAM_REPLICAS: 3,
+    });
+    expect(loadConfig(AppConfig, {}).NATS_STREAM_REPLICAS).toBe(1);
+    expect(
+      configError(() => loadConfig(AppConfig, { NATS_URL: 'nats://a:4222,,nats://b:4222' })).message,
+    ).toMatch(/NATS_URL/);
+    expect(configError(() => loadConfig(AppConfig, { NATS_STREAM_REPLICAS: '0' })).message).toMatch(
+      /NATS_STREAM_REPLICAS/,
+    );
+  });
+
   it('refuses a number out of range', () => {
     const error = configError(() => loadConfig(AppConfig, { OPS_PORT: '70000' }));
     expect(error.problems).toEqual([expect.stringMatching(/^OPS_PORT: .*70000/)]);

@@ -39,7 +39,7 @@ export interface EventStreamSettings {
    * NATS server's JetStream storage up front.
    */
   maxBytes: number;
-  /** JetStream replicas of both streams (3 on a NATS cluster). */
+  /** JetStream replicas of both streams (NATS_STREAM_REPLICAS: 3 on a three-node NATS cluster). */
   replicas: number;
   /** How long dead letters are kept for inspection and replay. */
   deadLetterMaxAgeMs: number;
@@ -64,13 +64,13 @@ export const DEFAULT_EVENT_STREAM_SETTINGS: EventStreamSettings = {
 export function eventStreamSettingsFrom(config: {
   EVENTS_STREAM_MAX_AGE_HOURS: number;
   EVENTS_STREAM_MAX_BYTES: number;
-  EVENTS_STREAM_REPLICAS: number;
+  NATS_STREAM_REPLICAS: number;
 }): EventStreamSettings {
   return {
     ...DEFAULT_EVENT_STREAM_SETTINGS,
     maxAgeMs: config.EVENTS_STREAM_MAX_AGE_HOURS * HOUR_MS,
     maxBytes: config.EVENTS_STREAM_MAX_BYTES,
-    replicas: config.EVENTS_STREAM_REPLICAS,
+    replicas: config.NATS_STREAM_REPLICAS,
   };
 }
 

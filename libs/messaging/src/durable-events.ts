@@ -90,6 +90,8 @@ export interface DurableEventsOptions {
   maxDeliveries?: number;
   /** The wait before each redelivery (DEFAULT_RETRY_BACKOFF). */
   retryBackoff?: RetryBackoff;
+  /** JetStream replicas of DOMAIN_EVENTS and its dead letters when this process creates them (1). */
+  streamReplicas?: number;
 }
 
 const HANDLER_METADATA = 'northstar:durable-event';
@@ -131,8 +133,25 @@ const DOMAIN_EVENTS_DLQ_CONFIG: Partial<StreamConfig> = {
   duplicate_window: 2 * 60 * 1e9,
 };
 
-export async function ensureDomainEventsStream(jsm: JetStreamManager): Promise<void> {
-  await ensureStream(jsm, DOMAIN_EVENTS_CONFIG);
+/** DOMAIN_EVENTS and DOMAIN_EVENTS_DLQ with `replicas` replicas (NATS_STREAM_REPLICAS). */
+export function domainEventStreamConfigs(replicas = 1): [Partial<StreamConfig>, Partial<StreamConfig>] {
+  return [
+    { ...DOMAIN_EVENTS_CONFIG, num_replicas: replicas },
+    { ...DOMAIN_EVENTS_DLQ_CONFIG, num_replicas: replicas },
+  ];
+}
+
+export async function ensureDomainEventsStream(jsm: JetStreamManager, replicas = 1): Promise<void> {
+  await ensureStream(jsm, domainEventStreamConfigs(replicas)[0]);
+}
+
+/**
+ * Creates both domain event streams, or brings existing ones to the current settings (their replicas
+ * after NATS_STREAM_REPLICAS changed): ingestion's migrate step runs it, as the NATS user that may
+ * manage streams. A serving process only creates a missing stream, with the same settings.
+ */
+export async function migrateDomainEventStreams(jsm: JetStreamManager, replicas: number): Promise<void> {
+  for (const config of domainEventStreamConfigs(replicas)) await ensureStream(jsm, config, { update: true });
 }
 
 /** Publishes durable domain events; resolves once JetStream has stored the event. */
@@ -163,7 +182,7 @@ export class DurableEventPublisher {
   private jetStream(): Promise<JetStreamClient> {
     this.ready ??= (async () => {
       const connection = this.options.connection;
-      await ensureDomainEventsStream(await connection.jetstreamManager());
+      await ensureDomainEventsStream(await connection.jetstreamManager(), this.options.streamReplicas);
       return connection.jetstream();
     })().catch((error: unknown) => {
       this.ready = undefined;
@@ -233,8 +252,9 @@ export class DurableEventConsumers implements OnApplicationBootstrap, BeforeAppl
     this.readiness?.register('durable-events', () => this.checkRunning());
     const connection = this.options.connection;
     const jsm = await connection.jetstreamManager();
-    await ensureDomainEventsStream(jsm);
-    await ensureStream(jsm, DOMAIN_EVENTS_DLQ_CONFIG);
+    const [events, deadLetters] = domainEventStreamConfigs(this.options.streamReplicas);
+    await ensureStream(jsm, events);
+    await ensureStream(jsm, deadLetters);
     const js = connection.jetstream();
     this.js = js;
     for (const listener of listeners) {

@@ -4,6 +4,7 @@ import type {
   ConsumerUpdateConfig,
   JetStreamManager,
   StreamConfig,
+  StreamInfo,
 } from 'nats';
 
 /** A durable consumer's settings: its name and those it is created with. */
@@ -67,11 +68,21 @@ export async function ensureDurableConsumer(
   return jsm.consumers.update(stream, settings.durable_name, changes);
 }
 
-/** Creates the stream unless it exists; concurrent creations by several processes are fine. */
-export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig>): Promise<void> {
+/**
+ * Creates the stream unless it exists; concurrent creations by several processes are fine. With
+ * `update` (a migrate step, by the stream's manager), an existing stream also takes the settings of
+ * `config` that differ, its replicas among them: JetStream moves a stream from 1 to 3 replicas (or
+ * back) in place on a cluster (a single server records the number and keeps one copy).
+ */
+export async function ensureStream(
+  jsm: JetStreamManager,
+  config: Partial<StreamConfig>,
+  options: { update?: boolean } = {},
+): Promise<void> {
   const name = config.name as string;
+  let existing: StreamInfo;
   try {
-    await jsm.streams.info(name);
+    existing = await jsm.streams.info(name);
   } catch (error) {
     if (!/stream not found/i.test(String(error))) throw error;
     try {
@@ -79,5 +90,10 @@ export async function ensureStream(jsm: JetStreamManager, config: Partial<Stream
     } catch (addError) {
       if (!/already in use/i.test(String(addError))) throw addError;
     }
+    return;
   }
+  if (!options.update) return;
+  const current = existing.config as unknown as Record<string, unknown>;
+  const changed = Object.entries(config).some(([key, value]) => !same(value, current[key]));
+  if (changed) await jsm.streams.update(name, { ...existing.config, ...config });
 }

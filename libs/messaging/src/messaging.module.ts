@@ -28,6 +28,8 @@ export interface MessagingOptions {
   asyncTraces?: boolean;
   /** When durable events are dead-lettered (MAX_DELIVERIES, DEFAULT_RETRY_BACKOFF unless set). */
   durableEvents?: { maxDeliveries?: number; retryBackoff?: RetryBackoff };
+  /** NATS_STREAM_REPLICAS: replicas of the domain event streams this process may create (1). */
+  streamReplicas?: number;
 }
 
 class NatsConnectionCloser implements OnApplicationShutdown {
@@ -69,6 +71,7 @@ export class MessagingModule {
             service: options.clientName,
             connection,
             signer,
+            ...(options.streamReplicas === undefined ? {} : { streamReplicas: options.streamReplicas }),
             ...options.durableEvents,
           }),
         },

@@ -23,6 +23,35 @@ export function natsIdentity(processName: string, credentials?: NatsCredentials)
   return options;
 }
 
+/**
+ * The servers of NATS_URL: one URL, or a comma-separated list (the nodes of a cluster; spaces
+ * around the commas are allowed). The client tries them in random order and also learns the others a
+ * cluster announces, so a list of some of the nodes is enough to start.
+ */
+export function natsServers(url: string): string[] {
+  return url
+    .split(',')
+    .map((server) => server.trim())
+    .filter((server) => server.length > 0);
+}
+
+/**
+ * How every NATS connection of the platform (the bus client, the Nest microservice server, the
+ * migrate steps) reaches the bus: every server of the list, retried forever. A lost node or a whole
+ * bus outage makes requests fail fast (503) while the client keeps trying, never the process give up
+ * and exit. Half a second between two tries of one server, with jitter so that the processes of a
+ * platform do not all come back at once: on a cluster a client moves to a live node at once (the
+ * wait is per server), on a single server it is back within a second of the server.
+ */
+export function natsReconnectOptions(url: string): Partial<ConnectionOptions> {
+  return {
+    servers: natsServers(url),
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    reconnectJitter: 250,
+  };
+}
+
 export interface NatsConnectionOptions {
   /**
    * Whether each request and subscription timer captures its caller's stack (the nats client's
@@ -40,11 +69,8 @@ export async function connectNats(
   options: NatsConnectionOptions = {},
 ): Promise<NatsConnection> {
   return connect({
-    servers: url.split(','),
+    ...natsReconnectOptions(url),
     name,
-    // Keep retrying forever: a bus outage makes requests fail fast (503), not the process exit.
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 500,
     noAsyncTraces: options.asyncTraces === false,
     ...natsIdentity(name, options.credentials),
   });

@@ -19,6 +19,7 @@ import {
   createValidationPipe,
   MessagingModule,
   natsIdentity,
+  natsReconnectOptions,
 } from '@northstar/messaging';
 import { BusContextInterceptor } from './bus-context.interceptor';
 import { RequestAwareLogger } from '@northstar/observability';
@@ -66,6 +67,7 @@ export async function startService<C extends ServiceConfig>(
         requestTimeoutMs: config.BUS_TIMEOUT_MS,
         signingKey: config.BUS_SIGNING_KEY,
         credentials: { user: config.NATS_USER, password: config.NATS_PASSWORD },
+        streamReplicas: config.NATS_STREAM_REPLICAS,
       }),
       ServiceRuntimeModule.forService(definition.name, version),
       definition.module(config),
@@ -83,7 +85,8 @@ export async function startService<C extends ServiceConfig>(
       transport: Transport.NATS,
       // The queue group makes N replicas of a service share its requests instead of all answering.
       options: {
-        servers: config.NATS_URL.split(','),
+        // Its own connection: without these it would give up after nats.js's default 10 tries.
+        ...natsReconnectOptions(config.NATS_URL),
         queue: definition.name,
         name: `${definition.name}-server`,
         ...natsIdentity(definition.name, { user: config.NATS_USER, password: config.NATS_PASSWORD }),

@@ -5,6 +5,7 @@
  */
 import { sql, toSql, type ClickHouseClient } from '@northstar/clickhouse';
 import { readMetric } from '@northstar/testing';
+import { connect } from 'nats';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -118,9 +119,12 @@ export class NatsServer {
   readonly dir = mkdtempSync(join(tmpdir(), 'northstar-fault-nats-'));
   private child?: ChildProcess;
 
-  private constructor(
+  /** `args`: more of nats-server's options (a cluster node's); `name`: its server name, if any. */
+  constructor(
     private readonly processes: Processes,
     readonly port: number,
+    readonly name = 'nats',
+    private readonly args: readonly string[] = [],
   ) {}
 
   static async start(processes: Processes): Promise<NatsServer> {
@@ -133,11 +137,15 @@ export class NatsServer {
     return `nats://127.0.0.1:${this.port}`;
   }
 
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   async start(): Promise<void> {
     const child = this.processes.spawn(
-      'nats',
+      this.name,
       'nats-server',
-      ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.dir],
+      ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.dir, ...this.args],
       // Debian puts the binary in /usr/sbin, outside a user's PATH.
       { env: { PATH: `${runner['PATH'] ?? ''}:/usr/local/sbin:/usr/sbin:/sbin` } },
     );
@@ -163,6 +171,68 @@ export class NatsServer {
 
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Three NATS servers with JetStream on loopback forming one cluster, as deploy/local/nats-cluster.sh
+ * starts them but on free ports and in temporary stores: streams of 3 replicas survive one node.
+ * Each node is a NatsServer named after its JetStream server name (what stream info calls a leader).
+ */
+export class NatsCluster {
+  private constructor(readonly nodes: readonly NatsServer[]) {}
+
+  static async start(processes: Processes, size = 3): Promise<NatsCluster> {
+    const ports = new Set<number>();
+    while (ports.size < 2 * size) ports.add(await freePort());
+    const [clientPorts, routePorts] = [[...ports].slice(0, size), [...ports].slice(size)];
+    const nodes = clientPorts.map((port, i) => {
+      const routes = routePorts.filter((_, j) => j !== i).map((route) => `nats-route://127.0.0.1:${route}`);
+      return new NatsServer(processes, port, `fault-n${i + 1}`, [
+        `--server_name=fault-n${i + 1}`,
+        '--cluster_name',
+        'fault',
+        '--cluster',
+        `nats://127.0.0.1:${routePorts[i]}`,
+        '--routes',
+        routes.join(','),
+      ]);
+    });
+    const cluster = new NatsCluster(nodes);
+    try {
+      await Promise.all(nodes.map((node) => node.start()));
+      await cluster.jetStreamReady();
+    } catch (error) {
+      cluster.remove();
+      throw error;
+    }
+    return cluster;
+  }
+
+  /** Every node, as NATS_URL lists a cluster. */
+  get url(): string {
+    return this.nodes.map((node) => node.url).join(',');
+  }
+
+  node(serverName: string): NatsServer {
+    const found = this.nodes.find((node) => node.name === serverName);
+    if (!found) throw new Error(`No node named ${serverName} in ${this.nodes.map((n) => n.name).join(', ')}`);
+    return found;
+  }
+
+  /** Resolves once the nodes have elected JetStream's meta leader (before that its API answers 503). */
+  async jetStreamReady(): Promise<void> {
+    const connection = await connect({ servers: this.url.split(','), maxReconnectAttempts: -1 });
+    try {
+      const jsm = await connection.jetstreamManager({ checkAPI: false });
+      await eventually(() => jsm.getAccountInfo(), { timeoutMs: 30_000, intervalMs: 250 });
+    } finally {
+      await connection.close();
+    }
+  }
+
+  remove(): void {
+    for (const node of this.nodes) node.remove();
   }
 }
 

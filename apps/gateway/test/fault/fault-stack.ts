@@ -15,12 +15,20 @@ import { call, createOrg } from '../tenancy-support';
 import { signUp } from '../users';
 import { clickhouseEnv, NatsServer, Processes, type Ingestion } from './fault-harness';
 
+/** The bus under the stack: one NATS server (NatsServer) or a cluster (NatsCluster). */
+export interface FaultBus {
+  /** NATS_URL: the server, or the cluster's nodes comma-separated. */
+  readonly url: string;
+  /** Deletes its stores, once its processes are stopped. */
+  remove(): void;
+}
+
 // The pipeline the fault tests break: a private NATS server (JetStream on file storage), identity,
 // tenancy and keys in this process behind a real gateway, ingestion as child processes (a kill -9
 // needs a process), and a project with an events:write key to send events with over HTTP.
 
-export interface FaultStack {
-  nats: NatsServer;
+export interface FaultStack<B extends FaultBus = NatsServer> {
+  nats: B;
   gateway: RunningGateway;
   processes: Processes;
   /** The ClickHouse database ingestion writes to. */
@@ -35,13 +43,24 @@ export interface FaultStack {
   close(): Promise<void>;
 }
 
-/**
- * `clickhouse` overrides the test ClickHouse (a private server that a test stops); `env` adds settings
- * to every part of the stack (the EVENTS stream's limits, say).
- */
-export async function startFaultStack(options: { clickhouse?: Env; env?: Env } = {}): Promise<FaultStack> {
+export interface FaultStackOptions<B extends FaultBus> {
+  /** Overrides the test ClickHouse (a private server that a test stops). */
+  clickhouse?: Env;
+  /** Settings added to every part of the stack (the EVENTS stream's limits, say). */
+  env?: Env;
+  /** Starts the bus (its processes under `processes`): a private NATS server unless given. */
+  bus?: (processes: Processes) => Promise<B>;
+}
+
+export async function startFaultStack<B extends FaultBus = NatsServer>(
+  options: FaultStackOptions<B> = {},
+): Promise<FaultStack<B>> {
   const processes = new Processes();
-  const nats = await NatsServer.start(processes);
+  const nats = (await (options.bus ?? NatsServer.start)(processes).catch(async (error: unknown) => {
+    // What the bus had started (a cluster's first nodes) must not outlive the failed test.
+    await processes.stopAll();
+    throw error;
+  })) as B;
   const services: RunningService[] = [];
   let gateway: RunningGateway | undefined;
   const chEnv = { ...clickhouseEnv(), ...options.clickhouse };
@@ -88,10 +107,12 @@ export async function startFaultStack(options: { clickhouse?: Env; env?: Env } =
 }
 
 /** Starts a stack before the tests of the file and closes it after them; the getter answers it. */
-export function useFaultStack(options: Parameters<typeof startFaultStack>[0] = {}): () => FaultStack {
-  let stack: FaultStack | undefined;
+export function useFaultStack<B extends FaultBus = NatsServer>(
+  options: FaultStackOptions<B> = {},
+): () => FaultStack<B> {
+  let stack: FaultStack<B> | undefined;
   beforeAll(async () => {
-    stack = await startFaultStack(options);
+    stack = await startFaultStack<B>(options);
   });
   afterAll(async () => {
     await stack?.close();
@@ -137,6 +158,8 @@ export class EventLoad {
   acknowledged = 0;
   /** How often each status was answered, retries included ("no answer" when the request failed). */
   readonly answers = new Map<string, number>();
+  /** Each 503 answered: when (ms since the epoch) and its Retry-After header (null without one). */
+  readonly unavailable: { at: number; retryAfter: string | null }[] = [];
   private readonly requests: number;
   private next = 0;
   private failure?: Error;
@@ -230,6 +253,9 @@ export class EventLoad {
         });
         status = String(response.status);
         text = await response.text();
+        if (response.status === 503) {
+          this.unavailable.push({ at: Date.now(), retryAfter: response.headers.get('retry-after') });
+        }
       } catch (error) {
         text = String(error);
       }

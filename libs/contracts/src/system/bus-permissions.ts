@@ -131,6 +131,10 @@ const USES: Record<BusUser, BusUserUse> = {
         manages: true,
       },
       ...domainEventsListener('ingestion'),
+      // Its migrate step (the migrate job runs as ingestion) keeps every stream's settings, the
+      // domain event streams' replicas included, in step with the configuration.
+      { stream: DOMAIN_EVENTS_STREAM, manages: true },
+      { stream: DOMAIN_EVENTS_DLQ_STREAM, manages: true },
     ],
   },
   analytics: {
