@@ -10,8 +10,9 @@
  *     monitor counts every publish on `domain.>` by message id, before JetStream's de-duplication);
  *   - alerts: one BullMQ job scheduler per alert, so one evaluation per tick, and one delivery job per
  *     notification (a webhook receiver counts what arrives).
+ * The processes run the build in dist/: `npm test` builds first; alone, run `npm run build` before.
  */
-import { DOMAIN_EVENTS_STREAM, DOMAIN_EVENTS_SUBJECT_PREFIX } from '@northstar/contracts';
+import { ChainsSubjects, DOMAIN_EVENTS_STREAM, DOMAIN_EVENTS_SUBJECT_PREFIX } from '@northstar/contracts';
 import { openEventToken, readMetric } from '@northstar/testing';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -23,7 +24,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type NatsConnection } from 'nats';
 import { storedOnceEach } from './fault/fault-harness';
 import { EventLoad } from './fault/fault-stack';
-import { REPLICATED_SERVICES, startReplicaStack, type ReplicaStack } from './replica-stack';
+import {
+  REPLICATED_SERVICES,
+  startReplicaStack,
+  type ReplicaStack,
+  type ReplicatedService,
+} from './replica-stack';
 import { e2eClickHouseClient, eventually } from './support';
 import { call, createOrg } from './tenancy-support';
 import { clientAddress, postJson, signUp, type SignedUpUser } from './users';
@@ -144,6 +150,15 @@ async function durableConsumers(
   }
 }
 
+/** How many messages of `subject` each replica of `service` has handled so far. */
+function handledBy(service: ReplicatedService, subject: string): Promise<number[]> {
+  return Promise.all(
+    stack.services[service].map((replica) =>
+      readMetric(replica.opsUrl, 'northstar_bus_messages_handled_seconds_count', { subject }),
+    ),
+  );
+}
+
 /** The gateway for the n-th call: the two take turns, as behind a load balancer. */
 const gateway = (n: number) => gateways[n % 2];
 
@@ -214,14 +229,23 @@ it(`${PROJECTS} projects created through both gateways: each request handled by 
   expect(listed.body.items).toHaveLength(PROJECTS);
 
   // Each tenancy replica counts the messages it handled: together, one per request; both took some.
-  const handled = await Promise.all(
-    stack.services.tenancy.map((replica) =>
-      readMetric(replica.opsUrl, 'northstar_bus_messages_handled_seconds_count', {
-        subject: 'tenancy.project.create',
-      }),
+  const handled = await handledBy('tenancy', 'tenancy.project.create');
+  console.log(`replicas: tenancy.project.create handled by each replica ${JSON.stringify(handled)}`);
+  expect(handled[0] + handled[1]).toBe(PROJECTS);
+  for (const count of handled) expect(count).toBeGreaterThan(0);
+});
+
+it(`${PROJECTS} reads of the chain catalog: each handled by one chains replica`, async () => {
+  const before = await handledBy('chains', ChainsSubjects.list);
+  const answers = await Promise.all(
+    Array.from({ length: PROJECTS }, (_, n) =>
+      fetch(`${gateway(n)}/v1/chains`).then((answer) => answer.status),
     ),
   );
-  console.log(`replicas: tenancy.project.create handled by each replica ${JSON.stringify(handled)}`);
+  expect(answers).toEqual(Array(PROJECTS).fill(200));
+  const after = await handledBy('chains', ChainsSubjects.list);
+  const handled = after.map((count, n) => count - (before[n] ?? 0));
+  console.log(`replicas: ${ChainsSubjects.list} handled by each replica ${JSON.stringify(handled)}`);
   expect(handled[0] + handled[1]).toBe(PROJECTS);
   for (const count of handled) expect(count).toBeGreaterThan(0);
 });
@@ -295,6 +319,7 @@ it('an alert evaluated every 5 s: one evaluation per tick, each notification del
     kind: 'web2',
   });
   // Always firing and no cooldown: every evaluation is a notification, so the history counts them.
+  const createdAt = Date.now();
   const created = await call<{ id: string }>(
     gateway(1),
     'POST',
@@ -319,6 +344,7 @@ it('an alert evaluated every 5 s: one evaluation per tick, each notification del
     intervalMs: 200,
   });
   const disabled = await call(gateway(0), 'PATCH', `/alerts/${alertId}`, owner, { enabled: false });
+  const disabledAt = Date.now();
   expect(disabled.status).toBe(200);
 
   interface Entry {
@@ -347,7 +373,7 @@ it('an alert evaluated every 5 s: one evaluation per tick, each notification del
   const ids = hooks.map((hook) => hook.headers['webhook-id']);
   console.log(
     `replicas: ${history.length} alert notifications at ${history.map((entry) => entry.at).join(', ')}; ` +
-      `${hooks.length} webhooks`,
+      `${hooks.length} webhooks; enabled for ${disabledAt - createdAt} ms`,
   );
   expect(hooks.length).toBe(history.length);
   expect(new Set(ids).size).toBe(hooks.length);
@@ -355,11 +381,11 @@ it('an alert evaluated every 5 s: one evaluation per tick, each notification del
     expect(entry.kind).toBe('firing');
     expect(entry.deliveries).toHaveLength(1);
   }
-  // Two evaluations of one tick would be milliseconds apart: consecutive ones are a tick apart.
-  const times = history.map((entry) => Date.parse(entry.at)).sort((a, b) => a - b);
-  for (let i = 1; i < times.length; i++) {
-    expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(ALERT_EVERY_SECONDS * 1000 - 1000);
-  }
+  // At most one evaluation per tick of the schedule (the first at once), and one to spare for a
+  // boundary: an evaluation by each replica would make about twice as many. (Not the gaps between
+  // them: on a busy machine a late job runs close to the next one.)
+  const ticks = Math.floor((disabledAt - createdAt) / (ALERT_EVERY_SECONDS * 1000)) + 1;
+  expect(history.length).toBeLessThanOrEqual(ticks + 1);
 });
 
 it('every bus request was answered once, every domain event published once and handled once per service', async () => {
