@@ -434,3 +434,27 @@ it('every bus request was answered once, every domain event published once and h
   }
   console.log(`replicas: replicas that handled no bus message: ${idle.join(', ') || 'none'}`);
 });
+
+it('the bus monitor is not blind: it sees a request answered twice and an event published twice', async () => {
+  // What the suite would meet if replicas left their queue group, or an outbox row went out twice.
+  const probe = await BusMonitor.start(stack.nats.url);
+  const connection = await connect({ servers: stack.nats.url, name: 'replicas-e2e-probe' });
+  try {
+    const subject = 'identity.replicas-e2e.probe';
+    for (let n = 0; n < 2; n++)
+      connection.subscribe(subject, { callback: (_, message) => message.respond() });
+    await connection.flush();
+    await connection.request(subject);
+    const js = connection.jetstream();
+    const event = `${DOMAIN_EVENTS_SUBJECT_PREFIX}.identity.replicas-e2e.probe`;
+    await js.publish(event, undefined, { msgID: 'replicas-e2e-probe' });
+    await js.publish(event, undefined, { msgID: 'replicas-e2e-probe' });
+    await eventually(() => {
+      expect(probe.answers().notOnce).toEqual({ [subject]: [2] });
+      expect(probe.domainEvents.get('replicas-e2e-probe')?.times).toBe(2);
+    });
+  } finally {
+    await connection.close();
+    await probe.close();
+  }
+});
