@@ -18,7 +18,9 @@
 // then from dist/ identity, tenancy, keys, ingestion, analytics and the gateway (migrated first; the
 // development PostgreSQL and Redis, a ClickHouse database of its own, dropped at the end). The
 // platform's own ingestion and analytics are then stopped: the measured replicas are started by each
-// run, pinned, and stopped after it.
+// run, pinned, and stopped after it. A user and an organisation are made through the API, the
+// organisation moved to the enterprise plan over the bus (a project per ingestion run, and more events
+// than the free plan takes); the organisation is deleted at the end.
 //
 // Each round (BENCH_ROUNDS, 3), in an order that alternates by round (1 then 2 replicas, then 2 then 1):
 //   - control: BENCH_SCALE_SECONDS of the CPU loop in 1 or 2 pinned processes: loops/s;
@@ -165,7 +167,14 @@ async function main() {
             line('ingestion', replicas, run.rate, 'events stored/s');
           }
           for (const replicas of order) {
-            figures.analytics[replicas] = await runAnalytics(env, bus, account, analyticsProject, replicas);
+            figures.analytics[replicas] = await runAnalytics(
+              platform,
+              env,
+              bus,
+              account,
+              analyticsProject,
+              replicas,
+            );
             line('analytics summary', replicas, figures.analytics[replicas], 'queries/s');
           }
           for (const kind of Object.keys(results)) results[kind].push(figures[kind]);
@@ -196,7 +205,7 @@ function startPinned(app, core, env, extra, name) {
 }
 
 /** `replicas` pinned processes of `app`, started together; resolves once all answer /ready. */
-async function startReplicas(app, replicas, env, extra = {}) {
+async function startReplicas(children, app, replicas, env, extra = {}) {
   return Promise.all(
     CORES.slice(0, replicas).map(async (core, n) => {
       const opsPort = await freePort();
@@ -208,6 +217,8 @@ async function startReplicas(app, replicas, env, extra = {}) {
         { ...extra, OPS_PORT: String(opsPort), OPS_HOST: '127.0.0.1' },
         name,
       );
+      // Stopped by the platform's clean-up as well, should the bench stop before the run's own.
+      children.push(child);
       await waitFor(
         async () => (await status(`http://127.0.0.1:${opsPort}/ready`)) === 200,
         `${name} ready`,
@@ -275,7 +286,7 @@ async function runIngestion(platform, env, account, replicas) {
     const [row] = await result.json();
     return Number(row.n);
   };
-  const children = await startReplicas('ingestion', replicas, env);
+  const children = await startReplicas(platform.children, 'ingestion', replicas, env);
   try {
     // From the moment every replica is ready (or 10% are stored, if later) to 90% stored: neither a
     // replica that started first nor the last partial batch counts.
@@ -306,9 +317,9 @@ async function runIngestion(platform, env, account, replicas) {
 }
 
 /** `analytics.query.summary` on the bus, CONCURRENCY in flight for SECONDS, answered by pinned replicas. */
-async function runAnalytics(env, bus, account, projectId, replicas) {
+async function runAnalytics(platform, env, bus, account, projectId, replicas) {
   // The per-project limit of concurrent queries is per process: lifted, or the ratio would be its.
-  const children = await startReplicas('analytics', replicas, env, {
+  const children = await startReplicas(platform.children, 'analytics', replicas, env, {
     ANALYTICS_MAX_QUERIES_PER_PROJECT: String(CONCURRENCY),
   });
   try {
