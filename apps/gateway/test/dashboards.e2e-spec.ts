@@ -18,6 +18,7 @@ import {
   startTestService,
 } from './support';
 import { call, team, type E2eTeam } from './tenancy-support';
+import { clientAddress } from './users';
 
 // Saved dashboards end to end: events go in through POST /v1/batch and ingestion, insights of each
 // kind and a dashboard are saved through the gateway, and the dashboard's data must be what the
@@ -274,6 +275,30 @@ describe('saved dashboards', () => {
     expect(revoked.status).toBe(204);
     await expectProblem(await fetch(share.url), 404);
     await expectProblem(await fetch(`${url}/v1/shared/dashboards/nsd_${'x'.repeat(43)}`), 404);
+  });
+
+  it('limits the reads of a share link per link and per client address (429 with Retry-After)', async () => {
+    // A gateway of its own with a small limit; the limits live in Redis, shared by every gateway.
+    const limited = await startTestGateway({ SHARED_DASHBOARD_REQUESTS_PER_MINUTE: '3' });
+    try {
+      const share = () =>
+        created(call<{ token: string }>(url, 'POST', `/dashboards/${dashboardId}/share`, people.member), 'share');
+      const read = (token: string, from: Record<string, string>) =>
+        fetch(`${limited.url}/v1/shared/dashboards/${token}`, { headers: from });
+      const first = await share();
+      const a = clientAddress();
+      for (let i = 0; i < 3; i += 1) expect((await read(first.token, a)).status).toBe(200);
+      const refused = await read(first.token, a);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      // The link is spent whoever asks; the address is spent whatever link it asks for.
+      expect((await read(first.token, clientAddress())).status).toBe(429);
+      const second = await share();
+      expect((await read(second.token, a)).status).toBe(429);
+      expect((await read(second.token, clientAddress())).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('lets a viewer read but not edit (403), and hides the project from another organisation (404)', async () => {
