@@ -193,7 +193,10 @@ describe('saved dashboards', () => {
       direct(`summary?${RANGE_QUERY}`),
       direct(`timeseries?${RANGE_QUERY}&metric=events&interval=day`),
       direct(`top?${RANGE_QUERY}&dimension=event&limit=10`),
-      ok(call(url, 'POST', `/projects/${projectId}/analytics/funnel?${RANGE_QUERY}`, people.viewer, FUNNEL), 'funnel'),
+      ok(
+        call(url, 'POST', `/projects/${projectId}/analytics/funnel?${RANGE_QUERY}`, people.viewer, FUNNEL),
+        'funnel',
+      ),
     ]);
     expect(data.items.map((item) => [item.insightId, item.kind])).toEqual(
       ['summary', 'timeseries', 'top', 'funnel', 'metric'].map((kind) => [insights[kind].id, kind]),
@@ -242,7 +245,10 @@ describe('saved dashboards', () => {
     expect(lines[0]).toBe('value,count,users');
     expect(lines).toContain('Signed Up,3,3');
     expect(lines).toContain(`"'=HYPERLINK(""https://evil.example"")",1,1`);
-    const json = await ok(call(url, 'GET', `/insights/${insights.summary.id}/data`, people.viewer), 'json data');
+    const json = await ok(
+      call(url, 'GET', `/insights/${insights.summary.id}/data`, people.viewer),
+      'json data',
+    );
     expect(json).toMatchObject({ insightId: insights.summary.id, kind: 'summary', data: { events: 5 } });
   });
 
@@ -255,7 +261,10 @@ describe('saved dashboards', () => {
     const response = await fetch(share.url);
     expect(response.status).toBe(200);
     const text = await response.text();
-    const shared = JSON.parse(text) as { name: string; items: { name: string; kind: string; data?: unknown }[] };
+    const shared = JSON.parse(text) as {
+      name: string;
+      items: { name: string; kind: string; data?: unknown }[];
+    };
     expect(shared.name).toBe('Shop overview');
     expect(shared.items.map((item) => [item.name, item.kind])).toEqual(
       ['summary', 'timeseries', 'top', 'funnel', 'metric'].map((kind) => [`${kind} of the shop`, kind]),
@@ -282,7 +291,10 @@ describe('saved dashboards', () => {
     const limited = await startTestGateway({ SHARED_DASHBOARD_REQUESTS_PER_MINUTE: '3' });
     try {
       const share = () =>
-        created(call<{ token: string }>(url, 'POST', `/dashboards/${dashboardId}/share`, people.member), 'share');
+        created(
+          call<{ token: string }>(url, 'POST', `/dashboards/${dashboardId}/share`, people.member),
+          'share',
+        );
       const read = (token: string, from: Record<string, string>) =>
         fetch(`${limited.url}/v1/shared/dashboards/${token}`, { headers: from });
       const first = await share();
@@ -304,7 +316,11 @@ describe('saved dashboards', () => {
   it('lets a viewer read but not edit (403), and hides the project from another organisation (404)', async () => {
     const viewer = people.viewer;
     const refusals = await Promise.all([
-      call(url, 'POST', `/projects/${projectId}/insights`, viewer, { name: 'x', kind: 'summary', params: {} }),
+      call(url, 'POST', `/projects/${projectId}/insights`, viewer, {
+        name: 'x',
+        kind: 'summary',
+        params: {},
+      }),
       call(url, 'PATCH', `/insights/${insights.summary.id}`, viewer, { name: 'x' }),
       call(url, 'DELETE', `/insights/${insights.summary.id}`, viewer),
       call(url, 'POST', `/projects/${projectId}/dashboards`, viewer, { name: 'x', items: [] }),
@@ -339,9 +355,15 @@ describe('saved dashboards', () => {
       }),
       'foreign insight',
     );
-    const refused = await call<{ errors: { field: string }[] }>(url, 'PATCH', `/dashboards/${dashboardId}`, people.member, {
-      items: [{ insightId: foreign.id, position: 0 }],
-    });
+    const refused = await call<{ errors: { field: string }[] }>(
+      url,
+      'PATCH',
+      `/dashboards/${dashboardId}`,
+      people.member,
+      {
+        items: [{ insightId: foreign.id, position: 0 }],
+      },
+    );
     expect(refused.status).toBe(400);
     expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'items.0.insightId' })]);
   });

@@ -48,7 +48,13 @@ function team(): Team {
 }
 
 const createInsight = (actor: Actor, projectId: string, kind: InsightKind, name = `${kind} insight`) =>
-  bed.client.bus.send(DashboardsSubjects.createInsight, { actor, projectId, name, kind, params: PARAMS[kind] });
+  bed.client.bus.send(DashboardsSubjects.createInsight, {
+    actor,
+    projectId,
+    name,
+    kind,
+    params: PARAMS[kind],
+  });
 
 describe('saved insights and dashboards', () => {
   let t: Team;
@@ -132,7 +138,12 @@ describe('saved insights and dashboards', () => {
           name: 'Renamed',
         }),
       ),
-      busError(bed.client.bus.send(DashboardsSubjects.deleteInsight, { actor: t.viewer, insightId: insights.summary.id })),
+      busError(
+        bed.client.bus.send(DashboardsSubjects.deleteInsight, {
+          actor: t.viewer,
+          insightId: insights.summary.id,
+        }),
+      ),
       busError(
         bed.client.bus.send(DashboardsSubjects.createDashboard, {
           actor: t.viewer,
@@ -154,9 +165,17 @@ describe('saved insights and dashboards', () => {
   it("hides another organisation's insights and dashboards as not found", async () => {
     const stranger = team();
     const errors = await Promise.all([
-      busError(bed.client.bus.send(DashboardsSubjects.getInsight, { actor: stranger.owner, insightId: insights.top.id })),
       busError(
-        bed.client.bus.send(DashboardsSubjects.insightData, { actor: stranger.owner, insightId: insights.top.id }),
+        bed.client.bus.send(DashboardsSubjects.getInsight, {
+          actor: stranger.owner,
+          insightId: insights.top.id,
+        }),
+      ),
+      busError(
+        bed.client.bus.send(DashboardsSubjects.insightData, {
+          actor: stranger.owner,
+          insightId: insights.top.id,
+        }),
       ),
       busError(
         bed.client.bus.send(DashboardsSubjects.listInsights, {
@@ -224,7 +243,13 @@ describe('saved insights and dashboards', () => {
           caller,
           projectId,
         }),
-        bed.client.bus.send(AnalyticsSubjects.top, { ...RANGE, dimension: 'event', limit: 5, caller, projectId }),
+        bed.client.bus.send(AnalyticsSubjects.top, {
+          ...RANGE,
+          dimension: 'event',
+          limit: 5,
+          caller,
+          projectId,
+        }),
         bed.client.bus.send(AnalyticsSubjects.funnel, {
           ...RANGE,
           steps: [{ event: 'Signed Up' }, { event: 'Purchased' }],
@@ -270,7 +295,10 @@ describe('saved insights and dashboards', () => {
       );
       expect(viewerTry.code).toBe(BusErrorCode.Forbidden);
 
-      const first = await bed.client.bus.send(DashboardsSubjects.share, { actor: t.member, dashboardId: dashboard.id });
+      const first = await bed.client.bus.send(DashboardsSubjects.share, {
+        actor: t.member,
+        dashboardId: dashboard.id,
+      });
       expect(first.token).toMatch(/^nsd_[A-Za-z0-9_-]{43}$/);
       expect(first.path).toBe(`/v1/shared/dashboards/${first.token}`);
       const em = bed.service.app.get(EntityManager).fork();
@@ -290,22 +318,31 @@ describe('saved insights and dashboards', () => {
       expect(shared.items[0].data).toMatchObject({ events: 4 });
       // Nothing that names the organisation, the project, the insights or anyone.
       const text = JSON.stringify(shared);
-      for (const id of [t.project.orgId, t.project.projectId, dashboard.id, insights.top.id, t.member.userId]) {
+      for (const id of [
+        t.project.orgId,
+        t.project.projectId,
+        dashboard.id,
+        insights.top.id,
+        t.member.userId,
+      ]) {
         expect(text).not.toContain(id);
       }
 
-      const second = await bed.client.bus.send(DashboardsSubjects.share, { actor: t.member, dashboardId: dashboard.id });
-      expect((await busError(bed.client.bus.send(DashboardsSubjects.shared, { token: first.token }))).code).toBe(
-        BusErrorCode.NotFound,
-      );
+      const second = await bed.client.bus.send(DashboardsSubjects.share, {
+        actor: t.member,
+        dashboardId: dashboard.id,
+      });
+      expect(
+        (await busError(bed.client.bus.send(DashboardsSubjects.shared, { token: first.token }))).code,
+      ).toBe(BusErrorCode.NotFound);
       await bed.client.bus.send(DashboardsSubjects.shared, { token: second.token });
       await bed.client.bus.send(DashboardsSubjects.unshare, { actor: t.member, dashboardId: dashboard.id });
-      expect((await busError(bed.client.bus.send(DashboardsSubjects.shared, { token: second.token }))).code).toBe(
-        BusErrorCode.NotFound,
-      );
-      expect((await busError(bed.client.bus.send(DashboardsSubjects.shared, { token: 'nsd_guess-guess' }))).code).toBe(
-        BusErrorCode.NotFound,
-      );
+      expect(
+        (await busError(bed.client.bus.send(DashboardsSubjects.shared, { token: second.token }))).code,
+      ).toBe(BusErrorCode.NotFound);
+      expect(
+        (await busError(bed.client.bus.send(DashboardsSubjects.shared, { token: 'nsd_guess-guess' }))).code,
+      ).toBe(BusErrorCode.NotFound);
     });
 
     it('drops a deleted insight from the dashboards', async () => {

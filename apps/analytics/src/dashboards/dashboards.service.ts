@@ -112,14 +112,19 @@ export class DashboardsService {
   async insightCsv(request: InsightDataRequest): Promise<InsightCsvResponse> {
     const insight = await this.access.toInsight(request.actor, request.insightId, 'analytics:read');
     const data = await this.evaluator.evaluate(insight, { actor: request.actor }, overridesOf(request));
-    return { filename: csvFilename(insight.name, insight.kind), csv: csvOf(insightTable(insight.kind, data)) };
+    return {
+      filename: csvFilename(insight.name, insight.kind),
+      csv: csvOf(insightTable(insight.kind, data)),
+    };
   }
 
   // ------------------------------------------------------------------ dashboards
 
   async createDashboard(request: CreateDashboardRequest): Promise<DashboardDto> {
     const grant = await this.access.toProject(request.actor, request.projectId, 'dashboards:manage');
-    if ((await this.repository.countDashboards(grant.orgId, request.projectId)) >= MAX_DASHBOARDS_PER_PROJECT) {
+    if (
+      (await this.repository.countDashboards(grant.orgId, request.projectId)) >= MAX_DASHBOARDS_PER_PROJECT
+    ) {
       throw new DomainException(
         BusErrorCode.Unprocessable,
         `A project may keep at most ${MAX_DASHBOARDS_PER_PROJECT} dashboards`,
@@ -142,7 +147,9 @@ export class DashboardsService {
   }
 
   async getDashboard(request: DashboardRequest): Promise<DashboardDto> {
-    return toDashboardDto(await this.access.toDashboard(request.actor, request.dashboardId, 'analytics:read'));
+    return toDashboardDto(
+      await this.access.toDashboard(request.actor, request.dashboardId, 'analytics:read'),
+    );
   }
 
   async updateDashboard(request: UpdateDashboardRequest): Promise<DashboardDto> {

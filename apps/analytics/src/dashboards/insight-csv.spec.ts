@@ -14,9 +14,9 @@ describe('insight CSV', () => {
   });
 
   it('lays each kind out flat, with a header row', () => {
-    expect(csvOf(insightTable('top', { approximate: false, items: [{ value: '=1+1', count: 2, users: 1 }] }))).toBe(
-      `value,count,users\r\n"'=1+1",2,1\r\n`,
-    );
+    expect(
+      csvOf(insightTable('top', { approximate: false, items: [{ value: '=1+1', count: 2, users: 1 }] })),
+    ).toBe(`value,count,users\r\n"'=1+1",2,1\r\n`);
     expect(
       insightTable('funnel', {
         steps: [

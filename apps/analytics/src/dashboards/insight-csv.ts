@@ -54,11 +54,19 @@ export function insightTable(kind: InsightKind, data: InsightData): Cell[][] {
     case 'funnel':
       return [
         ['step', 'event', 'users', 'conversion'],
-        ...(data as FunnelResponse).steps.map((step, index) => [index + 1, step.event, step.users, step.conversion]),
+        ...(data as FunnelResponse).steps.map((step, index) => [
+          index + 1,
+          step.event,
+          step.users,
+          step.conversion,
+        ]),
       ];
     case 'metric':
       // Custom metric series are time series: the same layout, once they exist.
-      return [['t', 'value'], ...((data as Partial<TimeseriesResponse>).points ?? []).map((p) => [p.t, p.value])];
+      return [
+        ['t', 'value'],
+        ...((data as Partial<TimeseriesResponse>).points ?? []).map((p) => [p.t, p.value]),
+      ];
   }
 }
 

@@ -80,8 +80,12 @@ export class InsightEvaluator {
       }
       // As a 500 anywhere: the detail stays in the log, the answer carries its id.
       const errorId = randomUUID();
-      this.logger.error(`Insight evaluation failed (error ${errorId}): ${String((error as Error)?.stack ?? error)}`);
-      return { error: { code: BusErrorCode.Internal, message: 'The insight could not be evaluated', errorId } };
+      this.logger.error(
+        `Insight evaluation failed (error ${errorId}): ${String((error as Error)?.stack ?? error)}`,
+      );
+      return {
+        error: { code: BusErrorCode.Internal, message: 'The insight could not be evaluated', errorId },
+      };
     }
   }
 }

@@ -77,8 +77,14 @@ export class DashboardsController {
   @ApiOperation({ summary: "The project's dashboards, oldest first (viewer and up)" })
   @ApiOkResponse({ type: DashboardListResponse })
   @ApiProblemResponses(400, 401, 404, 503)
-  list(@CurrentUser() user: AuthUser, @Param() params: AnalyticsProjectParams): Promise<DashboardListResponse> {
-    return this.bus.send(DashboardsSubjects.listDashboards, { projectId: params.projectId, actor: actorOf(user) });
+  list(
+    @CurrentUser() user: AuthUser,
+    @Param() params: AnalyticsProjectParams,
+  ): Promise<DashboardListResponse> {
+    return this.bus.send(DashboardsSubjects.listDashboards, {
+      projectId: params.projectId,
+      actor: actorOf(user),
+    });
   }
 
   @Get('dashboards/:dashboardId')
@@ -87,12 +93,18 @@ export class DashboardsController {
   @ApiOkResponse({ type: DashboardDto })
   @ApiProblemResponses(400, 401, 404, 503)
   get(@CurrentUser() user: AuthUser, @Param() params: DashboardIdParams): Promise<DashboardDto> {
-    return this.bus.send(DashboardsSubjects.getDashboard, { dashboardId: params.dashboardId, actor: actorOf(user) });
+    return this.bus.send(DashboardsSubjects.getDashboard, {
+      dashboardId: params.dashboardId,
+      actor: actorOf(user),
+    });
   }
 
   @Patch('dashboards/:dashboardId')
   @ApiAccess({ role: 'member' })
-  @ApiOperation({ summary: 'Change a dashboard (member and up)', description: `${LAYOUT} \`items\` replace the layout.` })
+  @ApiOperation({
+    summary: 'Change a dashboard (member and up)',
+    description: `${LAYOUT} \`items\` replace the layout.`,
+  })
   @ApiOkResponse({ type: DashboardDto })
   @ApiProblemResponses(400, 401, 403, 404, 503)
   update(
@@ -114,7 +126,10 @@ export class DashboardsController {
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblemResponses(400, 401, 403, 404, 503)
   async delete(@CurrentUser() user: AuthUser, @Param() params: DashboardIdParams): Promise<void> {
-    await this.bus.send(DashboardsSubjects.deleteDashboard, { dashboardId: params.dashboardId, actor: actorOf(user) });
+    await this.bus.send(DashboardsSubjects.deleteDashboard, {
+      dashboardId: params.dashboardId,
+      actor: actorOf(user),
+    });
   }
 
   @Get('dashboards/:dashboardId/data')
@@ -123,8 +138,8 @@ export class DashboardsController {
   @ApiOperation({
     summary: 'Every insight of the dashboard evaluated at once (viewer and up)',
     description:
-      '`{ items: [{ insightId, kind, data }] }` in position order, each `data` what the insight\'s own ' +
-      "route answers (evaluated in parallel, each from the analytics cache when fresh). `from`, `to` and " +
+      "`{ items: [{ insightId, kind, data }] }` in position order, each `data` what the insight's own " +
+      'route answers (evaluated in parallel, each from the analytics cache when fresh). `from`, `to` and ' +
       "`tz` override the dashboard's range and zone. An insight that fails has `error` (problem details: " +
       'type, title, status, detail) instead of `data`; the others still answer. One request toward ' +
       'ANALYTICS_REQUESTS_PER_MINUTE.',
@@ -174,10 +189,16 @@ export class DashboardsController {
   @Delete('dashboards/:dashboardId/share')
   @ApiAccess({ role: 'member' })
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: "Revoke the dashboard's share link (member and up)", description: 'The link answers 404 at once.' })
+  @ApiOperation({
+    summary: "Revoke the dashboard's share link (member and up)",
+    description: 'The link answers 404 at once.',
+  })
   @ApiNoContentResponse({ description: 'Revoked (or there was none)' })
   @ApiProblemResponses(400, 401, 403, 404, 503)
   async unshare(@CurrentUser() user: AuthUser, @Param() params: DashboardIdParams): Promise<void> {
-    await this.bus.send(DashboardsSubjects.unshare, { dashboardId: params.dashboardId, actor: actorOf(user) });
+    await this.bus.send(DashboardsSubjects.unshare, {
+      dashboardId: params.dashboardId,
+      actor: actorOf(user),
+    });
   }
 }

@@ -1,4 +1,17 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -29,7 +42,7 @@ import { ApiProblemResponses } from '../http/api-problem.decorator';
 
 const KINDS =
   'An insight is a saved analytics query: `kind` (summary, timeseries, top, funnel, metric) and `params`, ' +
-  'validated exactly as the kind\'s analytics route validates its query (400 naming `params.<field>`). ' +
+  "validated exactly as the kind's analytics route validates its query (400 naming `params.<field>`). " +
   '`metric` insights (custom metrics) are stored, and answer 422 "metric insights need custom metrics" ' +
   'until custom metrics are available.';
 
@@ -62,7 +75,10 @@ export class InsightsController {
   @ApiOkResponse({ type: InsightListResponse })
   @ApiProblemResponses(400, 401, 404, 503)
   list(@CurrentUser() user: AuthUser, @Param() params: AnalyticsProjectParams): Promise<InsightListResponse> {
-    return this.bus.send(DashboardsSubjects.listInsights, { projectId: params.projectId, actor: actorOf(user) });
+    return this.bus.send(DashboardsSubjects.listInsights, {
+      projectId: params.projectId,
+      actor: actorOf(user),
+    });
   }
 
   @Get('insights/:insightId')
@@ -71,7 +87,10 @@ export class InsightsController {
   @ApiOkResponse({ type: InsightDto })
   @ApiProblemResponses(400, 401, 404, 503)
   get(@CurrentUser() user: AuthUser, @Param() params: InsightIdParams): Promise<InsightDto> {
-    return this.bus.send(DashboardsSubjects.getInsight, { insightId: params.insightId, actor: actorOf(user) });
+    return this.bus.send(DashboardsSubjects.getInsight, {
+      insightId: params.insightId,
+      actor: actorOf(user),
+    });
   }
 
   @Patch('insights/:insightId')
@@ -97,11 +116,17 @@ export class InsightsController {
   @Delete('insights/:insightId')
   @ApiAccess({ role: 'member' })
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Delete an insight (member and up)', description: 'It leaves every dashboard too.' })
+  @ApiOperation({
+    summary: 'Delete an insight (member and up)',
+    description: 'It leaves every dashboard too.',
+  })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblemResponses(400, 401, 403, 404, 503)
   async delete(@CurrentUser() user: AuthUser, @Param() params: InsightIdParams): Promise<void> {
-    await this.bus.send(DashboardsSubjects.deleteInsight, { insightId: params.insightId, actor: actorOf(user) });
+    await this.bus.send(DashboardsSubjects.deleteInsight, {
+      insightId: params.insightId,
+      actor: actorOf(user),
+    });
   }
 
   @Get('insights/:insightId/data')

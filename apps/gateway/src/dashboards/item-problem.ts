@@ -26,6 +26,9 @@ export function withItemProblems<T extends DashboardDataResponse | SharedDashboa
 ): WithItemErrors<T> {
   return {
     ...answer,
-    items: answer.items.map(({ error, ...item }) => ({ ...item, ...(error && { error: itemProblem(error) }) })),
+    items: answer.items.map(({ error, ...item }) => ({
+      ...item,
+      ...(error && { error: itemProblem(error) }),
+    })),
   } as WithItemErrors<T>;
 }

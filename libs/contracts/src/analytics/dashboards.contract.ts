@@ -92,7 +92,16 @@ export class FunnelInsightParams extends AnalyticsFilterQuery {
   windowSeconds!: number;
 }
 
-export const INSIGHT_METRIC_AGGREGATIONS = ['sum', 'avg', 'min', 'max', 'count', 'p50', 'p95', 'p99'] as const;
+export const INSIGHT_METRIC_AGGREGATIONS = [
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'count',
+  'p50',
+  'p95',
+  'p99',
+] as const;
 export type InsightMetricAggregation = (typeof INSIGHT_METRIC_AGGREGATIONS)[number];
 
 // Custom metric names and tag keys: what the metrics routes take in their path and query.
@@ -108,7 +117,9 @@ export class MetricInsightParams {
   @Matches(METRIC_NAME, { message: 'name must be 1 to 200 letters, digits or _ . : -' })
   name!: string;
 
-  @IsIn(INSIGHT_METRIC_AGGREGATIONS, { message: `agg must be one of ${INSIGHT_METRIC_AGGREGATIONS.join(', ')}` })
+  @IsIn(INSIGHT_METRIC_AGGREGATIONS, {
+    message: `agg must be one of ${INSIGHT_METRIC_AGGREGATIONS.join(', ')}`,
+  })
   agg!: InsightMetricAggregation;
 
   @IsIn(TIMESERIES_INTERVALS, { message: `interval must be one of ${TIMESERIES_INTERVALS.join(', ')}` })
@@ -347,7 +358,10 @@ export class CreateDashboardBody {
   @Type(() => DashboardRange)
   range?: DashboardRange;
 
-  @ApiPropertyOptional({ example: 'Europe/Paris', description: "Day and hour buckets' zone (default: the project's)" })
+  @ApiPropertyOptional({
+    example: 'Europe/Paris',
+    description: "Day and hour buckets' zone (default: the project's)",
+  })
   @IsOptional()
   @Transform(toCanonicalTimeZone)
   @IsIanaTimeZone()
