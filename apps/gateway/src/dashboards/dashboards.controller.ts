@@ -39,6 +39,7 @@ import { CurrentUser } from '../auth/current-user.decorator';
 import { GatewayConfig } from '../config';
 import { ApiAccess } from '../http/api-access.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
+import { DashboardDataDto, ShareLinkDto } from './dashboards.openapi';
 import { withItemProblems } from './item-problem';
 
 const LAYOUT =
@@ -144,7 +145,7 @@ export class DashboardsController {
       'type, title, status, detail) instead of `data`; the others still answer. One request toward ' +
       'ANALYTICS_REQUESTS_PER_MINUTE.',
   })
-  @ApiOkResponse({ description: '`{ items: [{ insightId, kind, data } | { insightId, kind, error }] }`' })
+  @ApiOkResponse({ type: DashboardDataDto })
   @ApiProblemResponses(400, 401, 404, 429, 503)
   async data(
     @CurrentUser() user: AuthUser,
@@ -171,13 +172,13 @@ export class DashboardsController {
       'dashboard and its data, nothing else. The token is shown once (only its hash is kept); a new ' +
       'link replaces the previous one, which stops working.',
   })
-  @ApiCreatedResponse({ description: '`{ token, url }`' })
+  @ApiCreatedResponse({ type: ShareLinkDto })
   @ApiProblemResponses(400, 401, 403, 404, 503)
   async share(
     @CurrentUser() user: AuthUser,
     @Param() params: DashboardIdParams,
     @Req() request: FastifyRequest,
-  ): Promise<{ token: string; url: string }> {
+  ): Promise<ShareLinkDto> {
     const { token, path } = await this.bus.send(DashboardsSubjects.share, {
       dashboardId: params.dashboardId,
       actor: actorOf(user),

@@ -5,6 +5,7 @@ import { BusClient } from '@northstar/messaging';
 import { Public } from '../auth/public.decorator';
 import { ApiAccess } from '../http/api-access.decorator';
 import { ApiProblemResponses } from '../http/api-problem.decorator';
+import { SharedDashboardDto } from './dashboards.openapi';
 import { withItemProblems } from './item-problem';
 import { SharedDashboardRateGuard } from './shared-dashboard-rate.guard';
 
@@ -27,7 +28,7 @@ export class SharedDashboardsController {
       'the organisation or its people, no other dashboard. 404 for an unknown or revoked token. At most ' +
       'SHARED_DASHBOARD_REQUESTS_PER_MINUTE reads a minute per link and per client address (429 beyond).',
   })
-  @ApiOkResponse({ description: 'The dashboard and its data' })
+  @ApiOkResponse({ type: SharedDashboardDto })
   @ApiProblemResponses(400, 404, 429, 503)
   async read(@Param() params: SharedDashboardParams) {
     return withItemProblems(await this.bus.send(DashboardsSubjects.shared, { token: params.token }));
