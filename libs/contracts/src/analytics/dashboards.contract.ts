@@ -333,9 +333,9 @@ export class DashboardRange {
   to?: string;
 }
 
-function DashboardItems(): PropertyDecorator {
+function DashboardItems(required = true): PropertyDecorator {
   const decorators = [
-    ApiProperty({ type: [DashboardItem], maxItems: MAX_DASHBOARD_ITEMS }),
+    ApiProperty({ type: [DashboardItem], maxItems: MAX_DASHBOARD_ITEMS, required }),
     IsArray(),
     ArrayMaxSize(MAX_DASHBOARD_ITEMS),
     ValidateNested({ each: true }),
@@ -375,7 +375,7 @@ export class UpdateDashboardBody {
   name?: string;
 
   @IsOptional()
-  @DashboardItems()
+  @DashboardItems(false)
   items?: DashboardItem[];
 
   @ApiPropertyOptional({ type: DashboardRange, nullable: true, description: 'null removes it' })
