@@ -59,7 +59,11 @@ export class InsightEvaluator {
       case 'funnel':
         return this.analytics.funnel(request as FunnelRequest);
       case 'metric':
-        return evaluateMetricInsight(insight.projectId, { ...insight.params, ...defined(overrides) });
+        return evaluateMetricInsight({
+          caller,
+          projectId: insight.projectId,
+          params: { ...insight.params, ...defined(overrides) },
+        });
       default:
         return assertNever(insight.kind, 'insight kind');
     }
