@@ -1,7 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { clickHouseConnectionFrom, ClickHouseModule } from '@northstar/clickhouse';
 import { TenantAccess } from '@northstar/messaging';
+import { PostgresModule } from '@northstar/persistence';
 import { AnalyticsConfig } from './config';
+import { DashboardAccess } from './dashboards/dashboard-access';
+import { Dashboard } from './dashboards/dashboard.entity';
+import { DashboardsHandler } from './dashboards/dashboards.handler';
+import { DashboardsRepository } from './dashboards/dashboards.repository';
+import { DashboardsService } from './dashboards/dashboards.service';
+import { InsightEvaluator } from './dashboards/insight-evaluator';
+import { Insight } from './dashboards/insight.entity';
+import { ProjectDeletedListener } from './dashboards/project-deleted.listener';
+import { analyticsPostgresMigrations } from './migrations';
 import { AccessBroadcastListener } from './query/access-broadcast.listener';
 import { AnalyticsAccess } from './query/analytics-access';
 import { AnalyticsHandler } from './query/analytics.handler';
@@ -15,14 +25,28 @@ import { UsageHandler } from './usage/usage.handler';
 import { RpcUsageRepository } from './usage/rpc-usage.repository';
 import { UsageService } from './usage/usage.service';
 
-/** The analytics service: read-only queries on the ClickHouse event store, and usage reports. */
+export const ANALYTICS_SCHEMA = 'analytics';
+export const analyticsEntities = [Insight, Dashboard];
+
+/**
+ * The analytics service: read-only queries on the ClickHouse event store, usage reports, and the
+ * saved insights and dashboards (PostgreSQL) that it evaluates with those queries.
+ */
 @Module({})
 export class AnalyticsModule {
   static forConfig(config: AnalyticsConfig): DynamicModule {
     return {
       module: AnalyticsModule,
-      imports: [ClickHouseModule.forRoot(clickHouseConnectionFrom(config))],
-      controllers: [AnalyticsHandler, UsageHandler],
+      imports: [
+        ClickHouseModule.forRoot(clickHouseConnectionFrom(config)),
+        PostgresModule.forService({
+          url: config.DATABASE_URL,
+          schema: ANALYTICS_SCHEMA,
+          entities: analyticsEntities,
+          migrations: analyticsPostgresMigrations,
+        }),
+      ],
+      controllers: [AnalyticsHandler, UsageHandler, DashboardsHandler],
       providers: [
         { provide: AnalyticsConfig, useValue: config },
         TenantAccess,
@@ -36,6 +60,11 @@ export class AnalyticsModule {
         RpcUsageRepository,
         RollupJob,
         UsageService,
+        DashboardAccess,
+        DashboardsRepository,
+        DashboardsService,
+        InsightEvaluator,
+        ProjectDeletedListener,
       ],
     };
   }

@@ -1,8 +1,8 @@
-import { ServiceConfig, WithClickHouse } from '@northstar/config';
+import { ServiceConfig, WithClickHouse, WithPostgres } from '@northstar/config';
 import { Type } from 'class-transformer';
 import { IsInt, IsUrl, Max, Min, ValidateIf } from 'class-validator';
 
-export class AnalyticsConfig extends WithClickHouse(ServiceConfig) {
+export class AnalyticsConfig extends WithClickHouse(WithPostgres(ServiceConfig)) {
   override OPS_PORT = 3106;
 
   /**

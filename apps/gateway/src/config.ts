@@ -106,6 +106,16 @@ export class GatewayConfig extends WithEventStream(WithApiKeys(WithRedis(BaseCon
   @Max(100_000)
   ANALYTICS_REQUESTS_PER_MINUTE = 300;
 
+  /**
+   * Reads of one shared dashboard link a minute, and reads of shared links from one client address a
+   * minute, across gateways: a leaked link (or one guessing client) cannot keep ClickHouse busy.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  SHARED_DASHBOARD_REQUESTS_PER_MINUTE = 60;
+
   /** How long one answer of /v1/system/info (public) serves every caller. */
   @Type(() => Number)
   @IsInt()

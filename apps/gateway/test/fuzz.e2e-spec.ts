@@ -105,6 +105,32 @@ beforeAll(async () => {
       'POST /v1/projects/:projectId/alerts',
     )
   ).id;
+  // A saved insight on a dashboard; deletions get ones of their own.
+  const newInsight = async () =>
+    (
+      await created(
+        call<{ id: string }>(url, 'POST', `/projects/${known['projectId']}/insights`, owner, {
+          name: 'Fuzzed',
+          kind: 'summary',
+          params: {},
+        }),
+        'POST /v1/projects/:projectId/insights',
+      )
+    ).id;
+  const newDashboard = async (insightId: string) =>
+    (
+      await created(
+        call<{ id: string }>(url, 'POST', `/projects/${known['projectId']}/dashboards`, owner, {
+          name: 'Fuzzed',
+          items: [{ insightId, position: 0 }],
+        }),
+        'POST /v1/projects/:projectId/dashboards',
+      )
+    ).id;
+  known['insightId'] = await newInsight();
+  known['dashboardId'] = await newDashboard(known['insightId']);
+  doomed['insightId'] = await newInsight();
+  doomed['dashboardId'] = await newDashboard(doomed['insightId']);
   doomed['orgId'] = (await createOrg(url, owner, 'Doomed Org')).id;
   doomed['projectId'] = (
     await created(

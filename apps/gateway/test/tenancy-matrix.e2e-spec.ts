@@ -79,6 +79,8 @@ interface Tenancy {
   sessionId: string;
   /** A single sign-on identity linked to `target`. */
   identityId: string;
+  insightId: string;
+  dashboardId: string;
 }
 
 let platform: WholePlatform | undefined;
@@ -160,6 +162,35 @@ const newAlert = (tenancy: Pick<Tenancy, 'owner' | 'projectId'>) =>
     'POST /v1/projects/:projectId/alerts',
   );
 
+const newInsight = (tenancy: Pick<Tenancy, 'owner' | 'projectId'>) =>
+  idOf(
+    call(url, 'POST', `/projects/${tenancy.projectId}/insights`, tenancy.owner, {
+      name: 'Matrix insight',
+      kind: 'summary',
+      params: {},
+    }),
+    'POST /v1/projects/:projectId/insights',
+  );
+
+const newDashboard = async (tenancy: Pick<Tenancy, 'owner' | 'projectId'>) =>
+  idOf(
+    call(url, 'POST', `/projects/${tenancy.projectId}/dashboards`, tenancy.owner, {
+      name: 'Matrix dashboard',
+      items: [{ insightId: await newInsight(tenancy), position: 0 }],
+    }),
+    'POST /v1/projects/:projectId/dashboards',
+  );
+
+/** A share token of a new dashboard: a share by another cell replaces a dashboard's token. */
+async function newShareToken(tenancy: Pick<Tenancy, 'owner' | 'projectId'>): Promise<string> {
+  const dashboardId = await newDashboard(tenancy);
+  const share = await created(
+    call<{ token: string }>(url, 'POST', `/dashboards/${dashboardId}/share`, tenancy.owner),
+    'POST /v1/dashboards/:dashboardId/share',
+  );
+  return share.token;
+}
+
 const newInvitation = (tenancy: Pick<Tenancy, 'owner' | 'org'>) =>
   idOf(
     call(url, 'POST', `/orgs/${tenancy.org.id}/invitations`, tenancy.owner, {
@@ -218,6 +249,8 @@ async function makeTenancy(label: string): Promise<Tenancy> {
     notificationId,
     sessionId: await newSession(target),
     identityId: await newIdentity(target),
+    insightId: await newInsight({ owner, projectId }),
+    dashboardId: await newDashboard({ owner, projectId }),
   };
 }
 
@@ -320,7 +353,17 @@ function expectedFor(access: DocumentedAccess, caller: Caller, tenant: Tenant): 
 // Requests
 
 /** Path parameters that name an object of a tenant (an organisation's, or a user's own). */
-const TENANT_PARAMETERS = new Set(['orgId', 'projectId', 'keyId', 'alertId', 'invitationId', 'userId', 'id']);
+const TENANT_PARAMETERS = new Set([
+  'orgId',
+  'projectId',
+  'keyId',
+  'alertId',
+  'invitationId',
+  'userId',
+  'id',
+  'insightId',
+  'dashboardId',
+]);
 
 const pathParameters = (path: string) => [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1] ?? '');
 
@@ -346,6 +389,13 @@ async function parameterValue(name: string, cell: Cell, fresh: boolean): Promise
       return fresh ? (await joinAs(url, own.org.id, own.owner, 'viewer')).user.id : tenancy.target.user.id;
     case 'slug':
       return fresh ? newChain() : chainSlug;
+    case 'insightId':
+      return fresh ? newInsight(own) : tenancy.insightId;
+    case 'dashboardId':
+      return fresh ? newDashboard(own) : tenancy.dashboardId;
+    case 'token':
+      // The public shared-dashboard route: the share token is its only credential.
+      return newShareToken(own);
     case 'id':
       if (path.startsWith('/v1/me/sessions/')) {
         // The caller's own session is always a new one: ending the one it calls with would end the run.
@@ -409,6 +459,10 @@ const BODIES: Record<string, BodyFactory> = {
   'POST /v1/keys/{keyId}/rotate': () => ({}),
   'POST /v1/projects/{projectId}/alerts': alertBody,
   'PATCH /v1/alerts/{alertId}': () => ({ name: 'Matrix Renamed' }),
+  'POST /v1/projects/{projectId}/insights': () => ({ name: 'Matrix Made', kind: 'summary', params: {} }),
+  'PATCH /v1/insights/{insightId}': () => ({ name: 'Matrix Renamed' }),
+  'POST /v1/projects/{projectId}/dashboards': () => ({ name: 'Matrix Made', items: [] }),
+  'PATCH /v1/dashboards/{dashboardId}': () => ({ name: 'Matrix Renamed' }),
   'POST /v1/projects/{projectId}/analytics/funnel': () => ({
     steps: [{ event: 'Matrix' }, { event: 'Matrix again' }],
     windowSeconds: 3600,

@@ -1,4 +1,5 @@
 import type { AnalyticsContract } from './analytics/analytics.contract';
+import type { DashboardsContract } from './analytics/dashboards.contract';
 import type { ChainsContract, ChainsBroadcastsContract } from './chains/chains.contract';
 import type { IdentityContract } from './identity/identity.contract';
 import type { IdentityBroadcastsContract } from './identity/identity.events';
@@ -18,6 +19,7 @@ export type BusContract = SystemContract &
   TenancyContract &
   KeysContract &
   AnalyticsContract &
+  DashboardsContract &
   InboxContract &
   AlertsContract &
   QuotaContract;

@@ -36,6 +36,7 @@ export * from './keys/keys.contract';
 export * from './keys/keys.events';
 export * from './analytics/analytics.contract';
 export * from './analytics/rpc-usage.contract';
+export * from './analytics/dashboards.contract';
 export * from './notifications/inbox.contract';
 export * from './notifications/alerts.contract';
 export * from './notifications/quota.contract';

@@ -267,5 +267,6 @@ export class TenancyStandIn {
 }
 
 function allows(role: OrgRole, permission: Permission): boolean {
+  if (permission === 'dashboards:manage') return role !== 'viewer';
   return permission.endsWith(':read') || MANAGERS.includes(role);
 }

@@ -26,6 +26,7 @@ const WEAKEST_ALLOWED: Record<Permission, OrgRole> = {
   'keys:read': 'viewer',
   'keys:manage': 'admin',
   'analytics:read': 'viewer',
+  'dashboards:manage': 'member',
   'alerts:read': 'viewer',
   'alerts:manage': 'admin',
 };

@@ -14,9 +14,8 @@ const VIEWER: readonly Permission[] = [
   'alerts:read',
 ];
 
-// A member sees what a viewer sees; the distinction is kept so that member-only powers can be added
-// without a migration of roles.
-const MEMBER: readonly Permission[] = [...VIEWER];
+// A member sees what a viewer sees, and edits the project's saved insights and dashboards.
+const MEMBER: readonly Permission[] = [...VIEWER, 'dashboards:manage'];
 
 const ADMIN: readonly Permission[] = [
   ...MEMBER,
@@ -59,6 +58,7 @@ const REFUSALS: Record<Permission, string> = {
   'keys:read': 'You cannot see the API keys of this project',
   'keys:manage': 'Only an admin or owner can manage API keys',
   'analytics:read': 'You cannot read the analytics of this project',
+  'dashboards:manage': 'Only a member, admin or owner can change insights and dashboards',
   'alerts:read': 'You cannot see the alerts of this project',
   'alerts:manage': 'Only an admin or owner can manage alerts',
 };

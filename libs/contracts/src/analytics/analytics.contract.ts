@@ -114,7 +114,8 @@ export class AnalyticsKeyCaller {
 }
 
 /** The internal services that may read analytics on their own behalf. */
-export const ANALYTICS_SERVICE_CALLERS = ['notifications'] as const;
+// `dashboards`: analytics itself evaluating a shared dashboard's insights for whoever holds its link.
+export const ANALYTICS_SERVICE_CALLERS = ['notifications', 'dashboards'] as const;
 export type AnalyticsServiceCallerName = (typeof ANALYTICS_SERVICE_CALLERS)[number];
 
 /**
@@ -266,7 +267,8 @@ export class FunnelStep {
   event!: string;
 }
 
-function FunnelSteps(): PropertyDecorator {
+/** The steps of a funnel, as POST /funnel and a saved funnel insight take them. */
+export function FunnelSteps(): PropertyDecorator {
   const decorators = [
     ApiProperty({ type: [FunnelStep], minItems: 2, maxItems: MAX_FUNNEL_STEPS }),
     IsArray(),
@@ -278,7 +280,8 @@ function FunnelSteps(): PropertyDecorator {
   return (target, property) => decorators.forEach((decorate) => decorate(target, property));
 }
 
-function FunnelWindow(): PropertyDecorator {
+/** The window of a funnel, as POST /funnel and a saved funnel insight take it. */
+export function FunnelWindow(): PropertyDecorator {
   const decorators = [
     ApiProperty({
       minimum: 1,

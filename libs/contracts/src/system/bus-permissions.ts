@@ -1,4 +1,5 @@
 import { AnalyticsSubjects } from '../analytics/analytics.contract';
+import { DashboardsSubjects } from '../analytics/dashboards.contract';
 import {
   DOMAIN_EVENTS_DLQ_STREAM,
   DOMAIN_EVENTS_STREAM,
@@ -63,7 +64,7 @@ const REQUESTS: Record<ServiceName, readonly string[]> = {
   keys: Object.values(KeysSubjects),
   chains: Object.values(ChainsSubjects),
   ingestion: [],
-  analytics: Object.values(AnalyticsSubjects),
+  analytics: [...Object.values(AnalyticsSubjects), ...Object.values(DashboardsSubjects)],
   notifications: [
     ...Object.values(AlertsSubjects),
     ...Object.values(InboxSubjects),
@@ -147,7 +148,8 @@ const USES: Record<BusUser, BusUserUse> = {
       TenancySubjects.projectRetention,
     ],
     broadcasts: { publishes: [], listens: [TenancyBroadcasts.accessChanged] },
-    streams: [],
+    // A deleted project's saved insights and dashboards go (tenancy.project.deleted).
+    streams: domainEventsListener('analytics'),
   },
   notifications: {
     calls: [

@@ -22,6 +22,7 @@ export const PERMISSIONS = [
   'keys:read',
   'keys:manage',
   'analytics:read',
+  'dashboards:manage',
   'alerts:read',
   'alerts:manage',
 ] as const;
