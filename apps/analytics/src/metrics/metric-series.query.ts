@@ -51,6 +51,12 @@ export interface MetricSeriesParams {
   tags?: Record<string, string>;
 }
 
+/**
+ * Points of the last two days are read with FINAL, so that a redelivered or resent point not merged
+ * away yet counts once; older ones as stored (metric-query.ts says why).
+ */
+export const METRIC_RECENT_FINAL_MS = 2 * 86_400_000;
+
 // ClickHouse answers 64-bit integers (count) as JSON strings.
 type Num = string | number;
 
@@ -118,7 +124,13 @@ export class MetricSeriesQuery {
     const range = queryRange(params, this.config.ANALYTICS_MAX_RANGE_DAYS);
     assertBucketBound(range, interval);
     await this.retention.assertWithin(projectId, range.from);
-    const scope: MetricScope = { projectId, name: params.name, ...range, tags: params.tags ?? {} };
+    const scope: MetricScope = {
+      projectId,
+      name: params.name,
+      ...range,
+      tags: params.tags ?? {},
+      recentFrom: new Date(Date.now() - METRIC_RECENT_FINAL_MS),
+    };
     const buckets = bucketsBetween(range.from.getTime(), range.to.getTime(), interval, timeZone);
     const filled = (values: Map<number, number>): TimeseriesPoint[] =>
       buckets.map((t) => ({ t: new Date(t).toISOString(), value: values.get(t) ?? 0 }));
@@ -161,7 +173,10 @@ export class MetricSeriesQuery {
     const range = queryRange(request, this.config.ANALYTICS_MAX_RANGE_DAYS);
     const [row] = await this.store.read<{ value: Num }>(
       projectId,
-      metricValueQuery({ projectId, name, ...range, tags: {} }, agg),
+      metricValueQuery(
+        { projectId, name, ...range, tags: {}, recentFrom: new Date(Date.now() - METRIC_RECENT_FINAL_MS) },
+        agg,
+      ),
     );
     return Number(row?.value ?? 0);
   }
