@@ -18,6 +18,7 @@ export class IngestionMetrics {
   readonly heldEvents: Gauge;
   readonly stalled: Gauge;
   readonly metricPointsWritten: Counter;
+  readonly metricPointsDropped: Counter;
   readonly metricsBacklog: Gauge;
   /** What the consumer holds, read by the held gauges when scraped. */
   held: () => { messages: number; events: number } = () => ({ messages: 0, events: 0 });
@@ -88,6 +89,11 @@ export class IngestionMetrics {
     this.metricPointsWritten = new Counter({
       name: 'northstar_ingestion_metric_points_written_total',
       help: 'Custom metric points written to ClickHouse and acknowledged',
+      registers,
+    });
+    this.metricPointsDropped = new Counter({
+      name: 'northstar_ingestion_metric_points_dropped_total',
+      help: 'Custom metric points acknowledged without being written: their project was deleted',
       registers,
     });
     this.metricsBacklog = new Gauge({

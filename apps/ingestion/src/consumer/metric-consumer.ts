@@ -19,6 +19,7 @@ import {
 import { ensureDurableConsumer, NATS_CONNECTION } from '@northstar/messaging';
 import type { Consumer, JetStreamClient, JetStreamManager, JsMsg, NatsConnection } from 'nats';
 import { IngestionConfig } from '../config';
+import { EventStoreService } from '../event-store/event-store.service';
 import { MetricStoreRepository, toMetricRow } from '../metric-store/metric-store.repository';
 import { IngestionMetrics, type DeadLetterReason } from './ingestion.metrics';
 
@@ -74,6 +75,7 @@ export class MetricConsumer implements OnApplicationBootstrap, BeforeApplication
     @Inject(NATS_CONNECTION) private readonly connection: NatsConnection,
     private readonly config: IngestionConfig,
     private readonly store: MetricStoreRepository,
+    private readonly events: EventStoreService,
     private readonly metrics: IngestionMetrics,
   ) {}
 
@@ -231,16 +233,23 @@ export class MetricConsumer implements OnApplicationBootstrap, BeforeApplication
 
   /** Writes one batch, retrying until it is written; false when shutdown gave up on it. */
   private async writeBatch(batch: Held[]): Promise<boolean> {
-    const rows = batch.flatMap((item) => item.metrics.map(toMetricRow));
     for (let attempt = 1; ; attempt++) {
       try {
-        const refused = new Map((await this.store.insert(rows)).map((row) => [row.index, row.reason]));
+        // A deleted project's points still queued are dropped (acknowledged unwritten), as its events are.
+        const deleted = await this.events.deletedProjects();
+        const points = batch.flatMap((item) => item.metrics);
+        const kept = points.flatMap((metric, index) => (deleted.has(metric.projectId) ? [] : [index]));
+        const rows = kept.map((index) => toMetricRow(points[index]));
+        const refused = new Map((await this.store.insert(rows)).map((row) => [kept[row.index], row.reason]));
         let offset = 0;
         for (const item of batch) {
           await this.settle(item, offset, refused);
           offset += item.metrics.length;
         }
         this.metrics.metricPointsWritten.inc(rows.length - refused.size);
+        if (kept.length < points.length) {
+          this.metrics.metricPointsDropped.inc(points.length - kept.length);
+        }
         return true;
       } catch (error) {
         this.metrics.insertFailures.inc();
@@ -248,7 +257,7 @@ export class MetricConsumer implements OnApplicationBootstrap, BeforeApplication
         if (this.stopping && Date.now() + delay > this.giveUpAt) return false;
         if (attempt === 1 || attempt % 10 === 0) {
           this.logger.warn(
-            `Writing ${rows.length} metric points failed (attempt ${attempt}), retrying in ${delay} ms: ${
+            `Writing ${batch.length} metrics messages failed (attempt ${attempt}), retrying in ${delay} ms: ${
               (error as Error).message
             }`,
           );

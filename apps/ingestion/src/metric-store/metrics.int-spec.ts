@@ -5,12 +5,21 @@ import {
   METRICS_STREAM,
   metricsDeadLetterSubject,
   metricsSubject,
+  TenancyEvents,
   type MetricEnvelope,
 } from '@northstar/contracts';
 import { intakeMetrics } from '@northstar/event-intake';
 import { MetricStreamPublisher } from '@northstar/event-stream';
 import type { RunningService } from '@northstar/service-runtime';
-import { connectTestBus, eventually, startTestService, testEnv, type TestBus } from '@northstar/testing';
+import {
+  connectTestBus,
+  eventually,
+  readMetric,
+  startTestService,
+  testEnv,
+  testEventPublisher,
+  type TestBus,
+} from '@northstar/testing';
 import { randomUUID } from 'node:crypto';
 import type { JsMsg } from 'nats';
 import { ingestionService } from '../ingestion.service-definition';
@@ -183,5 +192,26 @@ describe('writing custom metrics to ClickHouse', () => {
     expect(letter.headers?.get(DeadLetterHeaders.originalIndex)).toBe('0');
     expect(letter.headers?.get(DeadLetterHeaders.reason)).toMatch(/value must be a finite number/);
     expect(JSON.parse(new TextDecoder().decode(letter.data))).toMatchObject({ id: 'bad' });
+  });
+
+  it("deletes a deleted project's points and drops its late ones", async () => {
+    const [doomed, kept] = [randomUUID(), randomUUID()];
+    await publisher.publish(accepted(doomed, [{ name: 'gone', value: 1 }]));
+    await publisher.publish(accepted(kept, [{ name: 'stays', value: 1 }]));
+    await eventually(async () => expect(await rawCount(doomed)).toBe(1), WAIT);
+    await eventually(async () => expect(await rawCount(kept)).toBe(1), WAIT);
+    await testEventPublisher(client.connection, 'ingestion-test').publish(TenancyEvents.projectDeleted, {
+      projectId: doomed,
+      orgId: randomUUID(),
+      deletedAt: new Date().toISOString(),
+    });
+    // A mutation: ClickHouse applies it in the background.
+    await eventually(async () => expect(await rawCount(doomed)).toBe(0), WAIT);
+    const dropped = () => readMetric(service.opsUrl, 'northstar_ingestion_metric_points_dropped_total');
+    const before = await dropped();
+    await publisher.publish(accepted(doomed, [{ name: 'late', value: 1 }]));
+    await eventually(async () => expect(await dropped()).toBe(before + 1), WAIT);
+    expect(await rawCount(doomed)).toBe(0);
+    expect(await rawCount(kept)).toBe(1);
   });
 });
