@@ -173,4 +173,22 @@ describe('custom metrics through the gateway', () => {
       { timeoutMs: 30_000, intervalMs: 500 },
     );
   });
+
+  it('describes its routes in the OpenAPI document, with who may call them and their problems', async () => {
+    const doc = (await (await fetch(`${url}/docs-json`)).json()) as {
+      paths: Record<string, Record<string, { summary?: string; responses: Record<string, unknown> }>>;
+    };
+    const operations = [
+      ['/v1/metrics', 'post', ['202', '400', '403', '413', '503']],
+      ['/v1/projects/{projectId}/metrics', 'get', ['200', '401', '403', '404']],
+      ['/v1/projects/{projectId}/metrics/{name}', 'get', ['200', '400', '401', '403', '404', '422']],
+    ] as const;
+    for (const [path, method, statuses] of operations) {
+      const operation = doc.paths[path]?.[method] as
+        { summary?: string; responses: Record<string, unknown>; 'x-northstar-access'?: unknown } | undefined;
+      expect({ path, summary: typeof operation?.summary }).toEqual({ path, summary: 'string' });
+      expect(operation?.['x-northstar-access']).toBeDefined();
+      expect(Object.keys(operation?.responses ?? {})).toEqual(expect.arrayContaining([...statuses]));
+    }
+  });
 });
