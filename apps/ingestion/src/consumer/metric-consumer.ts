@@ -4,6 +4,7 @@ import {
   Logger,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
+  type OnModuleInit,
 } from '@nestjs/common';
 import { METRICS_STREAM, type FieldError, type MetricEnvelope } from '@northstar/contracts';
 import { validateMetricEnvelope } from '@northstar/event-intake';
@@ -17,6 +18,7 @@ import {
   purgeWrittenMetrics,
 } from '@northstar/event-stream';
 import { ensureDurableConsumer, NATS_CONNECTION } from '@northstar/messaging';
+import { ReadinessService } from '@northstar/observability';
 import type { Consumer, JetStreamClient, JetStreamManager, JsMsg, NatsConnection } from 'nats';
 import { IngestionConfig } from '../config';
 import { EventStoreService } from '../event-store/event-store.service';
@@ -54,7 +56,7 @@ const reasonOf = (errors: readonly FieldError[]): string =>
  * EventConsumer (no enrichment, no sessions, one write at a time): metrics are small and uniform.
  */
 @Injectable()
-export class MetricConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class MetricConsumer implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('MetricConsumer');
   private buffer: Held[] = [];
   private bufferedRows = 0;
@@ -77,7 +79,14 @@ export class MetricConsumer implements OnApplicationBootstrap, BeforeApplication
     private readonly store: MetricStoreRepository,
     private readonly events: EventStoreService,
     private readonly metrics: IngestionMetrics,
+    private readonly readiness: ReadinessService,
   ) {}
+
+  onModuleInit(): void {
+    this.readiness.register('jetstream-metrics', async () => {
+      await (await this.connection.jetstreamManager()).consumers.info(METRICS_STREAM, METRICS_CONSUMER);
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     this.jsm = await this.connection.jetstreamManager();
