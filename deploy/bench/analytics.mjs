@@ -291,7 +291,7 @@ async function main() {
         params: { ...range, steps: [{ event: 'Event 1' }, { event: 'Event 2' }], windowSeconds: 86_400 },
       },
     ].map((insight) => ({ ...insight, projectId: project }));
-    const evaluator = new InsightEvaluator(service);
+    const evaluator = new InsightEvaluator(service, metricSeries);
     const data = async () => {
       const items = await Promise.all(dashboard.map((insight) => evaluator.settle(insight, caller, {})));
       const failed = items.filter((item) => item.error);

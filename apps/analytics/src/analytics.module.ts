@@ -48,7 +48,7 @@ export class AnalyticsModule {
           migrations: analyticsPostgresMigrations,
         }),
       ],
-      controllers: [AnalyticsHandler, UsageHandler, DashboardsHandler],
+      controllers: [AnalyticsHandler, MetricsHandler, UsageHandler, DashboardsHandler],
       providers: [
         { provide: AnalyticsConfig, useValue: config },
         TenantAccess,
