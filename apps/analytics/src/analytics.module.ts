@@ -12,6 +12,8 @@ import { InsightEvaluator } from './dashboards/insight-evaluator';
 import { Insight } from './dashboards/insight.entity';
 import { ProjectDeletedListener } from './dashboards/project-deleted.listener';
 import { analyticsPostgresMigrations } from './migrations';
+import { MetricSeriesQuery } from './metrics/metric-series.query';
+import { MetricsHandler } from './metrics/metrics.handler';
 import { AccessBroadcastListener } from './query/access-broadcast.listener';
 import { AnalyticsAccess } from './query/analytics-access';
 import { AnalyticsHandler } from './query/analytics.handler';
@@ -29,7 +31,7 @@ export const ANALYTICS_SCHEMA = 'analytics';
 export const analyticsEntities = [Insight, Dashboard];
 
 /**
- * The analytics service: read-only queries on the ClickHouse event store, usage reports, and the
+ * The analytics service: read-only queries on the ClickHouse event store (events, custom metrics), usage reports, and the
  * saved insights and dashboards (PostgreSQL) that it evaluates with those queries.
  */
 @Module({})
@@ -46,7 +48,7 @@ export class AnalyticsModule {
           migrations: analyticsPostgresMigrations,
         }),
       ],
-      controllers: [AnalyticsHandler, UsageHandler, DashboardsHandler],
+      controllers: [AnalyticsHandler, MetricsHandler, UsageHandler, DashboardsHandler],
       providers: [
         { provide: AnalyticsConfig, useValue: config },
         TenantAccess,
@@ -55,6 +57,7 @@ export class AnalyticsModule {
         AnalyticsRepository,
         AnalyticsService,
         DerivedDataRetention,
+        MetricSeriesQuery,
         ProjectRetention,
         PrometheusUsage,
         RpcUsageRepository,

@@ -13,6 +13,7 @@ import { ProblemFilter } from './http/problem.filter';
 import { IdentityRoutesModule } from './identity/identity-routes.module';
 import { IngestRoutesModule } from './ingest/ingest-routes.module';
 import { KeysRoutesModule } from './keys/keys-routes.module';
+import { MetricsRoutesModule } from './metrics/metrics-routes.module';
 import { NotificationsRoutesModule } from './notifications/notifications-routes.module';
 import { GatewayBusReadiness } from './ops/bus-readiness';
 import { SystemController } from './system/system.controller';
@@ -44,6 +45,7 @@ export class GatewayModule {
         NotificationsRoutesModule,
         QuotaModule.forConfig(config),
         IngestRoutesModule.forConfig(config),
+        MetricsRoutesModule.forConfig(config),
       ],
       controllers: [OpsController, SystemController, ChainsController],
       providers: [

@@ -84,7 +84,7 @@ beforeAll(async () => {
     created(
       call<{ id: string; key: string }>(url, 'POST', `/projects/${known['projectId']}/keys`, owner, {
         name,
-        scopes: ['events:write', 'analytics:read', 'rpc'],
+        scopes: ['events:write', 'analytics:read', 'rpc', 'metrics:write'],
       }),
       'POST /v1/projects/:projectId/keys',
     );

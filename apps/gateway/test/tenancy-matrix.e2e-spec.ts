@@ -37,7 +37,7 @@ import { created, startWholePlatform, type WholePlatform } from './whole-platfor
 const ADMIN_EMAIL = `matrix-admin-${randomUUID()}@e2e.northstar.test`;
 const ROLES = ['viewer', 'member', 'admin', 'owner'] as const;
 type OrgRole = (typeof ROLES)[number];
-const SCOPES = ['events:write', 'analytics:read', 'rpc'] as const;
+const SCOPES = ['events:write', 'analytics:read', 'rpc', 'metrics:write'] as const;
 /** Requests in flight at once. */
 const CONCURRENCY = 8;
 
@@ -410,6 +410,10 @@ async function parameterValue(name: string, cell: Cell, fresh: boolean): Promise
       break;
     case 'provider':
       return OIDC_PROVIDER;
+    case 'name':
+      // A custom metric's name: a series with no points answers zeros, which is enough to see who may read it.
+      if (path.startsWith('/v1/projects/{projectId}/metrics/')) return 'matrix.metric';
+      break;
   }
   throw new Error(`No fixture for the path parameter {${name}} of ${cell.operation.route}: add one`);
 }
@@ -476,6 +480,7 @@ const BODIES: Record<string, BodyFactory> = {
   'PATCH /v1/chains/{slug}': () => ({ name: 'Matrix chain renamed' }),
   'POST /v1/events': event,
   'POST /v1/batch': () => ({ batch: [event()] }),
+  'POST /v1/metrics': () => ({ metrics: [{ name: 'matrix.metric', value: 1 }] }),
   'POST /v1/track': event,
   'POST /v1/page': () => ({ anonymousId: 'matrix-anonymous', name: 'Home', messageId: randomUUID() }),
   'POST /v1/screen': () => ({ anonymousId: 'matrix-anonymous', name: 'Home', messageId: randomUUID() }),

@@ -100,4 +100,30 @@ export const eventStoreMigrations: ClickHouseMigration[] = [
       `DROP TABLE events_by_id`,
     ],
   },
+  {
+    name: '20261207010000_create_metrics',
+    statements: [
+      // Custom metric points (POST /v1/metrics), one row each. ReplacingMergeTree whose key ends with
+      // the point's id: a message redelivered after a crash between insert and ack, or a point the
+      // client sent again with its id and timestamp, collapses in merges, and queries read with FINAL
+      // so it counts once before that. The key starts with the project and the name, then the day and
+      // the time: one series over a range is a contiguous slice. Tags as Nested (no Map on 18.16),
+      // milliseconds in their own column (no DateTime64), monthly partitions for retention.
+      `CREATE TABLE IF NOT EXISTS metrics (
+        project_id String,
+        name String,
+        timestamp DateTime('UTC'),
+        timestamp_ms UInt16,
+        metric_id String,
+        value Float64,
+        tags Nested(key String, value String),
+        received_at DateTime('UTC'),
+        inserted_at DateTime('UTC') DEFAULT now()
+      )
+      ENGINE = ReplacingMergeTree()
+      PARTITION BY toYYYYMM(timestamp)
+      ORDER BY (project_id, name, toDate(timestamp), timestamp, metric_id)
+      SETTINGS index_granularity = 8192`,
+    ],
+  },
 ];

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { clickHouseConnectionFrom, migrateClickHouse } from '@northstar/clickhouse';
-import { ensureEventStreams, eventStreamSettingsFrom } from '@northstar/event-stream';
+import { ensureEventStreams, ensureMetricStreams, eventStreamSettingsFrom } from '@northstar/event-stream';
 import { connectNats, migrateDomainEventStreams } from '@northstar/messaging';
 import type { ServiceDefinition } from '@northstar/service-runtime';
 import { eventStoreMigrations } from './clickhouse-migrations';
@@ -25,6 +25,7 @@ export const ingestionService: ServiceDefinition<IngestionConfig> = {
       const jsm = await connection.jetstreamManager();
       await migrateDomainEventStreams(jsm, config.NATS_STREAM_REPLICAS);
       const migration = await ensureEventStreams(jsm, eventStreamSettingsFrom(config), { update: true });
+      await ensureMetricStreams(jsm, eventStreamSettingsFrom(config), { update: true });
       if (migration === 'waiting-for-backlog') {
         // JetStream cannot change a stream's retention: the old EVENTS is made anew once it is drained.
         new Logger('ingestion').warn(

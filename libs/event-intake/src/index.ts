@@ -28,4 +28,5 @@
  */
 export * from './intake';
 export * from './envelope';
+export * from './metrics';
 export { flattenErrors, MAX_EVENT_DEPTH } from './validation';

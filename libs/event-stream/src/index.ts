@@ -16,3 +16,4 @@
 export * from './streams';
 export * from './publisher';
 export * from './dead-letter';
+export * from './metric-streams';

@@ -8,6 +8,7 @@ import {
   type DashboardDto,
   type InsightDto,
   type InsightKind,
+  type MetricSeriesResponse,
 } from '@northstar/contracts';
 import { busError, eventually, testEventPublisher, userActor, type TestProject } from '@northstar/testing';
 import { analyticsTestBed } from '../../test/analytics-test-bed';
@@ -207,6 +208,7 @@ describe('saved insights and dashboards', () => {
 
   describe('a dashboard', () => {
     let dashboard: DashboardDto;
+    let minuteDashboard: DashboardDto;
 
     beforeAll(async () => {
       dashboard = await bed.client.bus.send(DashboardsSubjects.createDashboard, {
@@ -220,6 +222,19 @@ describe('saved insights and dashboards', () => {
         })),
         timezone: 'Europe/Paris',
       });
+      const minutes = await bed.client.bus.send(DashboardsSubjects.createInsight, {
+        actor: t.member,
+        projectId: t.project.projectId,
+        name: 'cpu per minute',
+        kind: 'metric',
+        params: { name: 'cpu.load', agg: 'max', interval: 'minute' },
+      });
+      minuteDashboard = await bed.client.bus.send(DashboardsSubjects.createDashboard, {
+        actor: t.member,
+        projectId: t.project.projectId,
+        name: 'Minutes',
+        items: [{ insightId: minutes.id, position: 0 }],
+      });
     });
 
     it('keeps the items by position', () => {
@@ -229,7 +244,7 @@ describe('saved insights and dashboards', () => {
       expect(dashboard).toMatchObject({ timezone: 'Europe/Paris', range: null, shared: false });
     });
 
-    it('evaluates every insight as its query route answers, and a failing one as its own error', async () => {
+    it('evaluates every insight as its query route answers, a custom metric series too, and a failing one as its own error', async () => {
       const caller = { actor: t.viewer };
       const projectId = t.project.projectId;
       const [data, summary, series, top, funnel] = await Promise.all([
@@ -258,13 +273,19 @@ describe('saved insights and dashboards', () => {
           projectId,
         }),
       ]);
-      expect(data.items.map((item) => item.data)).toEqual([summary, series, top, funnel, undefined]);
+      expect(data.items.slice(0, 4).map((item) => item.data)).toEqual([summary, series, top, funnel]);
       expect(summary.events).toBe(4);
-      expect(data.items[4]).toEqual({
-        insightId: insights.metric.id,
-        kind: 'metric',
-        error: { code: BusErrorCode.Unprocessable, message: 'metric insights need custom metrics' },
+      // A custom metric without points: its zero-filled series over the default 7 days, hour by hour.
+      const metric = data.items[4].data as MetricSeriesResponse;
+      expect(metric).toMatchObject({ name: 'cpu.load', agg: 'p95', interval: 'hour' });
+      expect(metric.points?.length).toBeGreaterThanOrEqual(168);
+      expect(metric.points?.every((point) => point.value === 0)).toBe(true);
+      // An insight its range does not suit (minutes over 7 days) is an error of its own item.
+      const failing = await bed.client.bus.send(DashboardsSubjects.dashboardData, {
+        actor: t.viewer,
+        dashboardId: minuteDashboard.id,
       });
+      expect(failing.items[0].error).toMatchObject({ code: BusErrorCode.ValidationFailed });
     });
 
     it('takes from, to and tz from the request over the dashboard and the insights', async () => {

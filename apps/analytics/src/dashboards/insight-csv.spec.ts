@@ -31,6 +31,19 @@ describe('insight CSV', () => {
     ]);
   });
 
+  it('lays a custom metric out as a time series, or as rows of group, t and value with groupBy', () => {
+    const points = [{ t: '2026-11-10T00:00:00.000Z', value: 1.5 }];
+    const answer = { name: 'cpu', agg: 'avg' as const, interval: 'day' as const };
+    expect(insightTable('metric', { ...answer, points })).toEqual([
+      ['t', 'value'],
+      ['2026-11-10T00:00:00.000Z', 1.5],
+    ]);
+    expect(insightTable('metric', { ...answer, series: [{ group: '=eu', points }] })).toEqual([
+      ['group', 't', 'value'],
+      ['=eu', '2026-11-10T00:00:00.000Z', 1.5],
+    ]);
+  });
+
   it('names the file after the insight, with nothing a header could carry', () => {
     expect(csvFilename('Sign-ups per day "quoted"\r\n', 'timeseries')).toBe('sign-ups-per-day-quoted.csv');
     expect(csvFilename('数字', 'top')).toBe('top.csv');

@@ -2,6 +2,7 @@ import type {
   FunnelResponse,
   InsightData,
   InsightKind,
+  MetricSeriesResponse,
   SummaryResponse,
   TimeseriesResponse,
   TopResponse,
@@ -61,12 +62,17 @@ export function insightTable(kind: InsightKind, data: InsightData): Cell[][] {
           step.conversion,
         ]),
       ];
-    case 'metric':
-      // Custom metric series are time series: the same layout, once they exist.
-      return [
-        ['t', 'value'],
-        ...((data as Partial<TimeseriesResponse>).points ?? []).map((p) => [p.t, p.value]),
-      ];
+    case 'metric': {
+      // A custom metric's series: a time series, or one per group (groupBy) as rows of group, t, value.
+      const metric = data as MetricSeriesResponse;
+      if (metric.series) {
+        return [
+          ['group', 't', 'value'],
+          ...metric.series.flatMap((series) => series.points.map((p) => [series.group, p.t, p.value])),
+        ];
+      }
+      return [['t', 'value'], ...(metric.points ?? []).map((p) => [p.t, p.value])];
+    }
   }
 }
 

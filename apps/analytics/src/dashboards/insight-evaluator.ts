@@ -14,6 +14,7 @@ import {
   type TopRequest,
 } from '@northstar/contracts';
 import { randomUUID } from 'node:crypto';
+import { MetricSeriesQuery } from '../metrics/metric-series.query';
 import { AnalyticsService } from '../query/analytics.service';
 import { evaluateMetricInsight } from './metric-insight';
 
@@ -41,7 +42,10 @@ const defined = (overrides: InsightOverrides) =>
 export class InsightEvaluator {
   private readonly logger = new Logger(InsightEvaluator.name);
 
-  constructor(private readonly analytics: AnalyticsService) {}
+  constructor(
+    private readonly analytics: AnalyticsService,
+    private readonly metrics: MetricSeriesQuery,
+  ) {}
 
   evaluate(
     insight: { projectId: string; kind: InsightKind; params: InsightParams },
@@ -59,7 +63,7 @@ export class InsightEvaluator {
       case 'funnel':
         return this.analytics.funnel(request as FunnelRequest);
       case 'metric':
-        return evaluateMetricInsight({
+        return evaluateMetricInsight(this.metrics, {
           caller,
           projectId: insight.projectId,
           params: { ...insight.params, ...defined(overrides) },

@@ -1,10 +1,11 @@
-import {
-  BusErrorCode,
-  DomainException,
-  type AnalyticsCaller,
-  type InsightData,
-  type InsightParams,
+import type {
+  AnalyticsCaller,
+  InsightData,
+  InsightParams,
+  MetricAggregation,
+  TimeseriesInterval,
 } from '@northstar/contracts';
+import type { MetricSeriesQuery } from '../metrics/metric-series.query';
 
 /** What evaluating a metric insight is given: the caller to re-check, its project, the saved params. */
 export interface MetricInsightRequest {
@@ -14,13 +15,28 @@ export interface MetricInsightRequest {
   params: InsightParams;
 }
 
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
 /**
- * The one place a `metric` insight is evaluated. Custom metrics (their storage and query) are not
- * part of this service yet: until they are, each evaluation is an error of its item alone, and a
- * dashboard's other insights still answer. Wiring it means calling the custom metrics query here.
+ * The one place a `metric` insight is evaluated: as GET /v1/projects/:projectId/metrics/:name answers
+ * it (MetricSeriesQuery.seriesFor: the caller's access, the zone of the project, the range limits and
+ * retention, the parameters checked again).
  */
-export function evaluateMetricInsight(_request: MetricInsightRequest): Promise<InsightData> {
-  return Promise.reject(
-    new DomainException(BusErrorCode.Unprocessable, 'metric insights need custom metrics'),
-  );
+export function evaluateMetricInsight(
+  metrics: MetricSeriesQuery,
+  { caller, projectId, params }: MetricInsightRequest,
+): Promise<InsightData> {
+  const optional = (key: 'from' | 'to' | 'tz' | 'groupBy') =>
+    text(params[key]) === undefined ? {} : { [key]: text(params[key]) };
+  return metrics.seriesFor({
+    caller,
+    projectId,
+    name: text(params['name']) ?? '',
+    agg: params['agg'] as MetricAggregation,
+    interval: params['interval'] as TimeseriesInterval,
+    ...optional('from'),
+    ...optional('to'),
+    ...optional('tz'),
+    ...optional('groupBy'),
+  });
 }

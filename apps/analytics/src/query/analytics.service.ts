@@ -3,13 +3,11 @@ import {
   AnalyticsSubjects,
   cursorCodec,
   cursorFields,
-  DEFAULT_ANALYTICS_RANGE_MS,
+  customMetricName,
   pageLimit,
   toPage,
   DEFAULT_TOP_LIMIT,
   DomainException,
-  MAX_TIMESERIES_BUCKETS,
-  parseIsoTime,
   type AnalyticsEventDto,
   type AnalyticsEventsResponse,
   type AnalyticsFilterQuery,
@@ -22,17 +20,20 @@ import {
   type SummaryRequest,
   type SummaryResponse,
   type TimeseriesRequest,
+  type TimeseriesMetric,
   type TimeseriesResponse,
   type TopRequest,
   type TopResponse,
 } from '@northstar/contracts';
 import { AnalyticsConfig } from '../config';
+import { MetricSeriesQuery } from '../metrics/metric-series.query';
 import { AnalyticsAccess } from './analytics-access';
 import { AnalyticsRepository, type EventRow } from './analytics.repository';
 import { RpcUsageRepository } from '../usage/rpc-usage.repository';
 import { ProjectRetention } from './project-retention';
 import type { EventScope, EventsCursor } from './event-query';
-import { bucketCountBound, bucketsBetween } from './time-buckets';
+import { assertBucketBound, queryRange } from './query-range';
+import { bucketsBetween } from './time-buckets';
 
 // The zone when neither the request nor the grant names one (API-key callers: no tenancy grant).
 const DEFAULT_TIME_ZONE = 'UTC';
@@ -52,6 +53,7 @@ export class AnalyticsService {
     private readonly events: AnalyticsRepository,
     private readonly rpcUsage: RpcUsageRepository,
     private readonly config: AnalyticsConfig,
+    private readonly customMetrics: MetricSeriesQuery,
   ) {}
 
   async summary(request: SummaryRequest): Promise<SummaryResponse> {
@@ -74,15 +76,7 @@ export class AnalyticsService {
   async timeseries(request: TimeseriesRequest): Promise<TimeseriesResponse> {
     const interval = request.interval ?? 'day';
     const scope = this.scopeOf(request);
-    const bound = bucketCountBound(scope.from.getTime(), scope.to.getTime(), interval);
-    if (bound > MAX_TIMESERIES_BUCKETS) {
-      throw DomainException.invalid([
-        {
-          field: 'interval',
-          message: `interval ${interval} gives more than ${MAX_TIMESERIES_BUCKETS} points over this range: narrow from/to or use a coarser interval`,
-        },
-      ]);
-    }
+    assertBucketBound(scope, interval);
     if (request.metric === 'rpc_calls') assertRpcSeries(interval, scope);
     const grant = await this.access.assertCanRead(request.caller, request.projectId);
     await this.retention.assertWithin(request.projectId, scope.from);
@@ -115,8 +109,13 @@ export class AnalyticsService {
   }
 
   async metric(request: MetricRequest): Promise<MetricResponse> {
+    const custom = customMetricName(request.metric);
+    if (custom !== null) {
+      await this.access.assertCanRead(request.caller, request.projectId);
+      return { value: await this.customMetrics.value(request.projectId, custom, request) };
+    }
     const scope = await this.authorisedScope({ ...request.filters, ...request });
-    return { value: await this.events.metric(scope, request.metric) };
+    return { value: await this.events.metric(scope, request.metric as TimeseriesMetric) };
   }
 
   async top(request: TopRequest): Promise<TopResponse> {
@@ -174,24 +173,11 @@ export class AnalyticsService {
 
   /** The range and filters of a request; its bad parameters are a 400 before anything is read. */
   private scopeOf(request: AnalyticsFilterQuery & { projectId: string }): EventScope {
-    const to = request.to === undefined ? Date.now() : parseIsoTime(request.to);
-    const from =
-      request.from === undefined ? (to ?? 0) - DEFAULT_ANALYTICS_RANGE_MS : parseIsoTime(request.from);
-    if (to === null) throw DomainException.invalid([{ field: 'to', message: 'to must be an ISO-8601 time' }]);
-    if (from === null) {
-      throw DomainException.invalid([{ field: 'from', message: 'from must be an ISO-8601 time' }]);
-    }
-    if (from > to) throw DomainException.invalid([{ field: 'from', message: 'from must not be after to' }]);
-    const maxDays = this.config.ANALYTICS_MAX_RANGE_DAYS;
-    if (to - from > maxDays * 86_400_000) {
-      throw DomainException.invalid([
-        { field: 'from', message: `the range may span at most ${maxDays} days (ANALYTICS_MAX_RANGE_DAYS)` },
-      ]);
-    }
+    const { from, to } = queryRange(request, this.config.ANALYTICS_MAX_RANGE_DAYS);
     return {
       projectId: request.projectId,
-      from: new Date(from),
-      to: new Date(to),
+      from,
+      to,
       filters: {
         ...(request.event !== undefined && { event: request.event }),
         ...(request.type !== undefined && { type: request.type }),

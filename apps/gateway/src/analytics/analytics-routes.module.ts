@@ -6,6 +6,7 @@ import { SharedDashboardRateGuard } from '../dashboards/shared-dashboard-rate.gu
 import { SharedDashboardsController } from '../dashboards/shared-dashboards.controller';
 import { AnalyticsRateGuard } from './analytics-rate.guard';
 import { AnalyticsController } from './analytics.controller';
+import { MetricsQueryController } from './metrics-query.controller';
 import { UsageController } from './usage.controller';
 import { KeyWhenPresentedGuard } from './user-or-key';
 
@@ -20,6 +21,7 @@ export class AnalyticsRoutesModule {
       module: AnalyticsRoutesModule,
       controllers: [
         AnalyticsController,
+        MetricsQueryController,
         UsageController,
         InsightsController,
         DashboardsController,

@@ -12,6 +12,7 @@ import { ApiProblemResponses } from '../http/api-problem.decorator';
 import {
   API_KEY_REQUEST_PROPERTY,
   ApiKeyGuard,
+  KEY_RATE_COST,
   REQUIRED_SCOPES,
   WRITE_KEY_IN_BODY,
   type KeyAuthenticatedRequest,
@@ -77,6 +78,14 @@ export function RequireScopes(...scopes: KeyScope[]): MethodDecorator & ClassDec
  */
 export function AcceptWriteKeyInBody(): MethodDecorator & ClassDecorator {
   return SetMetadata(WRITE_KEY_IN_BODY, true);
+}
+
+/**
+ * The request spends `cost(body)` of the key's rate limit rather than one (a batch: one per item it
+ * carries), as the event ingestion routes do.
+ */
+export function KeyRateCost(cost: (body: unknown) => number): MethodDecorator & ClassDecorator {
+  return SetMetadata(KEY_RATE_COST, cost);
 }
 
 /** The API key the request was authenticated with: its id, organisation, project and scopes. */

@@ -8,6 +8,8 @@ export { API_KEY_REQUEST_PROPERTY, type KeyAuthenticatedRequest } from './api-ke
 export const REQUIRED_SCOPES = 'northstar:required-scopes';
 /** Marks a route whose JSON body may carry the key as `writeKey` (Segment's browser libraries). */
 export const WRITE_KEY_IN_BODY = 'northstar:write-key-in-body';
+/** A route whose request spends more than one of the key's rate limit: `(body) => cost`. */
+export const KEY_RATE_COST = 'northstar:key-rate-cost';
 
 /**
  * The API-key admission (ApiKeyAdmission) of a Nest route, with the scopes and the writeKey rule
@@ -31,6 +33,7 @@ export class ApiKeyGuard implements CanActivate {
       scopes: this.reflector.getAllAndOverride<KeyScope[] | undefined>(REQUIRED_SCOPES, targets) ?? [],
       writeKeyInBody:
         this.reflector.getAllAndOverride<boolean | undefined>(WRITE_KEY_IN_BODY, targets) === true,
+      cost: this.reflector.getAllAndOverride<((body: unknown) => number) | undefined>(KEY_RATE_COST, targets),
     });
     return true;
   }

@@ -43,8 +43,7 @@ import { ApiProblemResponses } from '../http/api-problem.decorator';
 const KINDS =
   'An insight is a saved analytics query: `kind` (summary, timeseries, top, funnel, metric) and `params`, ' +
   "validated exactly as the kind's analytics route validates its query (400 naming `params.<field>`). " +
-  '`metric` insights (custom metrics) are stored, and answer 422 "metric insights need custom metrics" ' +
-  'until custom metrics are available.';
+  '`metric` insights answer the custom metric series of GET /v1/projects/:projectId/metrics/:name.';
 
 @ApiTags('Dashboards')
 @ApiBearerAuth('user')

@@ -58,7 +58,7 @@ export class KeysController {
     description:
       `${SHOWN_ONCE}\n\nKeys look like \`nsk_live_<32 base62 characters>\` (\`nsk_test_…\` outside ` +
       'production) and carry about 190 random bits. Scopes: `events:write` (ingestion), `analytics:read` ' +
-      '(the query API), `rpc` (RPC endpoints). `expiresAt` must be in the future; `rateLimit` applies ' +
+      '(the query API), `rpc` (RPC endpoints), `metrics:write` (custom metrics, POST /v1/metrics). `expiresAt` must be in the future; `rateLimit` applies ' +
       'across every gateway. `allowedOrigins`, `allowedIps` and `allowedChains` bind the key to where it ' +
       'may be used (absent or empty: anywhere); requests from elsewhere get 403 `key-origin-not-allowed`, ' +
       '`key-ip-not-allowed` or `key-chain-not-allowed`. A chain slug the catalog does not have is 400.',

@@ -17,6 +17,9 @@ export class IngestionMetrics {
   readonly heldMessages: Gauge;
   readonly heldEvents: Gauge;
   readonly stalled: Gauge;
+  readonly metricPointsWritten: Counter;
+  readonly metricPointsDropped: Counter;
+  readonly metricsBacklog: Gauge;
   /** What the consumer holds, read by the held gauges when scraped. */
   held: () => { messages: number; events: number } = () => ({ messages: 0, events: 0 });
 
@@ -81,6 +84,21 @@ export class IngestionMetrics {
     this.stalled = new Gauge({
       name: 'northstar_ingestion_stalled',
       help: '1 while the consumer has taken nothing for INGEST_STALL_AFTER_MS although messages are pending',
+      registers,
+    });
+    this.metricPointsWritten = new Counter({
+      name: 'northstar_ingestion_metric_points_written_total',
+      help: 'Custom metric points written to ClickHouse and acknowledged',
+      registers,
+    });
+    this.metricPointsDropped = new Counter({
+      name: 'northstar_ingestion_metric_points_dropped_total',
+      help: 'Custom metric points acknowledged without being written: their project was deleted',
+      registers,
+    });
+    this.metricsBacklog = new Gauge({
+      name: 'northstar_ingestion_metrics_backlog_messages',
+      help: 'Messages of the METRICS stream not yet acknowledged by ingestion (pending and in flight)',
       registers,
     });
   }

@@ -95,7 +95,9 @@ export class EventStoreRepository {
 }
 
 /** Rows grouped by month, in inserts of at most MAX_PARTITIONS_PER_INSERT months. */
-function byPartitions(rows: readonly EventRow[]): Array<{ rows: EventRow[]; indexes: number[] }> {
+export function byPartitions<Row extends { timestamp: number }>(
+  rows: readonly Row[],
+): Array<{ rows: Row[]; indexes: number[] }> {
   const months = new Map<number, number[]>();
   rows.forEach((row, index) => {
     const at = new Date(row.timestamp * 1000);
@@ -108,7 +110,7 @@ function byPartitions(rows: readonly EventRow[]): Array<{ rows: EventRow[]; inde
   if (groups.length <= MAX_PARTITIONS_PER_INSERT) {
     return [{ rows: [...rows], indexes: rows.map((_, index) => index) }];
   }
-  const chunks: Array<{ rows: EventRow[]; indexes: number[] }> = [];
+  const chunks: Array<{ rows: Row[]; indexes: number[] }> = [];
   for (let i = 0; i < groups.length; i += MAX_PARTITIONS_PER_INSERT) {
     const indexes = groups.slice(i, i + MAX_PARTITIONS_PER_INSERT).flat();
     chunks.push({ rows: indexes.map((index) => rows[index]), indexes });

@@ -68,6 +68,12 @@ export class EventStoreService {
     await this.repository.deleteProject(event.projectId, new Date(event.deletedAt));
   }
 
+  /** The deleted projects as last loaded (at most DELETED_PROJECTS_REFRESH_MS old): custom metrics drop theirs too. */
+  async deletedProjects(): Promise<ReadonlySet<string>> {
+    await this.refreshDeletedProjects();
+    return this.deleted;
+  }
+
   private async refreshDeletedProjects(): Promise<void> {
     if (Date.now() - this.deletedLoadedAt < DELETED_PROJECTS_REFRESH_MS) return;
     const loaded = await this.repository.deletedProjects();

@@ -78,7 +78,35 @@ async function eventsOf(projectId: string): Promise<string[]> {
   return (await result.json<{ event: string }>()).map((row) => row.event);
 }
 
-it('deletes the events older than each project keeps, and nothing else', async () => {
+/** Custom metric points of the project dated `daysAgo` days back, written as ingestion writes them. */
+async function pointsAged(projectId: string, daysAgo: number[]): Promise<void> {
+  const now = Math.floor(Date.now() / 1000);
+  await clickhouse.insert({
+    table: 'metrics',
+    format: 'JSONEachRow',
+    values: daysAgo.map((days) => ({
+      project_id: projectId,
+      name: `${days} days ago`,
+      timestamp: now - days * 86_400,
+      timestamp_ms: 0,
+      metric_id: randomUUID(),
+      value: days,
+      'tags.key': [],
+      'tags.value': [],
+      received_at: now,
+    })),
+  });
+}
+
+async function metricsOf(projectId: string): Promise<string[]> {
+  const result = await clickhouse.query({
+    query: toSql(sql`SELECT DISTINCT name FROM metrics WHERE project_id = ${projectId} ORDER BY name`),
+    format: 'JSONEachRow',
+  });
+  return (await result.json<{ name: string }>()).map((row) => row.name);
+}
+
+it('deletes the events and metric points older than each project keeps, and nothing else', async () => {
   const short = tenancy.organisation(randomUUID());
   tenancy.setPlan(short, { ...STAND_IN_PLAN, id: 'retention-30', retentionDays: 30 });
   const long = tenancy.organisation(randomUUID());
@@ -88,6 +116,7 @@ it('deletes the events older than each project keeps, and nothing else', async (
   await sendAged(short.projectId, [1, 29, 31, 200]);
   await sendAged(long.projectId, [1, 31, 200, 400]);
   await sendAged(unknown, [1, 400]);
+  await pointsAged(short.projectId, [1, 31]);
   await eventually(async () => {
     expect(await eventsOf(short.projectId)).toHaveLength(4);
     expect(await eventsOf(long.projectId)).toHaveLength(4);
@@ -100,6 +129,7 @@ it('deletes the events older than each project keeps, and nothing else', async (
   await eventually(async () => {
     expect(await eventsOf(short.projectId)).toEqual(['1 days ago', '29 days ago']);
     expect(await eventsOf(long.projectId)).toEqual(['1 days ago', '200 days ago', '31 days ago']);
+    expect(await metricsOf(short.projectId)).toEqual(['1 days ago']);
   }, WAIT);
   expect(await eventsOf(unknown)).toEqual(['1 days ago', '400 days ago']);
 }, 90_000);

@@ -16,8 +16,8 @@ import { IngestionConfig } from '../config';
 const LOCK_KEY = 'ingestion:retention:lock';
 
 /**
- * Deletes events older than their organisation's plan keeps them, every INGEST_RETENTION_INTERVAL_MS,
- * on one ingestion replica at a time (a Redis lock). Analytics does the same for what it derives from
+ * Deletes events and custom metric points older than their organisation's plan keeps them, every
+ * INGEST_RETENTION_INTERVAL_MS, on one ingestion replica at a time (a Redis lock). Analytics does the same for what it derives from
  * events.
  */
 @Injectable()
@@ -31,7 +31,11 @@ export class EventRetention implements OnApplicationBootstrap, OnApplicationShut
     @Inject(REDIS) private readonly redis: Redis,
   ) {
     this.retention = new ClickHouseRetention({
-      tables: [{ table: 'events', timeColumn: 'timestamp' }],
+      // Custom metric points go with the events: same key, same months, the same plan's retention.
+      tables: [
+        { table: 'events', timeColumn: 'timestamp' },
+        { table: 'metrics', timeColumn: 'timestamp' },
+      ],
       intervalMs: config.INGEST_RETENTION_INTERVAL_MS,
       clickhouse,
       bus,

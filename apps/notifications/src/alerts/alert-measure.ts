@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { AnalyticsSubjects } from '@northstar/contracts';
+import { AnalyticsSubjects, customMetricName } from '@northstar/contracts';
 import { BusClient } from '@northstar/messaging';
 import type { Alert } from './alert.entity';
 
-/** The alert's metric over [at - windowSeconds, at), asked of analytics as the notifications service. */
+/**
+ * The alert's metric over [at - windowSeconds, at), asked of analytics as the notifications service:
+ * an event metric with the alert's filter, or a custom metric's points combined by its aggregation.
+ */
 @Injectable()
 export class AlertMeasure {
   constructor(private readonly bus: BusClient) {}
@@ -15,7 +18,9 @@ export class AlertMeasure {
       metric: alert.metric,
       from: new Date(at.getTime() - alert.windowSeconds * 1000).toISOString(),
       to: at.toISOString(),
-      filters: { ...alert.filter } as Record<string, string | number>,
+      ...(customMetricName(alert.metric) !== null
+        ? { aggregation: alert.aggregation ?? 'avg' }
+        : { filters: { ...alert.filter } as Record<string, string | number> }),
     });
     return answer.value;
   }

@@ -35,6 +35,7 @@ export class AlertNotifier {
         id: alert.id,
         name: alert.name,
         metric: alert.metric,
+        ...(alert.aggregation ? { aggregation: alert.aggregation } : {}),
         comparator: alert.comparator,
         threshold: alert.threshold,
         windowSeconds: alert.windowSeconds,

@@ -1,5 +1,11 @@
 import { Entity, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
-import type { AlertChatUrlType, AlertComparator, AlertState, TimeseriesMetric } from '@northstar/contracts';
+import type {
+  AlertChatUrlType,
+  AlertComparator,
+  AlertMetric,
+  AlertState,
+  MetricAggregation,
+} from '@northstar/contracts';
 import { randomUUID } from 'node:crypto';
 
 /** The events an alert counts, as analytics takes them. */
@@ -37,8 +43,12 @@ export class Alert {
   @Property({ type: 'string', length: 100 })
   name!: string;
 
-  @Property({ type: 'string', length: 32 })
-  metric!: TimeseriesMetric;
+  /** An event metric, or `custom:<name>` (a custom metric, combined with `aggregation`). */
+  @Property({ type: 'string', length: 140 })
+  metric!: AlertMetric;
+
+  @Property({ type: 'string', length: 8, nullable: true })
+  aggregation: (MetricAggregation & Opt) | null = null;
 
   @Property({ type: 'json' })
   filter: StoredAlertFilter & Opt = {};

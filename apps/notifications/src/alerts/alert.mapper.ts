@@ -24,6 +24,7 @@ export function toAlertDto(
     orgId: alert.orgId,
     name: alert.name,
     metric: alert.metric,
+    aggregation: alert.aggregation,
     filter: { ...alert.filter } as AlertDto['filter'],
     comparator: alert.comparator,
     threshold: alert.threshold,

@@ -3,11 +3,13 @@ import {
   AlertsSubjects,
   cursorCodec,
   cursorFields,
+  customMetricName,
   DEFAULT_ALERT_COOLDOWN_SECONDS,
   DEFAULT_ALERT_EVERY_SECONDS,
   pageLimit,
   toPage,
   DomainException,
+  METRIC_AGGREGATIONS,
   type Actor,
   type AlertChannelInputUnion,
   type AlertDeliveryDto,
@@ -89,7 +91,9 @@ export class AlertService {
     alert.projectId = request.projectId;
     alert.name = request.name;
     alert.metric = request.metric;
+    alert.aggregation = request.aggregation ?? null;
     alert.filter = filterOf(request.filter);
+    assertMetricShape(alert);
     alert.comparator = request.comparator;
     alert.threshold = request.threshold;
     alert.windowSeconds = request.windowSeconds;
@@ -136,7 +140,9 @@ export class AlertService {
     }
     if (request.name !== undefined) alert.name = request.name;
     if (request.metric !== undefined) alert.metric = request.metric;
+    if (request.aggregation !== undefined) alert.aggregation = request.aggregation;
     if (request.filter !== undefined) alert.filter = filterOf(request.filter);
+    assertMetricShape(alert);
     if (request.comparator !== undefined) alert.comparator = request.comparator;
     if (request.threshold !== undefined) alert.threshold = request.threshold;
     if (request.windowSeconds !== undefined) alert.windowSeconds = request.windowSeconds;
@@ -265,6 +271,31 @@ export class AlertService {
     ];
     if (errors.length > 0) throw DomainException.invalid(errors);
   }
+}
+
+/**
+ * A custom metric (`custom:<name>`) needs its aggregation and takes no event filter; an event metric
+ * takes no aggregation. Checked on the alert as it would be saved (an update may change either side).
+ */
+function assertMetricShape(alert: Alert): void {
+  const custom = customMetricName(alert.metric) !== null;
+  const errors: FieldError[] = [];
+  if (custom && alert.aggregation === null) {
+    errors.push({
+      field: 'aggregation',
+      message: `aggregation is required for a custom metric: one of ${METRIC_AGGREGATIONS.join(', ')}`,
+    });
+  }
+  if (custom && Object.keys(alert.filter).length > 0) {
+    errors.push({ field: 'filter', message: 'filter applies to event metrics, not to a custom metric' });
+  }
+  if (!custom && alert.aggregation !== null) {
+    errors.push({
+      field: 'aggregation',
+      message: 'aggregation applies to custom metrics (custom:<name>) only',
+    });
+  }
+  if (errors.length > 0) throw DomainException.invalid(errors);
 }
 
 function filterOf(filter: CreateAlertRequest['filter']): StoredAlertFilter {

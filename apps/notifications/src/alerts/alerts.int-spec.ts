@@ -230,6 +230,28 @@ function verifies(secret: string, raw: Buffer, header: unknown): boolean {
 }
 
 describe('alert rules', () => {
+  it('takes a custom metric with its aggregation, without an event filter, and keeps the pair consistent on update', async () => {
+    const o = owner();
+    const fields = async (request: Promise<unknown>) =>
+      ((await busError(request)).extra.errors ?? []).map((error) => error.field);
+    const custom = { metric: 'custom:queue.depth' as const, filter: undefined };
+    expect(await fields(create(o, custom))).toEqual(['aggregation']);
+    expect(await fields(create(o, { ...custom, aggregation: 'p95', filter: { event: 'x' } }))).toEqual([
+      'filter',
+    ]);
+    expect(await fields(create(o, { aggregation: 'sum' }))).toEqual(['aggregation']);
+    expect(await fields(create(o, { metric: 'custom:no spaces' as never }))).toEqual(['metric']);
+    const alert = await create(o, { ...custom, aggregation: 'p95' });
+    expect(alert).toMatchObject({ metric: 'custom:queue.depth', aggregation: 'p95', filter: {} });
+    const update = (changes: Record<string, unknown>) =>
+      client.bus.send(AlertsSubjects.update, { actor: o.actor, alertId: alert.id, ...changes });
+    expect(await fields(update({ metric: 'events' }))).toEqual(['aggregation']);
+    expect(await update({ metric: 'events', aggregation: null })).toMatchObject({
+      metric: 'events',
+      aggregation: null,
+    });
+  });
+
   it('creates an alert with defaults, shows a generated webhook secret once, and hides it afterwards', async () => {
     const o = owner();
     const created = await create(o, {
@@ -249,6 +271,7 @@ describe('alert rules', () => {
       orgId: o.project.orgId,
       name: 'Signups spike',
       metric: 'events',
+      aggregation: null,
       filter: { event: 'Signed Up' },
       comparator: 'gt',
       threshold: 2,

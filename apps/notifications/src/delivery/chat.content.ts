@@ -4,6 +4,7 @@ import {
   alertLink,
   COMPARATOR_SIGN,
   duration,
+  metricLabel,
   notificationSummary,
   notificationTitle,
   type NotificationContent,
@@ -34,7 +35,7 @@ export function chatMessage(content: NotificationContent, publicUrl: string): Ch
     state: content.kind,
     summary: notificationSummary(content),
     facts: [
-      { label: 'Metric', value: alert.metric },
+      { label: 'Metric', value: metricLabel(alert) },
       { label: 'Value', value: content.value === null ? 'none measured' : String(content.value) },
       { label: 'Threshold', value: `${COMPARATOR_SIGN[alert.comparator]} ${alert.threshold}` },
       { label: 'Window', value: `the last ${duration(alert.windowSeconds)}` },

@@ -71,6 +71,19 @@ describe('the webhook payload', () => {
       'alert.resolved',
     );
   });
+
+  it('names a custom metric with its aggregation, after the metric', () => {
+    const custom: NotificationContent = {
+      ...content,
+      alert: { ...content.alert, metric: 'custom:api.latency', aggregation: 'p95', filter: {} },
+    };
+    const alert = webhookPayload('d', custom, 'https://x.test').alert;
+    expect(Object.keys(alert).slice(2, 5)).toEqual(['metric', 'aggregation', 'comparator']);
+    expect(alert).toMatchObject({ metric: 'custom:api.latency', aggregation: 'p95' });
+    expect(notificationSummary(custom)).toBe(
+      'p95 of custom:api.latency = 132.5 (threshold ≥ 100) over the last 15 minutes',
+    );
+  });
 });
 
 describe('webhookSignature', () => {

@@ -6,6 +6,8 @@ export interface AlertSnapshot {
   id: string;
   name: string;
   metric: string;
+  /** How a custom metric's points are combined (`custom:<name>` only; absent before custom metrics). */
+  aggregation?: string;
   comparator: AlertComparator;
   threshold: number;
   windowSeconds: number;
@@ -55,6 +57,7 @@ export function webhookPayload(
       id: alert.id,
       name: alert.name,
       metric: alert.metric,
+      ...(alert.aggregation ? { aggregation: alert.aggregation } : {}),
       comparator: alert.comparator,
       threshold: alert.threshold,
       windowSeconds: alert.windowSeconds,
@@ -143,11 +146,16 @@ export function notificationTitle(content: NotificationContent): string {
   }
 }
 
+/** What the alert measures, as people read it: `events`, or `p95 of custom:api.latency`. */
+export function metricLabel(alert: Pick<AlertSnapshot, 'metric' | 'aggregation'>): string {
+  return alert.aggregation ? `${alert.aggregation} of ${alert.metric}` : alert.metric;
+}
+
 /** `events = 132 (threshold > 100) over the last 5 minutes`, or what a test says without a value. */
 export function notificationSummary(content: NotificationContent): string {
   const { alert } = content;
   const condition = `${COMPARATOR_SIGN[alert.comparator]} ${alert.threshold}`;
-  const measured = content.value === null ? 'no value measured' : `${alert.metric} = ${content.value}`;
+  const measured = content.value === null ? 'no value measured' : `${metricLabel(alert)} = ${content.value}`;
   return `${measured} (threshold ${condition}) over the last ${duration(alert.windowSeconds)}`;
 }
 
@@ -176,7 +184,7 @@ export function alertEmail(
   const filter = Object.entries(alert.filter).map(([key, value]) => `${key} = ${value}`);
   const facts: Array<[string, string]> = [
     ['Alert', inline(alert.name)],
-    ['Metric', alert.metric],
+    ['Metric', metricLabel(alert)],
     ['Condition', `${COMPARATOR_SIGN[alert.comparator]} ${alert.threshold}`],
     ['Value', content.value === null ? 'none measured' : String(content.value)],
     ['Window', `the last ${duration(alert.windowSeconds)}`],

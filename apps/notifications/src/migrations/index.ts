@@ -4,6 +4,7 @@ import { Migration20261129000100CreateDeliveries } from './Migration202611290001
 import { Migration20261205000000SuppressedDeliveries } from './Migration20261205000000SuppressedDeliveries';
 import { Migration20261206100000QuotaNotices } from './Migration20261206100000QuotaNotices';
 import { Migration20261206200000ChatDeliveries } from './Migration20261206200000ChatDeliveries';
+import { Migration20261207010000CustomMetricAlerts } from './Migration20261207010000CustomMetricAlerts';
 
 /** In order of application; a new migration is appended, never inserted. */
 export const notificationsMigrations: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const notificationsMigrations: MigrationObject[] = [
   { name: 'Migration20261205000000SuppressedDeliveries', class: Migration20261205000000SuppressedDeliveries },
   { name: 'Migration20261206100000QuotaNotices', class: Migration20261206100000QuotaNotices },
   { name: 'Migration20261206200000ChatDeliveries', class: Migration20261206200000ChatDeliveries },
+  { name: 'Migration20261207010000CustomMetricAlerts', class: Migration20261207010000CustomMetricAlerts },
 ];

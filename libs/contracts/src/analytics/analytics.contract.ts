@@ -16,9 +16,15 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import {
+  CUSTOM_METRIC_PATTERN,
+  METRIC_AGGREGATIONS,
+  type MetricAggregation,
+} from '../metrics/metric-aggregations';
 import { Nested } from '../common/nested';
 import { Actor } from '../common/actor';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageResponse } from '../common/pagination';
@@ -35,6 +41,13 @@ import type {
   OrgUsageRequest,
   OrgUsageResponse,
 } from './usage.contract';
+
+import type {
+  MetricNamesRequest,
+  MetricNamesResponse,
+  MetricSeriesRequest,
+  MetricSeriesResponse,
+} from '../metrics/metrics.contract';
 
 export * from './usage.contract';
 
@@ -66,10 +79,31 @@ export const AnalyticsSubjects = {
    * counters with (no actor: the bus permissions let only the gateway send it).
    */
   countEvents: 'analytics.usage.events.count',
+  /** Custom metrics: the names (and tag keys) a project has sent. */
+  metricNames: 'analytics.metrics.names',
+  /** Custom metrics: one name's zero-filled series, aggregated per bucket, optionally per tag value. */
+  metricSeries: 'analytics.metrics.series',
 } as const;
 
 export const TIMESERIES_METRICS = ['events', 'users', 'pageviews', 'transactions', 'wallets'] as const;
 export type TimeseriesMetric = (typeof TIMESERIES_METRICS)[number];
+
+/** What an alert (and the one-number metric query) measures: an event metric, or `custom:<name>`. */
+export type AlertMetric = TimeseriesMetric | `custom:${string}`;
+
+/** An event metric or `custom:<name>` (a custom metric's name), or a 400 naming `metric`. */
+export function IsAlertMetric(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isAlertMetric',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' &&
+        ((TIMESERIES_METRICS as readonly string[]).includes(value) || CUSTOM_METRIC_PATTERN.test(value)),
+      defaultMessage: () =>
+        `metric must be one of ${TIMESERIES_METRICS.join(', ')}, or custom:<name> for a custom metric`,
+    },
+  });
+}
 
 /**
  * What a project's time series may show: the event metrics, and `rpc_calls`, the key verifications of
@@ -372,7 +406,10 @@ export class EventsRequest extends EventsQuery {
   projectId!: string;
 }
 
-/** A metric over [from, to) as one number; `filters` as the query routes take them. */
+/**
+ * A metric over [from, to) as one number; `filters` as the query routes take them. A custom metric
+ * (`custom:<name>`) is combined with `aggregation` over the whole range, and takes no event filters.
+ */
 export class MetricRequest {
   @Caller()
   caller!: AnalyticsCaller;
@@ -380,8 +417,14 @@ export class MetricRequest {
   @IsUUID()
   projectId!: string;
 
-  @IsIn(TIMESERIES_METRICS, { message: `metric must be one of ${TIMESERIES_METRICS.join(', ')}` })
-  metric!: TimeseriesMetric;
+  @IsAlertMetric()
+  metric!: AlertMetric;
+
+  @ValidateIf((request: MetricRequest) => CUSTOM_METRIC_PATTERN.test(String(request.metric)))
+  @IsIn(METRIC_AGGREGATIONS, {
+    message: `aggregation must be one of ${METRIC_AGGREGATIONS.join(', ')} for a custom metric`,
+  })
+  aggregation?: MetricAggregation;
 
   @IsIsoTime()
   from!: string;
@@ -550,4 +593,6 @@ export interface AnalyticsContract {
   [AnalyticsSubjects.orgUsage]: Rpc<OrgUsageRequest, OrgUsageResponse>;
   [AnalyticsSubjects.recordRpcUsage]: Rpc<RecordRpcUsageRequest, RecordRpcUsageResponse>;
   [AnalyticsSubjects.countEvents]: Rpc<CountEventsRequest, CountEventsResponse>;
+  [AnalyticsSubjects.metricNames]: Rpc<MetricNamesRequest, MetricNamesResponse>;
+  [AnalyticsSubjects.metricSeries]: Rpc<MetricSeriesRequest, MetricSeriesResponse>;
 }

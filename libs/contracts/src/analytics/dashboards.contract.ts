@@ -24,6 +24,8 @@ import { IsName } from '../common/name';
 import { Nested } from '../common/nested';
 import { IsIsoTime } from '../common/time';
 import type { BusErrorCode, FieldError } from '../errors/bus-error';
+import { METRIC_LIMITS, METRIC_NAME_PATTERN } from '../metrics/metric-stream';
+import type { MetricSeriesResponse } from '../metrics/metrics.contract';
 import type { Rpc } from '../rpc';
 import { IsIanaTimeZone, toCanonicalTimeZone } from '../tenancy/timezone';
 import { DeletedResponse } from '../chains/chains.contract';
@@ -104,17 +106,11 @@ export const INSIGHT_METRIC_AGGREGATIONS = [
 ] as const;
 export type InsightMetricAggregation = (typeof INSIGHT_METRIC_AGGREGATIONS)[number];
 
-// Custom metric names and tag keys: what the metrics routes take in their path and query.
-const METRIC_NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
-const TAG_KEY = /^[A-Za-z0-9_.:-]{1,100}$/;
-
-/**
- * A custom metric's series (`GET /v1/projects/:projectId/metrics/:name`). Accepted and stored; its
- * evaluation waits for custom metrics (each evaluation answers a per-item error until then).
- */
+/** A custom metric's series (`GET /v1/projects/:projectId/metrics/:name`), evaluated by MetricSeriesQuery. */
 export class MetricInsightParams {
+  // What the metrics routes take in their path (METRIC_NAME_PATTERN) and query (a tag key).
   @IsString()
-  @Matches(METRIC_NAME, { message: 'name must be 1 to 200 letters, digits or _ . : -' })
+  @Matches(METRIC_NAME_PATTERN, { message: 'name must be 1 to 128 of A-Z a-z 0-9 _ . : -' })
   name!: string;
 
   @IsIn(INSIGHT_METRIC_AGGREGATIONS, {
@@ -127,7 +123,8 @@ export class MetricInsightParams {
 
   @IsOptional()
   @IsString()
-  @Matches(TAG_KEY, { message: 'groupBy must be a tag key (1 to 100 letters, digits or _ . : -)' })
+  @MinLength(1)
+  @MaxLength(METRIC_LIMITS.maxTagKeyLength, { message: 'groupBy must be a tag key of 1 to 64 characters' })
   groupBy?: string;
 
   @IsOptional()
@@ -504,7 +501,8 @@ export class DashboardListResponse {
 }
 
 /** What an insight of each kind answers: the kind's analytics route's answer. */
-export type InsightData = SummaryResponse | TimeseriesResponse | TopResponse | FunnelResponse;
+export type InsightData =
+  SummaryResponse | TimeseriesResponse | TopResponse | FunnelResponse | MetricSeriesResponse;
 
 export class InsightDataResponse {
   @ApiProperty({ format: 'uuid' }) insightId!: string;
@@ -512,7 +510,8 @@ export class InsightDataResponse {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: "The answer of the kind's analytics route (summary, timeseries, top or funnel)",
+    description:
+      "The answer of the kind's analytics route (summary, timeseries, top, funnel, or a custom metric's series)",
   })
   data!: InsightData;
 }

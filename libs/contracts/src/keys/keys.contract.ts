@@ -64,7 +64,7 @@ export const KeysSubjects = {
   countOrgKeys: 'keys.key.count',
 } as const;
 
-export const KEY_SCOPES = ['events:write', 'analytics:read', 'rpc'] as const;
+export const KEY_SCOPES = ['events:write', 'analytics:read', 'rpc', 'metrics:write'] as const;
 export type KeyScope = (typeof KEY_SCOPES)[number];
 
 export const MAX_KEY_RATE_LIMIT = 1_000_000;

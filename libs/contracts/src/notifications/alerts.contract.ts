@@ -22,7 +22,13 @@ import {
 } from 'class-validator';
 import { IsName } from '../common/name';
 import { IsEmailAddress } from '../common/email';
-import { EventFilter, TIMESERIES_METRICS, type TimeseriesMetric } from '../analytics/analytics.contract';
+import {
+  EventFilter,
+  IsAlertMetric,
+  TIMESERIES_METRICS,
+  type AlertMetric,
+} from '../analytics/analytics.contract';
+import { METRIC_AGGREGATIONS, type MetricAggregation } from '../metrics/metric-aggregations';
 import { Actor } from '../common/actor';
 import { PageQuery, PageResponse } from '../common/pagination';
 import { trim } from '../common/transforms';
@@ -306,8 +312,24 @@ function Channels(): PropertyDecorator {
 /** The events an alert's metric counts: the filters of the analytics routes. */
 export class AlertFilter extends EventFilter {}
 
-const Metric = () =>
-  IsIn(TIMESERIES_METRICS, { message: `metric must be one of ${TIMESERIES_METRICS.join(', ')}` });
+const Metric = () => IsAlertMetric();
+const Aggregation = () =>
+  apply(
+    IsOptional(),
+    IsIn(METRIC_AGGREGATIONS, { message: `aggregation must be one of ${METRIC_AGGREGATIONS.join(', ')}` }),
+  );
+const METRIC_DESCRIPTION =
+  `An event metric (${TIMESERIES_METRICS.join(', ')}) of the analytics time series, or \`custom:<name>\` ` +
+  'for a custom metric sent with POST /v1/metrics (then `aggregation` says how its points in the window ' +
+  'are combined, and `filter` does not apply)';
+const METRIC_SCHEMA = {
+  type: 'string',
+  example: 'events',
+  pattern: `^(${TIMESERIES_METRICS.join('|')}|custom:[A-Za-z0-9_.:-]{1,128})$`,
+} as const;
+const AGGREGATION_DESCRIPTION =
+  'For a `custom:` metric (required there): sum, avg, min, max, count, p50, p95 or p99 of its points ' +
+  'in the window (0 without points); not for event metrics';
 const Comparator = () =>
   IsIn(ALERT_COMPARATORS, { message: `comparator must be one of ${ALERT_COMPARATORS.join(', ')}` });
 const Threshold = () =>
@@ -326,9 +348,13 @@ export class CreateAlertBody {
   @IsName()
   name!: string;
 
-  @ApiProperty({ enum: TIMESERIES_METRICS, description: 'Any metric of the analytics time series' })
+  @ApiProperty({ ...METRIC_SCHEMA, description: METRIC_DESCRIPTION })
   @Metric()
-  metric!: TimeseriesMetric;
+  metric!: AlertMetric;
+
+  @ApiPropertyOptional({ enum: METRIC_AGGREGATIONS, description: AGGREGATION_DESCRIPTION })
+  @Aggregation()
+  aggregation?: MetricAggregation;
 
   @ApiPropertyOptional({ type: AlertFilter, description: 'Only the events that match' })
   @Filter()
@@ -391,10 +417,21 @@ export class UpdateAlertBody {
   @IsName()
   name?: string;
 
-  @ApiPropertyOptional({ enum: TIMESERIES_METRICS })
+  @ApiPropertyOptional({ ...METRIC_SCHEMA, description: METRIC_DESCRIPTION })
   @IsOptional()
   @Metric()
-  metric?: TimeseriesMetric;
+  metric?: AlertMetric;
+
+  @ApiPropertyOptional({
+    enum: METRIC_AGGREGATIONS,
+    nullable: true,
+    description: `${AGGREGATION_DESCRIPTION}; null removes it (when the metric becomes an event metric)`,
+  })
+  @IsOptional()
+  @IsIn([...METRIC_AGGREGATIONS, null], {
+    message: `aggregation must be one of ${METRIC_AGGREGATIONS.join(', ')}, or null`,
+  })
+  aggregation?: MetricAggregation | null;
 
   @ApiPropertyOptional({ type: AlertFilter, description: 'Replaces the filter; `{}` removes it' })
   @Filter()
@@ -620,8 +657,11 @@ export class AlertDto {
   @ApiProperty()
   name!: string;
 
-  @ApiProperty({ enum: TIMESERIES_METRICS })
-  metric!: TimeseriesMetric;
+  @ApiProperty({ ...METRIC_SCHEMA, description: METRIC_DESCRIPTION })
+  metric!: AlertMetric;
+
+  @ApiProperty({ enum: METRIC_AGGREGATIONS, nullable: true, description: 'Set for a `custom:` metric' })
+  aggregation!: MetricAggregation | null;
 
   @ApiProperty({ type: AlertFilter })
   filter!: AlertFilter;

@@ -13,6 +13,12 @@ import {
   EVENTS_STREAM,
   EVENTS_SUBJECT_PREFIX,
 } from '../events/event-stream';
+import {
+  METRICS_DLQ_STREAM,
+  METRICS_DLQ_SUBJECT_PREFIX,
+  METRICS_STREAM,
+  METRICS_SUBJECT_PREFIX,
+} from '../metrics/metric-stream';
 import { IdentitySubjects } from '../identity/identity.contract';
 import { IdentityBroadcasts } from '../identity/identity.events';
 import { KeysSubjects } from '../keys/keys.contract';
@@ -98,6 +104,9 @@ const USES: Record<BusUser, BusUserUse> = {
     streams: [
       { stream: EVENTS_STREAM, publishes: [`${EVENTS_SUBJECT_PREFIX}.>`], manages: true },
       { stream: EVENTS_DLQ_STREAM, manages: true },
+      // The same for custom metrics, a stream of their own (metric-stream.ts says why).
+      { stream: METRICS_STREAM, publishes: [`${METRICS_SUBJECT_PREFIX}.>`], manages: true },
+      { stream: METRICS_DLQ_STREAM, manages: true },
     ],
   },
   identity: {
@@ -128,6 +137,13 @@ const USES: Record<BusUser, BusUserUse> = {
       {
         stream: EVENTS_DLQ_STREAM,
         publishes: [`${EVENTS_DLQ_SUBJECT_PREFIX}.>`],
+        consumes: true,
+        manages: true,
+      },
+      { stream: METRICS_STREAM, consumes: true, manages: true },
+      {
+        stream: METRICS_DLQ_STREAM,
+        publishes: [`${METRICS_DLQ_SUBJECT_PREFIX}.>`],
         consumes: true,
         manages: true,
       },
