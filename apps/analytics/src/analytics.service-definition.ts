@@ -3,7 +3,7 @@ import { AnalyticsSubjects, DashboardsSubjects } from '@northstar/contracts';
 import { migratePostgres } from '@northstar/persistence';
 import type { ServiceDefinition } from '@northstar/service-runtime';
 import { ANALYTICS_SCHEMA, analyticsEntities, AnalyticsModule } from './analytics.module';
-import { analyticsMigrations } from './clickhouse-migrations';
+import { analyticsClusterSchema, analyticsMigrations } from './clickhouse-migrations';
 import { AnalyticsConfig } from './config';
 import { analyticsPostgresMigrations } from './migrations';
 
@@ -14,7 +14,7 @@ export const analyticsService: ServiceDefinition<AnalyticsConfig> = {
   subjects: [...Object.values(AnalyticsSubjects), ...Object.values(DashboardsSubjects)],
   // After ingestion's migrations (deploy/build/run.mjs migrates ingestion first): the roll-up reads its events table.
   migrate: async (config) => {
-    await migrateClickHouse(clickHouseConnectionFrom(config), analyticsMigrations);
+    await migrateClickHouse(clickHouseConnectionFrom(config), analyticsMigrations, analyticsClusterSchema);
     await migratePostgres({
       url: config.DATABASE_URL,
       schema: ANALYTICS_SCHEMA,

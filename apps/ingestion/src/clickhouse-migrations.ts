@@ -1,17 +1,7 @@
-import type { ClickHouseMigration } from '@northstar/clickhouse';
+import type { ClickHouseMigration, ClusterSchema } from '@northstar/clickhouse';
 
-/** ClickHouse migrations of the event store, owned by ingestion; appended in order, never edited. */
-export const eventStoreMigrations: ClickHouseMigration[] = [
-  {
-    name: '20261123000000_create_events',
-    statements: [
-      // One row per accepted event. ReplacingMergeTree on a key that ends with the server's event_id:
-      // an event written twice (redelivered after a crash between insert and ack) collapses in
-      // merges, and queries count `uniq(event_id)` or read with FINAL so it counts once before that.
-      // The key starts with the project and the day: a project's time range is a contiguous slice.
-      // Times are UTC DateTime plus a milliseconds column (no DateTime64 on 18.16); monthly partitions
-      // make retention a DROP PARTITION.
-      `CREATE TABLE IF NOT EXISTS events (
+/** The columns of `events`, as the first migration made them (the second only re-sorted the rows). */
+const EVENTS_COLUMNS = `
         project_id String,
         event_id UUID,
         message_id String,
@@ -63,16 +53,40 @@ export const eventStoreMigrations: ClickHouseMigration[] = [
         traits Nested(key String, value String),
         raw String,
         inserted_at DateTime('UTC') DEFAULT now()
-      )
+`;
+
+const METRICS_COLUMNS = `
+        project_id String,
+        name String,
+        timestamp DateTime('UTC'),
+        timestamp_ms UInt16,
+        metric_id String,
+        value Float64,
+        tags Nested(key String, value String),
+        received_at DateTime('UTC'),
+        inserted_at DateTime('UTC') DEFAULT now()
+`;
+
+const DELETED_PROJECTS_COLUMNS = `project_id String, deleted_at DateTime('UTC')`;
+
+/** ClickHouse migrations of the event store, owned by ingestion; appended in order, never edited. */
+export const eventStoreMigrations: ClickHouseMigration[] = [
+  {
+    name: '20261123000000_create_events',
+    statements: [
+      // One row per accepted event. ReplacingMergeTree on a key that ends with the server's event_id:
+      // an event written twice (redelivered after a crash between insert and ack) collapses in
+      // merges, and queries count `uniq(event_id)` or read with FINAL so it counts once before that.
+      // The key starts with the project and the day: a project's time range is a contiguous slice.
+      // Times are UTC DateTime plus a milliseconds column (no DateTime64 on 18.16); monthly partitions
+      // make retention a DROP PARTITION.
+      `CREATE TABLE IF NOT EXISTS events (${EVENTS_COLUMNS})
       ENGINE = ReplacingMergeTree()
       PARTITION BY toYYYYMM(timestamp)
       ORDER BY (project_id, toDate(timestamp), event_id)
       SETTINGS index_granularity = 8192`,
       // Deleted projects: ingestion drops events still queued for them instead of writing them back.
-      `CREATE TABLE IF NOT EXISTS deleted_projects (
-        project_id String,
-        deleted_at DateTime('UTC')
-      )
+      `CREATE TABLE IF NOT EXISTS deleted_projects (${DELETED_PROJECTS_COLUMNS})
       ENGINE = ReplacingMergeTree()
       ORDER BY project_id`,
     ],
@@ -109,17 +123,7 @@ export const eventStoreMigrations: ClickHouseMigration[] = [
       // so it counts once before that. The key starts with the project and the name, then the day and
       // the time: one series over a range is a contiguous slice. Tags as Nested (no Map on 18.16),
       // milliseconds in their own column (no DateTime64), monthly partitions for retention.
-      `CREATE TABLE IF NOT EXISTS metrics (
-        project_id String,
-        name String,
-        timestamp DateTime('UTC'),
-        timestamp_ms UInt16,
-        metric_id String,
-        value Float64,
-        tags Nested(key String, value String),
-        received_at DateTime('UTC'),
-        inserted_at DateTime('UTC') DEFAULT now()
-      )
+      `CREATE TABLE IF NOT EXISTS metrics (${METRICS_COLUMNS})
       ENGINE = ReplacingMergeTree()
       PARTITION BY toYYYYMM(timestamp)
       ORDER BY (project_id, name, toDate(timestamp), timestamp, metric_id)
@@ -127,3 +131,36 @@ export const eventStoreMigrations: ClickHouseMigration[] = [
     ],
   },
 ];
+
+/**
+ * The same event store on a ClickHouse cluster (CLICKHOUSE_CLUSTER): the tables as the migrations
+ * above leave them, made at once. A migration added above that changes a table adds its cluster form
+ * to the list given with this schema (ingestion.service-definition.ts); a test compares the two.
+ */
+export const eventStoreClusterSchema: ClusterSchema = {
+  baseline: '20261207000000_event_store_cluster',
+  tables: [
+    {
+      name: 'events',
+      columns: EVENTS_COLUMNS,
+      engine: 'ReplacingMergeTree()',
+      partitionBy: 'toYYYYMM(timestamp)',
+      orderBy: '(project_id, toDate(timestamp), timestamp, event_id)',
+      settings: 'index_granularity = 8192',
+    },
+    {
+      name: 'metrics',
+      columns: METRICS_COLUMNS,
+      engine: 'ReplacingMergeTree()',
+      partitionBy: 'toYYYYMM(timestamp)',
+      orderBy: '(project_id, name, toDate(timestamp), timestamp, metric_id)',
+      settings: 'index_granularity = 8192',
+    },
+    {
+      name: 'deleted_projects',
+      columns: DELETED_PROJECTS_COLUMNS,
+      engine: 'ReplacingMergeTree()',
+      orderBy: 'project_id',
+    },
+  ],
+};

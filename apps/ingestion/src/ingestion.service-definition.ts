@@ -3,7 +3,7 @@ import { clickHouseConnectionFrom, migrateClickHouse } from '@northstar/clickhou
 import { ensureEventStreams, ensureMetricStreams, eventStreamSettingsFrom } from '@northstar/event-stream';
 import { connectNats, migrateDomainEventStreams } from '@northstar/messaging';
 import type { ServiceDefinition } from '@northstar/service-runtime';
-import { eventStoreMigrations } from './clickhouse-migrations';
+import { eventStoreClusterSchema, eventStoreMigrations } from './clickhouse-migrations';
 import { IngestionConfig } from './config';
 import { IngestionModule } from './ingestion.module';
 
@@ -13,7 +13,7 @@ export const ingestionService: ServiceDefinition<IngestionConfig> = {
   module: (config) => IngestionModule.forConfig(config),
   subjects: [],
   migrate: async (config) => {
-    await migrateClickHouse(clickHouseConnectionFrom(config), eventStoreMigrations);
+    await migrateClickHouse(clickHouseConnectionFrom(config), eventStoreMigrations, eventStoreClusterSchema);
     // The streams are infrastructure of the event store: their limits follow this service's config.
     // As the ingestion user: its permissions include managing the events streams, and the domain
     // event streams, whose replicas (NATS_STREAM_REPLICAS) this step applies too: the migrate job

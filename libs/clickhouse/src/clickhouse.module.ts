@@ -8,8 +8,11 @@ import {
 } from '@nestjs/common';
 import { ReadinessService } from '@northstar/observability';
 import { createClickHouse, type ClickHouseClient, type ClickHouseConnection } from './clickhouse-client';
+import type { ClickHouseTopology } from './cluster-schema';
 
 export const CLICKHOUSE = Symbol('CLICKHOUSE');
+/** A ClickHouseTopology: the database, and the cluster when ClickHouse runs as one (see alterTarget). */
+export const CLICKHOUSE_TOPOLOGY = Symbol('CLICKHOUSE_TOPOLOGY');
 
 class ClickHouseLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
@@ -37,9 +40,16 @@ export class ClickHouseModule {
       module: ClickHouseModule,
       providers: [
         { provide: CLICKHOUSE, useFactory: () => createClickHouse(connection) },
+        {
+          provide: CLICKHOUSE_TOPOLOGY,
+          useValue: {
+            database: connection.database,
+            cluster: connection.cluster || null,
+          } satisfies ClickHouseTopology,
+        },
         ClickHouseLifecycle,
       ],
-      exports: [CLICKHOUSE],
+      exports: [CLICKHOUSE, CLICKHOUSE_TOPOLOGY],
     };
   }
 }

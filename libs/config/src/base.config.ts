@@ -116,6 +116,13 @@ export function WithClickHouse<B extends Constructor>(Base: B) {
 
     @IsString()
     CLICKHOUSE_PASSWORD = '';
+
+    /**
+     * The ClickHouse cluster (its `remote_servers` name) when the event store runs on one; empty for a
+     * single server. Selects the cluster schema: replicated tables under Distributed ones.
+     */
+    @IsString()
+    CLICKHOUSE_CLUSTER = '';
   }
   return ClickHouseSettings;
 }

@@ -1,5 +1,13 @@
 import { Logger } from '@nestjs/common';
-import { identifier, sql, toSql, type ClickHouseClient } from '@northstar/clickhouse';
+import {
+  alterTarget,
+  identifier,
+  sql,
+  storedTable,
+  toSql,
+  type ClickHouseClient,
+  type ClickHouseTopology,
+} from '@northstar/clickhouse';
 import { TenancySubjects } from '@northstar/contracts';
 import type { BusClient } from '@northstar/messaging';
 import { PeriodicTask } from '@northstar/service-runtime';
@@ -20,6 +28,11 @@ export interface ClickHouseRetentionOptions {
   tables: readonly RetainedTable[];
   intervalMs: number;
   clickhouse: ClickHouseClient;
+  /**
+   * The ClickHouse cluster, if any: deletions then go to every replica's local table (ON CLUSTER), and
+   * the parts and running mutations looked at are those of the replica this process talks to.
+   */
+  topology: ClickHouseTopology;
   bus: BusClient;
   /** Without one every replica makes passes; the running-mutation check keeps them from piling up. */
   lock?: RetentionLock;
@@ -92,14 +105,16 @@ export class ClickHouseRetention {
     const result = await this.options.clickhouse.query({
       query: toSql(
         sql`SELECT DISTINCT partition FROM system.parts
-            WHERE database = currentDatabase() AND table = ${table} AND active`,
+            WHERE database = currentDatabase() AND table = ${storedTable(table, this.options.topology)} AND active`,
       ),
       format: 'JSONEachRow',
     });
     const partitions = (await result.json<{ partition: string }>()).map((row) => row.partition);
     for (const partition of droppablePartitions(partitions, cutoff)) {
       await this.options.clickhouse.command({
-        query: toSql(sql`ALTER TABLE ${identifier(table)} DROP PARTITION ${Number(partition)}`),
+        query: toSql(
+          sql`ALTER TABLE ${alterTarget(table, this.options.topology)} DROP PARTITION ${Number(partition)}`,
+        ),
       });
       this.options.logger.log(`Dropped ${table}'s rows of ${partition}: older than every plan keeps`);
     }
@@ -123,7 +138,7 @@ export class ClickHouseRetention {
     for (const deletion of retentionDeletions(ages, retention.days, now, CHUNK)) {
       await this.options.clickhouse.command({
         query: toSql(
-          sql`ALTER TABLE ${identifier(table)} DELETE
+          sql`ALTER TABLE ${alterTarget(table, this.options.topology)} DELETE
               WHERE has(${deletion.projectIds}, project_id) AND ${identifier(timeColumn)} < ${new Date(deletion.cutoff)}`,
         ),
       });
@@ -137,7 +152,7 @@ export class ClickHouseRetention {
     const result = await this.options.clickhouse.query({
       query: toSql(
         sql`SELECT count() AS n FROM system.mutations
-            WHERE database = currentDatabase() AND table = ${table} AND is_done = 0`,
+            WHERE database = currentDatabase() AND table = ${storedTable(table, this.options.topology)} AND is_done = 0`,
       ),
       format: 'JSONEachRow',
     });

@@ -48,9 +48,12 @@ async function migrateOnce<C extends ServiceConfig>(
   definition: ServiceDefinition<C>,
   overrides: TestEnv,
 ): Promise<void> {
-  if (!definition.migrate || migrated.has(definition.name)) return;
-  await definition.migrate(loadConfig(definition.configClass, testEnv(overrides)));
-  migrated.add(definition.name);
+  const env = testEnv(overrides);
+  // Per event store: a suite may run one service against two (a cluster beside a single server).
+  const key = `${definition.name} ${env['CLICKHOUSE_DATABASE']}`;
+  if (!definition.migrate || migrated.has(key)) return;
+  await definition.migrate(loadConfig(definition.configClass, env));
+  migrated.add(key);
 }
 
 // NATS subjects and queue groups are global to the server: a replica of another test run or of a

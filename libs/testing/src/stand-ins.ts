@@ -154,9 +154,16 @@ export class TenancyStandIn {
     return project;
   }
 
-  /** A new project of a new organisation, with `userId` as a member in `role`. */
-  project(userId: string, role: OrgRole = 'viewer'): TestProject {
-    const project = { orgId: randomUUID(), projectId: randomUUID() };
+  /**
+   * A new project of a new organisation, with `userId` as a member in `role`; `ids` when the same
+   * project must exist for another stand-in too (two platforms side by side).
+   */
+  project(
+    userId: string,
+    role: OrgRole = 'viewer',
+    ids: TestProject = { orgId: randomUUID(), projectId: randomUUID() },
+  ): TestProject {
+    const project = { ...ids };
     this.orgs.set(project.orgId, new Map([[userId, role]]));
     this.projects.set(project.projectId, { orgId: project.orgId, timezone: 'UTC' });
     return project;

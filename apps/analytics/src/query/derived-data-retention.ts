@@ -5,7 +5,12 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { CLICKHOUSE, type ClickHouseClient } from '@northstar/clickhouse';
+import {
+  CLICKHOUSE,
+  CLICKHOUSE_TOPOLOGY,
+  type ClickHouseClient,
+  type ClickHouseTopology,
+} from '@northstar/clickhouse';
 import { BusClient } from '@northstar/messaging';
 import { ClickHouseRetention } from '@northstar/retention';
 import { AnalyticsConfig } from '../config';
@@ -20,7 +25,12 @@ import { AnalyticsConfig } from '../config';
 export class DerivedDataRetention implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly retention: ClickHouseRetention;
 
-  constructor(config: AnalyticsConfig, bus: BusClient, @Inject(CLICKHOUSE) clickhouse: ClickHouseClient) {
+  constructor(
+    config: AnalyticsConfig,
+    bus: BusClient,
+    @Inject(CLICKHOUSE) clickhouse: ClickHouseClient,
+    @Inject(CLICKHOUSE_TOPOLOGY) topology: ClickHouseTopology,
+  ) {
     this.retention = new ClickHouseRetention({
       tables: [
         { table: 'hour_writes', timeColumn: 'hour' },
@@ -33,6 +43,7 @@ export class DerivedDataRetention implements OnApplicationBootstrap, OnApplicati
       ],
       intervalMs: config.ANALYTICS_RETENTION_INTERVAL_MS,
       clickhouse,
+      topology,
       bus,
       logger: new Logger(DerivedDataRetention.name),
     });

@@ -28,7 +28,7 @@ let repository: EventStoreRepository;
 beforeAll(async () => {
   await migrateClickHouse(connection, eventStoreMigrations);
   clickhouse = createClickHouse(connection);
-  repository = new EventStoreRepository(clickhouse);
+  repository = new EventStoreRepository(clickhouse, { database: connection.database, cluster: null });
 });
 
 afterAll(async () => {
@@ -81,7 +81,9 @@ describe('EventStoreRepository.insert', () => {
     const unreachable = createClickHouse({ ...connection, url: 'http://127.0.0.1:1' });
     try {
       await expect(
-        new EventStoreRepository(unreachable).insert(rows(randomUUID(), [new Date().toISOString()])),
+        new EventStoreRepository(unreachable, { database: 'unreachable', cluster: null }).insert(
+          rows(randomUUID(), [new Date().toISOString()]),
+        ),
       ).rejects.toThrow(/ECONNREFUSED/);
     } finally {
       await unreachable.close();

@@ -1,5 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLICKHOUSE, sql, toSql, type ClickHouseClient } from '@northstar/clickhouse';
+import {
+  alterTarget,
+  CLICKHOUSE,
+  CLICKHOUSE_TOPOLOGY,
+  sql,
+  toSql,
+  type ClickHouseClient,
+  type ClickHouseTopology,
+} from '@northstar/clickhouse';
 import { ClickHouseError } from '@clickhouse/client';
 import type { EventRow } from './event-row';
 
@@ -41,7 +49,10 @@ export interface UnwritableRow {
 /** All I/O of the event store: the `events` and `deleted_projects` tables. */
 @Injectable()
 export class EventStoreRepository {
-  constructor(@Inject(CLICKHOUSE) private readonly clickhouse: ClickHouseClient) {}
+  constructor(
+    @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouseClient,
+    @Inject(CLICKHOUSE_TOPOLOGY) private readonly topology: ClickHouseTopology,
+  ) {}
 
   /**
    * Inserts the rows; resolves with the rows ClickHouse refuses as data (found by halving the batch),
@@ -81,7 +92,9 @@ export class EventStoreRepository {
     });
     // A mutation: ClickHouse rewrites the parts holding the project in the background.
     await this.clickhouse.command({
-      query: toSql(sql`ALTER TABLE events DELETE WHERE project_id = ${projectId}`),
+      query: toSql(
+        sql`ALTER TABLE ${alterTarget('events', this.topology)} DELETE WHERE project_id = ${projectId}`,
+      ),
     });
   }
 

@@ -1,5 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLICKHOUSE, sql, toSql, type ClickHouseClient } from '@northstar/clickhouse';
+import {
+  alterTarget,
+  CLICKHOUSE,
+  CLICKHOUSE_TOPOLOGY,
+  sql,
+  toSql,
+  type ClickHouseClient,
+  type ClickHouseTopology,
+} from '@northstar/clickhouse';
 import type { MetricEnvelope } from '@northstar/contracts';
 import { byPartitions, isDataError, type UnwritableRow } from '../event-store/event-store.repository';
 
@@ -34,7 +42,10 @@ export function toMetricRow(metric: MetricEnvelope): MetricRow {
 /** All I/O of the metric store: the `metrics` table. */
 @Injectable()
 export class MetricStoreRepository {
-  constructor(@Inject(CLICKHOUSE) private readonly clickhouse: ClickHouseClient) {}
+  constructor(
+    @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouseClient,
+    @Inject(CLICKHOUSE_TOPOLOGY) private readonly topology: ClickHouseTopology,
+  ) {}
 
   /**
    * Inserts the rows; resolves with those ClickHouse refuses as data (found by halving the batch),
@@ -67,7 +78,9 @@ export class MetricStoreRepository {
   /** A deleted project's points (a mutation, rewritten in the background). */
   async deleteProject(projectId: string): Promise<void> {
     await this.clickhouse.command({
-      query: toSql(sql`ALTER TABLE metrics DELETE WHERE project_id = ${projectId}`),
+      query: toSql(
+        sql`ALTER TABLE ${alterTarget('metrics', this.topology)} DELETE WHERE project_id = ${projectId}`,
+      ),
     });
   }
 }

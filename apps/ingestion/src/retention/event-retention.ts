@@ -5,7 +5,12 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { CLICKHOUSE, type ClickHouseClient } from '@northstar/clickhouse';
+import {
+  CLICKHOUSE,
+  CLICKHOUSE_TOPOLOGY,
+  type ClickHouseClient,
+  type ClickHouseTopology,
+} from '@northstar/clickhouse';
 import { BusClient } from '@northstar/messaging';
 import { REDIS } from '@northstar/redis';
 import { ClickHouseRetention } from '@northstar/retention';
@@ -28,6 +33,7 @@ export class EventRetention implements OnApplicationBootstrap, OnApplicationShut
     config: IngestionConfig,
     bus: BusClient,
     @Inject(CLICKHOUSE) clickhouse: ClickHouseClient,
+    @Inject(CLICKHOUSE_TOPOLOGY) topology: ClickHouseTopology,
     @Inject(REDIS) private readonly redis: Redis,
   ) {
     this.retention = new ClickHouseRetention({
@@ -38,6 +44,7 @@ export class EventRetention implements OnApplicationBootstrap, OnApplicationShut
       ],
       intervalMs: config.INGEST_RETENTION_INTERVAL_MS,
       clickhouse,
+      topology,
       bus,
       lock: (holdMs) => this.lock(holdMs),
       logger: new Logger(EventRetention.name),
