@@ -31,6 +31,7 @@ import {
 import { IngestionConfig } from '../config';
 import { EventStoreService } from '../event-store/event-store.service';
 import { IngestionMetrics, type DeadLetterReason } from './ingestion.metrics';
+import { BatchBuffer } from './batch-buffer';
 
 // Held messages are reported in progress well within the ack wait, so a slow or stalled insert
 // never makes JetStream redeliver them to another replica.
@@ -89,9 +90,8 @@ const reasonOf = (errors: readonly FieldError[]): string =>
 @Injectable()
 export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('EventConsumer');
-  private readonly buffer: Held[] = [];
-  /** Events in `buffer`: a message holds one or many. */
-  private bufferedRows = 0;
+  /** Messages waiting for their batch; a message holds one event or many. */
+  private readonly batches: BatchBuffer<Held>;
   /** Every message taken off the stream and neither acknowledged nor given back yet. */
   private readonly held = new Set<JsMsg>();
   private heldBytes = 0;
@@ -107,7 +107,6 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
   private pull?: ConsumerMessages;
   private reading?: Promise<void>;
   private writing?: Promise<void>;
-  private wake?: () => void;
   /** Resolves the pull loop's wait for room once held messages are settled. */
   private roomFreed?: () => void;
   /** When the last message came off the stream. */
@@ -126,7 +125,13 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
     private readonly store: EventStoreService,
     private readonly metrics: IngestionMetrics,
     private readonly readiness: ReadinessService,
-  ) {}
+  ) {
+    this.batches = new BatchBuffer(
+      (held) => held.envelopes.length,
+      config.INGEST_BATCH_ROWS,
+      config.INGEST_FLUSH_MS,
+    );
+  }
 
   onModuleInit(): void {
     this.metrics.held = () => ({ messages: this.held.size, events: this.heldEvents });
@@ -173,7 +178,7 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
     this.roomFreed?.();
     await this.pull?.close().catch(() => undefined);
     await this.reading;
-    this.wake?.();
+    this.batches.wakeUp();
     await this.writing;
     // Given back with a short delay: redelivered at once, they could go to this process's own pull
     // request, still open on the server until the connection closes, and wait out the ack wait.
@@ -304,9 +309,7 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
       return;
     }
     this.hold(held);
-    this.buffer.push(held);
-    this.bufferedRows += held.envelopes.length;
-    if (this.buffer.length === 1 || this.bufferedRows >= this.config.INGEST_BATCH_ROWS) this.wake?.();
+    this.batches.add(held);
   }
 
   /**
@@ -317,51 +320,19 @@ export class EventConsumer implements OnModuleInit, OnApplicationBootstrap, Befo
     const writes = new Set<Promise<boolean>>();
     let gaveUp = false;
     while (!gaveUp) {
-      if (this.buffer.length === 0) {
-        if (this.stopping) break;
-        await this.waitForWork(this.config.INGEST_FLUSH_MS);
-        continue;
-      }
-      const waited = Date.now() - this.buffer[0].heldAt;
-      const full = this.bufferedRows >= this.config.INGEST_BATCH_ROWS;
-      if (!full && !this.stopping && waited < this.config.INGEST_FLUSH_MS) {
-        await this.waitForWork(this.config.INGEST_FLUSH_MS - waited);
-        continue;
-      }
+      const turn = await this.batches.turn(this.stopping);
+      if (turn === 'drained') break;
+      if (turn === 'again') continue;
       if (writes.size >= this.config.INGEST_WRITE_CONCURRENCY) {
         gaveUp = !(await Promise.race(writes));
         continue;
       }
-      const write: Promise<boolean> = this.writeBatch(this.nextBatch()).finally(() => writes.delete(write));
+      const write: Promise<boolean> = this.writeBatch(this.batches.take()).finally(() =>
+        writes.delete(write),
+      );
       writes.add(write);
     }
     await Promise.all(writes);
-  }
-
-  /** Whole messages from the front of the buffer, up to INGEST_BATCH_ROWS events (at least one message). */
-  private nextBatch(): Held[] {
-    let rows = 0;
-    let count = 0;
-    while (count < this.buffer.length) {
-      const size = this.buffer[count].envelopes.length;
-      if (count > 0 && rows + size > this.config.INGEST_BATCH_ROWS) break;
-      rows += size;
-      count += 1;
-    }
-    this.bufferedRows -= rows;
-    return this.buffer.splice(0, count);
-  }
-
-  private waitForWork(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-    });
   }
 
   /** Writes one batch, retrying until it is written; false when shutdown gave up on it. */

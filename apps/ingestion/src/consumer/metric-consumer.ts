@@ -24,6 +24,7 @@ import { IngestionConfig } from '../config';
 import { EventStoreService } from '../event-store/event-store.service';
 import { MetricStoreRepository, toMetricRow } from '../metric-store/metric-store.repository';
 import { IngestionMetrics, type DeadLetterReason } from './ingestion.metrics';
+import { BatchBuffer } from './batch-buffer';
 
 const HEARTBEAT_MS = INGESTION_ACK_WAIT_MS / 3;
 const BACKLOG_REFRESH_MS = 2000;
@@ -58,14 +59,13 @@ const reasonOf = (errors: readonly FieldError[]): string =>
 @Injectable()
 export class MetricConsumer implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('MetricConsumer');
-  private buffer: Held[] = [];
-  private bufferedRows = 0;
+  /** Messages waiting for their batch. */
+  private readonly batches: BatchBuffer<Held>;
   private readonly held = new Set<JsMsg>();
   private js!: JetStreamClient;
   private jsm!: JetStreamManager;
   private reading?: Promise<void>;
   private writing?: Promise<void>;
-  private wake?: () => void;
   private roomFreed?: () => void;
   private close?: () => Promise<void>;
   private purgedUpTo = 0;
@@ -80,7 +80,13 @@ export class MetricConsumer implements OnModuleInit, OnApplicationBootstrap, Bef
     private readonly events: EventStoreService,
     private readonly metrics: IngestionMetrics,
     private readonly readiness: ReadinessService,
-  ) {}
+  ) {
+    this.batches = new BatchBuffer(
+      (held) => held.metrics.length,
+      config.INGEST_BATCH_ROWS,
+      config.INGEST_FLUSH_MS,
+    );
+  }
 
   onModuleInit(): void {
     this.readiness.register('jetstream-metrics', async () => {
@@ -112,7 +118,7 @@ export class MetricConsumer implements OnModuleInit, OnApplicationBootstrap, Bef
     this.roomFreed?.();
     await this.close?.().catch(() => undefined);
     await this.reading;
-    this.wake?.();
+    this.batches.wakeUp();
     await this.writing;
     for (const message of this.held) message.nak(NAK_ON_SHUTDOWN_MS);
     this.held.clear();
@@ -192,52 +198,16 @@ export class MetricConsumer implements OnModuleInit, OnApplicationBootstrap, Bef
       return;
     }
     this.held.add(message);
-    this.buffer.push(held);
-    this.bufferedRows += held.metrics.length;
-    if (this.buffer.length === 1 || this.bufferedRows >= this.config.INGEST_BATCH_ROWS) this.wake?.();
+    this.batches.add(held);
   }
 
   private async writeLoop(): Promise<void> {
-    while (true) {
-      if (this.buffer.length === 0) {
-        if (this.stopping) return;
-        await this.waitForWork(this.config.INGEST_FLUSH_MS);
-        continue;
-      }
-      const waited = Date.now() - this.buffer[0].heldAt;
-      const full = this.bufferedRows >= this.config.INGEST_BATCH_ROWS;
-      if (!full && !this.stopping && waited < this.config.INGEST_FLUSH_MS) {
-        await this.waitForWork(this.config.INGEST_FLUSH_MS - waited);
-        continue;
-      }
-      if (!(await this.writeBatch(this.nextBatch()))) return;
+    for (;;) {
+      const turn = await this.batches.turn(this.stopping);
+      if (turn === 'drained') return;
+      if (turn === 'again') continue;
+      if (!(await this.writeBatch(this.batches.take()))) return;
     }
-  }
-
-  /** Whole messages from the front, up to INGEST_BATCH_ROWS points (at least one message). */
-  private nextBatch(): Held[] {
-    let rows = 0;
-    let count = 0;
-    while (count < this.buffer.length) {
-      const size = this.buffer[count].metrics.length;
-      if (count > 0 && rows + size > this.config.INGEST_BATCH_ROWS) break;
-      rows += size;
-      count += 1;
-    }
-    this.bufferedRows -= rows;
-    return this.buffer.splice(0, count);
-  }
-
-  private waitForWork(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-    });
   }
 
   /** Writes one batch, retrying until it is written; false when shutdown gave up on it. */
