@@ -315,7 +315,7 @@ export type KeyRateLimit = {
 export type KeySelfDto = {
   keyId: string;
   projectId: string;
-  scopes: Array<"events:write" | "analytics:read" | "rpc">;
+  scopes: Array<"events:write" | "analytics:read" | "rpc" | "metrics:write">;
   rateLimit: KeyRateLimit | null;
 };
 export type VerifyKeyBody = {
@@ -340,7 +340,7 @@ export type VerifyKeyAnswer = {
   keyId?: string;
   projectId?: string;
   orgId?: string;
-  scopes?: Array<"events:write" | "analytics:read" | "rpc">;
+  scopes?: Array<"events:write" | "analytics:read" | "rpc" | "metrics:write">;
   credits?: VerifyCreditsDto;
   rateLimit?: VerifyRateLimitDto;
 };
@@ -354,7 +354,7 @@ export type KeyCredits = {
 };
 export type CreateKeyBody = {
   name: string;
-  scopes: Array<"events:write" | "analytics:read" | "rpc">;
+  scopes: Array<"events:write" | "analytics:read" | "rpc" | "metrics:write">;
   expiresAt?: string | null;
   rateLimit?: KeyRateLimit | null;
   allowedOrigins?: Array<string> | null;
@@ -371,7 +371,7 @@ export type CreatedApiKeyDto = {
   projectId: string;
   name: string;
   prefix: string;
-  scopes: Array<"events:write" | "analytics:read" | "rpc">;
+  scopes: Array<"events:write" | "analytics:read" | "rpc" | "metrics:write">;
   createdAt: string;
   expiresAt: string | null;
   rateLimit: KeyRateLimit | null;
@@ -388,7 +388,7 @@ export type ApiKeyDto = {
   projectId: string;
   name: string;
   prefix: string;
-  scopes: Array<"events:write" | "analytics:read" | "rpc">;
+  scopes: Array<"events:write" | "analytics:read" | "rpc" | "metrics:write">;
   createdAt: string;
   expiresAt: string | null;
   rateLimit: KeyRateLimit | null;
@@ -405,7 +405,7 @@ export type ApiKeyListResponse = {
 };
 export type UpdateKeyBody = {
   name?: string;
-  scopes?: Array<"events:write" | "analytics:read" | "rpc">;
+  scopes?: Array<"events:write" | "analytics:read" | "rpc" | "metrics:write">;
   expiresAt?: string | null;
   rateLimit?: KeyRateLimit | null;
   allowedOrigins?: Array<string> | null;
@@ -421,7 +421,7 @@ export type RotatedApiKeyDto = {
   projectId: string;
   name: string;
   prefix: string;
-  scopes: Array<"events:write" | "analytics:read" | "rpc">;
+  scopes: Array<"events:write" | "analytics:read" | "rpc" | "metrics:write">;
   createdAt: string;
   expiresAt: string | null;
   rateLimit: KeyRateLimit | null;
@@ -522,6 +522,24 @@ export type AnalyticsEventsResponse = {
   items: Array<AnalyticsEventDto>;
   nextCursor: string | null;
 };
+export type MetricNameItem = {
+  name: string;
+  tagKeys: Array<string>;
+};
+export type MetricNamesResponse = {
+  items: Array<MetricNameItem>;
+};
+export type MetricSeriesGroup = {
+  group: string;
+  points: Array<TimeseriesPoint>;
+};
+export type MetricSeriesResponse = {
+  name: string;
+  agg: "sum" | "avg" | "min" | "max" | "count" | "p50" | "p95" | "p99";
+  interval: "minute" | "hour" | "day";
+  points?: Array<TimeseriesPoint>;
+  series?: Array<MetricSeriesGroup>;
+};
 export type ChainCount = {
   chain: string | null;
   count: number;
@@ -576,6 +594,106 @@ export type OrgUsageResponse = {
   total: UsageTotals;
   projects: Array<ProjectUsage>;
 };
+export type CreateInsightBody = {
+  name: string;
+  kind: "summary" | "timeseries" | "top" | "funnel" | "metric";
+  params: Record<string, unknown>;
+};
+export type InsightDto = {
+  id: string;
+  projectId: string;
+  name: string;
+  kind: "summary" | "timeseries" | "top" | "funnel" | "metric";
+  params: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+};
+export type InsightListResponse = {
+  items: Array<InsightDto>;
+};
+export type UpdateInsightBody = {
+  name?: string;
+  kind?: "summary" | "timeseries" | "top" | "funnel" | "metric";
+  params?: Record<string, unknown>;
+};
+export type InsightDataResponse = {
+  insightId: string;
+  kind: "summary" | "timeseries" | "top" | "funnel" | "metric";
+  data: Record<string, unknown>;
+};
+export type DashboardItem = {
+  insightId: string;
+  position: number;
+};
+export type DashboardRange = {
+  lastHours?: number;
+  from?: string;
+  to?: string;
+};
+export type CreateDashboardBody = {
+  name: string;
+  items: Array<DashboardItem>;
+  range?: DashboardRange;
+  timezone?: string;
+};
+export type DashboardDto = {
+  id: string;
+  projectId: string;
+  name: string;
+  items: Array<DashboardItem>;
+  range: DashboardRange | null;
+  timezone: string | null;
+  shared: boolean;
+  createdAt: string;
+  updatedAt: string;
+};
+export type DashboardListResponse = {
+  items: Array<DashboardDto>;
+};
+export type UpdateDashboardBody = {
+  name?: string;
+  items?: Array<DashboardItem>;
+  range?: DashboardRange | null;
+  timezone?: string | null;
+};
+export type FieldErrorDto = {
+  field: string;
+  message: string;
+};
+export type ItemProblemDto = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: Array<FieldErrorDto>;
+  errorId?: string;
+};
+export type DashboardDataItemDto = {
+  insightId: string;
+  kind?: "summary" | "timeseries" | "top" | "funnel" | "metric";
+  data?: Record<string, unknown>;
+  error?: ItemProblemDto;
+};
+export type DashboardDataDto = {
+  items: Array<DashboardDataItemDto>;
+};
+export type ShareLinkDto = {
+  token: string;
+  url: string;
+};
+export type SharedDashboardItemDto = {
+  position: number;
+  name: string;
+  kind: "summary" | "timeseries" | "top" | "funnel" | "metric";
+  data?: Record<string, unknown>;
+  error?: ItemProblemDto;
+};
+export type SharedDashboardDto = {
+  name: string;
+  range: DashboardRange | null;
+  timezone: string | null;
+  items: Array<SharedDashboardItemDto>;
+};
 export type AlertEmailChannelInput = {
   type: "email";
   to: string;
@@ -613,7 +731,8 @@ export type AlertFilter = {
 };
 export type CreateAlertBody = {
   name: string;
-  metric: "events" | "users" | "pageviews" | "transactions" | "wallets";
+  metric: string;
+  aggregation?: "sum" | "avg" | "min" | "max" | "count" | "p50" | "p95" | "p99";
   filter?: AlertFilter;
   comparator: "gt" | "gte" | "lt" | "lte";
   threshold: number;
@@ -658,7 +777,8 @@ export type AlertDto = {
   projectId: string;
   orgId: string;
   name: string;
-  metric: "events" | "users" | "pageviews" | "transactions" | "wallets";
+  metric: string;
+  aggregation: "sum" | "avg" | "min" | "max" | "count" | "p50" | "p95" | "p99" | null;
   filter: AlertFilter;
   comparator: "gt" | "gte" | "lt" | "lte";
   threshold: number;
@@ -679,7 +799,8 @@ export type AlertListResponse = {
 };
 export type UpdateAlertBody = {
   name?: string;
-  metric?: "events" | "users" | "pageviews" | "transactions" | "wallets";
+  metric?: string;
+  aggregation?: "sum" | "avg" | "min" | "max" | "count" | "p50" | "p95" | "p99" | null;
   filter?: AlertFilter;
   comparator?: "gt" | "gte" | "lt" | "lte";
   threshold?: number;
@@ -817,9 +938,15 @@ export type EventBatchRequest = {
   batch: Array<IncomingEvent>;
   sentAt?: string;
 };
-export type FieldErrorDto = {
-  field: string;
-  message: string;
+export type IncomingMetric = {
+  name: string;
+  value: number;
+  timestamp?: string;
+  tags?: Record<string, string>;
+  id?: string;
+};
+export type MetricBatchRequest = {
+  metrics: Array<IncomingMetric>;
 };
 export type ProblemDto = {
   type: string;
@@ -1217,6 +1344,18 @@ export interface Operations {
     body: never;
     response: AnalyticsEventsResponse;
   };
+  'GET /v1/projects/{projectId}/metrics': {
+    path: { projectId: string; };
+    query: never;
+    body: never;
+    response: MetricNamesResponse;
+  };
+  'GET /v1/projects/{projectId}/metrics/{name}': {
+    path: { projectId: string; name: string; };
+    query: { agg?: "sum" | "avg" | "min" | "max" | "count" | "p50" | "p95" | "p99"; interval?: "minute" | "hour" | "day"; from?: string; to?: string; tz?: string; groupBy?: string; tag?: Array<string>; };
+    body: never;
+    response: MetricSeriesResponse;
+  };
   'GET /v1/keys/{keyId}/usage': {
     path: { keyId: string; };
     query: { from?: string; to?: string; interval?: "hour" | "day"; };
@@ -1228,6 +1367,96 @@ export interface Operations {
     query: { from?: string; to?: string; };
     body: never;
     response: OrgUsageResponse;
+  };
+  'POST /v1/projects/{projectId}/insights': {
+    path: { projectId: string; };
+    query: never;
+    body: CreateInsightBody;
+    response: InsightDto;
+  };
+  'GET /v1/projects/{projectId}/insights': {
+    path: { projectId: string; };
+    query: never;
+    body: never;
+    response: InsightListResponse;
+  };
+  'GET /v1/insights/{insightId}': {
+    path: { insightId: string; };
+    query: never;
+    body: never;
+    response: InsightDto;
+  };
+  'PATCH /v1/insights/{insightId}': {
+    path: { insightId: string; };
+    query: never;
+    body: UpdateInsightBody;
+    response: InsightDto;
+  };
+  'DELETE /v1/insights/{insightId}': {
+    path: { insightId: string; };
+    query: never;
+    body: never;
+    response: void;
+  };
+  'GET /v1/insights/{insightId}/data': {
+    path: { insightId: string; };
+    query: { from?: string; to?: string; tz?: string; format?: "json" | "csv"; };
+    body: never;
+    response: InsightDataResponse;
+  };
+  'POST /v1/projects/{projectId}/dashboards': {
+    path: { projectId: string; };
+    query: never;
+    body: CreateDashboardBody;
+    response: DashboardDto;
+  };
+  'GET /v1/projects/{projectId}/dashboards': {
+    path: { projectId: string; };
+    query: never;
+    body: never;
+    response: DashboardListResponse;
+  };
+  'GET /v1/dashboards/{dashboardId}': {
+    path: { dashboardId: string; };
+    query: never;
+    body: never;
+    response: DashboardDto;
+  };
+  'PATCH /v1/dashboards/{dashboardId}': {
+    path: { dashboardId: string; };
+    query: never;
+    body: UpdateDashboardBody;
+    response: DashboardDto;
+  };
+  'DELETE /v1/dashboards/{dashboardId}': {
+    path: { dashboardId: string; };
+    query: never;
+    body: never;
+    response: void;
+  };
+  'GET /v1/dashboards/{dashboardId}/data': {
+    path: { dashboardId: string; };
+    query: { from?: string; to?: string; tz?: string; };
+    body: never;
+    response: DashboardDataDto;
+  };
+  'POST /v1/dashboards/{dashboardId}/share': {
+    path: { dashboardId: string; };
+    query: never;
+    body: never;
+    response: ShareLinkDto;
+  };
+  'DELETE /v1/dashboards/{dashboardId}/share': {
+    path: { dashboardId: string; };
+    query: never;
+    body: never;
+    response: void;
+  };
+  'GET /v1/shared/dashboards/{token}': {
+    path: { token: string; };
+    query: never;
+    body: never;
+    response: SharedDashboardDto;
   };
   'POST /v1/projects/{projectId}/alerts': {
     path: { projectId: string; };
@@ -1371,6 +1600,12 @@ export interface Operations {
     path: never;
     query: never;
     body: IncomingEvent;
+    response: IngestResponse;
+  };
+  'POST /v1/metrics': {
+    path: never;
+    query: never;
+    body: MetricBatchRequest;
     response: IngestResponse;
   };
 }
