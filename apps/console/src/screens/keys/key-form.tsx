@@ -6,6 +6,7 @@ import { Field, FormError, SubmitButton } from '../../components/ui';
 export type Scope = CreateKeyBody['scopes'][number];
 export const SCOPES: { value: Scope; label: string }[] = [
   { value: 'events:write', label: 'events:write: send events (SDKs, servers)' },
+  { value: 'metrics:write', label: 'metrics:write: send custom metrics' },
   { value: 'analytics:read', label: 'analytics:read: query the analytics API' },
   { value: 'rpc', label: 'rpc: use the chain RPC endpoints' },
 ];
