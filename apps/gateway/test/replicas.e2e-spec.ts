@@ -389,7 +389,7 @@ it('an alert evaluated every 5 s: one evaluation per tick, each notification del
 });
 
 it('every bus request was answered once, every domain event published once and handled once per service', async () => {
-  // A deleted project is an event that ingestion, keys and notifications each handle.
+  // A deleted project is an event that analytics, ingestion, keys and notifications each handle.
   const projects = await call<{ items: { id: string }[] }>(
     gateway(1),
     'GET',
@@ -403,6 +403,7 @@ it('every bus request was answered once, every domain event published once and h
       const now = await durableConsumers(stack.nats.url);
       const onDeletion = now.filter((consumer) => consumer.name.endsWith('_tenancy_project_deleted'));
       expect(onDeletion.map((consumer) => consumer.name).sort()).toEqual([
+        'analytics_tenancy_project_deleted',
         'ingestion_tenancy_project_deleted',
         'keys_tenancy_project_deleted',
         'notifications_tenancy_project_deleted',

@@ -1,7 +1,7 @@
 import { createClickHouse, identifier, sql, toSql, type ClickHouseClient } from '@northstar/clickhouse';
 import { AnalyticsSubjects, type AnalyticsCaller } from '@northstar/contracts';
-import { intakeBatch } from '@northstar/event-intake';
-import { EventStreamPublisher } from '@northstar/event-stream';
+import { intakeBatch, intakeMetrics } from '@northstar/event-intake';
+import { EventStreamPublisher, MetricStreamPublisher } from '@northstar/event-stream';
 import type { RunningService } from '@northstar/service-runtime';
 import {
   connectTestBus,
@@ -45,6 +45,7 @@ interface Platform {
   client: TestBus;
   tenancy: TenancyStandIn;
   publisher: EventStreamPublisher;
+  metricPublisher: MetricStreamPublisher;
   services: RunningService[];
 }
 
@@ -79,7 +80,8 @@ async function startPlatform(overrides: TestEnv, nats?: ChildProcess): Promise<P
     await startTestService(analyticsService, settings),
   ];
   const publisher = await EventStreamPublisher.connect(client.connection);
-  return { nats, client, tenancy, publisher, services };
+  const metricPublisher = await MetricStreamPublisher.connect(client.connection);
+  return { nats, client, tenancy, publisher, metricPublisher, services };
 }
 
 beforeAll(async () => {
@@ -197,6 +199,24 @@ async function publish(
   }
 }
 
+/** Points of a custom metric over the same hours, tagged by region, some sent twice with their id. */
+function generatedPoints(count: number): Record<string, unknown>[] {
+  const now = Date.now();
+  return Array.from({ length: count }, (_, index) => ({
+    id: `point-${index}`,
+    name: 'queue.depth',
+    value: (index * 37) % 101,
+    timestamp: new Date(now - 2 * HOUR - ((index * 7919) % (48 * HOUR))).toISOString(),
+    tags: { region: ['eu', 'us', 'ap'][index % 3] as string },
+  }));
+}
+
+async function publishPoints(platform: Platform, projectId: string, points: Record<string, unknown>[]) {
+  const { accepted, rejected } = intakeMetrics({ metrics: points }, { projectId, receivedAt: new Date() });
+  expect(rejected).toEqual([]);
+  await platform.metricPublisher.publish(accepted);
+}
+
 /** Distinct events of the project in a table, by message id. */
 async function distinctEvents(client: ClickHouseClient, table: 'events' | 'events_local', projectId: string) {
   const result = await client.query({
@@ -236,6 +256,21 @@ async function answers(platform: Platform, caller: AnalyticsCaller, projectId: s
       ...ask,
       steps: [{ event: 'Signed Up' }, { event: 'Viewed Plan' }, { event: 'Purchased' }],
       windowSeconds: 86_400,
+    }),
+    metrics: await send(AnalyticsSubjects.metricNames, { caller, projectId }),
+    metricP95ByRegion: await send(AnalyticsSubjects.metricSeries, {
+      ...ask,
+      name: 'queue.depth',
+      agg: 'p95',
+      interval: 'hour',
+      groupBy: 'region',
+    }),
+    metricSumByDay: await send(AnalyticsSubjects.metricSeries, {
+      ...ask,
+      name: 'queue.depth',
+      agg: 'sum',
+      interval: 'day',
+      tz: 'Asia/Kolkata',
     }),
     // Event and session ids are the server's own: each side made its own.
     newest: newest.items.map(({ id: _, receivedAt: __, sessionId: ___, ...event }) => event),
@@ -298,10 +333,26 @@ it('answers every analytics query as a single server does, from raw events and f
   const events = generatedEvents(600, projectId.slice(0, 8)).sort((a, b) =>
     String(a['timestamp']).localeCompare(String(b['timestamp'])),
   );
-  for (const platform of [single, cluster]) await publish(platform, projectId, events);
+  const points = generatedPoints(900);
+  for (const platform of [single, cluster]) {
+    await publish(platform, projectId, events);
+    // A point sent again with its id counts once.
+    await publishPoints(platform, projectId, [...points, ...points.slice(0, 30)]);
+  }
   await eventually(async () => {
     expect(await distinctEvents(replicas[0] as ClickHouseClient, 'events', projectId)).toBe(600);
     expect((await answers(single, { actor }, projectId)).summary.events).toBe(600);
+    for (const platform of [single, cluster]) {
+      const { points: sums } = await platform.client.bus.send(AnalyticsSubjects.metricSeries, {
+        caller: { actor },
+        projectId,
+        name: 'queue.depth',
+        agg: 'count',
+        interval: 'day',
+        from: new Date(Date.now() - 4 * 24 * HOUR).toISOString().slice(0, 10) + 'T00:00:00Z',
+      });
+      expect((sums ?? []).reduce((total, point) => total + point.value, 0)).toBe(900);
+    }
   }, WAIT);
 
   const caller = { actor };
